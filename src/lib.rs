@@ -1,0 +1,11 @@
+//! netzone: transient datalinks for illumos zones.
+//!
+//! A brand's state-change hooks call netzone to give an exclusive-IP zone its VNICs at ready,
+//! and to take them away at halt. See the README for the design.
+
+pub mod linkname;
+pub mod mac;
+pub mod mtu;
+pub mod vlan;
+pub mod zonecfg;
+pub mod zonename;
