@@ -43,7 +43,10 @@ impl LinkName {
             return Err(LinkNameError::TooLong);
         }
         let b = s.as_bytes();
-        if !b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.') {
+        if !b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'.')
+        {
             return Err(LinkNameError::BadChar);
         }
         if b[0].is_ascii_digit() {

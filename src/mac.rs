@@ -66,7 +66,11 @@ impl FromStr for Mac {
 impl fmt::Display for Mac {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let o = self.0;
-        write!(f, "{:x}:{:x}:{:x}:{:x}:{:x}:{:x}", o[0], o[1], o[2], o[3], o[4], o[5])
+        write!(
+            f,
+            "{:x}:{:x}:{:x}:{:x}:{:x}:{:x}",
+            o[0], o[1], o[2], o[3], o[4], o[5]
+        )
     }
 }
 
@@ -78,7 +82,9 @@ impl serde::Serialize for Mac {
 
 impl<'de> serde::Deserialize<'de> for Mac {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -93,7 +99,9 @@ pub enum MacSpec {
     /// `factory`: a factory slot of the lower link.
     Factory,
     /// `vrrp`: the VRRP virtual MAC for `vrid` (needs a VRID).
-    Vrrp { vrid: u8 },
+    Vrrp {
+        vrid: u8,
+    },
 }
 
 impl MacSpec {
@@ -103,7 +111,9 @@ impl MacSpec {
             "random" => Ok(MacSpec::Random),
             "auto" => Ok(MacSpec::Auto),
             "factory" => Ok(MacSpec::Factory),
-            "vrrp" => vrid.map(|vrid| MacSpec::Vrrp { vrid }).ok_or(MacError::VrrpWithoutVrid),
+            "vrrp" => vrid
+                .map(|vrid| MacSpec::Vrrp { vrid })
+                .ok_or(MacError::VrrpWithoutVrid),
             _ => s.parse().map(MacSpec::Fixed),
         }
     }

@@ -32,7 +32,9 @@ impl ZoneName {
         }
         let b = s.as_bytes();
         if !b[0].is_ascii_alphanumeric()
-            || !b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            || !b
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         {
             return Err(ZoneNameError::BadChar);
         }

@@ -1,0 +1,111 @@
+//! `netzone`: the operator's command. Each subcommand lives in its own module; this file only
+//! parses arguments and dispatches. Exit status: 0 success, 1 failure, 2 usage error.
+
+mod check;
+mod lifecycle;
+mod ops;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Options every subcommand shares.
+#[derive(Args, Debug, Clone)]
+pub struct GlobalOpts {
+    /// Alternate root: zone configurations are read from ROOT/etc/zones and netzone's state is
+    /// kept under ROOT/etc/svc/volatile/netzone.
+    #[arg(
+        short = 'R',
+        long = "root",
+        env = "NETZONE_ROOT",
+        default_value = "/",
+        global = true
+    )]
+    pub root: PathBuf,
+    /// dladm to run.
+    #[arg(
+        long,
+        env = "NETZONE_DLADM",
+        default_value = "/usr/sbin/dladm",
+        hide = true,
+        global = true
+    )]
+    pub dladm: PathBuf,
+    /// zoneadm to run.
+    #[arg(
+        long,
+        env = "NETZONE_ZONEADM",
+        default_value = "/usr/sbin/zoneadm",
+        hide = true,
+        global = true
+    )]
+    pub zoneadm: PathBuf,
+    /// zonecfg to run.
+    #[arg(
+        long,
+        env = "NETZONE_ZONECFG",
+        default_value = "/usr/sbin/zonecfg",
+        hide = true,
+        global = true
+    )]
+    pub zonecfg: PathBuf,
+    /// dladm flavour: joyent (rename-link -z) or gate (upstream, OmniOS, Helios); probed if unset.
+    #[arg(long, env = "NETZONE_FLAVOUR", global = true)]
+    pub flavour: Option<String>,
+    /// Print each change to stderr as well as syslog.
+    #[arg(short = 'v', long, global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netzone",
+    version,
+    about = "Transient datalinks for illumos zones"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOpts,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Validate zone network configurations.
+    Check(check::CheckArgs),
+    /// Print the steps `up` would run.
+    Plan(lifecycle::ZoneArgs),
+    /// Create the zone's links and give them to the zone.
+    Up(lifecycle::ZoneArgs),
+    /// Remove the zone's netzone links.
+    Down(lifecycle::ZoneArgs),
+    /// Free links held by a zone stuck `down`, then halt it.
+    Recover(ops::RecoverArgs),
+    /// Show every link netzone knows of or finds.
+    Show(ops::ShowArgs),
+    /// Remove orphaned netzone links.
+    Gc(ops::GcArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let g = &cli.global;
+    let res = match cli.cmd {
+        Cmd::Check(a) => check::run(g, a),
+        Cmd::Plan(a) => lifecycle::plan(g, a),
+        Cmd::Up(a) => lifecycle::up(g, a),
+        Cmd::Down(a) => lifecycle::down(g, a),
+        Cmd::Recover(a) => ops::recover(g, a),
+        Cmd::Show(a) => ops::show(g, a),
+        Cmd::Gc(a) => ops::gc(g, a),
+    };
+    match res {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("netzone: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
