@@ -6,6 +6,8 @@
 pub mod linkname;
 pub mod mac;
 pub mod mtu;
+pub mod validate;
 pub mod vlan;
 pub mod zonecfg;
+pub mod zoneindex;
 pub mod zonename;
