@@ -235,7 +235,12 @@ mod tests {
 
     fn rows() -> Vec<Vec<String>> {
         vec![
-            vec!["net0".into(), "web1".into(), "2:8:20:a:b:c".into(), "0".into()],
+            vec![
+                "net0".into(),
+                "web1".into(),
+                "2:8:20:a:b:c".into(),
+                "0".into(),
+            ],
             vec!["net1".into(), "".into(), "".into(), "42".into()],
         ]
     }
@@ -291,7 +296,10 @@ mod tests {
             spec(true, Some("all"), false).unwrap_err(),
             OutputError::AllInParsable
         );
-        assert_eq!(spec(false, Some(",,"), false).unwrap_err(), OutputError::NoFields);
+        assert_eq!(
+            spec(false, Some(",,"), false).unwrap_err(),
+            OutputError::NoFields
+        );
         assert_eq!(
             spec(true, Some("link"), true).unwrap_err(),
             OutputError::ParsableAndJson
@@ -300,7 +308,10 @@ mod tests {
 
     #[test]
     fn all_selects_every_column_in_human_mode() {
-        assert_eq!(spec(false, Some("ALL"), false).unwrap().fields, vec![0, 1, 2, 3]);
+        assert_eq!(
+            spec(false, Some("ALL"), false).unwrap().fields,
+            vec![0, 1, 2, 3]
+        );
     }
 
     #[test]

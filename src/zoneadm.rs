@@ -173,8 +173,14 @@ mod tests {
         let cases = [
             ("-:web1:installed:/z", "fewer than 7 fields"),
             ("x:web1:installed:/z:u:sparse:excl", "zone id 'x'"),
-            ("-:web1:sleeping:/z:u:sparse:excl", "unknown zone state 'sleeping'"),
-            ("-:web1:installed:/z:u:sparse:both", "unknown ip-type 'both'"),
+            (
+                "-:web1:sleeping:/z:u:sparse:excl",
+                "unknown zone state 'sleeping'",
+            ),
+            (
+                "-:web1:installed:/z:u:sparse:both",
+                "unknown ip-type 'both'",
+            ),
             ("-::installed:/z:u:sparse:excl", "empty zone name"),
         ];
         for (line, want) in cases {
