@@ -159,7 +159,7 @@ mod tests {
         // The zone crate's own parser gets this line wrong: it is why this module exists.
         let line = LIST.lines().nth(4).unwrap();
         let theirs = line.parse::<Zone>();
-        assert!(theirs.is_err() || theirs.unwrap().path != PathBuf::from("/zones/a:b:c"));
+        assert!(theirs.is_err() || theirs.unwrap().path != std::path::Path::new("/zones/a:b:c"));
     }
 
     #[test]
