@@ -6,8 +6,10 @@
 pub mod linkname;
 pub mod mac;
 pub mod mtu;
+pub mod output;
 pub mod validate;
 pub mod vlan;
+pub mod zoneadm;
 pub mod zonecfg;
 pub mod zoneindex;
 pub mod zonename;
