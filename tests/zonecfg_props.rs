@@ -35,7 +35,7 @@ proptest! {
     fn linkname_print_parse_identity(s in link_name()) {
         let l = LinkName::new(&s).unwrap();
         prop_assert_eq!(l.to_string(), s.clone());
-        prop_assert_eq!(LinkName::new(&l.to_string()).unwrap(), l);
+        prop_assert_eq!(LinkName::new(l.as_ref()).unwrap(), l);
     }
 
     #[test]
