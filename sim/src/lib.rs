@@ -1,6 +1,18 @@
 //! Simulated illumos host: datalink state of dls and dlmgmtd, zone states, and the
 //! `dladm`/`zoneadm`/`zonecfg` command lines, for testing netzone on non-illumos machines.
+//!
+//! Core modules: [`state`] (the persisted host and its kernel zone table), [`dls`] (the
+//! datalink table and its operations), [`lock`], [`log`], [`fault`], [`common`] (start-up of
+//! every sim binary).
 
+pub mod common;
+pub mod dls;
+pub mod fault;
+pub mod lock;
+pub mod log;
+pub mod state;
+
+// zoneadm, zoneadmd and zonecfg (sim B).
 pub mod brand;
 pub mod index;
 pub mod zonecfg;
