@@ -16,3 +16,6 @@ pub mod state;
 pub mod brand;
 pub mod index;
 pub mod zonecfg;
+pub mod zoneadm;
+pub mod zoneadmd;
+pub mod vplat;
