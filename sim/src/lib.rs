@@ -16,6 +16,7 @@ pub mod state;
 pub mod brand;
 pub mod index;
 pub mod zonecfg;
+pub mod zonecfg_cmd;
 pub mod zoneadm;
 pub mod zoneadmd;
 pub mod vplat;
