@@ -173,8 +173,16 @@ impl Sim {
             env: Vec::new(),
         };
         let root = sim.root().display().to_string();
-        sim.illumos_sim(&["init", "--root", &root, "--flavour", flavour, "--phys", &phys.join(",")])
-            .ok();
+        sim.illumos_sim(&[
+            "init",
+            "--root",
+            &root,
+            "--flavour",
+            flavour,
+            "--phys",
+            &phys.join(","),
+        ])
+        .ok();
         sim.install_brand(BRAND, None);
         sim
     }
@@ -290,7 +298,9 @@ impl Sim {
     /// `illumos-sim fault add --cmd C --when W --action A [--nth N]`.
     pub fn fault(&self, cmd: &str, when: &str, action: &str, nth: Option<u32>) {
         let n = nth.map(|n| n.to_string());
-        let mut a = vec!["fault", "add", "--cmd", cmd, "--when", when, "--action", action];
+        let mut a = vec![
+            "fault", "add", "--cmd", cmd, "--when", when, "--action", action,
+        ];
         if let Some(n) = &n {
             a.extend(["--nth", n.as_str()]);
         }
@@ -318,8 +328,11 @@ impl Sim {
                 name: l["name"].as_str().unwrap_or("").into(),
                 zone: l["zone"].as_str().unwrap_or("").into(),
                 class: l["class"].as_str().unwrap_or("").into(),
-                over: l["over"].as_u64().and_then(name_of),
-                mac: mac_text(&l["mac"]),
+                over: l["over"]
+                    .as_str()
+                    .map(String::from)
+                    .or_else(|| l["over"].as_u64().and_then(name_of)),
+                mac: mac_text(&l["macaddress"]).or_else(|| mac_text(&l["mac"])),
                 vid: l["vid"].as_u64().unwrap_or(0),
                 props: l["props"]
                     .as_object()
@@ -328,7 +341,9 @@ impl Sim {
                             .map(|(k, v)| {
                                 (
                                     k.clone(),
-                                    v.as_str().map(String::from).unwrap_or_else(|| v.to_string()),
+                                    v.as_str()
+                                        .map(String::from)
+                                        .unwrap_or_else(|| v.to_string()),
                                 )
                             })
                             .collect()
