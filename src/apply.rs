@@ -531,8 +531,7 @@ pub fn delete_link(
                     returned = true;
                     if flavour == Flavour::Joyent {
                         if let Some(t) = temp.filter(|t| **t != name) {
-                            match host.dladm(&dladm::rename_link_command(zone.as_ref(), &name, t))
-                            {
+                            match host.dladm(&dladm::rename_link_command(zone.as_ref(), &name, t)) {
                                 Ok(_) => name = t.clone(),
                                 Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
                                     return Ok(Deleted::Gone)

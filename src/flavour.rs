@@ -194,8 +194,7 @@ mod tests {
             dladm: dladm_identity(&fake),
             flavour: Flavour::Gate,
         };
-        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&e).unwrap())
-            .unwrap();
+        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&e).unwrap()).unwrap();
         assert_eq!(cached(&host), Some(Flavour::Gate));
         // Detect trusts the cache: no process runs (the fake dladm is not executable).
         assert_eq!(detect(&host).unwrap(), Flavour::Gate);
@@ -208,8 +207,7 @@ mod tests {
             .unwrap();
         assert_eq!(cached(&host), None);
         // Another dladm binary: stale.
-        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&e).unwrap())
-            .unwrap();
+        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&e).unwrap()).unwrap();
         std::fs::write(&fake, "a different dladm").unwrap();
         assert_eq!(cached(&host), None);
         assert_eq!(resolve(&host, Some("joyent")).unwrap(), Flavour::Joyent);

@@ -312,7 +312,13 @@ mod tests {
         let e = h.dladm(&["delete-vnic".into()]).unwrap_err();
         assert!(matches!(e, HostError::Dladm { .. }));
         let e = h.run_checked(Tool::Zonecfg, &[]).unwrap_err();
-        assert!(matches!(e, HostError::Failed { tool: "zonecfg", .. }));
+        assert!(matches!(
+            e,
+            HostError::Failed {
+                tool: "zonecfg",
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -306,11 +306,7 @@ mod tests {
         // A journal naming another zone is refused too.
         let mut other = Journal::empty(&ZoneName::new("web2").unwrap());
         other.links.push(entry(LinkState::Active));
-        fs::write(
-            path(dir.path(), &z),
-            serde_json::to_string(&other).unwrap(),
-        )
-        .unwrap();
+        fs::write(path(dir.path(), &z), serde_json::to_string(&other).unwrap()).unwrap();
         assert!(Journal::load(dir.path(), &z).is_err());
     }
 

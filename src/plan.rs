@@ -19,7 +19,7 @@
 
 use std::fmt;
 
-use crate::dladm::observe::{ObservedLink, Observation};
+use crate::dladm::observe::{Observation, ObservedLink};
 use crate::dladm::{self, LinkProp, VnicSpec};
 use crate::flavour::Flavour;
 use crate::journal::{Journal, JournalLink, LinkState};
@@ -298,7 +298,9 @@ pub fn plan_up(
         if tempname::owned_index(&l.name, zone).is_some()
             && !wanted_tmp.contains(&l.name)
             && (l.zone.is_none() || l.zone.as_ref() == Some(zone))
-            && !deletes.iter().any(|s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone))
+            && !deletes.iter().any(
+                |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
+            )
         {
             deletes.push(delete(None, l));
         }
@@ -452,12 +454,7 @@ fn create_and_rename(d: &Desired<'_>, zone: &ZoneName, tmp: LinkName) -> Vec<Ste
 /// The steps that remove every link netzone owns for `zone`: journal entries (under any name
 /// they may have) and links with the zone's temporary names, in the global zone or in `zone`.
 /// Journal entries naming no existing link are forgotten.
-pub fn plan_down(
-    zone: &ZoneName,
-    flavour: Flavour,
-    obs: &Observation,
-    journal: &Journal,
-) -> Plan {
+pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: &Journal) -> Plan {
     let mut plan = Plan::new(zone, flavour);
     let here = |l: &ObservedLink| l.zone.is_none() || l.zone.as_ref() == Some(zone);
     for e in &journal.links {
@@ -482,10 +479,9 @@ pub fn plan_down(
     }
     for l in obs.links.iter().filter(|l| here(l)) {
         if tempname::owned_index(&l.name, zone).is_some()
-            && !plan
-                .steps
-                .iter()
-                .any(|s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone))
+            && !plan.steps.iter().any(
+                |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
+            )
         {
             plan.steps.push(delete(None, l));
         }
@@ -556,12 +552,7 @@ mod tests {
             brand: "joyent".into(),
             zonepath: "/zones/web1".into(),
             ip_type: IpType::Exclusive,
-            nets: vec![
-                net("net0", Some("e1000g0")),
-                n1,
-                n2,
-                net("oper0", None),
-            ],
+            nets: vec![net("net0", Some("e1000g0")), n1, n2, net("oper0", None)],
         }
     }
 
@@ -587,8 +578,13 @@ mod tests {
     #[test]
     fn joyent_fresh_zone() {
         let z = zn("web1");
-        let p = plan_up(&cfg(), Flavour::Joyent, &Observation::default(), &Journal::empty(&z))
-            .unwrap();
+        let p = plan_up(
+            &cfg(),
+            Flavour::Joyent,
+            &Observation::default(),
+            &Journal::empty(&z),
+        )
+        .unwrap();
         let t = |i| tempname::temp_name(&z, i);
         assert_eq!(
             lines(&p),
@@ -687,8 +683,13 @@ mod tests {
             e.to_string(),
             "zone 'web1': net 'net1': link name 'net1' is in use by zone 'web2'"
         );
-        let p = plan_up(&cfg(), Flavour::Gate, &Observation::default(), &Journal::empty(&z))
-            .unwrap();
+        let p = plan_up(
+            &cfg(),
+            Flavour::Gate,
+            &Observation::default(),
+            &Journal::empty(&z),
+        )
+        .unwrap();
         assert_eq!(
             lines(&p),
             vec![
@@ -735,13 +736,23 @@ mod tests {
         let mut c = cfg();
         c.ip_type = IpType::Shared;
         let z = zn("web1");
-        let p = plan_up(&c, Flavour::Joyent, &Observation::default(), &Journal::empty(&z))
-            .unwrap();
+        let p = plan_up(
+            &c,
+            Flavour::Joyent,
+            &Observation::default(),
+            &Journal::empty(&z),
+        )
+        .unwrap();
         assert!(p.is_noop());
         let mut c = cfg();
         c.nets[0].global_nic = Some(GlobalNic::Auto);
-        let e = plan_up(&c, Flavour::Joyent, &Observation::default(), &Journal::empty(&z))
-            .unwrap_err();
+        let e = plan_up(
+            &c,
+            Flavour::Joyent,
+            &Observation::default(),
+            &Journal::empty(&z),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("global-nic 'auto'"));
     }
 

@@ -215,9 +215,7 @@ pub fn decide(
         }
         match flavour {
             Flavour::Joyent => {
-                let new_name = free_name(&l.name, &|c| {
-                    global.contains(c) || in_zone.contains(c)
-                });
+                let new_name = free_name(&l.name, &|c| global.contains(c) || in_zone.contains(c));
                 global.insert(new_name.to_string());
                 actions.push(Action::RenameReturn {
                     name: l.name.clone(),
@@ -250,9 +248,9 @@ pub enum RecoverError {
          nothing was changed"
     )]
     DlmgmtdDown(String),
-    #[error("zone '{zone}': cannot observe links: {source}")]
+    #[error("{}cannot observe links: {source}", zone.as_ref().map(|z| format!("zone '{z}': ")).unwrap_or_default())]
     Observe {
-        zone: ZoneName,
+        zone: Option<ZoneName>,
         #[source]
         source: ObserveError,
     },
@@ -262,6 +260,8 @@ pub enum RecoverError {
         #[source]
         source: JournalError,
     },
+    #[error(transparent)]
+    ZoneList(#[from] crate::zoneadm::ZoneListError),
     /// Some actions failed; the others were carried out.
     #[error("zone '{zone}': {}", failures.join("; "))]
     Incomplete {
@@ -286,14 +286,12 @@ pub fn is_dlmgmtd_down(e: &HostError) -> bool {
 pub fn observe_links(
     host: &Host,
     flavour: Flavour,
-    zone: &ZoneName,
+    zone: Option<&ZoneName>,
 ) -> Result<Observation, RecoverError> {
     observe::observe(host, flavour).map_err(|source| match &source {
-        ObserveError::Host(h) if is_dlmgmtd_down(h) => {
-            RecoverError::DlmgmtdDown(dladm_message(h))
-        }
+        ObserveError::Host(h) if is_dlmgmtd_down(h) => RecoverError::DlmgmtdDown(dladm_message(h)),
         _ => RecoverError::Observe {
-            zone: zone.clone(),
+            zone: zone.cloned(),
             source,
         },
     })
@@ -331,7 +329,7 @@ pub fn reclaim(
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr)?;
     let mut j = Journal::load(&state, zone).map_err(jerr)?;
-    let obs = observe_links(host, flavour, zone)?;
+    let obs = observe_links(host, flavour, Some(zone))?;
     let plan = decide(zone, flavour, &obs, &j);
     let mut report = ReclaimReport {
         plan: plan.clone(),
@@ -356,7 +354,7 @@ pub fn reclaim(
                     j.remove(n);
                     j.save(&state).map_err(jerr)?;
                 }
-                let line = match done {
+                let line = match &done {
                     Done::Completed => a.describe(true),
                     Done::AlreadyGone => format!("{} is already gone", a.link()),
                     Done::LeftForHalt(why) => format!("left {} for the halt: {why}", a.link()),
@@ -396,9 +394,7 @@ const GATE_ON_LOAN: &str = "this dladm cannot name a link on loan to a zone from
 /// Carries out one action.
 fn execute(host: &Host, flavour: Flavour, zone: &ZoneName, a: &Action) -> Result<Done, String> {
     let z = (flavour == Flavour::Joyent).then_some(zone);
-    let not_found = |r: &Result<String, HostError>| {
-        matches!(r, Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound))
-    };
+    let not_found = |r: &Result<String, HostError>| matches!(r, Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound));
     let gone = || match flavour {
         Flavour::Joyent => Done::AlreadyGone,
         Flavour::Gate => Done::LeftForHalt(GATE_ON_LOAN.to_string()),

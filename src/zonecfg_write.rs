@@ -33,8 +33,14 @@ mod tests {
         let a = mac_writeback_command(
             &z,
             &[
-                (LinkName::new("net0").unwrap(), "2:8:20:1:2:3".parse().unwrap()),
-                (LinkName::new("net1").unwrap(), "2:8:20:a:b:c".parse().unwrap()),
+                (
+                    LinkName::new("net0").unwrap(),
+                    "2:8:20:1:2:3".parse().unwrap(),
+                ),
+                (
+                    LinkName::new("net1").unwrap(),
+                    "2:8:20:a:b:c".parse().unwrap(),
+                ),
             ],
         )
         .unwrap();

@@ -525,8 +525,8 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
     #[test]
     fn parse_rejects_garbage() {
         assert!(parse_show_vnic_output("net0:e1000g0\n", Flavour::Joyent).is_err());
-        let e = parse_show_vnic_output("net0:e1000g0:x:random:abc:--\n", Flavour::Joyent)
-            .unwrap_err();
+        let e =
+            parse_show_vnic_output("net0:e1000g0:x:random:abc:--\n", Flavour::Joyent).unwrap_err();
         assert_eq!(e.line, 1);
         assert!(e.reason.contains("VID"));
         assert!(parse_show_vnic_output("0bad:e:x:r:0:--\n", Flavour::Joyent).is_err());
@@ -540,9 +540,18 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
         use DladmErrorKind::*;
         let cases = [
             ("dladm: invalid link name 'net0'\n", NotFound),
-            ("dladm: link net0 is not valid: object not found\n", NotFound),
-            ("dladm: invalid vnic name 'x0': object not found\n", NotFound),
-            ("dladm: rename operation failed: object not found\n", NotFound),
+            (
+                "dladm: link net0 is not valid: object not found\n",
+                NotFound,
+            ),
+            (
+                "dladm: invalid vnic name 'x0': object not found\n",
+                NotFound,
+            ),
+            (
+                "dladm: rename operation failed: object not found\n",
+                NotFound,
+            ),
             (
                 "dladm: vnic creation over e1000g0 failed: object already exists\n",
                 AlreadyExists,
@@ -557,7 +566,10 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
                 "dladm: warning: cannot set link property 'zone' on 'x0': invalid value\n",
                 InvalidValue,
             ),
-            ("dladm: rename operation failed: invalid argument\n", InvalidArgument),
+            (
+                "dladm: rename operation failed: invalid argument\n",
+                InvalidArgument,
+            ),
             ("dladm: unknown output field: `zone'\n", UnknownField),
             ("dladm: link name too long 'aaaa'\n", Other),
             ("dladm: permission denied\n", PermissionDenied),
