@@ -8,7 +8,7 @@
 //! zone=global`, as zoneadmd does at halt), renamed back to its temporary name first on joyent so
 //! it cannot collide with a global-zone link of the same name.
 //!
-//! ```ignore
+//! ```no_run
 //! use netzone::{apply, flavour, host::{Host, Tools}, zonecfg, zonename::ZoneName};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let host = Host::new(Tools::from_env(), "/");
@@ -68,7 +68,7 @@ pub enum ApplyError {
         zone: ZoneName,
         net: Option<LinkName>,
         #[source]
-        source: HostError,
+        source: Box<HostError>,
         undo: Vec<String>,
     },
     /// gate: a link on loan to a zone cannot be named from the global zone.
@@ -236,7 +236,7 @@ impl<'a> Run<'a> {
         ApplyError::Step {
             zone: self.zone.clone(),
             net: net.cloned(),
-            source,
+            source: Box::new(source),
             undo: Vec::new(),
         }
     }

@@ -188,6 +188,37 @@ impl Host {
         })
     }
 
+    /// Runs a program that is not one of the [`Tools`] (a chained brand hook) by argv, with its
+    /// own deadline. A non-zero exit is not an error here.
+    pub fn run_external(
+        &self,
+        program: &Path,
+        args: &[String],
+        timeout: Duration,
+    ) -> Result<Output, HostError> {
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| HostError::Spawn {
+                program: program.to_path_buf(),
+                source,
+            })?;
+        wait_with_deadline(child, timeout).map_err(|e| match e {
+            WaitError::Timeout => HostError::Timeout {
+                tool: "chained hook",
+                argv: format!("{} {}", program.display(), args.join(" ")),
+                secs: timeout.as_secs(),
+            },
+            WaitError::Io(source) => HostError::Spawn {
+                program: program.to_path_buf(),
+                source,
+            },
+        })
+    }
+
     /// Runs dladm; a non-zero exit becomes [`HostError::Dladm`] with its classified message.
     /// Returns stdout.
     pub fn dladm(&self, args: &[String]) -> Result<String, HostError> {

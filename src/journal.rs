@@ -248,8 +248,25 @@ pub fn lock_zone(state_dir: &Path, zone: &ZoneName) -> Result<ZoneLock, JournalE
         .write(true)
         .open(&p)
         .map_err(io_err(&p))?;
-    f.lock().map_err(io_err(&p))?;
+    flock(&f, false).map_err(io_err(&p))?;
     Ok(ZoneLock { _file: f })
+}
+
+/// `flock(2)` the whole file exclusively; with `try_only`, fail with `WouldBlock` instead of
+/// waiting. (std's `File::lock` is newer than the crate's minimum Rust.)
+fn flock(f: &File, try_only: bool) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let op = libc::LOCK_EX | if try_only { libc::LOCK_NB } else { 0 };
+    loop {
+        // SAFETY: the descriptor is owned by `f`, which outlives the call.
+        if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -334,8 +351,8 @@ mod tests {
         let g = lock_zone(dir.path(), &z).unwrap();
         let p = dir.path().join("web1.lock");
         let f = OpenOptions::new().write(true).open(&p).unwrap();
-        assert!(f.try_lock().is_err(), "second lock must wait");
+        assert!(flock(&f, true).is_err(), "second lock must wait");
         drop(g);
-        assert!(f.try_lock().is_ok());
+        assert!(flock(&f, true).is_ok());
     }
 }

@@ -422,11 +422,11 @@ fn net(rn: &RawNet, r: &NetRef, ip_type: Option<IpType>, p: &mut Problems) -> Op
     })
 }
 
-/// Problems between `zone` and the other zones on the host: an explicit MAC it shares with any of
-/// them. Zones named like `zone` in `others` are skipped (that is its own, older configuration).
-pub fn host_conflicts(zone: &ZoneConfig, others: &[ZoneConfig]) -> Vec<Problem> {
-    let mut taken: HashMap<Mac, (String, String)> = HashMap::new();
-    for o in others.iter().filter(|o| o.name != zone.name) {
+/// Explicit MACs of other zones, each with the zone and net that use it. Zones named `except`
+/// are left out (that is the zone being checked, in its older configuration).
+fn taken_macs(others: &[ZoneConfig], except: &str) -> HashMap<Mac, (String, String)> {
+    let mut taken = HashMap::new();
+    for o in others.iter().filter(|o| o.name.as_str() != except) {
         for n in &o.nets {
             if let Some(m) = n.mac.and_then(|m| m.fixed()) {
                 taken
@@ -435,46 +435,95 @@ pub fn host_conflicts(zone: &ZoneConfig, others: &[ZoneConfig]) -> Vec<Problem> 
             }
         }
     }
-    let mut out = Vec::new();
-    for n in &zone.nets {
-        if let Some(m) = n.mac.and_then(|m| m.fixed()) {
-            if let Some((oz, on)) = taken.get(&m) {
-                out.push(Problem {
-                    zone: zone.name.to_string(),
-                    net: Some(NetRef::Physical(n.physical.to_string())),
-                    attribute: Some("mac-addr".into()),
-                    value: Some(m.to_string()),
-                    reason: format!("already used by zone '{oz}' net '{on}'"),
-                });
-            }
-        }
-    }
-    out
+    taken
 }
 
-/// The valid configurations of every other zone configured under `root`. Zones whose own file
-/// is unreadable or invalid are left out: they are reported when they themselves are checked,
-/// and must not make a good zone fail.
-pub fn other_zones(
-    root: &Path,
-    except: &ZoneName,
-) -> Result<Vec<ZoneConfig>, zonecfg::ConfigError> {
-    let zones = zonecfg::configured_zones(root)?;
-    Ok(zones
+fn mac_conflicts<'a>(
+    zone: &str,
+    nets: impl Iterator<Item = (&'a str, Mac)>,
+    others: &[ZoneConfig],
+) -> Vec<Problem> {
+    let taken = taken_macs(others, zone);
+    nets.filter_map(|(physical, m)| {
+        taken.get(&m).map(|(oz, on)| Problem {
+            zone: zone.to_string(),
+            net: Some(NetRef::Physical(physical.to_string())),
+            attribute: Some("mac-addr".into()),
+            value: Some(m.to_string()),
+            reason: format!("already used by zone '{oz}' net '{on}'"),
+        })
+    })
+    .collect()
+}
+
+/// Problems between `zone` and the other zones on the host: an explicit MAC it shares with any of
+/// them. Zones named like `zone` in `others` are skipped (that is its own, older configuration).
+pub fn host_conflicts(zone: &ZoneConfig, others: &[ZoneConfig]) -> Vec<Problem> {
+    mac_conflicts(
+        zone.name.as_str(),
+        zone.nets
+            .iter()
+            .filter_map(|n| Some((n.physical.as_str(), n.mac?.fixed()?))),
+        others,
+    )
+}
+
+/// The valid configurations of every other zone configured under `root` (from the index).
+/// Zones whose own file is unreadable or invalid are left out: they are reported when they
+/// themselves are checked, and must not make a good zone fail.
+pub fn other_zones(root: &Path, except: &str) -> Result<Vec<ZoneConfig>, zonecfg::ConfigError> {
+    Ok(zonecfg::configured_zones(root)?
         .into_iter()
-        .filter(|z| z.entry.name != except.as_str())
+        .filter(|z| z.entry.name != except)
         .filter_map(|z| z.config.ok())
         .collect())
 }
 
-/// Everything `netzone check` and `netzone-verify` check for one already-parsed zone against the
-/// host under `root`. `Ok` if valid, else every problem.
-pub fn on_host(root: &Path, cfg: &ZoneConfig) -> Result<(), zonecfg::ConfigError> {
-    let others = other_zones(root, &cfg.name)?;
-    let problems = host_conflicts(cfg, &others);
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(zonecfg::ConfigError::Invalid { problems })
+/// Everything `netzone check` and `netzone-verify` check for one parsed zone: the per-zone rules
+/// and the host-wide ones against the other zones under `root`. When the zone has problems of
+/// its own, MAC conflicts with other zones are still reported alongside them.
+fn check_raw(
+    root: &Path,
+    raw: &RawZone,
+    expect: Option<&ZoneName>,
+) -> Result<ZoneConfig, zonecfg::ConfigError> {
+    let name = set(&raw.name)
+        .map(str::to_string)
+        .or_else(|| expect.map(|z| z.to_string()))
+        .unwrap_or_default();
+    let others = other_zones(root, &name)?;
+    match zone(raw, expect) {
+        Ok(cfg) => {
+            let problems = host_conflicts(&cfg, &others);
+            if problems.is_empty() {
+                Ok(cfg)
+            } else {
+                Err(zonecfg::ConfigError::Invalid { problems })
+            }
+        }
+        Err(mut problems) => {
+            let fixed = raw.networks.iter().filter_map(|n| {
+                let m = set(&n.mac_addr)?.parse::<Mac>().ok()?;
+                Some((set(&n.physical).unwrap_or("?"), m))
+            });
+            problems.extend(mac_conflicts(&name, fixed, &others));
+            Err(zonecfg::ConfigError::Invalid { problems })
+        }
     }
+}
+
+/// `netzone check ZONE`: loads `<root>/etc/zones/<zone>.xml` and runs every check.
+pub fn check_zone(root: &Path, zone: &ZoneName) -> Result<ZoneConfig, zonecfg::ConfigError> {
+    let path = zonecfg::config_path(root, zone);
+    let bytes = zonecfg::read_file(&path, Some(zone))?;
+    let raw = zonecfg::parse_raw(&bytes, &path.display().to_string(), Some(zone))?;
+    check_raw(root, &raw, Some(zone))
+}
+
+/// `netzone check --file` and `netzone-verify`: runs every check on a zone file that may not be
+/// under `root` (zonecfg's temporary copy); the zone's own file under `root` is not compared.
+pub fn check_file(root: &Path, path: &Path) -> Result<ZoneConfig, zonecfg::ConfigError> {
+    let bytes = zonecfg::read_file(path, None)?;
+    let raw = zonecfg::parse_raw(&bytes, &path.display().to_string(), None)?;
+    check_raw(root, &raw, None)
 }

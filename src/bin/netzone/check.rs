@@ -31,10 +31,10 @@ fn report(e: &ConfigError) {
     }
 }
 
-/// Host-wide checks for an already-parsed zone; prints and returns whether it passed.
-fn host_check(g: &GlobalOpts, cfg: &ZoneConfig) -> bool {
-    match validate::on_host(&g.root, cfg) {
-        Ok(()) => {
+/// Prints the verdict on one zone; returns whether it is valid.
+fn verdict(g: &GlobalOpts, res: Result<ZoneConfig, ConfigError>) -> bool {
+    match res {
+        Ok(cfg) => {
             if g.verbose {
                 eprintln!(
                     "netzone: zone '{}': valid ({} nets, {} created by netzone)",
@@ -55,30 +55,16 @@ fn host_check(g: &GlobalOpts, cfg: &ZoneConfig) -> bool {
 pub fn run(g: &GlobalOpts, a: CheckArgs) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     if let Some(file) = &a.file {
-        match zonecfg::parse_file(file) {
-            Ok(cfg) => ok &= host_check(g, &cfg),
-            Err(e) => {
-                report(&e);
-                ok = false;
-            }
-        }
+        ok &= verdict(g, validate::check_file(&g.root, file));
     }
     for z in &a.zones {
-        let name = match ZoneName::new(z) {
-            Ok(n) => n,
+        match ZoneName::new(z) {
+            Ok(name) => ok &= verdict(g, validate::check_zone(&g.root, &name)),
             Err(e) => {
                 eprintln!(
                     "netzone: zone '{}': invalid zone name: {e}",
                     zonecfg::error::printable(z)
                 );
-                ok = false;
-                continue;
-            }
-        };
-        match zonecfg::load(&g.root, &name) {
-            Ok(cfg) => ok &= host_check(g, &cfg),
-            Err(e) => {
-                report(&e);
                 ok = false;
             }
         }
