@@ -214,9 +214,16 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
             None => {
                 // A netzone link in the global zone: recorded by some zone's journal, or carrying
                 // a temporary name.
+                // An intent entry under a final name (gate) was never confirmed: the link is only
+                // netzone's if it is over the recorded link, as the engine's `plan_down` checks.
                 let recorded = inv.journals.iter().find_map(|j| {
                     j.find(&l.name)
                         .filter(|e| e.zone == j.zone)
+                        .filter(|e| {
+                            e.state != LinkState::Intent
+                                || e.name != e.final_name
+                                || l.vnic.as_ref().is_some_and(|v| v.over == e.over.as_str())
+                        })
                         .map(|e| (j.zone.clone(), e))
                 });
                 if let Some((z, e)) = recorded {

@@ -13,7 +13,7 @@ use netzone::output::OutputSpec;
 use netzone::recover::{self, RecoverError};
 use netzone::zoneadm::{self, State};
 use netzone::zonename::ZoneName;
-use netzone::{gc as gcmod, show as showmod};
+use netzone::{gc as gcmod, show as showmod, syslog};
 
 use crate::GlobalOpts;
 
@@ -85,29 +85,11 @@ fn resolve_flavour(host: &Host, g: &GlobalOpts) -> Result<Flavour, anyhow::Error
 /// Records one change: syslog always, stderr with `-v`.
 fn change_logger(g: &GlobalOpts) -> impl FnMut(&str) + '_ {
     move |line: &str| {
-        syslog_notice(line);
+        syslog::log(syslog::Level::Notice, line);
         if g.verbose {
             eprintln!("netzone: {line}");
         }
     }
-}
-
-/// One line to syslog at daemon.notice: changes an operator made, as zoneadm's own are logged.
-fn syslog_notice(msg: &str) {
-    static OPEN: std::sync::Once = std::sync::Once::new();
-    OPEN.call_once(|| {
-        // SAFETY: the identity is a static NUL-terminated string that outlives every call.
-        unsafe { libc::openlog(c"netzone".as_ptr(), libc::LOG_PID, libc::LOG_DAEMON) };
-    });
-    let c = std::ffi::CString::new(msg.replace('\0', " ")).expect("NULs replaced");
-    // SAFETY: constant "%s" format and a valid C string.
-    unsafe {
-        libc::syslog(
-            libc::LOG_DAEMON | libc::LOG_NOTICE,
-            c"%s".as_ptr(),
-            c.as_ptr(),
-        )
-    };
 }
 
 fn parse_zone(s: &str) -> anyhow::Result<ZoneName> {
@@ -115,7 +97,7 @@ fn parse_zone(s: &str) -> anyhow::Result<ZoneName> {
 }
 
 pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
-    if a.all == !a.zones.is_empty() {
+    if a.all != a.zones.is_empty() {
         eprintln!(
             "netzone recover: name the zones to recover, or give --all, not both\n\
              usage: netzone recover [--no-halt] [--force] [--dry-run] ZONE... | --all"
