@@ -122,6 +122,19 @@ fn escape_reason(e: &quick_xml::escape::EscapeError) -> String {
     }
 }
 
+/// An attribute syntax error as (offset in the tag, reason), without quick-xml's own
+/// "position N:" prefix, which counts from the tag rather than the file.
+fn attr_error(e: &quick_xml::events::attributes::AttrError) -> (usize, String) {
+    use quick_xml::events::attributes::AttrError as A;
+    match *e {
+        A::ExpectedEq(p) => (p, "attribute name not followed by '='".into()),
+        A::ExpectedValue(p) => (p, "attribute has no value".into()),
+        A::UnquotedValue(p) => (p, "attribute value must be quoted".into()),
+        A::ExpectedQuote(p, q) => (p, format!("attribute value not closed by {}", q as char)),
+        A::Duplicated(p, _) => (p, "attribute given twice in one element".into()),
+    }
+}
+
 /// Unescapes `raw` as quick-xml would, refusing references that could not come from zonecfg.
 fn check_escapes(raw: &str) -> Result<(), String> {
     let s = quick_xml::escape::unescape(raw).map_err(|e| escape_reason(&e))?;
@@ -218,7 +231,11 @@ pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
                     }
                 }
                 for a in e.attributes() {
-                    let a = a.map_err(|err| malformed(origin, bytes, at, err.to_string()))?;
+                    let a = a.map_err(|err| {
+                        let (pos, reason) = attr_error(&err);
+                        // Positions count from the byte after '<'.
+                        malformed(origin, bytes, at + 1 + pos, reason)
+                    })?;
                     let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
                     let raw = std::str::from_utf8(&a.value).unwrap_or_default();
                     check_escapes(raw).map_err(|reason| {
