@@ -65,7 +65,8 @@ impl BrandConfig {
             return Err(err("invalid brand name".into()));
         }
         let path = config_path(root, brand);
-        let text = fs::read_to_string(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
+        let text =
+            fs::read_to_string(&path).map_err(|e| err(format!("{}: {e}", path.display())))?;
         let cfg = BrandConfig::parse(&text).map_err(|e| err(format!("{}: {e}", path.display())))?;
         if cfg.name != brand {
             return Err(err(format!(
@@ -170,7 +171,9 @@ fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Result<Option<Strin
     for a in e.attributes() {
         let a = a.map_err(|e| format!("invalid XML: {e}"))?;
         if a.key.as_ref() == key.as_bytes() {
-            let v = a.unescape_value().map_err(|e| format!("invalid XML: {e}"))?;
+            let v = a
+                .unescape_value()
+                .map_err(|e| format!("invalid XML: {e}"))?;
             return Ok(Some(v.into_owned()));
         }
     }
@@ -238,7 +241,10 @@ mod tests {
             Some("/opt/hook post web1 100% /zones/web1")
         );
         // verify_cfg is not substituted.
-        assert_eq!(b.verify_cfg().as_deref(), Some("/usr/lib/brand/sparse/verify %z"));
+        assert_eq!(
+            b.verify_cfg().as_deref(),
+            Some("/usr/lib/brand/sparse/verify %z")
+        );
         // An empty optional element is no hook.
         assert_eq!(b.raw("modname"), None);
         assert_eq!(b.raw("boot"), None);
@@ -248,12 +254,18 @@ mod tests {
     fn substitution_edge_cases() {
         assert_eq!(substitute_tokens("a%", "z", "/p"), "a");
         assert_eq!(substitute_tokens("%u%Z%z", "z", "/p"), "z");
-        assert_eq!(substitute_tokens("%R/root", "z", "/zones/z"), "/zones/z/root");
+        assert_eq!(
+            substitute_tokens("%R/root", "z", "/zones/z"),
+            "/zones/z/root"
+        );
     }
 
     #[test]
     fn command_line_ends_with_space_without_altroot() {
-        assert_eq!(statechange_command("/h pre z /zp", 2, 0, ""), "exec /h pre z /zp 2 0 ");
+        assert_eq!(
+            statechange_command("/h pre z /zp", 2, 0, ""),
+            "exec /h pre z /zp 2 0 "
+        );
         assert_eq!(statechange_command("/h", 6, 4, "/a"), "exec /h 6 4 /a");
     }
 

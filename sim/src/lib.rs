@@ -15,8 +15,8 @@ pub mod state;
 // zoneadm, zoneadmd and zonecfg (sim B).
 pub mod brand;
 pub mod index;
-pub mod zonecfg;
-pub mod zonecfg_cmd;
+pub mod vplat;
 pub mod zoneadm;
 pub mod zoneadmd;
-pub mod vplat;
+pub mod zonecfg;
+pub mod zonecfg_cmd;

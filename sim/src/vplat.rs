@@ -131,7 +131,10 @@ pub fn joyent_hook_env(doc: &ZoneDoc, uuid: &str) -> Vec<(String, String)> {
     env.push(("_ZONECFG_net_resources".into(), resources));
     env.push(("_ZONECFG_device_resources".into(), String::new()));
     for a in doc.attrs() {
-        env.push((sanitize_env_name(&format!("_ZONECFG_attr_{}", a.name)), a.value.clone()));
+        env.push((
+            sanitize_env_name(&format!("_ZONECFG_attr_{}", a.name)),
+            a.value.clone(),
+        ));
     }
     env.push(("_ZONEADMD_brand_debug".into(), String::new()));
     env
@@ -221,7 +224,9 @@ impl Platform for SimPlatform<'_> {
             }
             Ok(SubprocStatus::Exited(_)) => false,
             Ok(SubprocStatus::Signaled(s)) => {
-                self.say(&format!("{cmdline} unexpectedly terminated due to signal {s}"));
+                self.say(&format!(
+                    "{cmdline} unexpectedly terminated due to signal {s}"
+                ));
                 false
             }
             Err(e) => {
@@ -410,9 +415,11 @@ mod tests {
         assert_eq!(st, SubprocStatus::Signaled(9));
         // stdin is /dev/null: read gets EOF at once.
         let mut got = Vec::new();
-        let st = run_subproc("read x; echo \"[$x]$V\"", &[("V".into(), "v".into())], |l| {
-            got.push(l.to_string())
-        })
+        let st = run_subproc(
+            "read x; echo \"[$x]$V\"",
+            &[("V".into(), "v".into())],
+            |l| got.push(l.to_string()),
+        )
         .unwrap();
         assert_eq!(st, SubprocStatus::Exited(0));
         assert_eq!(got, vec!["[]v"]);

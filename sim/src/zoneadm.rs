@@ -82,7 +82,10 @@ const SHORT_USAGES: [&str; 15] = [
 fn usage(err: &mut dyn Write) -> i32 {
     let _ = writeln!(err, "usage:\t{EXECNAME} help");
     let _ = writeln!(err, "\t{EXECNAME} [-z <zone>] [-u <uuid-match>] list");
-    let _ = writeln!(err, "\t{EXECNAME} {{-z <zone>|-u <uuid-match>}} <subcommand>");
+    let _ = writeln!(
+        err,
+        "\t{EXECNAME} {{-z <zone>|-u <uuid-match>}} <subcommand>"
+    );
     let _ = writeln!(err, "\nSubcommands:\n");
     for u in SHORT_USAGES {
         let _ = writeln!(err, "{u}");
@@ -131,10 +134,7 @@ pub fn parse_args(argv: &[String], err: &mut dyn Write) -> Result<Invocation, i3
                     i += 1;
                     argv[i].clone()
                 } else {
-                    let _ = writeln!(
-                        err,
-                        "{EXECNAME}: option requires an argument -- {opt}"
-                    );
+                    let _ = writeln!(err, "{EXECNAME}: option requires an argument -- {opt}");
                     return Err(usage(err));
                 };
                 match opt {
@@ -546,7 +546,10 @@ fn state_change(root: &Path, inv: &Invocation, cmd: Cmd, err: &mut dyn Write) ->
     };
     let zerr = |err: &mut dyn Write, msg: &str| writeln!(err, "{EXECNAME}: zone '{zone}': {msg}");
     if inv.altroot.is_some() {
-        zerr(err, &format!("cannot {} zone in alternate root", cmd.name()))?;
+        zerr(
+            err,
+            &format!("cannot {} zone in alternate root", cmd.name()),
+        )?;
         return Ok(Z_ERR);
     }
     // main(): the target zone's brand (zone_get_brand) must be readable.
@@ -659,7 +662,11 @@ fn verify_details(
     }
     let _ = zone;
     if doc.exclusive() && flavour == Flavour::Gate {
-        let physicals: Vec<String> = doc.nets().iter().map(|n| n.physical().to_string()).collect();
+        let physicals: Vec<String> = doc
+            .nets()
+            .iter()
+            .map(|n| n.physical().to_string())
+            .collect();
         let missing = Host::with_locked(root, |h| {
             physicals
                 .iter()
@@ -712,7 +719,10 @@ mod tests {
     fn verbose_line_is_aligned() {
         assert_eq!(
             format_verbose(&entry(Some(3), "/z", None)),
-            format!("   3 web01            installed  {:<30} sparse   excl  ", "/z")
+            format!(
+                "   3 web01            installed  {:<30} sparse   excl  ",
+                "/z"
+            )
         );
     }
 
@@ -720,7 +730,11 @@ mod tests {
     fn argument_parsing() {
         let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let mut e = Vec::new();
-        let inv = parse_args(&argv(&["zoneadm", "-z", "web1", "boot", "--", "-s"]), &mut e).unwrap();
+        let inv = parse_args(
+            &argv(&["zoneadm", "-z", "web1", "boot", "--", "-s"]),
+            &mut e,
+        )
+        .unwrap();
         assert_eq!(inv.zone.as_deref(), Some("web1"));
         assert_eq!(inv.subcommand, "boot");
         assert_eq!(inv.args, vec!["--", "-s"]);
@@ -728,7 +742,10 @@ mod tests {
         assert_eq!(inv.zone.as_deref(), Some("web1"));
         assert_eq!(parse_args(&argv(&["zoneadm"]), &mut e), Err(Z_USAGE));
         assert_eq!(parse_args(&argv(&["zoneadm", "-z"]), &mut e), Err(Z_USAGE));
-        assert_eq!(parse_args(&argv(&["zoneadm", "-x", "list"]), &mut e), Err(Z_USAGE));
+        assert_eq!(
+            parse_args(&argv(&["zoneadm", "-x", "list"]), &mut e),
+            Err(Z_USAGE)
+        );
         let text = String::from_utf8(e).unwrap();
         assert!(text.contains("usage:\tzoneadm help"), "{text}");
         assert_eq!(flags(&argv(&["-cp"]), "cipv"), Ok((vec!['c', 'p'], vec![])));

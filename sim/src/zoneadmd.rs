@@ -171,7 +171,9 @@ impl<P: Platform> Zoneadmd<'_, P> {
         if self.p.zone_boot() && self.p.hook(Phase::Post, zstate, Z_BOOT) {
             return true;
         }
-        let _ = self.p.hook(Phase::Post, ZoneState::Running.number(), Z_HALT);
+        let _ = self
+            .p
+            .hook(Phase::Post, ZoneState::Running.number(), Z_HALT);
         false
     }
 
@@ -302,7 +304,8 @@ mod tests {
             !self.fail_bringup
         }
         fn vplat_teardown(&mut self, quiet: bool) -> bool {
-            self.calls.push(if quiet { "teardown(quiet)" } else { "teardown" }.into());
+            self.calls
+                .push(if quiet { "teardown(quiet)" } else { "teardown" }.into());
             !self.fail_teardown
         }
         fn zone_boot(&mut self) -> bool {
@@ -324,7 +327,10 @@ mod tests {
         for f in [Joyent, Gate] {
             let (ok, calls) = run(&mut Rec::default(), f, Installed, Cmd::Boot);
             assert!(ok);
-            assert_eq!(calls, "pre(2,0) create bringup post(2,0) pre(2,1) boot post(2,1)");
+            assert_eq!(
+                calls,
+                "pre(2,0) create bringup post(2,0) pre(2,1) boot post(2,1)"
+            );
         }
     }
 
@@ -493,6 +499,9 @@ mod tests {
     fn ready_from_running_halts_then_readies() {
         let (ok, calls) = run(&mut Rec::default(), Gate, Running, Cmd::Ready);
         assert!(ok);
-        assert_eq!(calls, "pre(4,4) teardown post(4,4) pre(4,0) create bringup post(4,0)");
+        assert_eq!(
+            calls,
+            "pre(4,4) teardown post(4,4) pre(4,0) create bringup post(4,0)"
+        );
     }
 }

@@ -202,7 +202,10 @@ impl ZoneDoc {
             let ev = reader.read_event().map_err(|e| e.to_string())?;
             let after = reader.buffer_position() as usize;
             // The element starts at its '<' (text events are separate, so `before` is it).
-            let lt = text[before..after].find('<').map(|i| before + i).unwrap_or(before);
+            let lt = text[before..after]
+                .find('<')
+                .map(|i| before + i)
+                .unwrap_or(before);
             match ev {
                 Event::Eof => break,
                 Event::Start(e) | Event::Empty(e) if depth == 0 => {

@@ -653,7 +653,10 @@ impl<'a> Session<'a> {
         if res != "net" {
             self.scope = Scope::Other;
             let z = self.zone.clone();
-            self.perror(&z, &format!("select {res} is not supported by the simulated host"));
+            self.perror(
+                &z,
+                &format!("select {res} is not supported by the simulated host"),
+            );
             self.scope = Scope::Global;
             return;
         }
@@ -705,7 +708,10 @@ impl<'a> Session<'a> {
                 self.saw_error = true;
             } else {
                 let z = self.zone.clone();
-                self.perror(&z, &format!("set {prop} is not supported by the simulated host"));
+                self.perror(
+                    &z,
+                    &format!("set {prop} is not supported by the simulated host"),
+                );
             }
             return;
         }
@@ -727,7 +733,10 @@ impl<'a> Session<'a> {
     fn clear(&mut self, prop: &str) {
         if matches!(self.scope, Scope::Global) {
             let z = self.zone.clone();
-            self.perror(&z, &format!("clear {prop} is not supported by the simulated host"));
+            self.perror(
+                &z,
+                &format!("clear {prop} is not supported by the simulated host"),
+            );
             return;
         }
         if !self.initialize() {
@@ -745,7 +754,10 @@ impl<'a> Session<'a> {
     fn net_attr(&mut self, op: AttrOp, name: &str, value: &str) {
         if matches!(self.scope, Scope::Global) {
             let z = self.zone.clone();
-            self.perror(&z, "add/remove of resources is not supported by the simulated host");
+            self.perror(
+                &z,
+                "add/remove of resources is not supported by the simulated host",
+            );
             return;
         }
         if !self.initialize() {
@@ -956,7 +968,11 @@ impl<'a> Session<'a> {
                     ));
                     text.push_str(&format!(
                         "ip-type: {}\n",
-                        if doc.exclusive() { "exclusive" } else { "shared" }
+                        if doc.exclusive() {
+                            "exclusive"
+                        } else {
+                            "shared"
+                        }
                     ));
                     for n in doc.nets() {
                         text.push_str(&format_net(n));
@@ -989,7 +1005,11 @@ impl<'a> Session<'a> {
                 Some("ip-type") => {
                     text = format!(
                         "ip-type: {}\n",
-                        if doc.exclusive() { "exclusive" } else { "shared" }
+                        if doc.exclusive() {
+                            "exclusive"
+                        } else {
+                            "shared"
+                        }
                     )
                 }
                 Some("autoboot") => {
@@ -1000,7 +1020,10 @@ impl<'a> Session<'a> {
                 }
                 Some(other) => {
                     let z = self.zone.clone();
-                    self.perror(&z, &format!("info {other} is not supported by the simulated host"));
+                    self.perror(
+                        &z,
+                        &format!("info {other} is not supported by the simulated host"),
+                    );
                     return;
                 }
             }

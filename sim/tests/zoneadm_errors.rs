@@ -20,17 +20,30 @@ fn unknown_zone() {
     for sub in ["boot", "halt", "list"] {
         let o = s.zoneadm(&["-z", "nope", sub]);
         assert_eq!(code(&o), 1, "{sub}");
-        assert_eq!(stderr(&o), "zoneadm: nope: No such zone configured\n", "{sub}");
+        assert_eq!(
+            stderr(&o),
+            "zoneadm: nope: No such zone configured\n",
+            "{sub}"
+        );
     }
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let s = sim();
-    for args in [&[][..], &["frobnicate"][..], &["-q", "list"][..], &["-z"][..]] {
+    for args in [
+        &[][..],
+        &["frobnicate"][..],
+        &["-q", "list"][..],
+        &["-z"][..],
+    ] {
         let o = s.zoneadm(args);
         assert_eq!(code(&o), 2, "{args:?}");
-        assert!(stderr(&o).contains("usage:\tzoneadm help\n"), "{args:?}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("usage:\tzoneadm help\n"),
+            "{args:?}: {}",
+            stderr(&o)
+        );
     }
     let o = s.zoneadm(&["-z", "web1", "ready", "now"]);
     assert_eq!(code(&o), 2);
@@ -61,8 +74,16 @@ fn state_checks() {
             1,
             "zoneadm: zone 'cfg1': halt operation is invalid for zones in state 'configured'\n",
         ),
-        (&["-z", "web1", "reboot"], 1, "zoneadm: zone 'web1': not running\n"),
-        (&["-z", "web1", "halt"], 0, "zoneadm: zone 'web1': zone is already halted\n"),
+        (
+            &["-z", "web1", "reboot"],
+            1,
+            "zoneadm: zone 'web1': not running\n",
+        ),
+        (
+            &["-z", "web1", "halt"],
+            0,
+            "zoneadm: zone 'web1': zone is already halted\n",
+        ),
         (
             &["-z", "global", "boot"],
             1,
@@ -71,11 +92,18 @@ fn state_checks() {
     ];
     for (args, want_code, want_err) in cases {
         let o = s.zoneadm(args);
-        assert_eq!((code(&o), stderr(&o).as_str()), (*want_code, *want_err), "{args:?}");
+        assert_eq!(
+            (code(&o), stderr(&o).as_str()),
+            (*want_code, *want_err),
+            "{args:?}"
+        );
     }
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "ready"])), 0);
     let o = s.zoneadm(&["-z", "web1", "ready"]);
-    assert_eq!((code(&o), stderr(&o)), (0, "zoneadm: zone 'web1': zone is already ready\n".into()));
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (0, "zoneadm: zone 'web1': zone is already ready\n".into())
+    );
     let o = s.zoneadm(&["-z", "web1", "reboot"]);
     assert_eq!(
         (code(&o), stderr(&o)),
@@ -86,7 +114,10 @@ fn state_checks() {
     );
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
     let o = s.zoneadm(&["-z", "web1", "boot"]);
-    assert_eq!((code(&o), stderr(&o)), (0, "zoneadm: zone 'web1': zone is already booted\n".into()));
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (0, "zoneadm: zone 'web1': zone is already booted\n".into())
+    );
     // No hook ran for the no-op requests.
     assert_eq!(
         s.take_hooks(),
@@ -101,7 +132,10 @@ fn configuration_problems() {
     s.zone("nob", "nosuchbrand", false, &[], "installed");
     let o = s.zoneadm(&["-z", "nob", "ready"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(stderr(&o), "zoneadm: zone 'nob': missing or invalid brand\n");
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'nob': missing or invalid brand\n"
+    );
     // Zonepath differs between the XML and the index.
     s.zone("mis", "sparse", false, &[], "installed");
     let xml = std::fs::read_to_string(s.root.join("etc/zones/mis.xml"))
@@ -120,13 +154,22 @@ fn configuration_problems() {
     std::fs::write(s.root.join("etc/zones/mis.xml"), "<zone").unwrap();
     let o = s.zoneadm(&["-z", "mis", "ready"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(stderr(&o), "zoneadm: zone 'mis': missing or invalid brand\n");
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'mis': missing or invalid brand\n"
+    );
     // Alternate root.
     let o = s.zoneadm(&["-R", s.root.to_str().unwrap(), "-z", "web1", "ready"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(stderr(&o), "zoneadm: zone 'web1': cannot ready zone in alternate root\n");
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'web1': cannot ready zone in alternate root\n"
+    );
     let o = s.zoneadm(&["-R", "relative", "list"]);
-    assert_eq!((code(&o), stderr(&o)), (1, "zoneadm: root path must be absolute.\n".into()));
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (1, "zoneadm: root path must be absolute.\n".into())
+    );
     // Subcommands the sim does not model.
     let o = s.zoneadm(&["-z", "web1", "install"]);
     assert_eq!(code(&o), 1);

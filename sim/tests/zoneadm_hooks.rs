@@ -34,7 +34,14 @@ fn boot_halt_reboot_hook_order_and_arguments() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         s.take_hooks(),
-        vec!["pre(4,4)", "post(4,4)", "pre(4,0)", "post(4,0)", "pre(4,1)", "post(4,1)"]
+        vec![
+            "pre(4,4)",
+            "post(4,4)",
+            "pre(4,0)",
+            "post(4,0)",
+            "pre(4,1)",
+            "post(4,1)"
+        ]
     );
 
     let o = s.zoneadm(&["-z", "web1", "halt"]);
@@ -108,7 +115,13 @@ fn failing_post_ready_fails_but_leaves_a_plain_ready_zone_up() {
     assert_eq!(code(&o), 1);
     assert_eq!(
         s.take_hooks(),
-        vec!["pre(2,0)", "post(2,0)", "post(3,4)", "pre(2,4)", "post(2,4)"]
+        vec![
+            "pre(2,0)",
+            "post(2,0)",
+            "post(3,4)",
+            "pre(2,4)",
+            "post(2,4)"
+        ]
     );
     assert_eq!(s.state("web1"), "installed");
 }
@@ -121,7 +134,15 @@ fn failing_post_boot_halts_the_zone() {
     assert_eq!(code(&o), 1);
     assert_eq!(
         s.take_hooks(),
-        vec!["pre(2,0)", "post(2,0)", "pre(2,1)", "post(2,1)", "post(4,4)", "pre(2,4)", "post(2,4)"]
+        vec![
+            "pre(2,0)",
+            "post(2,0)",
+            "pre(2,1)",
+            "post(2,1)",
+            "post(4,4)",
+            "pre(2,4)",
+            "post(2,4)"
+        ]
     );
     assert_eq!(s.state("web1"), "installed");
 }
@@ -164,7 +185,11 @@ fn hook_runs_with_zoneadm_environment_and_null_stdin_and_output_is_relayed() {
     )
     .unwrap();
     s.zone("e1", "envb", true, &["net0"], "installed");
-    let o = s.zoneadm_cmd(&["-z", "e1", "ready"]).env("FOO", "bar").output().unwrap();
+    let o = s
+        .zoneadm_cmd(&["-z", "e1", "ready"])
+        .env("FOO", "bar")
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(
         stderr(&o),

@@ -169,7 +169,10 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
     let o = s.zoneadm(&["-z", "z1", "halt"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let h = s.host();
-    assert!(h.links.iter().all(|l| l.name != "tmp100"), "transient link deleted");
+    assert!(
+        h.links.iter().all(|l| l.name != "tmp100"),
+        "transient link deleted"
+    );
     assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
 }
 

@@ -39,10 +39,16 @@ fn list_cip_in_gate_flavour() {
     // -i: installed and up; -c and -i together are the same as -c.
     let o = s.zoneadm(&["list", "-ip"]);
     assert_eq!(
-        stdout(&o).lines().map(|l| l.split(':').nth(1).unwrap()).collect::<Vec<_>>(),
+        stdout(&o)
+            .lines()
+            .map(|l| l.split(':').nth(1).unwrap())
+            .collect::<Vec<_>>(),
         vec!["global", "r2", "r1", "odd"]
     );
-    assert_eq!(stdout(&s.zoneadm(&["list", "-c", "-i", "-p"])), stdout(&s.zoneadm(&["list", "-cp"])));
+    assert_eq!(
+        stdout(&s.zoneadm(&["list", "-c", "-i", "-p"])),
+        stdout(&s.zoneadm(&["list", "-cp"]))
+    );
     // No options: the names of the zones in the kernel.
     assert_eq!(stdout(&s.zoneadm(&["list"])), "global\nr2\nr1\n");
 }
@@ -61,9 +67,15 @@ fn list_in_joyent_flavour_has_the_debugid_column() {
     // A zone with a debugid in its XML shows it.
     let xml = std::fs::read_to_string(s.root.join("etc/zones/c1.xml"))
         .unwrap()
-        .replace("ip-type=\"exclusive\"", "ip-type=\"exclusive\" debugid=\"42\"");
+        .replace(
+            "ip-type=\"exclusive\"",
+            "ip-type=\"exclusive\" debugid=\"42\"",
+        );
     std::fs::write(s.root.join("etc/zones/c1.xml"), xml).unwrap();
-    assert_eq!(s.list_line("c1"), "-:c1:configured:/zones/c1::sparse:excl:42");
+    assert_eq!(
+        s.list_line("c1"),
+        "-:c1:configured:/zones/c1::sparse:excl:42"
+    );
 }
 
 #[test]
@@ -74,7 +86,10 @@ fn default_brand_comes_from_sunwdefault() {
         "<zone name=\"SUNWdefault\" brand=\"native\"/>",
     )
     .unwrap();
-    assert_eq!(stdout(&s.zoneadm(&["list", "-p"])), "0:global:running:/::native:shared\n");
+    assert_eq!(
+        stdout(&s.zoneadm(&["list", "-p"])),
+        "0:global:running:/::native:shared\n"
+    );
     assert_eq!(s.list_line("global"), "0:global:running:/::native:shared");
 }
 
@@ -89,9 +104,24 @@ fn verbose_list() {
              {:>4} {:<16} {:<10} {:<30} {:<8} {:<6}\n\
              {:>4} {:<16} {:<10} {:<30} {:<8} {:<6}\n\
              {:>4} {:<16} {:<10} {:<30} {:<8} {:<6}\n",
-            0, "global", "running", "/", "ipkg", "shared",
-            1, "r2", "ready", "/zones/r2", "sparse", "shared",
-            2, "r1", "running", "/zones/r1", "sparse", "excl"
+            0,
+            "global",
+            "running",
+            "/",
+            "ipkg",
+            "shared",
+            1,
+            "r2",
+            "ready",
+            "/zones/r2",
+            "sparse",
+            "shared",
+            2,
+            "r1",
+            "running",
+            "/zones/r1",
+            "sparse",
+            "excl"
         )
     );
 }
@@ -101,10 +131,16 @@ fn list_errors() {
     let s = populated(Flavour::Gate);
     let o = s.zoneadm(&["list", "-pv"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(stderr(&o), "zoneadm: list -p and -v are mutually exclusive.\n");
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: list -p and -v are mutually exclusive.\n"
+    );
     let o = s.zoneadm(&["-z", "r1", "list", "-pv"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(stderr(&o), "zoneadm: zone 'r1': list -p and -v are mutually exclusive.\n");
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'r1': list -p and -v are mutually exclusive.\n"
+    );
     // -c is not allowed with a target zone.
     let o = s.zoneadm(&["-z", "r1", "list", "-c"]);
     assert_eq!(code(&o), 2);

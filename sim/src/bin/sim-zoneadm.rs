@@ -8,7 +8,10 @@ use netzone_sim::{common, zoneadm};
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     let Some(root) = common::root_from_env() else {
-        eprintln!("zoneadm: {} is not set (the simulated host's root)", common::ROOT_ENV);
+        eprintln!(
+            "zoneadm: {} is not set (the simulated host's root)",
+            common::ROOT_ENV
+        );
         std::process::exit(zoneadm::Z_ERR);
     };
     common::startup(&root, &argv);

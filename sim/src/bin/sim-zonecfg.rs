@@ -17,7 +17,10 @@ fn fire(root: &std::path::Path, when: When) {
     let action = Host::with_locked(root, |h| fault::check(h, FAULT_CMD, when));
     match action {
         Ok(Some(Action::Fail)) => {
-            eprintln!("zonecfg: injected fault ({}): operation failed", when.as_str());
+            eprintln!(
+                "zonecfg: injected fault ({}): operation failed",
+                when.as_str()
+            );
             std::process::exit(zonecfg_cmd::Z_ERR);
         }
         Ok(Some(Action::Crash)) => fault::crash(),
@@ -32,7 +35,10 @@ fn fire(root: &std::path::Path, when: When) {
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
     let Some(root) = common::root_from_env() else {
-        eprintln!("zonecfg: {} is not set (the simulated host's root)", common::ROOT_ENV);
+        eprintln!(
+            "zonecfg: {} is not set (the simulated host's root)",
+            common::ROOT_ENV
+        );
         std::process::exit(zonecfg_cmd::Z_ERR);
     };
     common::startup(&root, &argv);

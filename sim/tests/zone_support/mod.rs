@@ -84,12 +84,23 @@ impl Sim {
              </brand>\n",
             s = script.display()
         );
-        fs::write(self.root.join(format!("usr/lib/brand/{name}/config.xml")), cfg).unwrap();
+        fs::write(
+            self.root.join(format!("usr/lib/brand/{name}/config.xml")),
+            cfg,
+        )
+        .unwrap();
     }
 
     /// Writes `<zone>.xml` and adds the zone to the index in `state`.
     pub fn zone(&self, name: &str, brand: &str, exclusive: bool, physicals: &[&str], state: &str) {
-        self.zone_at(name, brand, exclusive, physicals, state, &format!("/zones/{name}"));
+        self.zone_at(
+            name,
+            brand,
+            exclusive,
+            physicals,
+            state,
+            &format!("/zones/{name}"),
+        );
     }
 
     pub fn zone_at(
@@ -103,7 +114,9 @@ impl Sim {
     ) {
         let mut nets = String::new();
         for p in physicals {
-            nets.push_str(&format!("  <network physical=\"{p}\" global-nic=\"igb0\"/>\n"));
+            nets.push_str(&format!(
+                "  <network physical=\"{p}\" global-nic=\"igb0\"/>\n"
+            ));
         }
         let xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -138,7 +151,9 @@ impl Sim {
     }
 
     pub fn zonecfg(&self, args: &[&str]) -> Output {
-        self.cmd(env!("CARGO_BIN_EXE_sim-zonecfg"), args).output().unwrap()
+        self.cmd(env!("CARGO_BIN_EXE_sim-zonecfg"), args)
+            .output()
+            .unwrap()
     }
 
     /// The hook calls logged so far, as `pre(2,0)` ..., and clears the log.
