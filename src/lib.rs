@@ -3,9 +3,26 @@
 //! A brand's state-change hooks call netzone to give an exclusive-IP zone its VNICs at ready,
 //! and to take them away at halt. See the README for the design.
 
+pub mod apply;
+pub mod dladm;
+pub mod flavour;
+pub mod gc;
+pub mod hook;
+pub mod host;
+pub mod journal;
 pub mod linkname;
 pub mod mac;
 pub mod mtu;
+pub mod output;
+pub mod plan;
+pub mod recover;
+pub mod show;
+pub mod syslog;
+pub mod tempname;
+pub mod validate;
 pub mod vlan;
+pub mod zoneadm;
 pub mod zonecfg;
+pub mod zonecfg_write;
+pub mod zoneindex;
 pub mod zonename;

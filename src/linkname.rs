@@ -63,6 +63,7 @@ impl LinkName {
         Ok(LinkName(s.to_string()))
     }
 
+    /// The name as dladm takes it.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -97,5 +98,106 @@ impl<'de> serde::Deserialize<'de> for LinkName {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
         LinkName::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(s: &str) -> LinkNameError {
+        LinkName::new(s).unwrap_err()
+    }
+
+    #[test]
+    fn valid_names() {
+        for s in [
+            "net0",
+            "net10",
+            "e1000g0",
+            "igb0",
+            "a0",
+            "x0",
+            "web01_0",
+            "vnic.1",
+            "_x0",
+            "A9",
+            "aggr1",
+            "net4294967294",
+            "z.0",
+            "a_b.c_d0",
+        ] {
+            assert_eq!(LinkName::new(s).unwrap().as_str(), s, "{s}");
+        }
+    }
+
+    #[test]
+    fn length_boundaries() {
+        let n31 = format!("{}1", "a".repeat(30));
+        assert_eq!(n31.len(), MAX_LINK_NAME_LEN);
+        assert!(LinkName::new(&n31).is_ok());
+        let n32 = format!("{}1", "a".repeat(31));
+        assert_eq!(n32.len(), 32);
+        assert_eq!(err(&n32), LinkNameError::TooLong);
+        assert_eq!(err(""), LinkNameError::Empty);
+        // dladm.c checks the length before the characters.
+        assert_eq!(err(&"-".repeat(40)), LinkNameError::TooLong);
+        // Multi-byte characters count in bytes, as strlen does.
+        assert_eq!(
+            err(&format!("{}0", "\u{e9}".repeat(16))),
+            LinkNameError::TooLong
+        );
+    }
+
+    #[test]
+    fn characters() {
+        for s in [
+            "net-0",
+            "net 0",
+            "net0;",
+            "a;rm0",
+            "$(x)0",
+            "`id`0",
+            "net\n0",
+            "n\u{e9}t0",
+            "a/b0",
+            "a|b0",
+            "a&b0",
+            "a*0",
+            "a:b0",
+            "a=0",
+        ] {
+            assert_eq!(err(s), LinkNameError::BadChar, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn leading_digit_and_trailing_number() {
+        assert_eq!(err("0net0"), LinkNameError::LeadingDigit);
+        assert_eq!(err("0"), LinkNameError::LeadingDigit);
+        assert_eq!(err("9a0"), LinkNameError::LeadingDigit);
+        assert_eq!(err("net"), LinkNameError::NoNumber);
+        assert_eq!(err("net0a"), LinkNameError::NoNumber);
+        assert_eq!(err("_"), LinkNameError::NoNumber);
+        assert_eq!(err("net01"), LinkNameError::LeadingZero);
+        assert_eq!(err("net00"), LinkNameError::LeadingZero);
+        assert_eq!(err("net007"), LinkNameError::LeadingZero);
+        assert!(LinkName::new("net0").is_ok());
+        assert!(LinkName::new("net100").is_ok());
+        assert!(
+            LinkName::new("n0t1").is_ok(),
+            "only the trailing number counts"
+        );
+    }
+
+    #[test]
+    fn parse_display_serde() {
+        let l: LinkName = "net7".parse().unwrap();
+        assert_eq!(l.to_string(), "net7");
+        assert_eq!(l.as_ref(), "net7");
+        assert_eq!(serde_json::to_string(&l).unwrap(), "\"net7\"");
+        let back: LinkName = serde_json::from_str("\"net7\"").unwrap();
+        assert_eq!(back, l);
+        assert!(serde_json::from_str::<LinkName>("\"net07\"").is_err());
     }
 }

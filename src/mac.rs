@@ -8,10 +8,12 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// An explicit unicast MAC address.
+/// An explicit unicast MAC address that a VNIC can carry: not multicast, broadcast or all-zero.
+/// `Display` prints it the way dladm does, so values compare equal in show-vnic output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mac([u8; 6]);
 
+/// Why a `mac-addr` value is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MacError {
     #[error("not a MAC address (expected six hex octets separated by ':')")]
@@ -20,7 +22,7 @@ pub enum MacError {
     Multicast,
     #[error("all-zero MAC address cannot be assigned to a VNIC")]
     Zero,
-    #[error("'vrrp' needs a VRID (net-attr vrrp-vrid)")]
+    #[error("'vrrp' needs a VRRP router id (net-attr vrrp_vrid)")]
     VrrpWithoutVrid,
 }
 
@@ -36,11 +38,14 @@ impl Mac {
         Ok(Mac(o))
     }
 
+    /// The six octets.
     pub fn octets(&self) -> [u8; 6] {
         self.0
     }
 }
 
+/// Six `:`-separated hex octets of one or two digits each, either case (`2:8:20:a:b:c`,
+/// `02:08:20:0A:0B:0C`).
 impl FromStr for Mac {
     type Err = MacError;
     fn from_str(s: &str) -> Result<Self, MacError> {
@@ -136,5 +141,123 @@ impl fmt::Display for MacSpec {
             MacSpec::Factory => f.write_str("factory"),
             MacSpec::Vrrp { .. } => f.write_str("vrrp"),
         }
+    }
+}
+
+impl serde::Serialize for MacSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mac(s: &str) -> Result<Mac, MacError> {
+        s.parse()
+    }
+
+    #[test]
+    fn forms_and_printing() {
+        assert_eq!(mac("2:8:20:a:b:c").unwrap().to_string(), "2:8:20:a:b:c");
+        assert_eq!(
+            mac("02:08:20:0a:0b:0c").unwrap().to_string(),
+            "2:8:20:a:b:c"
+        );
+        assert_eq!(
+            mac("02:08:20:0A:0B:0C").unwrap().to_string(),
+            "2:8:20:a:b:c"
+        );
+        assert_eq!(
+            mac("90:b8:d0:c0:ff:ee").unwrap().to_string(),
+            "90:b8:d0:c0:ff:ee"
+        );
+        assert_eq!(mac("2:0:0:0:0:0").unwrap().octets(), [2, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            mac("fe:ff:ff:ff:ff:ff").unwrap().to_string(),
+            "fe:ff:ff:ff:ff:ff"
+        );
+        assert_eq!(mac("02:08:20:0a:0b:0c"), mac("2:8:20:a:b:c"));
+    }
+
+    #[test]
+    fn syntax_errors() {
+        for s in [
+            "",
+            "2:8:20:a:b",
+            "2:8:20:a:b:c:d",
+            "2:8:20:a:b:",
+            ":2:8:20:a:b",
+            "2::8:20:a:b",
+            "002:8:20:a:b:c",
+            "2:8:20:a:b:g",
+            "2-8-20-a-b-c",
+            "2.8.20.a.b.c",
+            "0208200a0b0c",
+            " 2:8:20:a:b:c",
+            "2:8:20:a:b:c ",
+            "+2:8:20:a:b:c",
+            "2:8:20:a:b:-c",
+            "fixed",
+            "2:8:20:a:b:\u{e9}",
+            "0x2:8:20:a:b:c",
+        ] {
+            assert_eq!(mac(s), Err(MacError::Syntax), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn unassignable_addresses() {
+        assert_eq!(mac("0:0:0:0:0:0"), Err(MacError::Zero));
+        assert_eq!(mac("00:00:00:00:00:00"), Err(MacError::Zero));
+        assert_eq!(mac("ff:ff:ff:ff:ff:ff"), Err(MacError::Multicast));
+        assert_eq!(mac("1:0:5e:0:0:1"), Err(MacError::Multicast));
+        assert_eq!(mac("33:33:0:0:0:1"), Err(MacError::Multicast));
+        assert_eq!(mac("3:0:0:0:0:1"), Err(MacError::Multicast));
+        assert!(mac("0:0:0:0:0:1").is_ok(), "one non-zero octet is enough");
+        assert_eq!(
+            Mac::from_octets([1, 2, 3, 4, 5, 6]),
+            Err(MacError::Multicast)
+        );
+        assert_eq!(Mac::from_octets([0; 6]), Err(MacError::Zero));
+    }
+
+    #[test]
+    fn keywords() {
+        assert_eq!(MacSpec::parse("random", None), Ok(MacSpec::Random));
+        assert_eq!(MacSpec::parse("auto", None), Ok(MacSpec::Auto));
+        assert_eq!(MacSpec::parse("factory", None), Ok(MacSpec::Factory));
+        assert_eq!(
+            MacSpec::parse("vrrp", Some(12)),
+            Ok(MacSpec::Vrrp { vrid: 12 })
+        );
+        assert_eq!(MacSpec::parse("vrrp", None), Err(MacError::VrrpWithoutVrid));
+        assert_eq!(MacSpec::parse("RANDOM", None), Err(MacError::Syntax));
+        assert_eq!(MacSpec::parse("fixed", None), Err(MacError::Syntax));
+        let f = MacSpec::parse("02:08:20:01:02:03", None).unwrap();
+        assert_eq!(f.fixed(), Some(mac("2:8:20:1:2:3").unwrap()));
+        assert_eq!(f.to_string(), "2:8:20:1:2:3");
+        assert_eq!(MacSpec::Random.fixed(), None);
+        for k in ["random", "auto", "factory"] {
+            assert_eq!(MacSpec::parse(k, None).unwrap().to_string(), k);
+        }
+        assert_eq!(MacSpec::Vrrp { vrid: 1 }.to_string(), "vrrp");
+    }
+
+    #[test]
+    fn serde() {
+        let m = mac("2:8:20:a:b:c").unwrap();
+        assert_eq!(serde_json::to_string(&m).unwrap(), "\"2:8:20:a:b:c\"");
+        assert_eq!(
+            serde_json::from_str::<Mac>("\"02:08:20:0a:0b:0c\"").unwrap(),
+            m
+        );
+        assert!(serde_json::from_str::<Mac>("\"ff:ff:ff:ff:ff:ff\"").is_err());
+        assert_eq!(
+            serde_json::to_string(&MacSpec::Fixed(m)).unwrap(),
+            "\"2:8:20:a:b:c\""
+        );
+        assert_eq!(serde_json::to_string(&MacSpec::Auto).unwrap(), "\"auto\"");
     }
 }

@@ -1,6 +1,19 @@
-//! `netzone plan|up|down`. OWNER: engine issue (#4).
+//! `netzone plan|up|down ZONE`: print the steps, apply them, or remove the zone's netzone links.
+//! `up` and `down` are idempotent: a second run changes nothing and says so.
+//!
+//! Exit status: 0 success (including nothing to do), 1 failure; messages follow illumos tools:
+//! `netzone: zone 'web1': net 'net0': dladm create-vnic: ...`.
 
 use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use netzone::apply::{self, Outcome};
+use netzone::flavour::{self, Flavour};
+use netzone::host::{Host, Tools};
+use netzone::linkname::LinkName;
+use netzone::zonecfg::{self, ZoneConfig};
+use netzone::zonename::ZoneName;
 
 use crate::GlobalOpts;
 
@@ -10,14 +23,96 @@ pub struct ZoneArgs {
     pub zone: String,
 }
 
-pub fn plan(_g: &GlobalOpts, _a: ZoneArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("plan: not implemented yet")
+/// The host from the global options; NETZONE_TIMEOUT (seconds) bounds every child.
+pub fn host(g: &GlobalOpts) -> Host {
+    let timeout = std::env::var("NETZONE_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .filter(|v| *v > 0)
+        .map(Duration::from_secs)
+        .unwrap_or(netzone::host::DEFAULT_TIMEOUT);
+    Host::new(
+        Tools {
+            dladm: g.dladm.clone(),
+            zoneadm: g.zoneadm.clone(),
+            zonecfg: g.zonecfg.clone(),
+        },
+        &g.root,
+    )
+    .with_timeout(timeout)
 }
 
-pub fn up(_g: &GlobalOpts, _a: ZoneArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("up: not implemented yet")
+fn zone_name(s: &str) -> anyhow::Result<ZoneName> {
+    ZoneName::new(s).with_context(|| format!("invalid zone name '{s}'"))
 }
 
-pub fn down(_g: &GlobalOpts, _a: ZoneArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("down: not implemented yet")
+fn setup(g: &GlobalOpts, zone: &str) -> anyhow::Result<(Host, Flavour, ZoneName)> {
+    let h = host(g);
+    let f = flavour::resolve(&h, g.flavour.as_deref())?;
+    Ok((h, f, zone_name(zone)?))
+}
+
+fn load(h: &Host, zone: &ZoneName) -> anyhow::Result<ZoneConfig> {
+    zonecfg::load(&h.root, zone).map_err(|e| anyhow::anyhow!(e.lines().join("\nnetzone: ")))
+}
+
+fn names(v: &[LinkName]) -> String {
+    v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
+    let (h, f, zone) = setup(g, &a.zone)?;
+    let cfg = load(&h, &zone)?;
+    let p = apply::plan(&h, f, &cfg)?;
+    if p.is_noop() {
+        println!("# zone '{zone}': nothing to do ({f})");
+    } else {
+        print!("{p}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(verb: &str, o: &Outcome, verbose: bool) {
+    if verbose {
+        eprint!("{}", o.plan);
+    }
+    let z = &o.zone;
+    if o.is_noop() {
+        if o.plan.satisfied.is_empty() {
+            println!("zone '{z}': {verb}: nothing to do");
+        } else {
+            println!(
+                "zone '{z}': {verb}: nothing to do ({} already up)",
+                names(&o.plan.satisfied)
+            );
+        }
+        return;
+    }
+    if !o.removed.is_empty() {
+        println!("zone '{z}': {verb}: removed {}", names(&o.removed));
+    }
+    if !o.created.is_empty() {
+        println!("zone '{z}': {verb}: created {}", names(&o.created));
+    }
+    for (net, mac) in &o.macs_written {
+        println!("zone '{z}': {verb}: net '{net}': mac-addr {mac} saved");
+    }
+    if o.removed.is_empty() && o.created.is_empty() && o.macs_written.is_empty() {
+        println!("zone '{z}': {verb}: journal updated");
+    }
+}
+
+pub fn up(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
+    let (h, f, zone) = setup(g, &a.zone)?;
+    let cfg = load(&h, &zone)?;
+    let o = apply::up(&h, f, &cfg)?;
+    report("up", &o, g.verbose);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn down(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
+    let (h, f, zone) = setup(g, &a.zone)?;
+    let o = apply::down(&h, f, &zone)?;
+    report("down", &o, g.verbose);
+    Ok(ExitCode::SUCCESS)
 }

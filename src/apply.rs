@@ -1,0 +1,564 @@
+//! Running a plan: every step journalled, and on any failure exactly what this run created
+//! undone, newest first.
+//!
+//! The entry points [`up`], [`down`] and [`reclaim`] each take the zone's lock, read its journal,
+//! observe the host once, plan, and apply. Deleting tolerates "object not found" (the goal is
+//! reached) and retries "link busy" a bounded number of times; a link on loan to a zone that is
+//! still ready or running is first handed back to the global zone (`set-linkprop -t -p
+//! zone=global`, as zoneadmd does at halt), renamed back to its temporary name first on joyent so
+//! it cannot collide with a global-zone link of the same name.
+//!
+//! ```no_run
+//! use netzone::{apply, flavour, host::{Host, Tools}, zonecfg, zonename::ZoneName};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let host = Host::new(Tools::from_env(), "/");
+//! let flavour = flavour::resolve(&host, None)?;
+//! let zone = ZoneName::new("web1")?;
+//! let cfg = zonecfg::load(&host.root, &zone)?;
+//! let plan = apply::plan(&host, flavour, &cfg)?;
+//! print!("{plan}"); // one `dladm ...` line per step
+//! let outcome = apply::up(&host, flavour, &cfg)?;
+//! println!("created {:?}, unchanged {:?}", outcome.created, outcome.plan.satisfied);
+//! apply::down(&host, flavour, &zone)?;
+//! # Ok(()) }
+//! ```
+
+use std::thread;
+use std::time::Duration;
+
+use crate::dladm::observe::{self, Observation, ObserveError};
+use crate::dladm::{self, DladmErrorKind};
+use crate::flavour::Flavour;
+use crate::host::{Host, HostError, Tool};
+use crate::journal::{self, Journal, JournalError, JournalLink, LinkState};
+use crate::linkname::LinkName;
+use crate::mac::Mac;
+use crate::plan::{self, Plan, PlanError, Step};
+use crate::tempname;
+use crate::zonecfg::ZoneConfig;
+use crate::zonecfg_write;
+use crate::zonename::ZoneName;
+
+/// How many times a delete that reports "link busy" is tried.
+pub const BUSY_ATTEMPTS: u32 = 5;
+/// First pause between busy retries; doubles each time.
+pub const BUSY_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Why an operation on a zone's links failed. Display: `zone 'Z': net 'N': <cause>`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error("zone '{zone}': cannot observe links: {source}")]
+    Observe {
+        zone: ZoneName,
+        #[source]
+        source: ObserveError,
+    },
+    #[error("zone '{zone}': {source}")]
+    Journal {
+        zone: ZoneName,
+        #[source]
+        source: JournalError,
+    },
+    /// A dladm or zonecfg step failed; everything this run created was undone unless `undo`
+    /// lists what could not be.
+    #[error("zone '{zone}': {}{source}{}", net.as_ref().map(|n| format!("net '{n}': ")).unwrap_or_default(), undo_note(undo))]
+    Step {
+        zone: ZoneName,
+        net: Option<LinkName>,
+        #[source]
+        source: Box<HostError>,
+        undo: Vec<String>,
+    },
+    /// gate: a link on loan to a zone cannot be named from the global zone.
+    #[error("zone '{zone}': net '{net}': link '{net}' is on loan to zone '{holder}' and cannot be removed until it halts")]
+    OnLoan {
+        zone: ZoneName,
+        net: LinkName,
+        holder: ZoneName,
+    },
+}
+
+fn undo_note(undo: &[String]) -> String {
+    if undo.is_empty() {
+        String::new()
+    } else {
+        format!(" (undo incomplete: {})", undo.join("; "))
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub zone: ZoneName,
+    pub plan: Plan,
+    /// Nets whose links this run created.
+    pub created: Vec<LinkName>,
+    /// Links this run deleted (or handed back to the global zone).
+    pub removed: Vec<LinkName>,
+    /// MACs written back into the zone's configuration.
+    pub macs_written: Vec<(LinkName, Mac)>,
+}
+
+impl Outcome {
+    /// True when the run changed nothing.
+    pub fn is_noop(&self) -> bool {
+        self.plan.is_noop() && self.macs_written.is_empty()
+    }
+}
+
+fn jerr(zone: &ZoneName) -> impl FnOnce(JournalError) -> ApplyError + '_ {
+    move |source| ApplyError::Journal {
+        zone: zone.clone(),
+        source,
+    }
+}
+
+fn observe_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Observation, ApplyError> {
+    observe::observe(host, flavour).map_err(|source| ApplyError::Observe {
+        zone: zone.clone(),
+        source,
+    })
+}
+
+/// Observes and plans without changing anything (`netzone plan`).
+pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, ApplyError> {
+    let state = host.state_dir();
+    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let obs = observe_zone(host, flavour, &cfg.name)?;
+    Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
+}
+
+/// Gives the zone its links (`netzone up`, joyent post-ready, gate pre-ready), then writes back
+/// MACs the host chose. On failure, undoes what this run created and returns the first error.
+pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    let zone = &cfg.name;
+    let state = host.state_dir();
+    let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
+    let obs = observe_zone(host, flavour, zone)?;
+    let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
+    let mut run = Run::new(host, flavour, zone, &mut j);
+    let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
+    match res {
+        Ok(macs_written) => Ok(Outcome {
+            zone: zone.clone(),
+            created: run.created_nets(),
+            removed: run.removed.clone(),
+            macs_written,
+            plan,
+        }),
+        Err(e) => Err(run.undo(e)),
+    }
+}
+
+/// Removes every link netzone owns for the zone (`netzone down`, post-halt, failed ready).
+pub fn down(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
+    remove(host, flavour, zone, false)
+}
+
+/// Frees a zone stuck `down`: deletes netzone's links it still holds and hands every other link
+/// back to the global zone; never deletes a link netzone does not own.
+pub fn reclaim(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
+    remove(host, flavour, zone, true)
+}
+
+fn remove(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    reclaim: bool,
+) -> Result<Outcome, ApplyError> {
+    let state = host.state_dir();
+    let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
+    // Nothing recorded and nothing that could carry the temporary names: on joyent the
+    // observation is still needed (a crash before the journal was written leaves temp names).
+    let obs = observe_zone(host, flavour, zone)?;
+    let plan = if reclaim {
+        plan::plan_reclaim(zone, flavour, &obs, &j)
+    } else {
+        plan::plan_down(zone, flavour, &obs, &j)
+    };
+    let mut run = Run::new(host, flavour, zone, &mut j);
+    // Removal has nothing to undo: keep going past a failed delete, report the first failure.
+    run.keep_going = true;
+    run.execute(&plan)?;
+    Ok(Outcome {
+        zone: zone.clone(),
+        created: Vec::new(),
+        removed: run.removed.clone(),
+        macs_written: Vec::new(),
+        plan,
+    })
+}
+
+/// One execution: the journal it keeps and the links it created.
+struct Run<'a> {
+    host: &'a Host,
+    flavour: Flavour,
+    zone: &'a ZoneName,
+    journal: &'a mut Journal,
+    run_id: String,
+    /// Nets whose links this run created, oldest first.
+    created: Vec<LinkName>,
+    removed: Vec<LinkName>,
+    keep_going: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(host: &'a Host, flavour: Flavour, zone: &'a ZoneName, journal: &'a mut Journal) -> Self {
+        Run {
+            host,
+            flavour,
+            zone,
+            journal,
+            run_id: journal::run_id(),
+            created: Vec::new(),
+            removed: Vec::new(),
+            keep_going: false,
+        }
+    }
+
+    fn created_nets(&self) -> Vec<LinkName> {
+        self.created.clone()
+    }
+
+    fn save(&self) -> Result<(), ApplyError> {
+        self.journal
+            .save(&self.host.state_dir())
+            .map_err(jerr(self.zone))
+    }
+
+    fn step_err(&self, net: Option<&LinkName>, source: HostError) -> ApplyError {
+        ApplyError::Step {
+            zone: self.zone.clone(),
+            net: net.cloned(),
+            source: Box::new(source),
+            undo: Vec::new(),
+        }
+    }
+
+    fn execute(&mut self, plan: &Plan) -> Result<(), ApplyError> {
+        let mut dirty = false;
+        if self.journal.flavour != Some(self.flavour) && !plan.is_noop() {
+            self.journal.flavour = Some(self.flavour);
+            dirty = true;
+        }
+        for net in &plan.forget {
+            self.journal.remove(net);
+            dirty = true;
+        }
+        for e in &plan.adopt {
+            self.journal.remove(&e.net);
+            let mut e = e.clone();
+            e.run = self.run_id.clone();
+            self.journal.links.push(e);
+            dirty = true;
+        }
+        if dirty {
+            self.save()?;
+        }
+        let mut first_err = None;
+        for step in &plan.steps {
+            let r = match step {
+                Step::Create { net, index, spec } => self.create(net, *index, spec),
+                Step::Rename {
+                    net,
+                    zone,
+                    from,
+                    to,
+                } => self.rename(net, zone, from, to),
+                Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
+                Step::ReturnToGlobal { name, zone } => self
+                    .host
+                    .dladm(&step.argv(self.flavour))
+                    .map(|_| self.removed.push(name.clone()))
+                    .or_else(|e| {
+                        if e.dladm_kind() == Some(DladmErrorKind::NotFound) {
+                            Ok(())
+                        } else {
+                            Err(e)
+                        }
+                    })
+                    .map_err(|e| self.step_err(None, e))
+                    .map(|()| {
+                        let _ = zone;
+                    }),
+            };
+            if let Err(e) = r {
+                if self.keep_going {
+                    first_err.get_or_insert(e);
+                } else {
+                    return Err(e);
+                }
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    fn create(
+        &mut self,
+        net: &LinkName,
+        index: usize,
+        spec: &dladm::VnicSpec,
+    ) -> Result<(), ApplyError> {
+        // Intent first: if the process dies during create-vnic, the record names the link.
+        self.journal.remove(net);
+        self.journal.links.push(JournalLink {
+            net: net.clone(),
+            index,
+            name: spec.name.clone(),
+            final_name: net.clone(),
+            over: spec.over.clone(),
+            vid: spec.vid,
+            mac: spec.mac.and_then(|m| m.fixed()),
+            zone: self.zone.clone(),
+            state: LinkState::Intent,
+            run: self.run_id.clone(),
+        });
+        self.save()?;
+        self.created.push(net.clone());
+        self.host
+            .dladm(&dladm::create_vnic_command(spec))
+            .map_err(|e| self.step_err(Some(net), e))?;
+        let e = self.journal.entry_mut(net).expect("just recorded");
+        // gate: the link is complete under its final name; joyent: it still needs its rename.
+        e.state = if spec.name == *net {
+            LinkState::Active
+        } else {
+            LinkState::Created
+        };
+        self.save()
+    }
+
+    fn rename(
+        &mut self,
+        net: &LinkName,
+        zone: &ZoneName,
+        from: &LinkName,
+        to: &LinkName,
+    ) -> Result<(), ApplyError> {
+        if let Some(e) = self.journal.entry_mut(net) {
+            e.state = LinkState::Renaming;
+        }
+        self.save()?;
+        let z = (self.flavour == Flavour::Joyent).then_some(zone);
+        self.host
+            .dladm(&dladm::rename_link_command(z, from, to))
+            .map_err(|e| self.step_err(Some(net), e))?;
+        if let Some(e) = self.journal.entry_mut(net) {
+            e.state = LinkState::Active;
+        }
+        self.save()
+    }
+
+    fn delete(
+        &mut self,
+        net: Option<&LinkName>,
+        name: &LinkName,
+        zone: Option<&ZoneName>,
+    ) -> Result<(), ApplyError> {
+        let temp = net
+            .and_then(|n| self.journal.links.iter().find(|e| &e.net == n))
+            .map(|e| e.name.clone())
+            .or_else(|| {
+                tempname::owned_index(name, self.zone).map(|i| tempname::temp_name(self.zone, i))
+            });
+        match delete_link(self.host, self.flavour, name, zone, temp.as_ref()) {
+            Ok(Deleted::Gone) => {
+                self.removed.push(name.clone());
+            }
+            Ok(Deleted::Unreachable) => {
+                return Err(ApplyError::OnLoan {
+                    zone: self.zone.clone(),
+                    net: net.unwrap_or(name).clone(),
+                    holder: zone.cloned().unwrap_or_else(|| self.zone.clone()),
+                })
+            }
+            Err(e) => return Err(self.step_err(net.or(Some(name)), e)),
+        }
+        if let Some(n) = net {
+            let recorded = self
+                .journal
+                .links
+                .iter()
+                .any(|e| &e.net == n && e.candidate_names().contains(&name));
+            if recorded {
+                self.journal.remove(n);
+                self.save()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// MACs of nets with no `mac-addr`, read back in one walk and written with one zonecfg run.
+    fn write_back_macs(&mut self, cfg: &ZoneConfig) -> Result<Vec<(LinkName, Mac)>, ApplyError> {
+        let want: Vec<&LinkName> = plan::desired_nets(cfg)?
+            .into_iter()
+            .filter(|d| d.net.mac.is_none())
+            .map(|d| &d.net.physical)
+            .collect();
+        if want.is_empty() {
+            return Ok(Vec::new());
+        }
+        let vnics = observe::observe_vnics(self.host, self.flavour).map_err(|source| {
+            ApplyError::Observe {
+                zone: self.zone.clone(),
+                source,
+            }
+        })?;
+        let mut macs = Vec::new();
+        for net in want {
+            let found = vnics.iter().find(|v| {
+                &v.link == net
+                    && match self.flavour {
+                        Flavour::Joyent => v.zone.as_ref() == Some(self.zone),
+                        Flavour::Gate => true,
+                    }
+            });
+            if let Some(m) = found.and_then(|v| v.mac) {
+                macs.push((net.clone(), m));
+                if let Some(e) = self.journal.entry_mut(net) {
+                    e.mac = Some(m);
+                }
+            }
+        }
+        if let Some(args) = zonecfg_write::mac_writeback_command(self.zone, &macs) {
+            self.host
+                .run_checked(Tool::Zonecfg, &args)
+                .map_err(|e| self.step_err(None, e))?;
+            self.save()?;
+        }
+        Ok(macs)
+    }
+
+    /// Deletes what this run created, newest first, and returns `err` with anything that could
+    /// not be undone noted.
+    fn undo(&mut self, err: ApplyError) -> ApplyError {
+        let mut failed = Vec::new();
+        for net in self.created.clone().into_iter().rev() {
+            let Some(e) = self.journal.links.iter().find(|e| e.net == net).cloned() else {
+                continue;
+            };
+            let zone = match self.flavour {
+                Flavour::Joyent => Some(e.zone.clone()),
+                Flavour::Gate => None,
+            };
+            let mut ok = true;
+            for name in e.candidate_names() {
+                match delete_link(self.host, self.flavour, name, zone.as_ref(), Some(&e.name)) {
+                    Ok(Deleted::Gone) => {}
+                    Ok(Deleted::Unreachable) => {
+                        ok = false;
+                        failed.push(format!("{name}: on loan"));
+                    }
+                    Err(x) => {
+                        ok = false;
+                        failed.push(format!("{name}: {x}"));
+                    }
+                }
+            }
+            if ok {
+                self.journal.remove(&net);
+                if let Err(x) = self.save() {
+                    failed.push(x.to_string());
+                }
+            }
+        }
+        match err {
+            ApplyError::Step {
+                zone,
+                net,
+                source,
+                mut undo,
+            } => {
+                undo.extend(failed);
+                ApplyError::Step {
+                    zone,
+                    net,
+                    source,
+                    undo,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// How a delete ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// The link no longer exists.
+    Gone,
+    /// gate only: the link is on loan to a zone and the global zone cannot name it.
+    Unreachable,
+}
+
+/// Deletes link `name`, seen in `zone` (`None` = global zone): "not found" counts as done, "link
+/// busy" is retried [`BUSY_ATTEMPTS`] times; a link on loan is first handed back to the global
+/// zone, and on joyent renamed back to `temp` first when it has another name. Shared with the
+/// operator tools (`recover`, `gc`).
+pub fn delete_link(
+    host: &Host,
+    flavour: Flavour,
+    name: &LinkName,
+    zone: Option<&ZoneName>,
+    temp: Option<&LinkName>,
+) -> Result<Deleted, HostError> {
+    let mut name = name.clone();
+    let mut zone = zone.cloned();
+    let z = |zone: &Option<ZoneName>| match flavour {
+        Flavour::Joyent => zone.clone(),
+        Flavour::Gate => None,
+    };
+    let mut returned = false;
+    let mut pause = BUSY_BACKOFF;
+    for attempt in 1..=BUSY_ATTEMPTS {
+        match host.dladm(&dladm::delete_vnic_command(z(&zone).as_ref(), &name)) {
+            Ok(_) => return Ok(Deleted::Gone),
+            Err(e) => match e.dladm_kind() {
+                Some(DladmErrorKind::NotFound) => {
+                    return Ok(if flavour == Flavour::Gate && zone.is_some() && !returned {
+                        Deleted::Unreachable
+                    } else {
+                        Deleted::Gone
+                    });
+                }
+                Some(DladmErrorKind::LinkBusy) if zone.is_some() && !returned => {
+                    returned = true;
+                    if flavour == Flavour::Joyent {
+                        if let Some(t) = temp.filter(|t| **t != name) {
+                            match host.dladm(&dladm::rename_link_command(zone.as_ref(), &name, t)) {
+                                Ok(_) => name = t.clone(),
+                                Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
+                                    return Ok(Deleted::Gone)
+                                }
+                                Err(e) => return Err(e),
+                            }
+                        }
+                    }
+                    match host.dladm(&dladm::return_to_global_command(z(&zone).as_ref(), &name)) {
+                        Ok(_) => zone = None,
+                        Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
+                            return Ok(Deleted::Gone)
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+                Some(DladmErrorKind::LinkBusy) if attempt < BUSY_ATTEMPTS => {
+                    thread::sleep(pause);
+                    pause *= 2;
+                }
+                _ => return Err(e),
+            },
+        }
+    }
+    Err(HostError::Dladm {
+        kind: DladmErrorKind::LinkBusy,
+        argv: dladm::delete_vnic_command(None, &name).join(" "),
+        message: format!("dladm delete-vnic: {name}: still busy after {BUSY_ATTEMPTS} attempts"),
+    })
+}

@@ -1,0 +1,150 @@
+//! `netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] [--chain-post PROGRAM]
+//! pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`: the brand's `prestatechange` and
+//! `poststatechange` hook (dispatch table in `netzone::hook`).
+//!
+//! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
+//! 2 bad arguments; a chained hook's non-zero status is passed on. Messages go to stderr, which
+//! zoneadmd logs, and to syslog (daemon facility). Environment: NETZONE_ROOT (when ALTROOT is
+//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_FLAVOUR, NETZONE_TIMEOUT
+//! (seconds per dladm/zonecfg run, default 30), NETZONE_CHAIN_TIMEOUT (seconds, default 600).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use netzone::hook::{self, Action, HookArgs, Phase};
+use netzone::host::{Host, Tools};
+use netzone::syslog::{self, Level};
+
+fn secs_from_env(key: &str, default: u64) -> Duration {
+    Duration::from_secs(
+        std::env::var(key)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(default),
+    )
+}
+
+fn say(level: Level, msg: &str) {
+    eprintln!("netzone: {msg}");
+    syslog::log(level, msg);
+}
+
+/// Runs the chained brand hook, passing its output on; returns its exit status.
+fn run_chain(host: &Host, program: &Path, args: &[String]) -> u8 {
+    match host.run_external(program, args, secs_from_env("NETZONE_CHAIN_TIMEOUT", 600)) {
+        Ok(out) => {
+            let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+            let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+            match out.status {
+                Some(0) => 0,
+                Some(c) => u8::try_from(c).unwrap_or(1).max(1),
+                None => {
+                    say(
+                        Level::Error,
+                        &format!("{}: killed by a signal", program.display()),
+                    );
+                    1
+                }
+            }
+        }
+        Err(e) => {
+            say(Level::Error, &e.to_string());
+            1
+        }
+    }
+}
+
+fn summary(a: &HookArgs, r: &hook::HookReport) -> Option<String> {
+    let o = r.outcome.as_ref()?;
+    if o.is_noop() {
+        return None;
+    }
+    let names = |v: &[netzone::linkname::LinkName]| {
+        v.iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Some(match r.action {
+        Action::Up => format!(
+            "zone '{}': links ready: created {}; unchanged {}",
+            a.zone,
+            names(&o.created),
+            names(&o.plan.satisfied)
+        ),
+        _ => format!("zone '{}': removed {}", a.zone, names(&o.removed)),
+    })
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let (opts, args) = match hook::parse_args(&argv) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("netzone-statechange: {e}\n{}", hook::USAGE);
+            syslog::log(Level::Error, &format!("netzone-statechange: {e}"));
+            return ExitCode::from(2);
+        }
+    };
+    let root = args
+        .altroot
+        .clone()
+        .or_else(|| std::env::var_os("NETZONE_ROOT").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let host =
+        Host::new(Tools::from_env(), root).with_timeout(secs_from_env("NETZONE_TIMEOUT", 30));
+
+    // The brand's own hook first: a failing pre hook stops the state change before netzone
+    // creates anything; cleanup calls still run netzone's part.
+    let mut status = 0u8;
+    let phase_chain = match args.phase {
+        Phase::Pre => opts.chain_pre.as_ref(),
+        Phase::Post => opts.chain_post.as_ref(),
+    };
+    if let Some(p) = &opts.chain {
+        status = run_chain(&host, p, &argv[argv.len() - positional_len(&argv)..]);
+    }
+    if status == 0 {
+        if let Some(p) = phase_chain {
+            let pos = &argv[argv.len() - positional_len(&argv)..];
+            status = run_chain(&host, p, &pos[1..]);
+        }
+    }
+    let cleanup = args.cmd == hook::CMD_HALT;
+    if status != 0 && !cleanup {
+        return ExitCode::from(status);
+    }
+
+    let choice = std::env::var("NETZONE_FLAVOUR").ok();
+    match hook::execute(&host, choice.as_deref(), &args) {
+        Ok(r) => {
+            if let Some(msg) = summary(&args, &r) {
+                syslog::log(Level::Info, &msg);
+            }
+            ExitCode::from(status)
+        }
+        Err(e) => {
+            for line in e.lines() {
+                say(Level::Error, &line);
+            }
+            ExitCode::from(if status != 0 { status } else { 1 })
+        }
+    }
+}
+
+/// How many trailing arguments are the positional ones (5, or 6 with ALTROOT).
+fn positional_len(argv: &[String]) -> usize {
+    // Options come first and always take a value; parse_args has accepted argv already.
+    let mut i = 0;
+    while i < argv.len() && argv[i].starts_with("--") {
+        if argv[i] == "--" {
+            i += 1;
+            break;
+        }
+        i += if argv[i].contains('=') { 1 } else { 2 };
+    }
+    argv.len() - i
+}

@@ -1,0 +1,82 @@
+//! `netzone-verify FILE [--chain PROGRAM]`: the brand's `verify_cfg` hook.
+//!
+//! zonecfg runs a brand's `verify_cfg` on `commit` with one argument, the path of a temporary
+//! copy of the zone's XML (illumos-gate `usr/src/lib/libbrand/dtd/brand.dtd.1`, `verify_cfg`), and
+//! refuses the commit when it exits non-zero. This runs netzone's validation on that file,
+//! including the host-wide checks against the other zones under `<root>/etc/zones` (the zone's
+//! own current file is skipped: the file being verified replaces it). With `--chain`, the brand's
+//! previous `verify_cfg` program also runs, by argv with the same argument; both must pass.
+//!
+//! Exit status: 0 valid, 1 invalid or unreadable (or the chained program failed), 2 usage.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use clap::Parser;
+use netzone::validate;
+use netzone::zonecfg::ConfigError;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "netzone-verify",
+    version,
+    about = "Brand verify_cfg hook: refuse a zone configuration whose networks netzone cannot set up"
+)]
+struct Args {
+    /// Alternate root whose etc/zones holds the other configured zones.
+    #[arg(short = 'R', long = "root", env = "NETZONE_ROOT", default_value = "/")]
+    root: PathBuf,
+    /// Also run this existing verify_cfg program with FILE as its argument; both must pass.
+    #[arg(long, value_name = "PROGRAM")]
+    chain: Option<PathBuf>,
+    /// The zone XML file zonecfg asks to verify.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+}
+
+fn report(e: &ConfigError) {
+    for line in e.lines() {
+        eprintln!("netzone: {line}");
+    }
+}
+
+/// netzone's own verdict on the file.
+fn verify(a: &Args) -> bool {
+    match validate::check_file(&a.root, &a.file) {
+        Ok(_) => true,
+        Err(e) => {
+            report(&e);
+            false
+        }
+    }
+}
+
+/// Runs the chained verify_cfg, never through a shell; its output goes straight through.
+fn chain(program: &PathBuf, file: &PathBuf) -> bool {
+    match Command::new(program).arg(file).status() {
+        Ok(s) if s.success() => true,
+        Ok(s) => {
+            eprintln!(
+                "netzone: chained verify_cfg {} failed ({s})",
+                program.display()
+            );
+            false
+        }
+        Err(e) => {
+            eprintln!(
+                "netzone: cannot run chained verify_cfg {}: {e}",
+                program.display()
+            );
+            false
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let a = Args::parse();
+    let mut ok = verify(&a);
+    if let Some(p) = &a.chain {
+        ok &= chain(p, &a.file);
+    }
+    ExitCode::from(if ok { 0 } else { 1 })
+}

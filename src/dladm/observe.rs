@@ -1,0 +1,159 @@
+//! What links exist and who holds them: one `show-vnic` walk on joyent (its ZONE field names the
+//! zone), `show-linkprop -p zone` plus `show-vnic` on gate. Two processes at most per
+//! observation, however many links there are.
+//!
+//! A walk from the global zone lists the global zone's links plus every link on loan to a zone
+//! (dlmgmtd `dlmgmt_getnext`); with IPD 3 names are per zone, so the same name may appear more
+//! than once with different zones.
+
+use crate::dladm::{self, VnicInfo};
+use crate::flavour::Flavour;
+use crate::host::{Host, HostError};
+use crate::linkname::LinkName;
+use crate::zonename::ZoneName;
+
+/// One link seen by a walk.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObservedLink {
+    pub name: LinkName,
+    /// Holding zone; `None` = the global zone.
+    pub zone: Option<ZoneName>,
+    /// VNIC details; `None` for links of other classes (seen only on gate).
+    pub vnic: Option<VnicInfo>,
+}
+
+/// Every link a walk from the global zone sees.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Observation {
+    pub links: Vec<ObservedLink>,
+}
+
+/// Why the links could not be observed.
+#[derive(Debug, thiserror::Error)]
+pub enum ObserveError {
+    #[error(transparent)]
+    Host(#[from] HostError),
+    #[error(transparent)]
+    Parse(#[from] dladm::ParseError),
+}
+
+impl Observation {
+    /// From a joyent `show-vnic` walk (ZONE field filled).
+    pub fn from_joyent(vnics: Vec<VnicInfo>) -> Self {
+        Observation {
+            links: vnics
+                .into_iter()
+                .map(|v| ObservedLink {
+                    name: v.link.clone(),
+                    zone: v.zone.clone(),
+                    vnic: Some(v),
+                })
+                .collect(),
+        }
+    }
+
+    /// From gate's `show-linkprop -p zone` walk (every link, with its zone) and `show-vnic` walk
+    /// (details of VNICs, no zone). A VNIC name seen twice (one in the global zone, one on loan)
+    /// is matched in walk order.
+    pub fn from_gate(zones: Vec<(LinkName, Option<ZoneName>)>, vnics: Vec<VnicInfo>) -> Self {
+        let mut vnics: Vec<Option<VnicInfo>> = vnics.into_iter().map(Some).collect();
+        let mut links = Vec::with_capacity(zones.len());
+        for (name, zone) in zones {
+            let v = vnics
+                .iter_mut()
+                .find(|v| v.as_ref().is_some_and(|v| v.link == name))
+                .and_then(Option::take)
+                .map(|mut v| {
+                    v.zone = zone.clone();
+                    v
+                });
+            links.push(ObservedLink {
+                name,
+                zone,
+                vnic: v,
+            });
+        }
+        // VNICs the linkprop walk did not list (created between the two walks): global zone.
+        for v in vnics.into_iter().flatten() {
+            links.push(ObservedLink {
+                name: v.link.clone(),
+                zone: None,
+                vnic: Some(v),
+            });
+        }
+        Observation { links }
+    }
+
+    /// The link called `name` in zone `zone` (`None` = global zone).
+    pub fn find(&self, name: &LinkName, zone: Option<&ZoneName>) -> Option<&ObservedLink> {
+        self.links
+            .iter()
+            .find(|l| &l.name == name && l.zone.as_ref() == zone)
+    }
+
+    /// Every link called `name`, in any zone.
+    pub fn named<'a>(&'a self, name: &'a LinkName) -> impl Iterator<Item = &'a ObservedLink> {
+        self.links.iter().filter(move |l| &l.name == name)
+    }
+
+    /// Every link held by `zone`.
+    pub fn in_zone<'a>(&'a self, zone: &'a ZoneName) -> impl Iterator<Item = &'a ObservedLink> {
+        self.links
+            .iter()
+            .filter(move |l| l.zone.as_ref() == Some(zone))
+    }
+}
+
+/// Observes the host's links: one dladm process on joyent, two on gate.
+pub fn observe(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
+    match flavour {
+        Flavour::Joyent => {
+            let out = host.dladm(&dladm::show_vnic_command(flavour))?;
+            Ok(Observation::from_joyent(dladm::parse_show_vnic_output(
+                &out, flavour,
+            )?))
+        }
+        Flavour::Gate => {
+            let zones = host.dladm(&dladm::show_zone_prop_command())?;
+            let vnics = host.dladm(&dladm::show_vnic_command(flavour))?;
+            Ok(Observation::from_gate(
+                dladm::parse_show_zone_prop_output(&zones)?,
+                dladm::parse_show_vnic_output(&vnics, flavour)?,
+            ))
+        }
+    }
+}
+
+/// Gate only: VNIC details without zones (one process), for reading assigned MACs.
+pub fn observe_vnics(host: &Host, flavour: Flavour) -> Result<Vec<VnicInfo>, ObserveError> {
+    let out = host.dladm(&dladm::show_vnic_command(flavour))?;
+    Ok(dladm::parse_show_vnic_output(&out, flavour)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gate_merge_assigns_zones() {
+        let zones = dladm::parse_show_zone_prop_output("e1000g0:\nnet0:web1\nnet0:\n").unwrap();
+        let vnics = dladm::parse_show_vnic_output(
+            "net0:e1000g0:2\\:8\\:20\\:1\\:2\\:3:random:0\nnet0:e1000g0:2\\:8\\:20\\:1\\:2\\:4:random:0\nlate0:e1000g0:2\\:8\\:20\\:1\\:2\\:5:random:0\n",
+            Flavour::Gate,
+        )
+        .unwrap();
+        let o = Observation::from_gate(zones, vnics);
+        assert_eq!(o.links.len(), 4);
+        assert!(o.links[0].vnic.is_none());
+        let n0 = LinkName::new("net0").unwrap();
+        let web1 = ZoneName::new("web1").unwrap();
+        let l = o.find(&n0, Some(&web1)).unwrap();
+        assert_eq!(l.vnic.as_ref().unwrap().zone, Some(web1.clone()));
+        assert!(o.find(&n0, None).is_some());
+        assert_eq!(o.named(&n0).count(), 2);
+        assert_eq!(o.in_zone(&web1).count(), 1);
+        assert!(o
+            .find(&LinkName::new("late0").unwrap(), None)
+            .is_some_and(|l| l.vnic.is_some()));
+    }
+}

@@ -1,0 +1,216 @@
+//! Which dladm netzone drives: illumos-joyent (SmartOS: `rename-link -z`, `show-vnic` ZONE field)
+//! or illumos-gate (upstream, OmniOS, Helios: no `-z` anywhere).
+//!
+//! Detection costs one dladm run, so its answer is cached in
+//! `<root>/etc/svc/volatile/netzone/flavour.json` for the life of the host's boot. The cache is
+//! keyed by the boot's identity and by the dladm binary (path, size, mtime): a cache written under
+//! another boot or for another dladm is ignored and rewritten. `/etc/svc/volatile` is a tmpfs on
+//! illumos, emptied at boot, so on a real host the key is a second line of defence.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use crate::dladm::{self, DladmErrorKind};
+use crate::host::{Host, HostError};
+
+/// The two dladm dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Flavour {
+    /// illumos-joyent: links are created after ready under a temporary name with `zone=`, then
+    /// renamed inside the zone (`rename-link -z`).
+    Joyent,
+    /// illumos-gate: links are created before ready under their final name; zoneadmd lends them.
+    Gate,
+}
+
+impl fmt::Display for Flavour {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Flavour::Joyent => "joyent",
+            Flavour::Gate => "gate",
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown dladm flavour '{0}' (expected joyent or gate)")]
+pub struct UnknownFlavour(pub String);
+
+impl FromStr for Flavour {
+    type Err = UnknownFlavour;
+    fn from_str(s: &str) -> Result<Self, UnknownFlavour> {
+        match s {
+            "joyent" | "smartos" => Ok(Flavour::Joyent),
+            "gate" | "illumos" | "omnios" | "helios" => Ok(Flavour::Gate),
+            _ => Err(UnknownFlavour(s.to_string())),
+        }
+    }
+}
+
+/// Why the flavour could not be determined.
+#[derive(Debug, thiserror::Error)]
+pub enum FlavourError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownFlavour),
+    #[error("cannot tell the dladm flavour: {0}")]
+    Probe(#[source] HostError),
+}
+
+/// Reads the probe's outcome: success means the ZONE field exists (joyent); "unknown output
+/// field" means gate; anything else is not an answer.
+pub fn parse_probe_output(res: Result<String, HostError>) -> Result<Flavour, FlavourError> {
+    match res {
+        Ok(_) => Ok(Flavour::Joyent),
+        Err(e) if e.dladm_kind() == Some(DladmErrorKind::UnknownField) => Ok(Flavour::Gate),
+        Err(e) => Err(FlavourError::Probe(e)),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct CacheEntry {
+    boot: String,
+    dladm: String,
+    flavour: Flavour,
+}
+
+/// An identity of the running boot: the kernel's boot id where there is one (Linux, where the
+/// simulated host runs), else the start time of process 1, which only changes at boot.
+pub fn boot_identity() -> String {
+    if let Ok(s) = std::fs::read_to_string("/proc/sys/kernel/random/boot_id") {
+        return s.trim().to_string();
+    }
+    match std::fs::metadata("/proc/1") {
+        Ok(m) => match m.modified() {
+            Ok(t) => format!("{t:?}"),
+            Err(_) => "unknown".into(),
+        },
+        Err(_) => "unknown".into(),
+    }
+}
+
+fn dladm_identity(path: &Path) -> String {
+    match std::fs::metadata(path) {
+        Ok(m) => format!(
+            "{}:{}:{:?}",
+            path.display(),
+            m.len(),
+            m.modified().ok().map(|t| t
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0))
+        ),
+        Err(_) => format!("{}:missing", path.display()),
+    }
+}
+
+/// The cache file.
+pub fn cache_path(host: &Host) -> std::path::PathBuf {
+    host.state_dir().join("flavour.json")
+}
+
+/// The flavour from the cache, if it was written during this boot for this dladm.
+pub fn cached(host: &Host) -> Option<Flavour> {
+    let text = std::fs::read_to_string(cache_path(host)).ok()?;
+    let e: CacheEntry = serde_json::from_str(&text).ok()?;
+    (e.boot == boot_identity() && e.dladm == dladm_identity(&host.tools.dladm)).then_some(e.flavour)
+}
+
+/// Probes dladm (one process) and caches the answer. The cache write is best effort: a failure
+/// only costs the next call another probe.
+pub fn detect(host: &Host) -> Result<Flavour, FlavourError> {
+    if let Some(f) = cached(host) {
+        return Ok(f);
+    }
+    let f = parse_probe_output(host.dladm(&dladm::probe_command()))?;
+    let e = CacheEntry {
+        boot: boot_identity(),
+        dladm: dladm_identity(&host.tools.dladm),
+        flavour: f,
+    };
+    if let Ok(text) = serde_json::to_vec(&e) {
+        let _ = crate::journal::write_atomic(&cache_path(host), &text);
+    }
+    Ok(f)
+}
+
+/// The explicit choice (`--flavour` / `NETZONE_FLAVOUR`) if given, else [`detect`].
+pub fn resolve(host: &Host, choice: Option<&str>) -> Result<Flavour, FlavourError> {
+    match choice {
+        Some(s) if !s.is_empty() => Ok(s.parse()?),
+        _ => detect(host),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_names() {
+        assert_eq!("joyent".parse::<Flavour>().unwrap(), Flavour::Joyent);
+        assert_eq!("gate".parse::<Flavour>().unwrap(), Flavour::Gate);
+        assert_eq!("omnios".parse::<Flavour>().unwrap(), Flavour::Gate);
+        assert!("bsd".parse::<Flavour>().is_err());
+        assert_eq!(Flavour::Gate.to_string(), "gate");
+    }
+
+    #[test]
+    fn probe_outcomes() {
+        assert_eq!(
+            parse_probe_output(Ok(String::new())).unwrap(),
+            Flavour::Joyent
+        );
+        let gate = HostError::Dladm {
+            kind: DladmErrorKind::UnknownField,
+            argv: String::new(),
+            message: "unknown output field: `zone'".into(),
+        };
+        assert_eq!(parse_probe_output(Err(gate)).unwrap(), Flavour::Gate);
+        let down = HostError::Dladm {
+            kind: DladmErrorKind::DlmgmtdDown,
+            argv: String::new(),
+            message: "x".into(),
+        };
+        assert!(parse_probe_output(Err(down)).is_err());
+    }
+
+    #[test]
+    fn cache_is_keyed_by_boot_and_dladm() {
+        let dir = tempfile::tempdir().unwrap();
+        let fake = dir.path().join("dladm");
+        std::fs::write(&fake, "x").unwrap();
+        let host = Host::new(
+            crate::host::Tools {
+                dladm: fake.clone(),
+                ..Default::default()
+            },
+            dir.path(),
+        );
+        assert_eq!(cached(&host), None);
+        let e = CacheEntry {
+            boot: boot_identity(),
+            dladm: dladm_identity(&fake),
+            flavour: Flavour::Gate,
+        };
+        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&e).unwrap()).unwrap();
+        assert_eq!(cached(&host), Some(Flavour::Gate));
+        // Detect trusts the cache: no process runs (the fake dladm is not executable).
+        assert_eq!(detect(&host).unwrap(), Flavour::Gate);
+        // Another boot: stale.
+        let stale = CacheEntry {
+            boot: "another-boot".into(),
+            ..e.clone()
+        };
+        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&stale).unwrap())
+            .unwrap();
+        assert_eq!(cached(&host), None);
+        // Another dladm binary: stale.
+        crate::journal::write_atomic(&cache_path(&host), &serde_json::to_vec(&e).unwrap()).unwrap();
+        std::fs::write(&fake, "a different dladm").unwrap();
+        assert_eq!(cached(&host), None);
+        assert_eq!(resolve(&host, Some("joyent")).unwrap(), Flavour::Joyent);
+        assert!(resolve(&host, Some("x")).is_err());
+    }
+}

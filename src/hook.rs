@@ -1,0 +1,345 @@
+//! The brand state-change hook: argument parsing and the dispatch table, as pure functions.
+//!
+//! zoneadmd runs `<hook> <state> <cmd> <altroot>` through the shell, where `<hook>` is the
+//! brand's `prestatechange`/`poststatechange` with `%z`/`%R` expanded (illumos
+//! `usr/src/cmd/zoneadmd/zoneadmd.c` `brand_prestatechg`/`brand_poststatechg`, `"%s %d %d %s"`),
+//! so netzone-statechange sees `pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`; ALTROOT is usually
+//! the empty string, which the shell turns into no argument at all, or an empty one.
+//!
+//! States (`zone_state_t`): 2 installed, 3 ready, 4 running, 5 shutting down, 6 down, 7 mounted;
+//! OmniOS's sysboot hook passes the pseudo state 99. Commands (`zone_cmd_t`): 0 ready, 1 boot,
+//! 4 halt; SmartOS also passes 8 (unmount) from `brand_umount_cleanup`.
+//!
+//! | call                         | joyent             | gate                          |
+//! |------------------------------|--------------------|-------------------------------|
+//! | pre, cmd 0 (ready)           | validate           | validate, create (final names)|
+//! | post, cmd 0 (ready)          | create, rename     | nothing                       |
+//! | post, cmd 4 (halt, or state 3 = failed ready) | remove netzone's links | same |
+//! | pre, cmd 4, state 6 (down)   | reclaim stuck links| same                          |
+//! | anything else                | nothing            | nothing                       |
+
+use std::path::PathBuf;
+
+use crate::flavour::Flavour;
+use crate::zonename::ZoneName;
+
+/// `pre` or `post`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Pre,
+    Post,
+}
+
+/// zoneadmd's `zone_state_t` values netzone acts on.
+pub const STATE_READY: u32 = 3;
+pub const STATE_DOWN: u32 = 6;
+/// OmniOS `ZONE_STATE_SYSBOOT` pseudo state (pkg5 `src/brand/shared/vars.ksh`).
+pub const STATE_SYSBOOT: u32 = 99;
+/// zoneadmd's `zone_cmd_t` values netzone acts on.
+pub const CMD_READY: u32 = 0;
+pub const CMD_HALT: u32 = 4;
+
+/// The hook's arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookArgs {
+    pub phase: Phase,
+    pub zone: ZoneName,
+    pub zonepath: PathBuf,
+    pub state: u32,
+    pub cmd: u32,
+    /// The alternate root; `None` when absent or empty.
+    pub altroot: Option<PathBuf>,
+}
+
+/// What the hook does for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Spawn nothing, exit 0.
+    Nothing,
+    /// Check the configuration netzone will act on; fail fast (no process).
+    Validate,
+    /// Validate, then create the zone's links (`apply::up`).
+    Up,
+    /// Remove netzone's links of the zone (`apply::down`).
+    Down,
+    /// Free links a `down` zone still holds (`apply::reclaim`).
+    Reclaim,
+}
+
+/// Whether the call may act at all. Calls that cannot act need neither the flavour nor the
+/// configuration, so they spawn nothing and read nothing.
+pub fn may_act(phase: Phase, state: u32, cmd: u32) -> bool {
+    dispatch(Flavour::Joyent, phase, state, cmd) != Action::Nothing
+        || dispatch(Flavour::Gate, phase, state, cmd) != Action::Nothing
+}
+
+/// The dispatch table (see the module doc).
+pub fn dispatch(flavour: Flavour, phase: Phase, state: u32, cmd: u32) -> Action {
+    if state == STATE_SYSBOOT || !(2..=7).contains(&state) {
+        return Action::Nothing;
+    }
+    match (phase, cmd, flavour) {
+        (Phase::Pre, CMD_READY, Flavour::Joyent) => Action::Validate,
+        (Phase::Pre, CMD_READY, Flavour::Gate) => Action::Up,
+        (Phase::Post, CMD_READY, Flavour::Joyent) => Action::Up,
+        (Phase::Post, CMD_READY, Flavour::Gate) => Action::Nothing,
+        (Phase::Pre, CMD_HALT, _) if state == STATE_DOWN => Action::Reclaim,
+        (Phase::Post, CMD_HALT, _) => Action::Down,
+        _ => Action::Nothing,
+    }
+}
+
+/// A usage error; the binary prints it with the usage text and exits non-zero.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsageError {
+    #[error("expected pre|post ZONE ZONEPATH STATE CMD [ALTROOT], got {0} arguments")]
+    Count(usize),
+    #[error("'{0}' is neither pre nor post")]
+    Phase(String),
+    #[error("invalid zone name '{0}': {1}")]
+    Zone(String, String),
+    #[error("{0} '{1}' is not a number")]
+    Number(&'static str, String),
+    #[error("option {0} needs a value")]
+    OptionValue(String),
+    #[error("unknown option '{0}'")]
+    Option(String),
+}
+
+/// Options that come before the positional arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookOptions {
+    /// Run this program with the same arguments (a jcommon-style `statechange pre|post ...`).
+    pub chain: Option<PathBuf>,
+    /// Run this program on pre calls without the phase word (OmniOS `prestate ZONE ZONEPATH ...`).
+    pub chain_pre: Option<PathBuf>,
+    /// Same for post calls (OmniOS `poststate`).
+    pub chain_post: Option<PathBuf>,
+}
+
+/// Parses the whole argument list (without argv[0]).
+pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError> {
+    let mut opts = HookOptions::default();
+    let mut i = 0;
+    while i < args.len() && args[i].starts_with("--") {
+        let a = &args[i];
+        if a == "--" {
+            i += 1;
+            break;
+        }
+        let (key, inline) = match a.split_once('=') {
+            Some((k, v)) => (k, Some(v.to_string())),
+            None => (a.as_str(), None),
+        };
+        let slot = match key {
+            "--chain" => &mut opts.chain,
+            "--chain-pre" => &mut opts.chain_pre,
+            "--chain-post" => &mut opts.chain_post,
+            _ => return Err(UsageError::Option(a.clone())),
+        };
+        let v = match inline {
+            Some(v) => v,
+            None => {
+                i += 1;
+                args.get(i)
+                    .cloned()
+                    .ok_or_else(|| UsageError::OptionValue(key.to_string()))?
+            }
+        };
+        if v.is_empty() {
+            return Err(UsageError::OptionValue(key.to_string()));
+        }
+        *slot = Some(PathBuf::from(v));
+        i += 1;
+    }
+    let pos = &args[i..];
+    if !(5..=6).contains(&pos.len()) {
+        return Err(UsageError::Count(pos.len()));
+    }
+    let phase = match pos[0].as_str() {
+        "pre" => Phase::Pre,
+        "post" => Phase::Post,
+        p => return Err(UsageError::Phase(p.to_string())),
+    };
+    let zone =
+        ZoneName::new(&pos[1]).map_err(|e| UsageError::Zone(pos[1].clone(), e.to_string()))?;
+    let num = |what: &'static str, s: &str| {
+        s.parse::<u32>()
+            .map_err(|_| UsageError::Number(what, s.to_string()))
+    };
+    let state = num("state", &pos[3])?;
+    let cmd = num("command", &pos[4])?;
+    let altroot = pos.get(5).filter(|s| !s.is_empty()).map(PathBuf::from);
+    Ok((
+        opts,
+        HookArgs {
+            phase,
+            zone,
+            zonepath: PathBuf::from(&pos[2]),
+            state,
+            cmd,
+            altroot,
+        },
+    ))
+}
+
+/// Usage text.
+pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] \
+[--chain-post PROGRAM] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn dispatch_table() {
+        use Action::*;
+        use Flavour::*;
+        use Phase::*;
+        let rows = [
+            // (flavour, phase, state, cmd, action)
+            (Joyent, Pre, 2, 0, Validate),
+            (Gate, Pre, 2, 0, Up),
+            (Joyent, Post, 2, 0, Up),
+            (Gate, Post, 2, 0, Nothing),
+            (Joyent, Pre, 4, 0, Validate), // reboot: ready from running
+            (Joyent, Post, 3, 4, Down),    // failed ready / halt from ready
+            (Gate, Post, 3, 4, Down),
+            (Joyent, Post, 4, 4, Down),
+            (Gate, Post, 4, 4, Down),
+            (Joyent, Pre, 6, 4, Reclaim),
+            (Gate, Pre, 6, 4, Reclaim),
+            (Joyent, Pre, 4, 4, Nothing), // pre-halt of a running zone
+            (Gate, Pre, 3, 4, Nothing),
+            (Joyent, Pre, 3, 1, Nothing), // boot
+            (Joyent, Post, 3, 1, Nothing),
+            (Joyent, Post, 6, 8, Nothing), // SmartOS unmount cleanup
+            (Gate, Pre, 99, 0, Nothing),   // OmniOS sysboot
+            (Gate, Pre, 2, 7, Nothing),    // unknown command
+            (Gate, Post, 42, 4, Nothing),  // unknown state
+        ];
+        for (f, p, st, c, want) in rows {
+            assert_eq!(dispatch(f, p, st, c), want, "{f} {p:?} {st} {c}");
+        }
+        assert!(!may_act(Phase::Pre, 3, 1));
+        assert!(!may_act(Phase::Post, 6, 8));
+        assert!(!may_act(Phase::Pre, 99, 0));
+        assert!(may_act(Phase::Post, 2, 0));
+    }
+
+    #[test]
+    fn parses_arguments() {
+        let (o, a) = parse_args(&s(&["pre", "web1", "/zones/web1", "2", "0"])).unwrap();
+        assert_eq!(o, HookOptions::default());
+        assert_eq!(a.phase, Phase::Pre);
+        assert_eq!(a.altroot, None);
+        // A trailing empty ALTROOT is the same as none.
+        let (_, b) = parse_args(&s(&["pre", "web1", "/zones/web1", "2", "0", ""])).unwrap();
+        assert_eq!(a, b);
+        let (o, a) = parse_args(&s(&[
+            "--chain",
+            "/usr/lib/brand/joyent/statechange",
+            "--chain-pre=/x/prestate",
+            "post",
+            "web1",
+            "/zones/web1",
+            "3",
+            "4",
+            "/a",
+        ]))
+        .unwrap();
+        assert_eq!(
+            o.chain,
+            Some(PathBuf::from("/usr/lib/brand/joyent/statechange"))
+        );
+        assert_eq!(o.chain_pre, Some(PathBuf::from("/x/prestate")));
+        assert_eq!(a.altroot, Some(PathBuf::from("/a")));
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        let bad: [&[&str]; 8] = [
+            &[],
+            &["pre", "web1", "/z", "2"],
+            &["pre", "web1", "/z", "2", "0", "/a", "extra"],
+            &["during", "web1", "/z", "2", "0"],
+            &["pre", "global", "/z", "2", "0"],
+            &["pre", "web1", "/z", "two", "0"],
+            &["--chain"],
+            &["--frobnicate", "pre", "web1", "/z", "2", "0"],
+        ];
+        for b in bad {
+            assert!(parse_args(&s(b)).is_err(), "{b:?}");
+        }
+        assert_eq!(
+            parse_args(&s(&["pre", "web1", "/z", "-1", "0"])).unwrap_err(),
+            UsageError::Number("state", "-1".into())
+        );
+    }
+}
+
+/// Why a hook call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum HookError {
+    #[error("{0}")]
+    Config(#[from] crate::zonecfg::ConfigError),
+    #[error(transparent)]
+    Flavour(#[from] crate::flavour::FlavourError),
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    #[error(transparent)]
+    Apply(#[from] crate::apply::ApplyError),
+}
+
+impl HookError {
+    /// One message per line, without the program prefix.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            HookError::Config(e) => e.lines(),
+            e => vec![e.to_string()],
+        }
+    }
+}
+
+/// What a hook call did.
+#[derive(Debug)]
+pub struct HookReport {
+    pub action: Action,
+    pub outcome: Option<crate::apply::Outcome>,
+}
+
+/// Runs netzone's part of one hook call. Calls with nothing to do return before reading
+/// anything or spawning anything. `flavour_choice` is `NETZONE_FLAVOUR`, if set.
+pub fn execute(
+    host: &crate::host::Host,
+    flavour_choice: Option<&str>,
+    args: &HookArgs,
+) -> Result<HookReport, HookError> {
+    if !may_act(args.phase, args.state, args.cmd) {
+        return Ok(HookReport {
+            action: Action::Nothing,
+            outcome: None,
+        });
+    }
+    let flavour = crate::flavour::resolve(host, flavour_choice)?;
+    let action = dispatch(flavour, args.phase, args.state, args.cmd);
+    let outcome = match action {
+        Action::Nothing => None,
+        Action::Validate => {
+            let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
+            crate::plan::desired_nets(&cfg)?;
+            None
+        }
+        Action::Up => {
+            let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
+            Some(crate::apply::up(host, flavour, &cfg)?)
+        }
+        Action::Down => Some(crate::apply::down(host, flavour, &args.zone)?),
+        Action::Reclaim => Some(crate::apply::reclaim(host, flavour, &args.zone)?),
+    };
+    Ok(HookReport { action, outcome })
+}

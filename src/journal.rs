@@ -1,0 +1,358 @@
+//! The per-zone journal: netzone's proof of which links it created.
+//!
+//! One JSON file per zone, `<root>/etc/svc/volatile/netzone/<zone>.json`, in the volatile
+//! directory because netzone's links are temporary (`create-vnic -t`) and die with the boot, like
+//! dlmgmtd's own cache in `/etc/svc/volatile/dladm`. Rules:
+//! - an entry is written (state `intent`) *before* the `create-vnic` that creates its link, and
+//!   confirmed (`created`, `renaming`, `active`) after each step, so a crash at any point leaves a
+//!   record naming every link that might exist;
+//! - every write is atomic: temp file, fsync, rename, fsync of the directory;
+//! - runs on one zone are serialised by an exclusive lock on `<zone>.lock` beside the journal;
+//! - a journal with no entries is removed, so "no file" means "netzone holds nothing for the zone".
+//!
+//! Format (version 1):
+//! ```json
+//! {"version":1,"zone":"web1","flavour":"joyent","links":[
+//!   {"net":"net0","index":0,"name":"nz3f9a0c11d2e4_0","final":"net0","over":"e1000g0",
+//!    "vid":42,"mac":"2:8:20:a:b:c","zone":"web1","state":"active","run":"4242-1763900000"}]}
+//! ```
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::flavour::Flavour;
+use crate::linkname::LinkName;
+use crate::mac::Mac;
+use crate::vlan::VlanId;
+use crate::zonename::ZoneName;
+
+/// Current format version.
+pub const VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("journal {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("journal {path} is corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+}
+
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a reader sees the old file or the new one, never a mix,
+/// and after return the new content survives a crash.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("x"),
+        std::process::id()
+    ));
+    {
+        let mut f = File::create(&tmp).map_err(io_err(&tmp))?;
+        f.write_all(bytes).map_err(io_err(&tmp))?;
+        f.sync_all().map_err(io_err(&tmp))?;
+    }
+    fs::rename(&tmp, path).map_err(io_err(path))?;
+    sync_dir(dir)
+}
+
+fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
+}
+
+/// How far netzone got with one link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LinkState {
+    /// `create-vnic` is about to run: the link may or may not exist (under `name`).
+    Intent,
+    /// The link exists under `name`.
+    Created,
+    /// `rename-link` is about to run: the link is under `name` or `final`.
+    Renaming,
+    /// The link is complete under `final`.
+    Active,
+}
+
+/// One link netzone created (or is about to).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JournalLink {
+    /// The net (its `physical` name in the zone configuration).
+    pub net: LinkName,
+    /// The net's position in the zone's configuration (the temporary name derives from it).
+    pub index: usize,
+    /// The name `create-vnic` gives it: the temporary name on joyent, the final name on gate.
+    pub name: LinkName,
+    /// The name it ends up with (the net's `physical`).
+    #[serde(rename = "final")]
+    pub final_name: LinkName,
+    pub over: LinkName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vid: Option<VlanId>,
+    /// The fixed MAC asked for, or the one the host assigned once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<Mac>,
+    /// The zone the link is (or will be) lent to.
+    pub zone: ZoneName,
+    pub state: LinkState,
+    /// Which run wrote the entry (`<pid>-<unix seconds>`), for diagnostics.
+    pub run: String,
+}
+
+impl JournalLink {
+    /// Every name the link may have now, given how far netzone got.
+    pub fn candidate_names(&self) -> Vec<&LinkName> {
+        match self.state {
+            LinkState::Intent | LinkState::Created => vec![&self.name],
+            LinkState::Renaming if self.name != self.final_name => {
+                vec![&self.name, &self.final_name]
+            }
+            LinkState::Renaming => vec![&self.name],
+            LinkState::Active => vec![&self.final_name],
+        }
+    }
+}
+
+/// A zone's journal.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Journal {
+    pub version: u32,
+    pub zone: ZoneName,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flavour: Option<Flavour>,
+    pub links: Vec<JournalLink>,
+}
+
+/// `<state_dir>/<zone>.json`.
+pub fn path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
+    state_dir.join(format!("{zone}.json"))
+}
+
+/// An identifier for this run's entries.
+pub fn run_id() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    format!("{}-{secs}", std::process::id())
+}
+
+impl Journal {
+    pub fn empty(zone: &ZoneName) -> Self {
+        Journal {
+            version: VERSION,
+            zone: zone.clone(),
+            flavour: None,
+            links: Vec::new(),
+        }
+    }
+
+    /// Reads the zone's journal; a missing file is an empty journal.
+    pub fn load(state_dir: &Path, zone: &ZoneName) -> Result<Self, JournalError> {
+        let p = path(state_dir, zone);
+        let text = match fs::read_to_string(&p) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Journal::empty(zone)),
+            Err(e) => return Err(io_err(&p)(e)),
+        };
+        let j: Journal = serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
+        if j.version != VERSION || &j.zone != zone {
+            return Err(JournalError::Corrupt {
+                path: p,
+                reason: format!("version {} for zone '{}'", j.version, j.zone),
+            });
+        }
+        Ok(j)
+    }
+
+    /// Writes the journal atomically, or removes the file when no entry is left.
+    pub fn save(&self, state_dir: &Path) -> Result<(), JournalError> {
+        let p = path(state_dir, &self.zone);
+        if self.links.is_empty() {
+            return match fs::remove_file(&p) {
+                Ok(()) => sync_dir(state_dir),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(io_err(&p)(e)),
+            };
+        }
+        let mut bytes = serde_json::to_vec_pretty(self).expect("journal serialises");
+        bytes.push(b'\n');
+        write_atomic(&p, &bytes)
+    }
+
+    /// The entry recording a link that may be called `name`.
+    pub fn find(&self, name: &LinkName) -> Option<&JournalLink> {
+        self.links
+            .iter()
+            .find(|l| l.candidate_names().contains(&name))
+    }
+
+    /// The entry of net `net`.
+    pub fn entry_mut(&mut self, net: &LinkName) -> Option<&mut JournalLink> {
+        self.links.iter_mut().find(|l| &l.net == net)
+    }
+
+    /// Drops the entry of net `net`.
+    pub fn remove(&mut self, net: &LinkName) {
+        self.links.retain(|l| &l.net != net);
+    }
+}
+
+/// Zones that have a journal (for `show`/`gc`/`recover --all`).
+pub fn zones_with_journal(state_dir: &Path) -> Vec<ZoneName> {
+    let mut res: Vec<ZoneName> = fs::read_dir(state_dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".json")?;
+            ZoneName::new(stem).ok()
+        })
+        .collect();
+    res.sort();
+    res
+}
+
+/// Holds the exclusive per-zone lock (`<state_dir>/<zone>.lock`) until dropped.
+#[derive(Debug)]
+pub struct ZoneLock {
+    _file: File,
+}
+
+/// Takes the zone's lock, waiting for another netzone run on the same zone to finish. The lock is
+/// released by the kernel if the holder dies, so a crash never wedges the zone.
+pub fn lock_zone(state_dir: &Path, zone: &ZoneName) -> Result<ZoneLock, JournalError> {
+    fs::create_dir_all(state_dir).map_err(io_err(state_dir))?;
+    let p = state_dir.join(format!("{zone}.lock"));
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&p)
+        .map_err(io_err(&p))?;
+    flock(&f, false).map_err(io_err(&p))?;
+    Ok(ZoneLock { _file: f })
+}
+
+/// `flock(2)` the whole file exclusively; with `try_only`, fail with `WouldBlock` instead of
+/// waiting. (std's `File::lock` is newer than the crate's minimum Rust.)
+fn flock(f: &File, try_only: bool) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let op = libc::LOCK_EX | if try_only { libc::LOCK_NB } else { 0 };
+    loop {
+        // SAFETY: the descriptor is owned by `f`, which outlives the call.
+        if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ln(s: &str) -> LinkName {
+        LinkName::new(s).unwrap()
+    }
+
+    fn entry(state: LinkState) -> JournalLink {
+        JournalLink {
+            net: ln("net0"),
+            index: 0,
+            name: ln("nz0123456789ab_0"),
+            final_name: ln("net0"),
+            over: ln("e1000g0"),
+            vid: VlanId::new(42).ok(),
+            mac: "2:8:20:a:b:c".parse().ok(),
+            zone: ZoneName::new("web1").unwrap(),
+            state,
+            run: "1-2".into(),
+        }
+    }
+
+    #[test]
+    fn round_trip_and_removal() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = ZoneName::new("web1").unwrap();
+        assert_eq!(Journal::load(dir.path(), &z).unwrap(), Journal::empty(&z));
+        let mut j = Journal::empty(&z);
+        j.flavour = Some(Flavour::Joyent);
+        j.links.push(entry(LinkState::Intent));
+        j.save(dir.path()).unwrap();
+        let text = fs::read_to_string(path(dir.path(), &z)).unwrap();
+        assert!(text.contains("\"final\": \"net0\""), "{text}");
+        assert!(text.contains("\"state\": \"intent\""), "{text}");
+        assert_eq!(Journal::load(dir.path(), &z).unwrap(), j);
+        assert_eq!(zones_with_journal(dir.path()), vec![z.clone()]);
+        j.remove(&ln("net0"));
+        j.save(dir.path()).unwrap();
+        assert!(!path(dir.path(), &z).exists());
+        // No temp files left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn corrupt_journal_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = ZoneName::new("web1").unwrap();
+        fs::write(path(dir.path(), &z), "{not json").unwrap();
+        let e = Journal::load(dir.path(), &z).unwrap_err();
+        assert!(e.to_string().contains("corrupt"), "{e}");
+        // A journal naming another zone is refused too.
+        let mut other = Journal::empty(&ZoneName::new("web2").unwrap());
+        other.links.push(entry(LinkState::Active));
+        fs::write(path(dir.path(), &z), serde_json::to_string(&other).unwrap()).unwrap();
+        assert!(Journal::load(dir.path(), &z).is_err());
+    }
+
+    #[test]
+    fn candidate_names_follow_state() {
+        assert_eq!(
+            entry(LinkState::Intent).candidate_names(),
+            vec![&ln("nz0123456789ab_0")]
+        );
+        assert_eq!(entry(LinkState::Renaming).candidate_names().len(), 2);
+        assert_eq!(
+            entry(LinkState::Active).candidate_names(),
+            vec![&ln("net0")]
+        );
+        let mut j = Journal::empty(&ZoneName::new("web1").unwrap());
+        j.links.push(entry(LinkState::Active));
+        assert!(j.find(&ln("net0")).is_some());
+        assert!(j.find(&ln("nz0123456789ab_0")).is_none());
+    }
+
+    #[test]
+    fn lock_serialises() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = ZoneName::new("web1").unwrap();
+        let g = lock_zone(dir.path(), &z).unwrap();
+        let p = dir.path().join("web1.lock");
+        let f = OpenOptions::new().write(true).open(&p).unwrap();
+        assert!(flock(&f, true).is_err(), "second lock must wait");
+        drop(g);
+        assert!(flock(&f, true).is_ok());
+    }
+}

@@ -1,0 +1,185 @@
+//! Errors from reading a zone configuration.
+//!
+//! Every message names what an operator needs to find the fault: the zone, the net (by its
+//! `physical` name), the attribute and the offending value, in the style of illumos tools:
+//! `zone 'web1': net 'net0': vlan-id '4095': VLAN id must be 1-4094`. Binaries print each line
+//! with their own `netzone: ` prefix.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Longest value quoted in a message; longer ones are cut so one hostile attribute cannot flood
+/// the terminal or syslog.
+const MAX_QUOTED: usize = 64;
+
+/// Makes an untrusted string safe to print on one line: control characters are escaped and long
+/// values are cut.
+pub fn printable(s: &str) -> String {
+    let mut out = String::new();
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX_QUOTED {
+            out.push_str("...");
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Which `<network>` a problem is about: its `physical` name as written, or its position (from 1)
+/// when it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetRef {
+    Physical(String),
+    Index(usize),
+}
+
+impl fmt::Display for NetRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NetRef::Physical(p) => write!(f, "net '{}'", printable(p)),
+            NetRef::Index(i) => write!(f, "net #{i}"),
+        }
+    }
+}
+
+/// One thing wrong with a zone's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The zone's name as written (it may itself be the problem).
+    pub zone: String,
+    /// The net concerned, if the problem is about one.
+    pub net: Option<NetRef>,
+    /// The XML attribute (or `net-attr` name) concerned.
+    pub attribute: Option<String>,
+    /// The offending value as written, if there is one.
+    pub value: Option<String>,
+    /// What is wrong, in words.
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "zone '{}': ", printable(&self.zone))?;
+        if let Some(n) = &self.net {
+            write!(f, "{n}: ")?;
+        }
+        match (&self.attribute, &self.value) {
+            (Some(a), Some(v)) => write!(f, "{} '{}': ", printable(a), printable(v))?,
+            (Some(a), None) => write!(f, "{}: ", printable(a))?,
+            (None, Some(v)) => write!(f, "'{}': ", printable(v))?,
+            (None, None) => {}
+        }
+        f.write_str(&self.reason)
+    }
+}
+
+/// Why a zone configuration could not be used. `Display` gives one line per problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// `<root>/etc/zones/<zone>.xml` does not exist.
+    #[error("zone '{}': no such zone configured ({} does not exist)", printable(zone), path.display())]
+    MissingZone { zone: String, path: PathBuf },
+
+    /// The file exists but could not be read (permissions, a directory, I/O error).
+    #[error("{}cannot read {}: {source}", zone_prefix(zone), path.display())]
+    Unreadable {
+        zone: Option<String>,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Larger than [`MAX_CONFIG_BYTES`](super::MAX_CONFIG_BYTES); refused before reading it all.
+    #[error("{}{}: file is larger than {} bytes ({}); refusing to parse it", zone_prefix(zone), printable(origin), super::MAX_CONFIG_BYTES, size_text(*size))]
+    TooLarge {
+        zone: Option<String>,
+        origin: String,
+        /// The size found, if known (`None` when the file grew past the limit while being read).
+        size: Option<u64>,
+    },
+
+    /// Not well-formed XML, not UTF-8, or XML that netzone refuses (entity declarations, NUL
+    /// bytes, too many resources). `line` and `column` count from 1; column counts characters.
+    #[error(
+        "{}{}:{line}:{column}: malformed XML: {reason}",
+        zone_prefix(zone),
+        printable(origin)
+    )]
+    Malformed {
+        zone: Option<String>,
+        origin: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+
+    /// The zone index could not be read (host-wide checks need it).
+    #[error("{0}")]
+    Index(#[from] crate::zoneindex::IndexError),
+
+    /// Well-formed, but the configuration is wrong; every problem found is listed.
+    #[error("{}", join_lines(problems))]
+    Invalid { problems: Vec<Problem> },
+}
+
+fn zone_prefix(zone: &Option<String>) -> String {
+    match zone {
+        Some(z) => format!("zone '{}': ", printable(z)),
+        None => String::new(),
+    }
+}
+
+fn size_text(size: Option<u64>) -> String {
+    match size {
+        Some(s) => format!("{s} bytes"),
+        None => "it grew while being read".to_string(),
+    }
+}
+
+fn join_lines(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl ConfigError {
+    /// The messages, one per line, without any program prefix.
+    pub fn lines(&self) -> Vec<String> {
+        match self {
+            ConfigError::Invalid { problems } => problems.iter().map(|p| p.to_string()).collect(),
+            other => vec![other.to_string()],
+        }
+    }
+
+    /// The configuration problems, if that is what this error is.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            ConfigError::Invalid { problems } => problems,
+            _ => &[],
+        }
+    }
+
+    /// Attaches the zone name to errors found before the file said which zone it is.
+    pub(crate) fn with_zone(mut self, name: &str) -> Self {
+        match &mut self {
+            ConfigError::Unreadable { zone, .. }
+            | ConfigError::TooLarge { zone, .. }
+            | ConfigError::Malformed { zone, .. } => {
+                if zone.is_none() {
+                    *zone = Some(name.to_string());
+                }
+            }
+            ConfigError::MissingZone { .. }
+            | ConfigError::Index(_)
+            | ConfigError::Invalid { .. } => {}
+        }
+        self
+    }
+}

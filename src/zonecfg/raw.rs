@@ -1,0 +1,311 @@
+//! The first two stages of reading a zone file: a safety scan of the raw XML, then serde into
+//! plain strings. Validation into the typed model happens in [`crate::validate`].
+//!
+//! The scan runs before serde so that hostile input is refused with a position and a clear
+//! reason: libzonecfg (`zonecfg_get_handle_impl`) hands files to libxml2 with DTD validation,
+//! netzone instead refuses what a zonecfg-written file never contains (an internal DTD subset,
+//! undefined entity references, NUL bytes, hundreds of networks, deep nesting).
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+use serde::Deserialize;
+
+use super::error::ConfigError;
+
+/// Most `<network>` resources a zone may have. Far above any real zone, low enough that a
+/// hostile file with 100,000 of them is refused at once.
+pub const MAX_NETS: usize = 256;
+/// Most `<net-attr>` children of one `<network>`.
+pub const MAX_NET_ATTRS: usize = 64;
+/// Deepest element nesting accepted (a zonecfg file nests three deep).
+pub const MAX_DEPTH: usize = 16;
+
+/// `<zone>` as written: every attribute netzone reads, as a string.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawZone {
+    #[serde(rename = "@name")]
+    pub name: Option<String>,
+    #[serde(rename = "@zonepath")]
+    pub zonepath: Option<String>,
+    #[serde(rename = "@brand")]
+    pub brand: Option<String>,
+    #[serde(rename = "@ip-type")]
+    pub ip_type: Option<String>,
+    #[serde(rename = "network", default)]
+    pub networks: Vec<RawNet>,
+}
+
+/// `<network>` as written.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNet {
+    #[serde(rename = "@physical")]
+    pub physical: Option<String>,
+    #[serde(rename = "@address")]
+    pub address: Option<String>,
+    #[serde(rename = "@allowed-address")]
+    pub allowed_address: Option<String>,
+    #[serde(rename = "@defrouter")]
+    pub defrouter: Option<String>,
+    #[serde(rename = "@global-nic")]
+    pub global_nic: Option<String>,
+    #[serde(rename = "@mac-addr")]
+    pub mac_addr: Option<String>,
+    #[serde(rename = "@vlan-id")]
+    pub vlan_id: Option<String>,
+    #[serde(rename = "net-attr", default)]
+    pub attrs: Vec<RawNetAttr>,
+}
+
+/// `<net-attr name=".." value=".."/>` as written.
+#[derive(Debug, Default, Deserialize)]
+pub struct RawNetAttr {
+    #[serde(rename = "@name")]
+    pub name: Option<String>,
+    #[serde(rename = "@value")]
+    pub value: Option<String>,
+}
+
+/// Line and column (from 1; the column counts characters) of byte `offset` in `text`.
+pub fn line_col(text: &[u8], offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let start = before
+        .iter()
+        .rposition(|b| *b == b'\n')
+        .map_or(0, |p| p + 1);
+    let col = String::from_utf8_lossy(&before[start..]).chars().count() + 1;
+    (line, col)
+}
+
+fn malformed(origin: &str, text: &[u8], offset: usize, reason: impl Into<String>) -> ConfigError {
+    let (line, column) = line_col(text, offset);
+    ConfigError::Malformed {
+        zone: None,
+        origin: origin.to_string(),
+        line,
+        column,
+        reason: reason.into(),
+    }
+}
+
+/// Checks that `bytes` is text netzone will parse: UTF-8 without NUL.
+pub fn check_text<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str, ConfigError> {
+    if let Some(p) = bytes.iter().position(|b| *b == 0) {
+        return Err(malformed(
+            origin,
+            bytes,
+            p,
+            "NUL byte in file (not allowed in XML)",
+        ));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        malformed(
+            origin,
+            bytes,
+            e.valid_up_to(),
+            "file is not valid UTF-8 (zonecfg writes UTF-8)",
+        )
+    })
+}
+
+/// Why an entity or character reference was refused, in an operator's words.
+fn escape_reason(e: &quick_xml::escape::EscapeError) -> String {
+    use quick_xml::escape::EscapeError as E;
+    match e {
+        E::UnrecognizedEntity(_, name) => format!(
+            "entity reference '&{};' refused: netzone expands only the predefined XML entities and character references",
+            super::error::printable(name)
+        ),
+        E::UnterminatedEntity(_) => "'&' does not start an entity reference ending in ';'".to_string(),
+        E::InvalidCharRef(e) => format!("invalid character reference: {e}"),
+    }
+}
+
+/// An attribute syntax error as (offset in the tag, reason), without quick-xml's own
+/// "position N:" prefix, which counts from the tag rather than the file.
+fn attr_error(e: &quick_xml::events::attributes::AttrError) -> (usize, String) {
+    use quick_xml::events::attributes::AttrError as A;
+    match *e {
+        A::ExpectedEq(p) => (p, "attribute name not followed by '='".into()),
+        A::ExpectedValue(p) => (p, "attribute has no value".into()),
+        A::UnquotedValue(p) => (p, "attribute value must be quoted".into()),
+        A::ExpectedQuote(p, q) => (p, format!("attribute value not closed by {}", q as char)),
+        A::Duplicated(p, _) => (p, "attribute given twice in one element".into()),
+    }
+}
+
+/// Unescapes `raw` as quick-xml would, refusing references that could not come from zonecfg.
+fn check_escapes(raw: &str) -> Result<(), String> {
+    let s = quick_xml::escape::unescape(raw).map_err(|e| escape_reason(&e))?;
+    if s.contains('\0') {
+        return Err("character reference to NUL".to_string());
+    }
+    Ok(())
+}
+
+/// Walks the document once with quick-xml's pull reader and refuses anything unsafe or not
+/// well-formed, with its position. Linear in the input; never recurses.
+pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
+    let bytes = text.as_bytes();
+    let mut reader = Reader::from_str(text);
+    // Defaults already check that end tags match; say so, since the scan relies on it.
+    reader.config_mut().check_end_names = true;
+    let mut stack: Vec<String> = Vec::new();
+    let mut seen_root = false;
+    let mut nets = 0usize;
+    let mut attrs_in_net = 0usize;
+    loop {
+        let at = reader.buffer_position() as usize;
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            Err(e) => {
+                let pos = reader.error_position() as usize;
+                return Err(malformed(origin, bytes, pos, e.to_string()));
+            }
+        };
+        // Start of the markup itself, past any whitespace the reader consumed before it.
+        let at = at
+            + text[at.min(text.len())..]
+                .bytes()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let is_empty = matches!(ev, Event::Empty(_));
+                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
+                if stack.is_empty() {
+                    if seen_root {
+                        return Err(malformed(
+                            origin,
+                            bytes,
+                            at,
+                            format!(
+                                "element <{}> after the root element",
+                                super::error::printable(&name)
+                            ),
+                        ));
+                    }
+                    if name != "zone" {
+                        return Err(malformed(
+                            origin,
+                            bytes,
+                            at,
+                            format!(
+                                "root element is <{}>, expected <zone>",
+                                super::error::printable(&name)
+                            ),
+                        ));
+                    }
+                    seen_root = true;
+                }
+                if stack.len() >= MAX_DEPTH {
+                    return Err(malformed(
+                        origin,
+                        bytes,
+                        at,
+                        format!("elements nested more than {MAX_DEPTH} deep"),
+                    ));
+                }
+                if stack.len() == 1 && name == "network" {
+                    nets += 1;
+                    attrs_in_net = 0;
+                    if nets > MAX_NETS {
+                        return Err(malformed(
+                            origin,
+                            bytes,
+                            at,
+                            format!("more than {MAX_NETS} <network> resources"),
+                        ));
+                    }
+                }
+                if stack.len() == 2 && stack[1] == "network" && name == "net-attr" {
+                    attrs_in_net += 1;
+                    if attrs_in_net > MAX_NET_ATTRS {
+                        return Err(malformed(
+                            origin,
+                            bytes,
+                            at,
+                            format!("more than {MAX_NET_ATTRS} <net-attr> in one <network>"),
+                        ));
+                    }
+                }
+                for a in e.attributes() {
+                    let a = a.map_err(|err| {
+                        let (pos, reason) = attr_error(&err);
+                        // Positions count from the byte after '<'.
+                        malformed(origin, bytes, at + 1 + pos, reason)
+                    })?;
+                    let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
+                    let raw = std::str::from_utf8(&a.value).unwrap_or_default();
+                    check_escapes(raw).map_err(|reason| {
+                        malformed(
+                            origin,
+                            bytes,
+                            at,
+                            format!("attribute '{}': {reason}", super::error::printable(&key)),
+                        )
+                    })?;
+                }
+                if !is_empty {
+                    stack.push(name);
+                }
+            }
+            Event::End(_) => {
+                stack.pop();
+            }
+            Event::Text(ref t) => {
+                let raw = std::str::from_utf8(t).unwrap_or_default();
+                if stack.is_empty() && !raw.trim().is_empty() {
+                    return Err(malformed(
+                        origin,
+                        bytes,
+                        at,
+                        "text outside the root element",
+                    ));
+                }
+                check_escapes(raw).map_err(|reason| malformed(origin, bytes, at, reason))?;
+            }
+            Event::DocType(ref d) => {
+                let raw = String::from_utf8_lossy(d);
+                if raw.contains('[') {
+                    return Err(malformed(
+                        origin,
+                        bytes,
+                        at,
+                        "DOCTYPE with an internal subset (entity declarations) refused: netzone never expands entities",
+                    ));
+                }
+            }
+            Event::Eof => {
+                if let Some(open) = stack.last() {
+                    return Err(malformed(
+                        origin,
+                        bytes,
+                        bytes.len(),
+                        format!(
+                            "unexpected end of file: <{}> is not closed",
+                            super::error::printable(open)
+                        ),
+                    ));
+                }
+                if !seen_root {
+                    return Err(malformed(origin, bytes, bytes.len(), "no <zone> element"));
+                }
+                return Ok(());
+            }
+            Event::CData(_) | Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
+        }
+    }
+}
+
+/// Deserializes a document that [`scan`] accepted.
+pub fn deserialize(text: &str, origin: &str) -> Result<RawZone, ConfigError> {
+    quick_xml::de::from_str(text).map_err(|e| ConfigError::Malformed {
+        zone: None,
+        origin: origin.to_string(),
+        line: 1,
+        column: 1,
+        reason: e.to_string(),
+    })
+}
