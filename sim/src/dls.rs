@@ -17,7 +17,7 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::state::{Host, IpType, ZoneState, GLOBAL};
+use crate::state::{Flavour, Host, IpType, ZoneState, GLOBAL};
 
 /// `MAXLINKNAMELEN` (`usr/src/uts/common/sys/param.h`): names are shorter than 32 bytes.
 pub const MAXLINKNAMELEN: usize = 32;
@@ -45,6 +45,7 @@ pub enum DlStatus {
     VidInval,
     MacAddrInUse,
     InvalidMacAddr,
+    InvalidMacAddrLen,
     InvalidMtu,
     PersistOnTemp,
 }
@@ -68,6 +69,7 @@ impl DlStatus {
             DlStatus::VidInval => "invalid VLAN identifier",
             DlStatus::MacAddrInUse => "MAC address is already in use",
             DlStatus::InvalidMacAddr => "invalid MAC address value",
+            DlStatus::InvalidMacAddrLen => "invalid MAC address length",
             DlStatus::InvalidMtu => "MTU check failed, MTU outside of device's supported range",
             DlStatus::PersistOnTemp => "can't create persistent object on top of temporary object",
         }
@@ -148,14 +150,23 @@ pub enum MacType {
     Primary,
     Fixed,
     Random,
+    /// VRRP virtual router MAC (`00:00:5e:00:01:VRID`, or `:02:` for inet6).
+    Vrrp {
+        vrid: u8,
+        inet6: bool,
+    },
 }
 
 impl MacType {
-    /// MACADDRTYPE text (dladm.c `print_vnic`: fixed also covers primary).
-    pub fn as_str(self) -> &'static str {
+    /// MACADDRTYPE text (dladm.c `print_vnic`: fixed also covers primary; vrrp prints
+    /// `vrrp, V/inet` or `vrrp, V/inet6`).
+    pub fn describe(self) -> String {
         match self {
-            MacType::Primary | MacType::Fixed => "fixed",
-            MacType::Random => "random",
+            MacType::Primary | MacType::Fixed => "fixed".into(),
+            MacType::Random => "random".into(),
+            MacType::Vrrp { vrid, inet6 } => {
+                format!("vrrp, {}/{}", vrid, if inet6 { "inet6" } else { "inet" })
+            }
         }
     }
 }
@@ -215,6 +226,11 @@ pub enum MacRequest {
     /// Random with a prefix (default `2:8:20`).
     Random(Vec<u8>),
     Fixed(Mac),
+    /// `-m vrrp -V VRID -A inet|inet6` (libdlvnic.c: the VRRP virtual MAC).
+    Vrrp {
+        vrid: u8,
+        inet6: bool,
+    },
 }
 
 /// Default random MAC prefix (`dladm_vnic_def_prefix` in libdlvnic.c: 2:8:20).
@@ -438,6 +454,19 @@ impl Host {
                 }
                 (*m, MacType::Fixed)
             }
+            MacRequest::Vrrp { vrid, inet6 } => {
+                let m = Mac([0, 0, 0x5e, 0, if *inet6 { 2 } else { 1 }, *vrid]);
+                if in_use(self, &m) {
+                    return Err(DlStatus::MacAddrInUse);
+                }
+                (
+                    m,
+                    MacType::Vrrp {
+                        vrid: *vrid,
+                        inet6: *inet6,
+                    },
+                )
+            }
             MacRequest::Auto | MacRequest::Random(_) => {
                 let prefix: Vec<u8> = match &spec.mac {
                     MacRequest::Random(p) => p.clone(),
@@ -492,12 +521,12 @@ impl Host {
     pub fn delete_link(&mut self, ns: &str, id: u32) -> Result<(), DlStatus> {
         self.door()?;
         let l = self.link(id).ok_or(DlStatus::NotFound)?.clone();
-        if ns != GLOBAL && (l.zone != ns || l.onloan) {
-            return Err(if l.zone == ns {
-                DlStatus::Denied
-            } else {
-                DlStatus::NotFound
-            });
+        if ns != GLOBAL && l.zone != ns {
+            return Err(DlStatus::NotFound);
+        }
+        if ns != GLOBAL && l.onloan {
+            // The global zone's loan holds the link (`dd_ref > 1`).
+            return Err(DlStatus::LinkBusy);
         }
         if l.onloan && ns == GLOBAL {
             let zone = self.zone(&l.zone);
@@ -518,39 +547,34 @@ impl Host {
         Ok(())
     }
 
-    /// rename-link (libdllink.c `dladm_rename_link`, dlmgmtd `dlmgmt_remapid`, dls_mgmt.c
-    /// `dls_devnet_rename`):
-    /// - the new name is validated (EINVAL) and must be free in the link's current
-    ///   namespace (EEXIST);
-    /// - gate: a link on loan to a zone is held (`dd_ref > 1`), so renaming it fails with
-    ///   EBUSY ("link busy");
-    /// - joyent: `rename-link -z Z` renames inside Z's namespace, loaned links included (how
-    ///   jcommon/statechange gives a VNIC its final name after `zone=`).
+    /// rename-link (libdllink.c `dladm_rename_link`, dls_mgmt.c `dls_devnet_rename`,
+    /// dlmgmt_door.c `dlmgmt_remapid`), for link `id` already found in the caller's (or,
+    /// joyent `-z`, the named zone's) namespace, in this order:
+    /// - the new name must be free in the link's current namespace (EEXIST; remapid looks it
+    ///   up with `link_by_name(name, ll_zoneid)`);
+    /// - a link on loan to a zone holds an extra `dd_ref` (dls_mgmt.c `dls_devnet_setzid`),
+    ///   so `dls_devnet_rename` fails with EBUSY ("link busy"). illumos-joyent lets the global
+    ///   zone rename a loaned link inside the zone's namespace (`rename-link -z Z`, what
+    ///   jcommon/statechange does after `create-vnic -p zone=Z`); from inside the zone, and
+    ///   always in illumos-gate, the loan keeps the link busy;
+    /// - the new name is validated by dlmgmtd (`dladm_valid_linkname`, EINVAL).
     pub fn rename_link(
         &mut self,
-        ns: &str,
+        caller: &str,
         id: u32,
         new: &str,
-        gate: bool,
+        flavour: Flavour,
     ) -> Result<(), DlStatus> {
         self.door()?;
         let l = self.link(id).ok_or(DlStatus::NotFound)?.clone();
-        if !valid_link_name(new) {
-            return Err(DlStatus::BadArg);
-        }
-        if l.name == new {
-            return Ok(());
-        }
-        if self.name_taken(&l.zone, new) {
+        if l.name != new && self.name_taken(&l.zone, new) {
             return Err(DlStatus::Exist);
         }
-        if gate && l.onloan {
+        if l.onloan && (flavour == Flavour::Gate || caller != GLOBAL) {
             return Err(DlStatus::LinkBusy);
         }
-        if ns != GLOBAL && l.onloan {
-            // A zone may not rename a link the global zone lent it (dlmgmt_remapid looks the
-            // id up among the caller's own links: EACCES).
-            return Err(DlStatus::Denied);
+        if !valid_link_name(new) {
+            return Err(DlStatus::BadArg);
         }
         if let Some(m) = self.link_mut(id) {
             m.name = new.to_string();
@@ -593,7 +617,6 @@ impl Host {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::Flavour;
 
     fn host() -> Host {
         let mut h = Host::new(Flavour::Joyent);

@@ -6,6 +6,7 @@
 //! every sim binary).
 
 pub mod common;
+pub mod dladm;
 pub mod dls;
 pub mod fault;
 pub mod lock;

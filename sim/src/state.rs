@@ -239,6 +239,40 @@ impl Host {
         Ok(r)
     }
 
+    /// The documented `illumos-sim state --json` view (see sim/README.md): zones with
+    /// name/id/state, links with name/zone/class/over/macaddress/vid/mtu/transient/temporary
+    /// (plus id, onloan, macaddrtype and props), `zone` being `global` for global-zone links.
+    pub fn public_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let mut links: Vec<&crate::dls::Link> = self.links.iter().collect();
+        links.sort_by_key(|l| l.id);
+        json!({
+            "flavour": self.flavour().as_str(),
+            "dlmgmtd": if self.dlmgmtd_online { "online" } else { "offline" },
+            "zones": self.zones.iter().map(|z| json!({
+                "name": z.name,
+                "id": z.id,
+                "state": z.state.as_str(),
+                "ip_type": match z.ip_type { IpType::Excl => "excl", IpType::Shared => "shared" },
+            })).collect::<Vec<_>>(),
+            "links": links.iter().map(|l| json!({
+                "id": l.id,
+                "name": l.name,
+                "zone": l.zone,
+                "class": l.class.as_str(),
+                "over": l.over.and_then(|o| self.link(o)).map(|o| o.name.clone()),
+                "macaddress": l.mac.map(|m| m.to_string()),
+                "macaddrtype": l.mac_type.describe(),
+                "vid": l.vid,
+                "mtu": l.mtu,
+                "transient": l.transient,
+                "temporary": l.temporary,
+                "onloan": l.onloan,
+                "props": l.props,
+            })).collect::<Vec<_>>(),
+        })
+    }
+
     // ---- the kernel zone table -------------------------------------------------------
 
     pub fn zone(&self, name: &str) -> Option<&KZone> {
