@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod dladm;
 pub mod flavour;
+pub mod gc;
 pub mod hook;
 pub mod host;
 pub mod journal;
@@ -14,6 +15,8 @@ pub mod mac;
 pub mod mtu;
 pub mod output;
 pub mod plan;
+pub mod recover;
+pub mod show;
 pub mod syslog;
 pub mod tempname;
 pub mod validate;

@@ -13,6 +13,8 @@ static IDENT: &[u8] = b"netzone\0";
 pub enum Level {
     Error,
     Warning,
+    /// A change an operator's command made (`netzone recover`, `gc`).
+    Notice,
     Info,
 }
 
@@ -26,6 +28,7 @@ pub fn log(level: Level, msg: &str) {
     let pri = match level {
         Level::Error => libc::LOG_ERR,
         Level::Warning => libc::LOG_WARNING,
+        Level::Notice => libc::LOG_NOTICE,
         Level::Info => libc::LOG_INFO,
     };
     let c = CString::new(msg.replace('\0', " ")).expect("NULs replaced");

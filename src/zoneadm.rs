@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 pub use zone::{IpType, State, Zone};
 
+use crate::host::{Host, HostError, Tool};
 use crate::zonename::ZoneName;
 
 /// A line of `zoneadm list -cip` that is not what zoneadm prints.
@@ -91,6 +92,21 @@ fn parse_list_line(line: &str) -> Result<Zone, String> {
         brand: brand.to_string(),
         ip_type,
     })
+}
+
+/// Why the zone list could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ZoneListError {
+    #[error("cannot list zones: {0}")]
+    Run(#[from] HostError),
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+}
+
+/// Runs `zoneadm list -cip` and parses it.
+pub fn list(host: &Host) -> Result<Vec<Zone>, ZoneListError> {
+    let out = host.run_checked(Tool::Zoneadm, &list_command())?;
+    Ok(parse_list_output(&out)?)
 }
 
 /// The state as zoneadm prints it (`zone_state_str`); the `zone` crate has no `Display` for it.

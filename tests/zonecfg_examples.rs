@@ -109,3 +109,101 @@ fn load_reads_root_etc_zones() {
     let e = zonecfg::load(d.path(), &"web02".parse().unwrap()).unwrap_err();
     assert!(matches!(e, zonecfg::ConfigError::MissingZone { .. }), "{e}");
 }
+
+/// The DTD extension in xml/ declares exactly the `<network>` attributes the parser reads, and
+/// a network using every one of them parses with each value in place.
+#[test]
+fn dtd_matches_what_the_parser_reads() {
+    let dtd = std::fs::read_to_string(example("netzone-network.dtd")).unwrap();
+    let attlist = |el: &str| -> Vec<String> {
+        let start = dtd.find(&format!("<!ATTLIST {el}")).unwrap();
+        let body = &dtd[start..start + dtd[start..].find('>').unwrap()];
+        body.lines()
+            .skip(1)
+            .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(
+        attlist("network"),
+        [
+            "physical",
+            "address",
+            "allowed-address",
+            "defrouter",
+            "global-nic",
+            "mac-addr",
+            "vlan-id"
+        ]
+    );
+    assert_eq!(attlist("net-attr"), ["name", "value"]);
+    assert!(dtd.contains("<!ELEMENT network (net-attr)*>"));
+    assert!(dtd.contains("<!ELEMENT net-attr EMPTY>"));
+
+    let z = zonecfg::parse_str(
+        r#"<zone name="z1" zonepath="/z" ip-type="exclusive">
+             <network physical="net0" allowed-address="10.0.0.2/24" defrouter="10.0.0.1"
+                      global-nic="e1000g0" mac-addr="2:8:20:1:2:3" vlan-id="7">
+               <net-attr name="mtu" value="1400"/>
+             </network>
+           </zone>"#,
+        "inline",
+    )
+    .unwrap();
+    let n = &z.nets[0];
+    assert_eq!(n.allowed_address, ["10.0.0.2/24"]);
+    assert_eq!(n.defrouter.as_deref(), Some("10.0.0.1"));
+    assert_eq!(n.global_nic.as_ref().unwrap().to_string(), "e1000g0");
+    assert_eq!(n.mac.unwrap().to_string(), "2:8:20:1:2:3");
+    assert_eq!(n.vlan.unwrap().get(), 7);
+    assert_eq!(n.mtu.unwrap().get(), 1400);
+    // The shared-IP attribute, in a shared-IP zone.
+    let s = zonecfg::parse_str(
+        r#"<zone name="z2" zonepath="/z"><network physical="e1000g0" address="10.0.0.9/24"/></zone>"#,
+        "inline",
+    )
+    .unwrap();
+    assert_eq!(s.nets[0].address.as_deref(), Some("10.0.0.9/24"));
+}
+
+#[test]
+fn model_serializes_for_json_output() {
+    let z = zonecfg::parse_file(&example("omnios-web01.xml")).unwrap();
+    let v: serde_json::Value = serde_json::to_value(&z).unwrap();
+    assert_eq!(v["name"], "web01");
+    assert_eq!(v["ip_type"], "exclusive");
+    assert_eq!(v["nets"][1]["mac"], "2:8:20:ab:cd:ef");
+    assert_eq!(v["nets"][1]["vlan"], 42);
+    assert_eq!(v["nets"][2]["global_nic"], "auto");
+    assert_eq!(v["nets"][0]["global_nic"], "igb0");
+}
+
+#[test]
+fn configured_zones_lists_every_index_entry() {
+    let d = tempfile::tempdir().unwrap();
+    let zones = d.path().join("etc/zones");
+    std::fs::create_dir_all(&zones).unwrap();
+    std::fs::copy(example("omnios-web01.xml"), zones.join("web01.xml")).unwrap();
+    std::fs::copy(example("upstream-db1.xml"), zones.join("db1.xml")).unwrap();
+    std::fs::write(
+        zones.join("index"),
+        "# comment\nglobal:installed:/\nweb01:installed:/zones/web01:3f0f0c7a-2a5e-4d3e-9c1d-0d4f3a0e9b11\n\
+         db1:configured:\"/zones/db:1\":\nghost:installed:/zones/ghost:\nbad;name:installed:/x:\n",
+    )
+    .unwrap();
+    let all = zonecfg::configured_zones(d.path()).unwrap();
+    let names: Vec<_> = all.iter().map(|z| z.entry.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["web01", "db1", "ghost", "bad;name"],
+        "global left out"
+    );
+    assert_eq!(all[0].config.as_ref().unwrap().nets.len(), 3);
+    assert_eq!(all[1].entry.path, PathBuf::from("/zones/db:1"));
+    assert!(all[1].config.is_ok());
+    assert!(matches!(
+        all[2].config,
+        Err(zonecfg::ConfigError::MissingZone { .. })
+    ));
+    let e = all[3].config.as_ref().unwrap_err().to_string();
+    assert!(e.starts_with("zone 'bad;name': name: in "), "{e}");
+}

@@ -29,7 +29,7 @@ fn octets() -> impl Strategy<Value = [u8; 6]> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn linkname_print_parse_identity(s in link_name()) {
@@ -102,7 +102,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(500))]
+    #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn parser_never_panics_on_arbitrary_text(s in any::<String>()) {
@@ -128,5 +128,35 @@ proptest! {
             Ok(z) => prop_assert_eq!(z.nets[0].physical.as_str(), phys.as_str()),
             Err(e) => prop_assert!(!e.lines().is_empty()),
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Index lines: whatever parses prints back to a line that parses to the same entry.
+    #[test]
+    fn index_line_round_trip(s in "[a-z0-9:\"/#. -]{0,60}") {
+        if let Some(e) = netzone::zoneindex::parse_line(&s) {
+            let line = netzone::zoneindex::format_line(&e);
+            prop_assert_eq!(netzone::zoneindex::parse_line(&line), Some(e));
+        }
+    }
+
+    #[test]
+    fn index_entry_print_parse_identity(
+        name in "[a-z][a-z0-9_.-]{0,20}",
+        path in "/[a-z0-9:/._-]{0,40}",
+        uuid in "([0-9a-f-]{36})?",
+        state in 0usize..3,
+    ) {
+        use netzone::zoneindex::{IndexEntry, State};
+        let e = IndexEntry {
+            name,
+            state: [State::Configured, State::Incomplete, State::Installed][state],
+            path: path.into(),
+            uuid: (!uuid.is_empty()).then_some(uuid),
+        };
+        prop_assert_eq!(netzone::zoneindex::parse_line(&netzone::zoneindex::format_line(&e)), Some(e));
     }
 }

@@ -1,6 +1,19 @@
-//! `netzone recover|show|gc`. OWNER: operator-tools issue (#5).
+//! `netzone recover|show|gc`: the operator's tools. OWNER: operator-tools issue (#5).
+//!
+//! Output goes to stdout, one sentence a line, so it reads as a record of what happened; errors
+//! go to stderr prefixed `netzone: `. Every change is also logged to syslog (daemon.notice), and
+//! to stderr with `-v`.
 
 use std::process::ExitCode;
+
+use anyhow::Context;
+use netzone::flavour::{self, Flavour, FlavourError};
+use netzone::host::{Host, Tool, Tools};
+use netzone::output::OutputSpec;
+use netzone::recover::{self, RecoverError};
+use netzone::zoneadm::{self, State};
+use netzone::zonename::ZoneName;
+use netzone::{gc as gcmod, show as showmod, syslog};
 
 use crate::GlobalOpts;
 
@@ -45,14 +58,245 @@ pub struct GcArgs {
     pub dry_run: bool,
 }
 
-pub fn recover(_g: &GlobalOpts, _a: RecoverArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("recover: not implemented yet")
+/// Exit status of a usage error, as clap's own.
+const USAGE: u8 = 2;
+
+fn host(g: &GlobalOpts) -> Host {
+    Host::new(
+        Tools {
+            dladm: g.dladm.clone(),
+            zoneadm: g.zoneadm.clone(),
+            zonecfg: g.zonecfg.clone(),
+        },
+        g.root.clone(),
+    )
 }
 
-pub fn show(_g: &GlobalOpts, _a: ShowArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("show: not implemented yet")
+/// The dladm flavour; a probe that fails because dlmgmtd is down says so.
+fn resolve_flavour(host: &Host, g: &GlobalOpts) -> Result<Flavour, anyhow::Error> {
+    flavour::resolve(host, g.flavour.as_deref()).map_err(|e| match e {
+        FlavourError::Probe(h) if recover::is_dlmgmtd_down(&h) => {
+            RecoverError::DlmgmtdDown(h.to_string()).into()
+        }
+        other => other.into(),
+    })
 }
 
-pub fn gc(_g: &GlobalOpts, _a: GcArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("gc: not implemented yet")
+/// Records one change: syslog always, stderr with `-v`.
+fn change_logger(g: &GlobalOpts) -> impl FnMut(&str) + '_ {
+    move |line: &str| {
+        syslog::log(syslog::Level::Notice, line);
+        if g.verbose {
+            eprintln!("netzone: {line}");
+        }
+    }
+}
+
+fn parse_zone(s: &str) -> anyhow::Result<ZoneName> {
+    ZoneName::new(s).with_context(|| format!("zone '{s}': invalid zone name"))
+}
+
+pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
+    if a.all != a.zones.is_empty() {
+        eprintln!(
+            "netzone recover: name the zones to recover, or give --all, not both\n\
+             usage: netzone recover [--no-halt] [--force] [--dry-run] ZONE... | --all"
+        );
+        return Ok(ExitCode::from(USAGE));
+    }
+    let names = a
+        .zones
+        .iter()
+        .map(|z| parse_zone(z))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let host = host(g);
+    let zones = zoneadm::list(&host)?;
+    let state_of = |z: &ZoneName| zones.iter().find(|e| e.name == z.as_str()).map(|e| e.state);
+    // Check every named zone before touching any, so a typo changes nothing.
+    let mut bad = false;
+    for z in &names {
+        match state_of(z) {
+            None => {
+                eprintln!("netzone: zone '{z}': no such zone configured");
+                bad = true;
+            }
+            Some(State::Down) => {}
+            Some(s) if a.force => {
+                let _ = s;
+            }
+            Some(s) => {
+                eprintln!(
+                    "netzone: zone '{z}': zone is {}, not down: refusing to take its links \
+                     (use --force to reclaim them anyway)",
+                    zoneadm::state_name(s)
+                );
+                bad = true;
+            }
+        }
+    }
+    if bad {
+        eprintln!("netzone: nothing was changed");
+        return Ok(ExitCode::from(1));
+    }
+    let targets: Vec<ZoneName> = if a.all {
+        zones
+            .iter()
+            .filter(|e| e.state == State::Down)
+            .filter_map(|e| ZoneName::new(&e.name).ok())
+            .collect()
+    } else {
+        names
+    };
+    // dlmgmtd must answer before anything is changed: links cannot be moved without it.
+    let flavour = resolve_flavour(&host, g)?;
+    recover::observe_links(&host, flavour, None)?;
+    if targets.is_empty() {
+        println!("no zone is down: nothing to recover");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut log = change_logger(g);
+    let mut failed = false;
+    for z in &targets {
+        let st = state_of(z).unwrap_or(State::Down);
+        if !recover_one(&host, flavour, z, st, &a, &mut log) {
+            failed = true;
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Recovers one zone; prints what happens. False if anything failed.
+fn recover_one(
+    host: &Host,
+    flavour: Flavour,
+    z: &ZoneName,
+    st: State,
+    a: &RecoverArgs,
+    log: &mut dyn FnMut(&str),
+) -> bool {
+    println!(
+        "zone '{z}' is {}: {} its links",
+        zoneadm::state_name(st),
+        if a.dry_run { "would free" } else { "freeing" }
+    );
+    let mut ok = true;
+    match recover::reclaim(host, flavour, z, a.dry_run, log) {
+        Ok(r) if a.dry_run => {
+            for act in &r.plan.actions {
+                println!("  {}", act.describe(false));
+            }
+            if r.plan.is_noop() {
+                println!("  no link to free");
+            }
+        }
+        Ok(r) => {
+            for line in &r.done {
+                println!("  {line}");
+            }
+            if r.done.is_empty() {
+                println!("  no link to free");
+            }
+        }
+        Err(e) => {
+            eprintln!("netzone: {e}");
+            ok = false;
+        }
+    }
+    let halt = !a.no_halt
+        && matches!(
+            st,
+            State::Down | State::Ready | State::Running | State::ShuttingDown
+        );
+    if !halt {
+        return ok;
+    }
+    let argv = zoneadm::halt_command(z);
+    if a.dry_run {
+        println!("  would run: zoneadm {}", argv.join(" "));
+        return ok;
+    }
+    if !ok {
+        println!("  not halting zone '{z}': its links are not all free");
+        return false;
+    }
+    println!("  halting: zoneadm {}", argv.join(" "));
+    if let Err(e) = host.run_checked(Tool::Zoneadm, &argv) {
+        eprintln!("netzone: zone '{z}': halt failed: {e}");
+        ok = false;
+    } else {
+        log(&format!("zone '{z}': halted by netzone recover"));
+    }
+    match zoneadm::list(host) {
+        Ok(list) => match list.iter().find(|e| e.name == z.as_str()) {
+            Some(e) => {
+                println!("zone '{z}' is now {}", zoneadm::state_name(e.state));
+                if e.state == State::Down {
+                    ok = false;
+                }
+            }
+            None => println!("zone '{z}' is no longer configured"),
+        },
+        Err(e) => {
+            eprintln!("netzone: zone '{z}': {e}");
+            ok = false;
+        }
+    }
+    ok
+}
+
+pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
+    let spec = OutputSpec::new(showmod::COLUMNS, a.parsable, a.output.as_deref(), a.json)?;
+    let zone = a.zone.as_deref().map(parse_zone).transpose()?;
+    let host = host(g);
+    let flavour = resolve_flavour(&host, g)?;
+    let inv = showmod::gather(&host, flavour)?;
+    for w in &inv.warnings {
+        eprintln!("netzone: warning: {w}");
+    }
+    if let Some(z) = &zone {
+        let known = inv.zones.iter().any(|e| e.name == z.as_str())
+            || inv.journals.iter().any(|j| &j.zone == z);
+        if !known {
+            anyhow::bail!("zone '{z}': no such zone configured");
+        }
+    }
+    let rows: Vec<_> = showmod::classify(&inv)
+        .into_iter()
+        .filter(|r| zone.is_none() || r.zone == zone)
+        .filter(|r| !a.orphans || r.state == showmod::RowState::Orphan)
+        .collect();
+    print!("{}", showmod::render(&spec, &rows));
+    Ok(if a.orphans && !rows.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+pub fn gc(g: &GlobalOpts, a: GcArgs) -> anyhow::Result<ExitCode> {
+    let host = host(g);
+    let flavour = resolve_flavour(&host, g)?;
+    let mut log = change_logger(g);
+    let r = gcmod::run(&host, flavour, a.dry_run, &mut log)?;
+    for w in &r.warnings {
+        eprintln!("netzone: warning: {w}");
+    }
+    for l in &r.lines {
+        println!("{l}");
+    }
+    if r.lines.is_empty() && r.failures.is_empty() {
+        println!("no orphans");
+    }
+    for f in &r.failures {
+        eprintln!("netzone: gc: {f}");
+    }
+    Ok(if r.failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -1,0 +1,283 @@
+//! `netzone gc`: removes orphans, and only orphans, as [`crate::show::classify`] finds them:
+//! netzone links left in the global zone (a journal records them for a zone that is no longer up,
+//! or they carry a netzone temporary name) are deleted, and journal entries whose link exists
+//! nowhere while their zone is not up are dropped. A link that is neither in a journal nor named
+//! with a temporary name is the operator's and is never touched; links held by zones are left to
+//! `netzone down` and `netzone recover`.
+//!
+//! Each zone's orphans are re-read and removed under that zone's journal lock, the lock every
+//! netzone run on the zone takes, so `gc` cannot remove a link that a concurrent `up` has just
+//! created and recorded.
+
+use std::collections::BTreeSet;
+
+use crate::apply::{self, Deleted};
+use crate::flavour::Flavour;
+use crate::host::Host;
+use crate::journal::{self, Journal};
+use crate::linkname::LinkName;
+use crate::recover::RecoverError;
+use crate::show::{self, Inventory, Row, RowState, Source};
+use crate::zonename::ZoneName;
+
+/// One removal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GcAction {
+    /// Delete a netzone link from the global zone. `zone` is the zone it belonged to, if known.
+    Delete {
+        name: LinkName,
+        zone: Option<ZoneName>,
+        net: Option<LinkName>,
+        temp: Option<LinkName>,
+    },
+    /// Drop the journal entry of `zone`'s net `net`: its link is gone.
+    Forget { zone: ZoneName, net: LinkName },
+}
+
+impl GcAction {
+    pub fn zone(&self) -> Option<&ZoneName> {
+        match self {
+            GcAction::Delete { zone, .. } => zone.as_ref(),
+            GcAction::Forget { zone, .. } => Some(zone),
+        }
+    }
+
+    /// One line for the operator.
+    pub fn describe(&self, done: bool) -> String {
+        match self {
+            GcAction::Delete { name, zone, .. } => format!(
+                "{} orphan {name} from the global zone ({})",
+                if done { "deleted" } else { "would delete" },
+                match zone {
+                    Some(z) => format!("left behind for zone '{z}'"),
+                    None => "netzone temporary name of no known zone".to_string(),
+                }
+            ),
+            GcAction::Forget { zone, net } => format!(
+                "{} zone '{zone}' net '{net}' from the journal (its link no longer exists)",
+                if done { "dropped" } else { "would drop" }
+            ),
+        }
+    }
+}
+
+/// The pure decision: what removing `rows`' orphans takes.
+pub fn decide(rows: &[Row]) -> Vec<GcAction> {
+    rows.iter()
+        .filter(|r| r.state == RowState::Orphan)
+        .filter_map(|r| match &r.source {
+            Source::Link { held_by: None } => Some(GcAction::Delete {
+                name: r.link.clone(),
+                zone: r.zone.clone(),
+                net: r.net.clone(),
+                temp: r.temp.clone(),
+            }),
+            Source::Journal { net } => Some(GcAction::Forget {
+                zone: r.zone.clone()?,
+                net: net.clone(),
+            }),
+            // Links held by a zone are never orphans; configured nets are not links.
+            Source::Link { held_by: Some(_) } | Source::Config => None,
+        })
+        .collect()
+}
+
+/// What a gc run did.
+#[derive(Debug, Clone, Default)]
+pub struct GcReport {
+    /// One line per removal (or, dry, per removal it would make).
+    pub lines: Vec<String>,
+    pub failures: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+/// Finds the orphans and, unless `dry_run`, removes them, zone by zone under each zone's lock.
+/// `log` receives one line per change.
+pub fn run(
+    host: &Host,
+    flavour: Flavour,
+    dry_run: bool,
+    log: &mut dyn FnMut(&str),
+) -> Result<GcReport, RecoverError> {
+    let inv = show::gather(host, flavour)?;
+    let mut report = GcReport {
+        warnings: inv.warnings.clone(),
+        ..GcReport::default()
+    };
+    let actions = decide(&show::classify(&inv));
+    if dry_run {
+        report.lines = actions.iter().map(|a| a.describe(false)).collect();
+        return Ok(report);
+    }
+    let zones: BTreeSet<Option<ZoneName>> = actions.iter().map(|a| a.zone().cloned()).collect();
+    for zone in zones {
+        let (_lock, actions) = match &zone {
+            Some(z) => {
+                let state = host.state_dir();
+                let lock =
+                    journal::lock_zone(&state, z).map_err(|source| RecoverError::Journal {
+                        zone: z.clone(),
+                        source,
+                    })?;
+                // Read again under the lock: a run on this zone may have changed things.
+                let fresh = show::gather(host, flavour)?;
+                let acts: Vec<GcAction> = decide(&show::classify(&fresh))
+                    .into_iter()
+                    .filter(|a| a.zone() == Some(z))
+                    .collect();
+                (Some(lock), acts)
+            }
+            None => (
+                None,
+                actions
+                    .iter()
+                    .filter(|a| a.zone().is_none())
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        apply_zone(host, flavour, zone.as_ref(), &actions, &mut report, log);
+    }
+    Ok(report)
+}
+
+fn apply_zone(
+    host: &Host,
+    flavour: Flavour,
+    zone: Option<&ZoneName>,
+    actions: &[GcAction],
+    report: &mut GcReport,
+    log: &mut dyn FnMut(&str),
+) {
+    let state = host.state_dir();
+    let mut j = match zone.map(|z| Journal::load(&state, z)).transpose() {
+        Ok(j) => j,
+        Err(e) => {
+            report.failures.push(e.to_string());
+            return;
+        }
+    };
+    for a in actions {
+        let res = match a {
+            GcAction::Delete { name, temp, .. } => {
+                match apply::delete_link(host, flavour, name, None, temp.as_ref()) {
+                    Ok(Deleted::Gone) => Ok(()),
+                    Ok(Deleted::Unreachable) => Err(format!("{name}: on loan to a zone")),
+                    Err(e) => Err(format!("{name}: {e}")),
+                }
+            }
+            GcAction::Forget { .. } => Ok(()),
+        };
+        if let Err(e) = res {
+            report.failures.push(e);
+            continue;
+        }
+        let net = match a {
+            GcAction::Delete { net, .. } => net.as_ref(),
+            GcAction::Forget { net, .. } => Some(net),
+        };
+        if let (Some(j), Some(net)) = (j.as_mut(), net) {
+            j.remove(net);
+            if let Err(e) = j.save(&state) {
+                report.failures.push(e.to_string());
+                continue;
+            }
+        }
+        let line = a.describe(true);
+        log(&line);
+        report.lines.push(line);
+    }
+}
+
+/// Whether any orphan exists (`netzone show --orphans` exit status).
+pub fn has_orphans(inv: &Inventory) -> bool {
+    show::classify(inv)
+        .iter()
+        .any(|r| r.state == RowState::Orphan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::show::Owner;
+
+    fn ln(s: &str) -> LinkName {
+        LinkName::new(s).unwrap()
+    }
+    fn zn(s: &str) -> ZoneName {
+        ZoneName::new(s).unwrap()
+    }
+
+    fn row(link: &str, zone: Option<&str>, state: RowState, source: Source) -> Row {
+        Row {
+            link: ln(link),
+            zone: zone.map(zn),
+            over: "e1000g0".into(),
+            mac: String::new(),
+            vid: 0,
+            owner: Owner::Netzone,
+            state,
+            source,
+            net: Some(ln("net0")),
+            temp: None,
+        }
+    }
+
+    #[test]
+    fn only_orphans_become_actions() {
+        let rows = vec![
+            row(
+                "nz0",
+                None,
+                RowState::Orphan,
+                Source::Link { held_by: None },
+            ),
+            row(
+                "net0",
+                Some("old1"),
+                RowState::Orphan,
+                Source::Journal { net: ln("net0") },
+            ),
+            row(
+                "net0",
+                Some("web1"),
+                RowState::Ok,
+                Source::Link {
+                    held_by: Some(zn("web1")),
+                },
+            ),
+            row(
+                "net0",
+                Some("db1"),
+                RowState::Stuck,
+                Source::Link {
+                    held_by: Some(zn("db1")),
+                },
+            ),
+            row("net1", Some("web1"), RowState::Missing, Source::Config),
+        ];
+        let acts = decide(&rows);
+        assert_eq!(
+            acts,
+            vec![
+                GcAction::Delete {
+                    name: ln("nz0"),
+                    zone: None,
+                    net: Some(ln("net0")),
+                    temp: None
+                },
+                GcAction::Forget {
+                    zone: zn("old1"),
+                    net: ln("net0")
+                },
+            ]
+        );
+        assert_eq!(
+            acts[1].describe(false),
+            "would drop zone 'old1' net 'net0' from the journal (its link no longer exists)"
+        );
+        assert!(acts[0]
+            .describe(true)
+            .starts_with("deleted orphan nz0 from the global zone"));
+    }
+}
