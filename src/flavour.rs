@@ -2,7 +2,8 @@
 //! or illumos-gate (upstream, OmniOS, Helios: no `-z` anywhere).
 //!
 //! Detection costs one dladm run, so its answer is cached in
-//! `<root>/etc/svc/volatile/netzone/flavour.json` for the life of the host's boot. The cache is
+//! `<root>/etc/svc/volatile/netzone/flavour.cache` (not `.json`: journals are `<zone>.json`, and
+//! `flavour` is a valid zone name) for the life of the host's boot. The cache is
 //! keyed by the boot's identity and by the dladm binary (path, size, mtime): a cache written under
 //! another boot or for another dladm is ignored and rewritten. `/etc/svc/volatile` is a tmpfs on
 //! illumos, emptied at boot, so on a real host the key is a second line of defence.
@@ -107,7 +108,7 @@ fn dladm_identity(path: &Path) -> String {
 
 /// The cache file.
 pub fn cache_path(host: &Host) -> std::path::PathBuf {
-    host.state_dir().join("flavour.json")
+    host.state_dir().join("flavour.cache")
 }
 
 /// The flavour from the cache, if it was written during this boot for this dladm.

@@ -8,9 +8,8 @@
 //! The oxidecomputer `zone` crate (0.3.1, `impl FromStr for Zone`) parses these seven fields, but
 //! it splits on every `:`, so a zonepath holding an escaped `\:` shifts every later field and the
 //! line fails to parse (or parses wrongly). So this module parses the line itself, into the crate's
-//! own [`zone::Zone`] and [`zone::State`] types: the three fields before the zonepath are taken
-//! from the left, the three after it from the right (none of them can hold a `:`), and what is
-//! left is the zonepath with `\:` unescaped.
+//! own [`zone::Zone`] and [`zone::State`] types, splitting only on unescaped `:`. illumos-joyent
+//! appends an eighth field, the zone's debug id, which is accepted and ignored.
 
 use std::path::PathBuf;
 
@@ -55,18 +54,23 @@ pub fn parse_list_output(out: &str) -> Result<Vec<Zone>, ParseError> {
 }
 
 fn parse_list_line(line: &str) -> Result<Zone, String> {
-    let mut head = line.splitn(4, ':');
-    let (Some(id), Some(name), Some(state), Some(rest)) =
-        (head.next(), head.next(), head.next(), head.next())
-    else {
-        return Err("fewer than 7 fields".to_string());
-    };
-    let mut tail = rest.rsplitn(4, ':');
-    let (Some(ip_type), Some(brand), Some(uuid), Some(path)) =
-        (tail.next(), tail.next(), tail.next(), tail.next())
-    else {
-        return Err("fewer than 7 fields".to_string());
-    };
+    let fields = split_fields(line);
+    // illumos-joyent appends the debug id (`zone_print`: `:%s` of `zdid`) as an eighth field.
+    if fields.len() != 7 && fields.len() != 8 {
+        return Err(format!(
+            "{} fields, expected 7 (or 8 with a debug id)",
+            fields.len()
+        ));
+    }
+    let (id, name, state, path, uuid, brand, ip_type) = (
+        fields[0].as_str(),
+        fields[1].as_str(),
+        fields[2].as_str(),
+        fields[3].as_str(),
+        fields[4].as_str(),
+        fields[5].as_str(),
+        fields[6].as_str(),
+    );
     let id = match id {
         "-" => None,
         n => Some(
@@ -87,7 +91,7 @@ fn parse_list_line(line: &str) -> Result<Zone, String> {
         id,
         name: name.to_string(),
         state,
-        path: PathBuf::from(path.replace("\\:", ":")),
+        path: PathBuf::from(path),
         uuid: (!uuid.is_empty()).then(|| uuid.to_string()),
         brand: brand.to_string(),
         ip_type,
@@ -107,6 +111,24 @@ pub enum ZoneListError {
 pub fn list(host: &Host) -> Result<Vec<Zone>, ZoneListError> {
     let out = host.run_checked(Tool::Zoneadm, &list_command())?;
     Ok(parse_list_output(&out)?)
+}
+
+/// Splits a line on the `:` that are not escaped; `\:` stands for `:`, and any other `\` is
+/// itself (zoneadm escapes only the `:` of a zonepath).
+fn split_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&':') => {
+                chars.next();
+                fields.last_mut().expect("never empty").push(':');
+            }
+            ':' => fields.push(String::new()),
+            _ => fields.last_mut().expect("never empty").push(c),
+        }
+    }
+    fields
 }
 
 /// The state as zoneadm prints it (`zone_state_str`); the `zone` crate has no `Display` for it.
@@ -140,7 +162,7 @@ mod tests {
 0:global:running:/::ipkg:shared
 3:web01:running:/zones/web01:3f0f0c7a-2a5e-4d3e-9c1d-0d4f3a0e9b11:sparse:excl
 -:db1:installed:/zones/db1:9d2b1c55-7a61-4c8e-b1e5-5b0f2d8a7c10:sparse:excl
-7:stuck1:down:/zones/stuck1:0b7e5a3c-1111-2222-3333-444455556666:joyent:excl
+7:stuck1:down:/zones/stuck1:0b7e5a3c-1111-2222-3333-444455556666:joyent:excl:
 -:odd:configured:/zones/a\\:b\\:c::lipkg:shared
 
 ";
@@ -179,6 +201,17 @@ mod tests {
     }
 
     #[test]
+    fn joyent_debug_id_field_is_accepted() {
+        let z = parse_list_output(
+            "0:global:running:/::liveimg:shared:0\n1:web1:running:/zones/web\\:1:u:joyent:excl:\n",
+        )
+        .unwrap();
+        assert_eq!(z[0].brand, "liveimg");
+        assert_eq!(z[1].path, PathBuf::from("/zones/web:1"));
+        assert_eq!(z[1].ip_type, IpType::Exclusive);
+    }
+
+    #[test]
     fn backslash_not_before_colon_is_literal() {
         let z = parse_list_output("-:w:installed:/z/a\\b:u:sparse:excl\n").unwrap();
         assert_eq!(z[0].path, PathBuf::from("/z/a\\b"));
@@ -187,7 +220,8 @@ mod tests {
     #[test]
     fn bad_lines_are_errors_with_line_numbers() {
         let cases = [
-            ("-:web1:installed:/z", "fewer than 7 fields"),
+            ("-:web1:installed:/z", "4 fields, expected 7"),
+            ("-:web1:installed:/z:u:sparse:excl:1:2", "9 fields"),
             ("x:web1:installed:/z:u:sparse:excl", "zone id 'x'"),
             (
                 "-:web1:sleeping:/z:u:sparse:excl",

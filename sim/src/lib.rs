@@ -12,3 +12,12 @@ pub mod fault;
 pub mod lock;
 pub mod log;
 pub mod state;
+
+// zoneadm, zoneadmd and zonecfg (sim B).
+pub mod brand;
+pub mod index;
+pub mod vplat;
+pub mod zoneadm;
+pub mod zoneadmd;
+pub mod zonecfg;
+pub mod zonecfg_cmd;

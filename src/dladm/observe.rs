@@ -104,8 +104,53 @@ impl Observation {
     }
 }
 
-/// Observes the host's links: one dladm process on joyent, two on gate.
+/// Observes the host's links: one dladm process on joyent, two on gate (plus one when the walk
+/// comes back empty, see [`verify_dlmgmtd`]).
 pub fn observe(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
+    observe_checked(host, flavour, true)
+}
+
+/// [`observe`], confirming an empty walk only when `confirm_empty`: a caller with nothing
+/// recorded to forget (an empty journal) loses nothing by reading "no links" from a dead
+/// dlmgmtd, since its next command fails on the door anyway, and saves the probe.
+pub fn observe_checked(
+    host: &Host,
+    flavour: Flavour,
+    confirm_empty: bool,
+) -> Result<Observation, ObserveError> {
+    let obs = walk(host, flavour)?;
+    if confirm_empty && obs.links.is_empty() {
+        verify_dlmgmtd(host)?;
+    }
+    Ok(obs)
+}
+
+/// A name looked up only to see whether dlmgmtd answers; whether it exists does not matter.
+pub const PROBE_LINK: &str = "nzprobe0";
+
+/// `show-link -p -o LINK nzprobe0`: a lookup by name, which goes through dlmgmtd's door.
+pub fn dlmgmtd_probe_command() -> Vec<String> {
+    ["show-link", "-p", "-o", "LINK", PROBE_LINK]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// dladm's walks print nothing and exit 0 when dlmgmtd is down: the walk's door call fails and
+/// the show subcommands ignore the walk's status (`dladm.c` `do_show_vnic_common`,
+/// `(void) dladm_walk_datalink_id(...)`). An empty walk would then read as "no links", and a
+/// journal would be forgotten while its links sit in a zone. So an empty walk is confirmed by a
+/// lookup by name, which reports the door failure ("operation failed"); "not found" means dlmgmtd
+/// answered.
+pub fn verify_dlmgmtd(host: &Host) -> Result<(), HostError> {
+    match host.dladm(&dlmgmtd_probe_command()) {
+        Ok(_) => Ok(()),
+        Err(e) if e.dladm_kind() == Some(dladm::DladmErrorKind::NotFound) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+fn walk(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
     match flavour {
         Flavour::Joyent => {
             let out = host.dladm(&dladm::show_vnic_command(flavour))?;

@@ -1,0 +1,268 @@
+//! sim-zoneadm and datalinks: `physical` links assigned at ready (vplat.c
+//! `configure_exclusive_network_interfaces`), returned or deleted at halt, the zone left
+//! `down` when links remain (dlmgmtd stopped; issue 10001), and recovery by halting again.
+
+mod zone_support;
+
+use netzone_sim::dls::{MacRequest, VnicSpec};
+use netzone_sim::state::{Flavour, GLOBAL};
+use zone_support::*;
+
+fn link_zone(s: &Sim, name: &str) -> Vec<String> {
+    s.host()
+        .links
+        .iter()
+        .filter(|l| l.name == name)
+        .map(|l| l.zone.clone())
+        .collect()
+}
+
+#[test]
+fn physical_links_are_assigned_at_ready_and_returned_at_halt() {
+    for flavour in [Flavour::Joyent, Flavour::Gate] {
+        let s = Sim::new(flavour, &["net0", "e1000g0"]);
+        s.brand("sparse", "");
+        s.zone("web1", "sparse", true, &["net0", "e1000g0"], "installed");
+        let o = s.zoneadm(&["-z", "web1", "boot"]);
+        assert_eq!(code(&o), 0, "{flavour:?}: {}", stderr(&o));
+        assert_eq!(link_zone(&s, "net0"), vec!["web1"]);
+        assert_eq!(link_zone(&s, "e1000g0"), vec!["web1"]);
+        assert!(s.host().links.iter().all(|l| l.onloan));
+        let o = s.zoneadm(&["-z", "web1", "halt"]);
+        assert_eq!(code(&o), 0, "{}", stderr(&o));
+        assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+        assert_eq!(link_zone(&s, "e1000g0"), vec![GLOBAL]);
+        assert!(s.host().links.iter().all(|l| !l.onloan));
+        assert_eq!(s.state("web1"), "installed");
+    }
+}
+
+#[test]
+fn missing_physical_link_fails_ready_in_gate_and_is_skipped_in_joyent() {
+    let s = Sim::new(Flavour::Gate, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0", "web1_0"], "installed");
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "WARNING: skipping network interface 'web1_0': object not found\n\
+         zoneadm: zone 'web1': failed to add network device: No such device or address\n\
+         zoneadm: zone 'web1': call to zoneadmd failed\n"
+    );
+    // The half-made zone was torn down, net0 went back, the cleanup hook ran.
+    assert_eq!(s.take_hooks(), vec!["pre(2,0)", "post(3,4)"]);
+    assert!(s.host().zone("web1").is_none());
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+    assert_eq!(s.state("web1"), "installed");
+
+    let s = Sim::new(Flavour::Joyent, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0", "web1_0"], "installed");
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert_eq!(link_zone(&s, "net0"), vec!["web1"]);
+    assert_eq!(s.state("web1"), "ready");
+}
+
+#[test]
+fn shared_ip_zone_gets_no_links() {
+    let s = Sim::new(Flavour::Gate, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("sh1", "sparse", false, &[], "installed");
+    assert_eq!(code(&s.zoneadm(&["-z", "sh1", "boot"])), 0);
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+    let line = s.list_line("sh1");
+    assert!(line.ends_with(":sparse:shared"), "{line}");
+}
+
+#[test]
+fn halt_with_dlmgmtd_stopped_leaves_zone_down_until_halted_again() {
+    let s = Sim::new(Flavour::Gate, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0"], "installed");
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
+    s.take_hooks();
+    let id = s.host().links[0].id;
+    s.with_host(|h| h.dlmgmtd_online = false);
+
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "zoneadm: zone 'web1': clear link {id} 'protection' link property: operation failed\n\
+             zoneadm: zone 'web1': clear link {id} 'allowed-ips' link property: operation failed\n\
+             zoneadm: zone 'web1': failed to get link info for {id}: operation failed\n\
+             zoneadm: zone 'web1': failed to get link info for {id}: operation failed\n\
+             zoneadm: zone 'web1': 1 datalink(s) remain in zone after shutdown\n\
+             zoneadm: zone 'web1': unable to unconfigure network interfaces in zone\n\
+             zoneadm: zone 'web1': unable to destroy zone\n"
+        )
+    );
+    // post-halt is not run when the teardown fails.
+    assert_eq!(s.take_hooks(), vec!["pre(4,4)"]);
+    assert_eq!(s.state("web1"), "down");
+    assert_eq!(link_zone(&s, "net0"), vec!["web1"]);
+    // The down zone still has its kernel id in the list.
+    assert!(s.list_line("web1").starts_with("1:web1:down:"));
+
+    // Booting a down zone is a no-op success, as for a running one (zoneadm's own
+    // verify_handle warns first: dlmgmtd cannot look net0 up).
+    let o = s.zoneadm(&["-z", "web1", "boot"]);
+    assert_eq!(code(&o), 0);
+    assert_eq!(
+        stderr(&o),
+        "WARNING: skipping network interface 'net0': operation failed\n\
+         zoneadm: zone 'web1': zone is already booted\n"
+    );
+
+    // Halting again while dlmgmtd is still down fails the same way, with state 6.
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(s.take_hooks(), vec!["pre(6,4)"]);
+
+    // dlmgmtd back: the retry returns the link and finishes the halt.
+    s.with_host(|h| h.dlmgmtd_online = true);
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert_eq!(s.take_hooks(), vec!["pre(6,4)", "post(6,4)"]);
+    assert_eq!(s.state("web1"), "installed");
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+}
+
+#[test]
+fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
+    let s = Sim::new(Flavour::Joyent, &["net0"]);
+    s.brand("joyent", "");
+    s.zone("z1", "joyent", true, &[], "installed");
+    // The zone is ready; a transient VNIC created into it (what SmartOS's post-ready does).
+    assert_eq!(code(&s.zoneadm(&["-z", "z1", "ready"])), 0);
+    s.with_host(|h| {
+        let over = h.lookup(GLOBAL, "net0").unwrap().id;
+        let id = h
+            .create_vnic(&VnicSpec {
+                name: "tmp100".into(),
+                over,
+                mac: MacRequest::Auto,
+                vid: 0,
+                temporary: true,
+                transient: true,
+                zone: GLOBAL.into(),
+            })
+            .unwrap();
+        h.set_link_zone(id, "z1").unwrap();
+        assert_eq!(h.link(id).unwrap().zone, "z1");
+    });
+    s.with_host(|h| h.dlmgmtd_online = false);
+    let o = s.zoneadm(&["-z", "z1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        stderr(&o).contains("zoneadm: zone 'z1': 1 datalink(s) remain in zone after shutdown\n"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(s.state("z1"), "down");
+    s.with_host(|h| h.dlmgmtd_online = true);
+    let o = s.zoneadm(&["-z", "z1", "halt"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let h = s.host();
+    assert!(
+        h.links.iter().all(|l| l.name != "tmp100"),
+        "transient link deleted"
+    );
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+}
+
+#[test]
+fn issue_10001_name_collision_leaves_the_zone_down_in_gate() {
+    let s = Sim::new(Flavour::Gate, &["net0", "e1000g0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0"], "installed");
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
+    let loaned = s.host().lookup("web1", "net0").unwrap().id;
+    // A second link called net0 appears in the global zone while the first is on loan.
+    s.with_host(|h| {
+        let over = h.lookup(GLOBAL, "e1000g0").unwrap().id;
+        h.create_vnic(&VnicSpec {
+            name: "net0".into(),
+            over,
+            mac: MacRequest::Auto,
+            vid: 0,
+            temporary: true,
+            transient: false,
+            zone: GLOBAL.into(),
+        })
+        .unwrap();
+    });
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "zoneadm: zone 'web1': failed to move link {loaned} to GZ: object already exists\n\
+             zoneadm: zone 'web1': 1 datalink(s) remain in zone after shutdown\n\
+             zoneadm: zone 'web1': unable to unconfigure network interfaces in zone\n\
+             zoneadm: zone 'web1': unable to destroy zone\n"
+        )
+    );
+    assert_eq!(s.state("web1"), "down");
+    // Never two links of one name in the global zone.
+    let gz_net0 = s
+        .host()
+        .links
+        .iter()
+        .filter(|l| l.zone == GLOBAL && l.name == "net0")
+        .count();
+    assert_eq!(gz_net0, 1);
+}
+
+#[test]
+fn gate_ready_sets_protection_from_allowed_address_and_halt_clears_it() {
+    let s = Sim::new(Flavour::Gate, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0"], "installed");
+    let xml = std::fs::read_to_string(s.root.join("etc/zones/web1.xml"))
+        .unwrap()
+        .replace(
+            "<network physical=\"net0\"",
+            "<network allowed-address=\"10.0.0.5/24\" defrouter=\"10.0.0.1\" physical=\"net0\"",
+        );
+    std::fs::write(s.root.join("etc/zones/web1.xml"), xml).unwrap();
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = s.host().lookup("web1", "net0").unwrap().clone();
+    assert_eq!(
+        l.props.get("protection").map(String::as_str),
+        Some("ip-nospoof")
+    );
+    assert_eq!(
+        l.props.get("allowed-ips").map(String::as_str),
+        Some("10.0.0.5")
+    );
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
+    let l = s.host().lookup(GLOBAL, "net0").unwrap().clone();
+    assert!(!l.props.contains_key("protection"));
+    assert!(!l.props.contains_key("allowed-ips"));
+
+    // Protection already set on the link (say by a pre-ready hook): the ready fails.
+    s.with_host(|h| {
+        let id = h.lookup(GLOBAL, "net0").unwrap().id;
+        h.link_mut(id)
+            .unwrap()
+            .props
+            .insert("protection".into(), "mac-nospoof".into());
+    });
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'web1': Protection is already set\n\
+         zoneadm: zone 'web1': failed to add address: Invalid argument\n\
+         zoneadm: zone 'web1': call to zoneadmd failed\n"
+    );
+    assert!(s.host().zone("web1").is_none());
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+}
