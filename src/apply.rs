@@ -138,7 +138,12 @@ pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, Ap
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    let obs = observe_zone(host, flavour, zone)?;
+    // No netzone net and no journal: nothing to create or clean, nothing to observe.
+    let obs = if plan::desired_nets(cfg)?.is_empty() && j.links.is_empty() {
+        Observation::default()
+    } else {
+        observe_zone(host, flavour, zone)?
+    };
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
@@ -174,14 +179,7 @@ fn remove(
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    // Nothing recorded and nothing that could carry the temporary names: on joyent the
-    // observation is still needed (a crash before the journal was written leaves temp names).
-    let obs = observe_zone(host, flavour, zone)?;
-    let plan = if reclaim {
-        plan::plan_reclaim(zone, flavour, &obs, &j)
-    } else {
-        plan::plan_down(zone, flavour, &obs, &j)
-    };
+    let plan = removal_plan(host, flavour, zone, &j, reclaim)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     // Removal has nothing to undo: keep going past a failed delete, report the first failure.
     run.keep_going = true;
@@ -192,6 +190,29 @@ fn remove(
         removed: run.removed.clone(),
         macs_written: Vec::new(),
         plan,
+    })
+}
+
+/// The plan of [`down`] (or of [`reclaim`]) without running it, for dry runs.
+///
+/// `down` with an empty journal observes nothing: the journal is written before every
+/// `create-vnic`, so a zone without entries holds no link netzone created (a reboot empties both).
+/// A reclaim always observes, since it also hands back links netzone does not own.
+pub fn removal_plan(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    journal: &Journal,
+    reclaim: bool,
+) -> Result<Plan, ApplyError> {
+    if !reclaim && journal.links.is_empty() {
+        return Ok(plan::plan_down(zone, flavour, &Observation::default(), journal));
+    }
+    let obs = observe_zone(host, flavour, zone)?;
+    Ok(if reclaim {
+        plan::plan_reclaim(zone, flavour, &obs, journal)
+    } else {
+        plan::plan_down(zone, flavour, &obs, journal)
     })
 }
 
@@ -272,21 +293,7 @@ impl<'a> Run<'a> {
                     to,
                 } => self.rename(net, zone, from, to),
                 Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
-                Step::ReturnToGlobal { name, zone } => self
-                    .host
-                    .dladm(&step.argv(self.flavour))
-                    .map(|_| self.removed.push(name.clone()))
-                    .or_else(|e| {
-                        if e.dladm_kind() == Some(DladmErrorKind::NotFound) {
-                            Ok(())
-                        } else {
-                            Err(e)
-                        }
-                    })
-                    .map_err(|e| self.step_err(None, e))
-                    .map(|()| {
-                        let _ = zone;
-                    }),
+                Step::ReturnToGlobal { name, .. } => self.return_to_global(step, name),
             };
             if let Err(e) = r {
                 if self.keep_going {
@@ -297,6 +304,18 @@ impl<'a> Run<'a> {
             }
         }
         first_err.map_or(Ok(()), Err)
+    }
+
+    /// Hands an operator's link back to the global zone; "not found" means it is gone already.
+    fn return_to_global(&mut self, step: &Step, name: &LinkName) -> Result<(), ApplyError> {
+        match self.host.dladm(&step.argv(self.flavour)) {
+            Ok(_) => {
+                self.removed.push(name.clone());
+                Ok(())
+            }
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(()),
+            Err(e) => Err(self.step_err(None, e)),
+        }
     }
 
     fn create(
