@@ -20,7 +20,13 @@ fn bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     // target/<profile>/examples/bench_boot
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    for b in ["sim-dladm", "sim-zoneadm", "sim-zonecfg", "illumos-sim", "netzone-statechange"] {
+    for b in [
+        "sim-dladm",
+        "sim-zoneadm",
+        "sim-zonecfg",
+        "illumos-sim",
+        "netzone-statechange",
+    ] {
         if !dir.join(b).exists() {
             eprintln!(
                 "bench_boot: {} missing in {}: run cargo build -p netzone-sim --bins && cargo build --bins (same profile)",
@@ -76,7 +82,15 @@ impl Host {
         let root = h.root.path().display().to_string();
         h.run(
             "illumos-sim",
-            &["init", "--root", &root, "--flavour", flavour, "--phys", "e1000g0"],
+            &[
+                "init",
+                "--root",
+                &root,
+                "--flavour",
+                flavour,
+                "--phys",
+                "e1000g0",
+            ],
         );
         let dir = h.root.path().join("usr/lib/brand/nzbench");
         std::fs::create_dir_all(&dir).unwrap();
@@ -104,7 +118,8 @@ impl Host {
         )
         .unwrap();
         let idx = zones.join("index");
-        let mut text = std::fs::read_to_string(&idx).unwrap_or_else(|_| "global:installed:/\n".into());
+        let mut text =
+            std::fs::read_to_string(&idx).unwrap_or_else(|_| "global:installed:/\n".into());
         let n = text.lines().count();
         text += &format!("{zone}:installed:/zones/{zone}:00000000-0000-4000-8000-{n:012x}\n");
         std::fs::write(idx, text).unwrap();
@@ -139,7 +154,17 @@ fn main() {
     println!("netzone boot benchmark, ILLUMOS_SIM_LATENCY_MS={latency}");
     println!(
         "{:<7} {:>4} {:>6} {:>7} {:>6} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8}",
-        "flavour", "nets", "dladm", "zonecfg", "total", "target", "smartos", "ok", "boot ms", "halt ms", "halt pr"
+        "flavour",
+        "nets",
+        "dladm",
+        "zonecfg",
+        "total",
+        "target",
+        "smartos",
+        "ok",
+        "boot ms",
+        "halt ms",
+        "halt pr"
     );
     let mut all_ok = true;
     for flavour in ["joyent", "gate"] {

@@ -206,7 +206,12 @@ pub fn removal_plan(
     reclaim: bool,
 ) -> Result<Plan, ApplyError> {
     if !reclaim && journal.links.is_empty() {
-        return Ok(plan::plan_down(zone, flavour, &Observation::default(), journal));
+        return Ok(plan::plan_down(
+            zone,
+            flavour,
+            &Observation::default(),
+            journal,
+        ));
     }
     let obs = observe_zone(host, flavour, zone)?;
     Ok(if reclaim {

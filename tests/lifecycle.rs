@@ -166,14 +166,23 @@ fn operator_links_are_never_touched() {
         sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0"), oper]);
         sim.zoneadm(&["-z", "web1", "boot"]).ok();
         let l = sim.vnics();
-        assert!(l.iter().any(|l| l.name == "oper0" && l.zone == "web1"), "{flavour}: {l:?}");
-        assert!(l.iter().any(|l| l.name == "net0" && l.zone == "web1"), "{flavour}: {l:?}");
+        assert!(
+            l.iter().any(|l| l.name == "oper0" && l.zone == "web1"),
+            "{flavour}: {l:?}"
+        );
+        assert!(
+            l.iter().any(|l| l.name == "net0" && l.zone == "web1"),
+            "{flavour}: {l:?}"
+        );
         let j = sim.journal("web1").unwrap();
         assert_eq!(j["links"].as_array().unwrap().len(), 1, "{j}");
         sim.zoneadm(&["-z", "web1", "halt"]).ok();
         let l = sim.vnics();
         assert_eq!(l.len(), 1, "{flavour}: {l:?}");
-        assert_eq!((l[0].name.as_str(), l[0].zone.as_str()), ("oper0", "global"));
+        assert_eq!(
+            (l[0].name.as_str(), l[0].zone.as_str()),
+            ("oper0", "global")
+        );
     }
 }
 
@@ -192,7 +201,11 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
         ]
     );
     let r = sim.netzone(&["up", "web1"]).ok();
-    assert!(r.stdout().contains("created net0 net1 net2"), "{}", r.stdout());
+    assert!(
+        r.stdout().contains("created net0 net1 net2"),
+        "{}",
+        r.stdout()
+    );
     assert_eq!(sim.vnics().len(), 3);
     let r = sim.netzone(&["up", "web1"]).ok();
     assert!(r.stdout().contains("nothing to do"), "{}", r.stdout());
@@ -211,17 +224,25 @@ fn cli_errors_name_zone_and_net() {
     sim.add_zone("web1", &[NetSpec::new("net0", "nosuch0")]);
     let r = sim.netzone(&["up", "web1"]).fails();
     assert!(
-        r.stderr().starts_with("netzone: zone 'web1': net 'net0': dladm create-vnic: "),
+        r.stderr()
+            .starts_with("netzone: zone 'web1': net 'net0': dladm create-vnic: "),
         "{}",
         r.stderr()
     );
-    assert!(sim.journal("web1").is_none(), "failed create leaves no record");
+    assert!(
+        sim.journal("web1").is_none(),
+        "failed create leaves no record"
+    );
     // An unknown zone, an invalid zone name, an unknown flavour.
     let r = sim.netzone(&["up", "nosuch"]).fails();
     assert!(r.stderr().contains("nosuch"), "{}", r.stderr());
     sim.netzone(&["up", "bad name"]).fails();
     let r = sim.netzone(&["--flavour", "bsd", "up", "web1"]).fails();
-    assert!(r.stderr().contains("unknown dladm flavour 'bsd'"), "{}", r.stderr());
+    assert!(
+        r.stderr().contains("unknown dladm flavour 'bsd'"),
+        "{}",
+        r.stderr()
+    );
 }
 
 #[test]

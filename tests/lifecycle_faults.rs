@@ -59,12 +59,19 @@ fn plain_host(flavour: &str) -> Sim {
 fn assert_clean(sim: &Sim, what: &str) {
     let l = sim.vnics();
     assert_eq!(l, vec![], "{what}: links left");
-    assert!(sim.journal("web1").is_none(), "{what}: journal left: {:?}", sim.journal("web1"));
+    assert!(
+        sim.journal("web1").is_none(),
+        "{what}: journal left: {:?}",
+        sim.journal("web1")
+    );
 }
 
 fn assert_up(sim: &Sim, what: &str) {
     let l = sim.vnics();
-    assert!(!l.iter().any(|l| is_temp(&l.name)), "{what}: temp link: {l:?}");
+    assert!(
+        !l.iter().any(|l| is_temp(&l.name)),
+        "{what}: temp link: {l:?}"
+    );
     let mut names: Vec<_> = l.iter().map(|l| l.name.as_str()).collect();
     names.sort();
     assert_eq!(names, ["net0", "net1"], "{what}: {l:?}");
@@ -73,7 +80,10 @@ fn assert_up(sim: &Sim, what: &str) {
     let j = sim.journal("web1").expect("journal");
     let entries = j["links"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{what}: {j}");
-    assert!(entries.iter().all(|e| e["state"] == "active"), "{what}: {j}");
+    assert!(
+        entries.iter().all(|e| e["state"] == "active"),
+        "{what}: {j}"
+    );
 }
 
 fn cli_failures(flavour: &str) {

@@ -173,8 +173,16 @@ impl Sim {
             env: Vec::new(),
         };
         let root = sim.root().display().to_string();
-        sim.illumos_sim(&["init", "--root", &root, "--flavour", flavour, "--phys", &phys.join(",")])
-            .ok();
+        sim.illumos_sim(&[
+            "init",
+            "--root",
+            &root,
+            "--flavour",
+            flavour,
+            "--phys",
+            &phys.join(","),
+        ])
+        .ok();
         sim.install_brand(BRAND, None);
         sim
     }
@@ -290,7 +298,9 @@ impl Sim {
     /// `illumos-sim fault add --cmd C --when W --action A [--nth N]`.
     pub fn fault(&self, cmd: &str, when: &str, action: &str, nth: Option<u32>) {
         let n = nth.map(|n| n.to_string());
-        let mut a = vec!["fault", "add", "--cmd", cmd, "--when", when, "--action", action];
+        let mut a = vec![
+            "fault", "add", "--cmd", cmd, "--when", when, "--action", action,
+        ];
         if let Some(n) = &n {
             a.extend(["--nth", n.as_str()]);
         }
@@ -328,7 +338,9 @@ impl Sim {
                             .map(|(k, v)| {
                                 (
                                     k.clone(),
-                                    v.as_str().map(String::from).unwrap_or_else(|| v.to_string()),
+                                    v.as_str()
+                                        .map(String::from)
+                                        .unwrap_or_else(|| v.to_string()),
                                 )
                             })
                             .collect()
