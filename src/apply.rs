@@ -165,7 +165,10 @@ pub fn down(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, A
 }
 
 /// Frees a zone stuck `down`: deletes netzone's links it still holds and hands every other link
-/// back to the global zone; never deletes a link netzone does not own.
+/// back to the global zone; never deletes a link netzone does not own. On gate the global zone
+/// cannot name a link on loan (names are per zone, no `-z`), so such links are left to the
+/// halt that follows: zoneadmd's `unconfigure_exclusive_network_interfaces` returns them by link
+/// id, and post-halt's [`down`] deletes netzone's.
 pub fn reclaim(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
     remove(host, flavour, zone, true)
 }
@@ -183,6 +186,7 @@ fn remove(
     let mut run = Run::new(host, flavour, zone, &mut j);
     // Removal has nothing to undo: keep going past a failed delete, report the first failure.
     run.keep_going = true;
+    run.leave_on_loan = reclaim;
     run.execute(&plan)?;
     Ok(Outcome {
         zone: zone.clone(),
@@ -232,6 +236,9 @@ struct Run<'a> {
     created: Vec<LinkName>,
     removed: Vec<LinkName>,
     keep_going: bool,
+    /// Reclaim on gate: a link on loan that the global zone cannot name is left to zoneadmd,
+    /// whose teardown hands it back by link id; post-halt then deletes it.
+    leave_on_loan: bool,
 }
 
 impl<'a> Run<'a> {
@@ -245,6 +252,7 @@ impl<'a> Run<'a> {
             created: Vec::new(),
             removed: Vec::new(),
             keep_going: false,
+            leave_on_loan: false,
         }
     }
 
@@ -395,6 +403,7 @@ impl<'a> Run<'a> {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
             }
+            Ok(Deleted::Unreachable) if self.leave_on_loan => return Ok(()),
             Ok(Deleted::Unreachable) => {
                 return Err(ApplyError::OnLoan {
                     zone: self.zone.clone(),

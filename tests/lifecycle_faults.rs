@@ -149,7 +149,16 @@ fn hook_faults(flavour: &str) {
                 if state != "installed" {
                     sim.zoneadm(&["-z", "web1", "halt"]).ok();
                 }
-                assert_clean(&sim, &what);
+                if flavour == "gate" && action == "crash" {
+                    // gate's zoneadmd runs no clean-up hook after a failed pre-ready: the
+                    // crashed run's journal (and maybe its link) wait for the next boot, which
+                    // finishes or replaces them (checked below). The journal names them.
+                    if let Some(j) = sim.journal("web1") {
+                        assert!(!j["links"].as_array().unwrap().is_empty(), "{what}: {j}");
+                    }
+                } else {
+                    assert_clean(&sim, &what);
+                }
                 sim.zoneadm(&["-z", "web1", "boot"]).ok();
                 assert_up(&sim, &what);
                 sim.zoneadm(&["-z", "web1", "halt"]).ok();

@@ -328,8 +328,11 @@ impl Sim {
                 name: l["name"].as_str().unwrap_or("").into(),
                 zone: l["zone"].as_str().unwrap_or("").into(),
                 class: l["class"].as_str().unwrap_or("").into(),
-                over: l["over"].as_u64().and_then(name_of),
-                mac: mac_text(&l["mac"]),
+                over: l["over"]
+                    .as_str()
+                    .map(String::from)
+                    .or_else(|| l["over"].as_u64().and_then(name_of)),
+                mac: mac_text(&l["macaddress"]).or_else(|| mac_text(&l["mac"])),
                 vid: l["vid"].as_u64().unwrap_or(0),
                 props: l["props"]
                     .as_object()
