@@ -251,7 +251,7 @@ fn flavour_is_detected_once_per_boot() {
         let sim = Sim::new(flavour, &["e1000g0"]);
         sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
         sim.netzone(&["plan", "web1"]).ok();
-        let cache = sim.root().join("etc/svc/volatile/netzone/flavour.json");
+        let cache = sim.root().join("etc/svc/volatile/netzone/flavour.cache");
         let text = std::fs::read_to_string(&cache).expect("flavour cached");
         assert!(text.contains(&format!("\"{flavour}\"")), "{text}");
         let n = sim.log().len();
