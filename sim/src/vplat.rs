@@ -22,7 +22,9 @@
 //!   looked up in the global zone and assigned with `add_datalink` (the `zone` property).
 //!   gate/OmniOS: a link that cannot be looked up fails the ready with "failed to add network
 //!   device: <strerror>"; joyent: it is skipped silently ("the brand hook might be doing this
-//!   for us"). A failing assignment fails the ready in both.
+//!   for us"). A failing assignment fails the ready in both. Then (gate/OmniOS)
+//!   `add_net_for_linkid` sets `protection=ip-nospoof` and `allowed-ips` on links with an
+//!   `allowed-address`, failing the ready ("failed to add address") if either is already set.
 //! - vplat.c `vplat_teardown` for an exclusive-IP zone: `remove_datalink_protect` (per link
 //!   "clear link <id> 'protection' link property: <status>" and the same for 'allowed-ips'
 //!   when dlmgmtd cannot be reached), `zone_shutdown`, `delete_transient_links` ("failed to
@@ -288,6 +290,30 @@ impl Platform for SimPlatform<'_> {
                 }
             }
         }
+        if flavour == Flavour::Gate {
+            let nets: Vec<(String, String)> = self
+                .doc
+                .nets()
+                .iter()
+                .filter(|n| !n.get("allowed-address").is_empty())
+                .map(|n| {
+                    (
+                        n.physical().to_string(),
+                        n.get("allowed-address").to_string(),
+                    )
+                })
+                .collect();
+            let z = zone.clone();
+            match self.locked(move |h| add_net(h, &z, &nets)) {
+                Some(Ok(())) => {}
+                Some(Err(msg)) => {
+                    self.say(&msg);
+                    self.say("failed to add address: Invalid argument");
+                    return false;
+                }
+                None => return false,
+            }
+        }
         true
     }
 
@@ -320,6 +346,39 @@ impl Platform for SimPlatform<'_> {
     }
 }
 
+/// vplat.c `add_net_for_linkid` (gate/OmniOS): for links whose net resources have an
+/// `allowed-address`, refuse a link whose `protection` or `allowed-ips` is already set
+/// ("Protection is already set", "allowed-ips is already set"), then set
+/// `protection=ip-nospoof` and `allowed-ips` to the addresses without their prefix length
+/// (`sockaddr_to_str` output). The zone's `ZONE_ATTR_NETWORK` data is not modelled.
+pub fn add_net(h: &mut Host, zone: &str, nets: &[(String, String)]) -> Result<(), String> {
+    let mut per_link: Vec<(u32, Vec<String>)> = Vec::new();
+    for (phys, addr) in nets {
+        let Ok(l) = h.lookup(zone, phys) else {
+            continue;
+        };
+        let a = addr.split('/').next().unwrap_or("").to_string();
+        match per_link.iter_mut().find(|(id, _)| *id == l.id) {
+            Some((_, v)) => v.push(a),
+            None => per_link.push((l.id, vec![a])),
+        }
+    }
+    for (id, addrs) in per_link {
+        let Some(l) = h.link_mut(id) else {
+            continue;
+        };
+        if l.props.contains_key("protection") {
+            return Err("Protection is already set".into());
+        }
+        if l.props.contains_key("allowed-ips") {
+            return Err("allowed-ips is already set".into());
+        }
+        l.props.insert("protection".into(), "ip-nospoof".into());
+        l.props.insert("allowed-ips".into(), addrs.join(","));
+    }
+    Ok(())
+}
+
 /// vplat.c `vplat_teardown` on the host (one locked step); returns success and the messages.
 pub fn teardown(h: &mut Host, zone: &str) -> (bool, Vec<String>) {
     let mut msgs = Vec::new();
@@ -336,8 +395,15 @@ pub fn teardown(h: &mut Host, zone: &str) -> (bool, Vec<String>) {
                 .map(|l| (l.id, l.transient))
                 .collect()
         };
-        // remove_datalink_protect: clearing the properties needs dlmgmtd.
-        if !online {
+        // remove_datalink_protect: clear protection and allowed-ips on the links the global
+        // zone lent (links created inside the zone are not the GZ's: NOTFOUND, skipped);
+        // that needs dlmgmtd.
+        if online {
+            for l in h.links.iter_mut().filter(|l| l.zone == zone && l.onloan) {
+                l.props.remove("protection");
+                l.props.remove("allowed-ips");
+            }
+        } else {
             for (id, _) in ids(h) {
                 let st = DlStatus::Failed.as_str();
                 msgs.push(format!("clear link {id} 'protection' link property: {st}"));

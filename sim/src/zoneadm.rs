@@ -197,16 +197,16 @@ fn kstate(s: KState) -> ZoneState {
     }
 }
 
-/// libzonecfg `zone_get_state`: the index state, overridden by the kernel's once installed.
+/// libzonecfg `zone_get_state`: a zone in the kernel has its kernel state
+/// (`kernel_state_to_user_state`); otherwise the index state.
 fn zone_state(entry: &IndexEntry, kzones: &[KZone]) -> ZoneState {
+    if let Some(k) = kzones.iter().find(|k| k.name == entry.name) {
+        return kstate(k.state);
+    }
     match entry.state {
         IndexState::Configured => ZoneState::Configured,
         IndexState::Incomplete => ZoneState::Incomplete,
-        IndexState::Installed => kzones
-            .iter()
-            .find(|k| k.name == entry.name)
-            .map(|k| kstate(k.state))
-            .unwrap_or(ZoneState::Installed),
+        IndexState::Installed => ZoneState::Installed,
     }
 }
 
@@ -533,8 +533,8 @@ fn state_change(root: &Path, inv: &Invocation, cmd: Cmd, err: &mut dyn Write) ->
         Cmd::Boot => "fs",
         _ => "",
     };
-    let rest = match flags(&inv.args, allowed) {
-        Ok((_, rest)) => rest,
+    let (force, rest) = match flags(&inv.args, allowed) {
+        Ok((fl, rest)) => (fl.contains(&'f'), rest),
         Err(_) => return Ok(sub_usage(err, short)),
     };
     if matches!(cmd, Cmd::Ready | Cmd::Halt) && !rest.is_empty() {
@@ -601,6 +601,13 @@ fn state_change(root: &Path, inv: &Invocation, cmd: Cmd, err: &mut dyn Write) ->
                 return Ok(Z_ERR);
             }
         },
+    };
+    // `boot -f` (Z_FORCEBOOT): an incomplete zone may be booted; zoneadmd then treats it
+    // as installed (sanity_check min_state, zoneadmd.c server()).
+    let state = if force && cmd == Cmd::Boot && state == ZoneState::Incomplete {
+        ZoneState::Installed
+    } else {
+        state
     };
     match cmd {
         Cmd::Ready | Cmd::Boot if state.number() < ZoneState::Installed.number() => {

@@ -118,10 +118,36 @@ fn state_checks() {
         (code(&o), stderr(&o)),
         (0, "zoneadm: zone 'web1': zone is already booted\n".into())
     );
+    // boot -f boots an incomplete zone (Z_FORCEBOOT); plain boot refuses it.
+    s.zone("inc1", "sparse", false, &[], "incomplete");
+    let o = s.zoneadm(&["-z", "inc1", "boot"]);
+    assert_eq!(
+        (code(&o), stderr(&o)),
+        (
+            1,
+            "zoneadm: zone 'inc1': must be installed before boot.\n".into()
+        )
+    );
+    let o = s.zoneadm(&["-z", "inc1", "boot", "-f"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(s.state("inc1"), "running");
+    assert_eq!(code(&s.zoneadm(&["-z", "inc1", "halt"])), 0);
+    assert_eq!(s.state("inc1"), "incomplete");
     // No hook ran for the no-op requests.
     assert_eq!(
         s.take_hooks(),
-        vec!["pre(2,0)", "post(2,0)", "pre(3,1)", "post(3,1)"]
+        vec![
+            "pre(2,0)",
+            "post(2,0)",
+            "pre(3,1)",
+            "post(3,1)",
+            "pre(2,0)",
+            "post(2,0)",
+            "pre(2,1)",
+            "post(2,1)",
+            "pre(4,4)",
+            "post(4,4)"
+        ]
     );
 }
 

@@ -218,3 +218,51 @@ fn issue_10001_name_collision_leaves_the_zone_down_in_gate() {
         .count();
     assert_eq!(gz_net0, 1);
 }
+
+#[test]
+fn gate_ready_sets_protection_from_allowed_address_and_halt_clears_it() {
+    let s = Sim::new(Flavour::Gate, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0"], "installed");
+    let xml = std::fs::read_to_string(s.root.join("etc/zones/web1.xml"))
+        .unwrap()
+        .replace(
+            "<network physical=\"net0\"",
+            "<network allowed-address=\"10.0.0.5/24\" defrouter=\"10.0.0.1\" physical=\"net0\"",
+        );
+    std::fs::write(s.root.join("etc/zones/web1.xml"), xml).unwrap();
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = s.host().lookup("web1", "net0").unwrap().clone();
+    assert_eq!(
+        l.props.get("protection").map(String::as_str),
+        Some("ip-nospoof")
+    );
+    assert_eq!(
+        l.props.get("allowed-ips").map(String::as_str),
+        Some("10.0.0.5")
+    );
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
+    let l = s.host().lookup(GLOBAL, "net0").unwrap().clone();
+    assert!(!l.props.contains_key("protection"));
+    assert!(!l.props.contains_key("allowed-ips"));
+
+    // Protection already set on the link (say by a pre-ready hook): the ready fails.
+    s.with_host(|h| {
+        let id = h.lookup(GLOBAL, "net0").unwrap().id;
+        h.link_mut(id)
+            .unwrap()
+            .props
+            .insert("protection".into(), "mac-nospoof".into());
+    });
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'web1': Protection is already set\n\
+         zoneadm: zone 'web1': failed to add address: Invalid argument\n\
+         zoneadm: zone 'web1': call to zoneadmd failed\n"
+    );
+    assert!(s.host().zone("web1").is_none());
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+}
