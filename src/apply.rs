@@ -115,10 +115,19 @@ fn jerr(zone: &ZoneName) -> impl FnOnce(JournalError) -> ApplyError + '_ {
     }
 }
 
-fn observe_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Observation, ApplyError> {
-    observe::observe(host, flavour).map_err(|source| ApplyError::Observe {
-        zone: zone.clone(),
-        source,
+/// Observes the host; an empty walk is double-checked against a dead dlmgmtd only when the
+/// journal has entries that an empty answer would make netzone forget.
+fn observe_zone(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    journal: &Journal,
+) -> Result<Observation, ApplyError> {
+    observe::observe_checked(host, flavour, !journal.links.is_empty()).map_err(|source| {
+        ApplyError::Observe {
+            zone: zone.clone(),
+            source,
+        }
     })
 }
 
@@ -127,7 +136,7 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
-    let obs = observe_zone(host, flavour, &cfg.name)?;
+    let obs = observe_zone(host, flavour, &cfg.name, &j)?;
     Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
 }
 
@@ -142,7 +151,7 @@ pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, Ap
     let obs = if plan::desired_nets(cfg)?.is_empty() && j.links.is_empty() {
         Observation::default()
     } else {
-        observe_zone(host, flavour, zone)?
+        observe_zone(host, flavour, zone, &j)?
     };
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
@@ -217,7 +226,7 @@ pub fn removal_plan(
             journal,
         ));
     }
-    let obs = observe_zone(host, flavour, zone)?;
+    let obs = observe_zone(host, flavour, zone, journal)?;
     Ok(if reclaim {
         plan::plan_reclaim(zone, flavour, &obs, journal)
     } else {
