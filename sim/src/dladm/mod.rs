@@ -379,3 +379,36 @@ fn main_in(root: &Path, argv: Vec<String>) -> i32 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progname_follows_the_flavour() {
+        assert_eq!(
+            progname("/usr/sbin/sim-dladm", Flavour::Joyent),
+            "/usr/sbin/dladm"
+        );
+        assert_eq!(progname("sim-dladm", Flavour::Joyent), "dladm");
+        assert_eq!(progname("/x/dladm", Flavour::Joyent), "/x/dladm");
+        assert_eq!(progname("/usr/sbin/sim-dladm", Flavour::Gate), "dladm");
+    }
+
+    #[test]
+    fn gate_usage_has_no_z() {
+        for c in commands(Flavour::Gate) {
+            if let Some(u) = c.usage {
+                assert!(!u.contains("-z zonename"), "{}", c.name);
+            }
+        }
+        let j = commands(Flavour::Joyent);
+        assert!(
+            j.iter()
+                .filter(|c| c.usage.is_some_and(|u| u.contains("-z zonename")))
+                .count()
+                >= 6
+        );
+        assert_eq!(j.iter().filter(|c| c.run.is_some()).count(), 12);
+    }
+}
