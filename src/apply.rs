@@ -131,12 +131,42 @@ fn observe_zone(
     })
 }
 
-/// Observes and plans without changing anything (`netzone plan`).
+/// What `up` needs to see of the host. Nothing at all when no net is netzone's and nothing is
+/// recorded, or on joyent when the journal is empty: the journal is written before every
+/// `create-vnic`, so there is no leftover of netzone's to find, and the zone's fresh namespace
+/// cannot already hold the names (a clash would still fail `rename-link` cleanly and be undone).
+/// On gate the host-wide name check needs the `show-linkprop` walk; VNIC details are read only
+/// when a name of interest is taken.
+fn observe_for_up(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    j: &Journal,
+) -> Result<Observation, ApplyError> {
+    let want = plan::desired_nets(cfg)?;
+    if j.links.is_empty() && (want.is_empty() || flavour == Flavour::Joyent) {
+        return Ok(Observation::default());
+    }
+    let zone = &cfg.name;
+    let interest = |n: &LinkName| {
+        want.iter().any(|d| &d.net.physical == n)
+            || j.find(n).is_some()
+            || tempname::owned_index(n, zone).is_some()
+    };
+    observe::observe_interested(host, flavour, !j.links.is_empty(), &interest).map_err(|source| {
+        ApplyError::Observe {
+            zone: zone.clone(),
+            source,
+        }
+    })
+}
+
+/// Observes and plans without changing anything (`netzone plan`): the plan `up` would run now.
 pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, ApplyError> {
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
-    let obs = observe_zone(host, flavour, &cfg.name, &j)?;
+    let obs = observe_for_up(host, flavour, cfg, &j)?;
     Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
 }
 
@@ -147,12 +177,7 @@ pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, Ap
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    // No netzone net and no journal: nothing to create or clean, nothing to observe.
-    let obs = if plan::desired_nets(cfg)?.is_empty() && j.links.is_empty() {
-        Observation::default()
-    } else {
-        observe_zone(host, flavour, zone, &j)?
-    };
+    let obs = observe_for_up(host, flavour, cfg, &j)?;
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
