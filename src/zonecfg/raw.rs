@@ -218,9 +218,10 @@ pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
             }
         };
         // Start of the markup itself, past any whitespace the reader consumed before it.
+        // (Bytes, not str: the reader's position need not be on a char boundary, e.g. in a BOM.)
         let at = at
-            + text[at.min(text.len())..]
-                .bytes()
+            + bytes[at.min(bytes.len())..]
+                .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
         match ev {
