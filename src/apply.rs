@@ -47,6 +47,9 @@ pub const BUSY_BACKOFF: Duration = Duration::from_millis(50);
 /// Why an operation on a zone's links failed. Display: `zone 'Z': net 'N': <cause>`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// The zone's configuration could not be read (one line per problem).
+    #[error("{}", .0.lines().join("\n"))]
+    Config(#[from] Box<crate::zonecfg::ConfigError>),
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error("zone '{zone}': cannot observe links: {source}")]
@@ -172,10 +175,27 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
 
 /// Gives the zone its links (`netzone up`, joyent post-ready, gate pre-ready), then writes back
 /// MACs the host chose. On failure, undoes what this run created and returns the first error.
+///
+/// `cfg` should be read after any earlier run on the zone finished; [`up_zone`] reads it under
+/// the zone's lock, which is what the CLI and the hook use.
 pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
-    let zone = &cfg.name;
+    let state = host.state_dir();
+    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    up_locked(host, flavour, cfg)
+}
+
+/// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
+/// `<root>/etc/zones/<zone>.xml`, so a run that waited for another sees the MACs it saved.
+pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let cfg = crate::zonecfg::load(&host.root, zone).map_err(Box::new)?;
+    up_locked(host, flavour, &cfg)
+}
+
+fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    let zone = &cfg.name;
+    let state = host.state_dir();
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
     let obs = observe_for_up(host, flavour, cfg, &j)?;
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
@@ -588,6 +608,10 @@ pub fn delete_link(
             Ok(_) => return Ok(Deleted::Gone),
             Err(e) => match e.dladm_kind() {
                 Some(DladmErrorKind::NotFound) => {
+                    // delete-vnic says "invalid link name" both for a missing link and when
+                    // dlmgmtd is down (the name lookup fails): make sure it is the former before
+                    // counting the link as gone.
+                    observe::verify_dlmgmtd(host)?;
                     return Ok(if flavour == Flavour::Gate && zone.is_some() && !returned {
                         Deleted::Unreachable
                     } else {

@@ -265,3 +265,35 @@ fn flavour_is_detected_once_per_boot() {
         assert_eq!(sim.log().len() - n, want, "{:?}", &sim.log()[n..]);
     }
 }
+
+#[test]
+fn concurrent_runs_on_one_zone_are_serialised() {
+    let sim = Sim::new("gate", &["e1000g0", "e1000g1"]);
+    sim.add_zone("web1", &three_nets());
+    let outs: Vec<String> = std::thread::scope(|s| {
+        let h: Vec<_> = (0..4)
+            .map(|_| s.spawn(|| sim.netzone(&["up", "web1"]).ok().stdout()))
+            .collect();
+        h.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created = outs.iter().filter(|o| o.contains("created")).count();
+    let nothing = outs.iter().filter(|o| o.contains("nothing to do")).count();
+    assert_eq!((created, nothing), (1, 3), "{outs:?}");
+    assert_eq!(sim.vnics().len(), 3);
+}
+
+#[test]
+fn dead_dlmgmtd_never_makes_netzone_forget_its_links() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.netzone(&["up", "web1"]).ok();
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    // The walk prints nothing when dlmgmtd is down; netzone notices instead of reading "no links".
+    let r = sim.netzone(&["down", "web1"]).fails();
+    assert!(r.stderr().contains("operation failed"), "{}", r.stderr());
+    assert!(sim.journal("web1").is_some(), "journal kept");
+    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+    sim.netzone(&["down", "web1"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+    assert!(sim.journal("web1").is_none());
+}
