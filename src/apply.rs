@@ -115,10 +115,19 @@ fn jerr(zone: &ZoneName) -> impl FnOnce(JournalError) -> ApplyError + '_ {
     }
 }
 
-fn observe_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Observation, ApplyError> {
-    observe::observe(host, flavour).map_err(|source| ApplyError::Observe {
-        zone: zone.clone(),
-        source,
+/// Observes the host; an empty walk is double-checked against a dead dlmgmtd only when the
+/// journal has entries that an empty answer would make netzone forget.
+fn observe_zone(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    journal: &Journal,
+) -> Result<Observation, ApplyError> {
+    observe::observe_checked(host, flavour, !journal.links.is_empty()).map_err(|source| {
+        ApplyError::Observe {
+            zone: zone.clone(),
+            source,
+        }
     })
 }
 
@@ -127,7 +136,7 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
-    let obs = observe_zone(host, flavour, &cfg.name)?;
+    let obs = observe_zone(host, flavour, &cfg.name, &j)?;
     Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
 }
 
@@ -138,7 +147,12 @@ pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, Ap
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    let obs = observe_zone(host, flavour, zone)?;
+    // No netzone net and no journal: nothing to create or clean, nothing to observe.
+    let obs = if plan::desired_nets(cfg)?.is_empty() && j.links.is_empty() {
+        Observation::default()
+    } else {
+        observe_zone(host, flavour, zone, &j)?
+    };
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
@@ -160,7 +174,10 @@ pub fn down(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, A
 }
 
 /// Frees a zone stuck `down`: deletes netzone's links it still holds and hands every other link
-/// back to the global zone; never deletes a link netzone does not own.
+/// back to the global zone; never deletes a link netzone does not own. On gate the global zone
+/// cannot name a link on loan (names are per zone, no `-z`), so such links are left to the
+/// halt that follows: zoneadmd's `unconfigure_exclusive_network_interfaces` returns them by link
+/// id, and post-halt's [`down`] deletes netzone's.
 pub fn reclaim(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
     remove(host, flavour, zone, true)
 }
@@ -174,17 +191,11 @@ fn remove(
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    // Nothing recorded and nothing that could carry the temporary names: on joyent the
-    // observation is still needed (a crash before the journal was written leaves temp names).
-    let obs = observe_zone(host, flavour, zone)?;
-    let plan = if reclaim {
-        plan::plan_reclaim(zone, flavour, &obs, &j)
-    } else {
-        plan::plan_down(zone, flavour, &obs, &j)
-    };
+    let plan = removal_plan(host, flavour, zone, &j, reclaim)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     // Removal has nothing to undo: keep going past a failed delete, report the first failure.
     run.keep_going = true;
+    run.leave_on_loan = reclaim;
     run.execute(&plan)?;
     Ok(Outcome {
         zone: zone.clone(),
@@ -192,6 +203,34 @@ fn remove(
         removed: run.removed.clone(),
         macs_written: Vec::new(),
         plan,
+    })
+}
+
+/// The plan of [`down`] (or of [`reclaim`]) without running it, for dry runs.
+///
+/// `down` with an empty journal observes nothing: the journal is written before every
+/// `create-vnic`, so a zone without entries holds no link netzone created (a reboot empties both).
+/// A reclaim always observes, since it also hands back links netzone does not own.
+pub fn removal_plan(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    journal: &Journal,
+    reclaim: bool,
+) -> Result<Plan, ApplyError> {
+    if !reclaim && journal.links.is_empty() {
+        return Ok(plan::plan_down(
+            zone,
+            flavour,
+            &Observation::default(),
+            journal,
+        ));
+    }
+    let obs = observe_zone(host, flavour, zone, journal)?;
+    Ok(if reclaim {
+        plan::plan_reclaim(zone, flavour, &obs, journal)
+    } else {
+        plan::plan_down(zone, flavour, &obs, journal)
     })
 }
 
@@ -206,6 +245,9 @@ struct Run<'a> {
     created: Vec<LinkName>,
     removed: Vec<LinkName>,
     keep_going: bool,
+    /// Reclaim on gate: a link on loan that the global zone cannot name is left to zoneadmd,
+    /// whose teardown hands it back by link id; post-halt then deletes it.
+    leave_on_loan: bool,
 }
 
 impl<'a> Run<'a> {
@@ -219,6 +261,7 @@ impl<'a> Run<'a> {
             created: Vec::new(),
             removed: Vec::new(),
             keep_going: false,
+            leave_on_loan: false,
         }
     }
 
@@ -272,21 +315,7 @@ impl<'a> Run<'a> {
                     to,
                 } => self.rename(net, zone, from, to),
                 Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
-                Step::ReturnToGlobal { name, zone } => self
-                    .host
-                    .dladm(&step.argv(self.flavour))
-                    .map(|_| self.removed.push(name.clone()))
-                    .or_else(|e| {
-                        if e.dladm_kind() == Some(DladmErrorKind::NotFound) {
-                            Ok(())
-                        } else {
-                            Err(e)
-                        }
-                    })
-                    .map_err(|e| self.step_err(None, e))
-                    .map(|()| {
-                        let _ = zone;
-                    }),
+                Step::ReturnToGlobal { name, .. } => self.return_to_global(step, name),
             };
             if let Err(e) = r {
                 if self.keep_going {
@@ -297,6 +326,18 @@ impl<'a> Run<'a> {
             }
         }
         first_err.map_or(Ok(()), Err)
+    }
+
+    /// Hands an operator's link back to the global zone; "not found" means it is gone already.
+    fn return_to_global(&mut self, step: &Step, name: &LinkName) -> Result<(), ApplyError> {
+        match self.host.dladm(&step.argv(self.flavour)) {
+            Ok(_) => {
+                self.removed.push(name.clone());
+                Ok(())
+            }
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(()),
+            Err(e) => Err(self.step_err(None, e)),
+        }
     }
 
     fn create(
@@ -371,6 +412,7 @@ impl<'a> Run<'a> {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
             }
+            Ok(Deleted::Unreachable) if self.leave_on_loan => return Ok(()),
             Ok(Deleted::Unreachable) => {
                 return Err(ApplyError::OnLoan {
                     zone: self.zone.clone(),

@@ -124,7 +124,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    fn new(zone: &ZoneName, flavour: Flavour) -> Self {
+    /// A plan with nothing in it.
+    pub fn new(zone: &ZoneName, flavour: Flavour) -> Self {
         Plan {
             zone: zone.clone(),
             flavour,

@@ -107,8 +107,19 @@ impl Observation {
 /// Observes the host's links: one dladm process on joyent, two on gate (plus one when the walk
 /// comes back empty, see [`verify_dlmgmtd`]).
 pub fn observe(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
+    observe_checked(host, flavour, true)
+}
+
+/// [`observe`], confirming an empty walk only when `confirm_empty`: a caller with nothing
+/// recorded to forget (an empty journal) loses nothing by reading "no links" from a dead
+/// dlmgmtd, since its next command fails on the door anyway, and saves the probe.
+pub fn observe_checked(
+    host: &Host,
+    flavour: Flavour,
+    confirm_empty: bool,
+) -> Result<Observation, ObserveError> {
     let obs = walk(host, flavour)?;
-    if obs.links.is_empty() {
+    if confirm_empty && obs.links.is_empty() {
         verify_dlmgmtd(host)?;
     }
     Ok(obs)

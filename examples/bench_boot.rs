@@ -1,0 +1,206 @@
+//! Benchmark: processes and wall time per zone boot on the simulated host.
+//!
+//! For zones of 1, 4 and 16 nets (no `mac-addr`, so the assigned MACs are written back), in each
+//! dladm flavour, boots the zone with `sim-zoneadm -z Z boot` under `ILLUMOS_SIM_LATENCY_MS`
+//! (default 20), counts the dladm and zonecfg processes the boot ran from the sim's command log,
+//! and prints them beside the target (2 per net + 3 per zone) and beside what SmartOS's
+//! `jcommon/statechange` spends for the same zone (per NIC: show-vnic, create-vnic, rename-link,
+//! set-linkprop protection, set-linkprop allowed-ips, plus show-vnic and zonecfg when no MAC is
+//! configured: 7 per NIC). The flavour cache is warmed by one earlier boot, as on a host that has
+//! booted any zone since its own boot. Halt is measured too.
+//!
+//! Run: `cargo build -p netzone-sim && cargo run --release --example bench_boot`
+//! (or `cargo run --example bench_boot`; the sim's binaries are taken from the same target dir).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    // target/<profile>/examples/bench_boot
+    let dir = exe.parent().and_then(Path::parent).expect("target dir");
+    for b in [
+        "sim-dladm",
+        "sim-zoneadm",
+        "sim-zonecfg",
+        "illumos-sim",
+        "netzone-statechange",
+    ] {
+        if !dir.join(b).exists() {
+            eprintln!(
+                "bench_boot: {} missing in {}: run cargo build -p netzone-sim --bins && cargo build --bins (same profile)",
+                b,
+                dir.display()
+            );
+            std::process::exit(1);
+        }
+    }
+    dir.to_path_buf()
+}
+
+struct Host {
+    root: tempfile::TempDir,
+    bin: PathBuf,
+    latency: String,
+}
+
+impl Host {
+    fn run(&self, prog: &str, args: &[&str]) -> Duration {
+        let t = Instant::now();
+        let out = Command::new(self.bin.join(prog))
+            .args(args)
+            .env("ILLUMOS_SIM_ROOT", self.root.path())
+            .env("NETZONE_ROOT", self.root.path())
+            .env("NETZONE_DLADM", self.bin.join("sim-dladm"))
+            .env("NETZONE_ZONEADM", self.bin.join("sim-zoneadm"))
+            .env("NETZONE_ZONECFG", self.bin.join("sim-zonecfg"))
+            .env("ILLUMOS_SIM_LATENCY_MS", &self.latency)
+            .env_remove("NETZONE_FLAVOUR")
+            .env_remove("ILLUMOS_SIM_FLAVOUR")
+            .output()
+            .expect("run");
+        let d = t.elapsed();
+        if !out.status.success() {
+            eprintln!(
+                "{prog} {}: failed\n{}{}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            std::process::exit(1);
+        }
+        d
+    }
+
+    fn new(bin: &Path, flavour: &str, latency: &str) -> Host {
+        let h = Host {
+            root: tempfile::tempdir().unwrap(),
+            bin: bin.to_path_buf(),
+            latency: latency.into(),
+        };
+        let root = h.root.path().display().to_string();
+        h.run(
+            "illumos-sim",
+            &[
+                "init",
+                "--root",
+                &root,
+                "--flavour",
+                flavour,
+                "--phys",
+                "e1000g0",
+            ],
+        );
+        let dir = h.root.path().join("usr/lib/brand/nzbench");
+        std::fs::create_dir_all(&dir).unwrap();
+        let hook = bin.join("netzone-statechange");
+        std::fs::write(
+            dir.join("config.xml"),
+            format!(
+                "<?xml version=\"1.0\"?>\n<brand name=\"nzbench\">\n<prestatechange>{h} pre %z %R</prestatechange>\n<poststatechange>{h} post %z %R</poststatechange>\n</brand>\n",
+                h = hook.display()
+            ),
+        )
+        .unwrap();
+        h
+    }
+
+    fn add_zone(&self, zone: &str, nets: usize) {
+        let zones = self.root.path().join("etc/zones");
+        std::fs::create_dir_all(&zones).unwrap();
+        let body: String = (0..nets)
+            .map(|i| format!("  <network physical=\"net{i}\" global-nic=\"e1000g0\"/>\n"))
+            .collect();
+        std::fs::write(
+            zones.join(format!("{zone}.xml")),
+            format!("<?xml version=\"1.0\"?>\n<zone name=\"{zone}\" zonepath=\"/zones/{zone}\" brand=\"nzbench\" ip-type=\"exclusive\">\n{body}</zone>\n"),
+        )
+        .unwrap();
+        let idx = zones.join("index");
+        let mut text =
+            std::fs::read_to_string(&idx).unwrap_or_else(|_| "global:installed:/\n".into());
+        let n = text.lines().count();
+        text += &format!("{zone}:installed:/zones/{zone}:00000000-0000-4000-8000-{n:012x}\n");
+        std::fs::write(idx, text).unwrap();
+    }
+
+    fn log_len(&self) -> usize {
+        std::fs::read_to_string(self.root.path().join("var/sim/log"))
+            .unwrap_or_default()
+            .lines()
+            .count()
+    }
+
+    /// dladm and zonecfg processes logged since line `from`.
+    fn count_since(&self, from: usize) -> (usize, usize) {
+        let log = std::fs::read_to_string(self.root.path().join("var/sim/log")).unwrap_or_default();
+        let mut d = 0;
+        let mut z = 0;
+        for l in log.lines().skip(from) {
+            match l.split(' ').nth(3) {
+                Some("sim-dladm") => d += 1,
+                Some("sim-zonecfg") => z += 1,
+                _ => {}
+            }
+        }
+        (d, z)
+    }
+}
+
+fn main() {
+    let bin = bin_dir();
+    let latency = std::env::var("ILLUMOS_SIM_LATENCY_MS").unwrap_or_else(|_| "20".into());
+    println!("netzone boot benchmark, ILLUMOS_SIM_LATENCY_MS={latency}");
+    println!(
+        "{:<7} {:>4} {:>6} {:>7} {:>6} {:>9} {:>9} {:>8} {:>10} {:>9} {:>8}",
+        "flavour",
+        "nets",
+        "dladm",
+        "zonecfg",
+        "total",
+        "target",
+        "smartos",
+        "ok",
+        "boot ms",
+        "halt ms",
+        "halt pr"
+    );
+    let mut all_ok = true;
+    for flavour in ["joyent", "gate"] {
+        for nets in [1usize, 4, 16] {
+            let h = Host::new(&bin, flavour, &latency);
+            // Warm the per-boot flavour cache as any earlier zone boot would.
+            h.add_zone("warm", 1);
+            h.run("sim-zoneadm", &["-z", "warm", "boot"]);
+            h.add_zone("bench", nets);
+            let from = h.log_len();
+            let boot = h.run("sim-zoneadm", &["-z", "bench", "boot"]);
+            let (d, z) = h.count_since(from);
+            let from = h.log_len();
+            let halt = h.run("sim-zoneadm", &["-z", "bench", "halt"]);
+            let (hd, hz) = h.count_since(from);
+            let target = 2 * nets + 3;
+            let smartos = 7 * nets;
+            let ok = d + z <= target;
+            all_ok &= ok;
+            println!(
+                "{:<7} {:>4} {:>6} {:>7} {:>6} {:>9} {:>9} {:>8} {:>10.1} {:>9.1} {:>8}",
+                flavour,
+                nets,
+                d,
+                z,
+                d + z,
+                format!("<= {target}"),
+                smartos,
+                if ok { "yes" } else { "NO" },
+                boot.as_secs_f64() * 1000.0,
+                halt.as_secs_f64() * 1000.0,
+                hd + hz
+            );
+        }
+    }
+    if !all_ok {
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,408 @@
+//! The simulated-host harness for netzone's integration tests.
+//!
+//! Each [`Sim`] is a fresh illumos-like root in a temporary directory, made by `illumos-sim init`;
+//! zones are written as `etc/zones/<zone>.xml` plus an index line, and a brand whose
+//! `prestatechange`/`poststatechange` hooks run the freshly built `netzone-statechange`. Every
+//! command runs as a process with `ILLUMOS_SIM_ROOT`, `NETZONE_ROOT` and `NETZONE_DLADM`/`ZONEADM`/
+//! `ZONECFG` pointing at the sim, exactly as an operator's host would be driven.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The directory holding the built binaries (`target/debug`), from the test executable's path
+/// (`target/debug/deps/<test>-<hash>`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let deps = exe.parent().expect("deps dir");
+    let dir = if deps.ends_with("deps") {
+        deps.parent().expect("target dir").to_path_buf()
+    } else {
+        deps.to_path_buf()
+    };
+    for b in ["sim-dladm", "sim-zoneadm", "sim-zonecfg", "illumos-sim"] {
+        assert!(
+            dir.join(b).exists(),
+            "{} not found in {}: run cargo build -p netzone-sim",
+            b,
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// Result of a command, with helpers that print everything on failure.
+pub struct Run {
+    pub argv: String,
+    pub out: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    pub fn code(&self) -> Option<i32> {
+        self.out.status.code()
+    }
+    /// Panics with the command's output unless it exited 0.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert!(
+            self.out.status.success(),
+            "{} failed ({:?})\nstdout:\n{}\nstderr:\n{}",
+            self.argv,
+            self.out.status,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    /// Panics unless it exited non-zero.
+    #[track_caller]
+    pub fn fails(self) -> Self {
+        assert!(
+            !self.out.status.success(),
+            "{} unexpectedly succeeded\nstdout:\n{}\nstderr:\n{}",
+            self.argv,
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// One link of the simulated host, from `illumos-sim state --json`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SimLink {
+    pub id: u64,
+    pub name: String,
+    pub zone: String,
+    pub class: String,
+    pub over: Option<String>,
+    pub mac: Option<String>,
+    pub vid: u64,
+    pub props: Vec<(String, String)>,
+}
+
+impl SimLink {
+    pub fn prop(&self, name: &str) -> Option<&str> {
+        self.props
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+fn mac_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Array(a) => Some(
+            a.iter()
+                .map(|b| format!("{:x}", b.as_u64().unwrap_or(0)))
+                .collect::<Vec<_>>()
+                .join(":"),
+        ),
+        _ => None,
+    }
+}
+
+/// A network resource of a test zone.
+#[derive(Debug, Clone, Default)]
+pub struct NetSpec {
+    pub physical: String,
+    pub global_nic: Option<String>,
+    pub mac: Option<String>,
+    pub vlan: Option<u16>,
+    pub allowed_address: Option<String>,
+    pub mtu: Option<u32>,
+}
+
+impl NetSpec {
+    pub fn new(physical: &str, global_nic: &str) -> Self {
+        NetSpec {
+            physical: physical.into(),
+            global_nic: Some(global_nic.into()),
+            ..Default::default()
+        }
+    }
+    pub fn xml(&self) -> String {
+        let mut a = format!("<network physical=\"{}\"", self.physical);
+        if let Some(g) = &self.global_nic {
+            a += &format!(" global-nic=\"{g}\"");
+        }
+        if let Some(m) = &self.mac {
+            a += &format!(" mac-addr=\"{m}\"");
+        }
+        if let Some(v) = self.vlan {
+            a += &format!(" vlan-id=\"{v}\"");
+        }
+        if let Some(x) = &self.allowed_address {
+            a += &format!(" allowed-address=\"{x}\"");
+        }
+        match self.mtu {
+            Some(m) => a + &format!(">\n    <net-attr name=\"mtu\" value=\"{m}\"/>\n  </network>"),
+            None => a + "/>",
+        }
+    }
+}
+
+/// The brand every test zone uses.
+pub const BRAND: &str = "nztest";
+
+/// A simulated host.
+pub struct Sim {
+    pub dir: tempfile::TempDir,
+    pub bin: PathBuf,
+    pub flavour: String,
+    /// Extra environment for every command (e.g. ILLUMOS_SIM_LATENCY_MS).
+    pub env: Vec<(String, String)>,
+}
+
+impl Sim {
+    /// `illumos-sim init --flavour F --phys ...` in a fresh root, plus the test brand.
+    pub fn new(flavour: &str, phys: &[&str]) -> Sim {
+        let sim = Sim {
+            dir: tempfile::tempdir().expect("tempdir"),
+            bin: bin_dir(),
+            flavour: flavour.into(),
+            env: Vec::new(),
+        };
+        let root = sim.root().display().to_string();
+        sim.illumos_sim(&[
+            "init",
+            "--root",
+            &root,
+            "--flavour",
+            flavour,
+            "--phys",
+            &phys.join(","),
+        ])
+        .ok();
+        sim.install_brand(BRAND, None);
+        sim
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn statechange_path() -> PathBuf {
+        PathBuf::from(env!("CARGO_BIN_EXE_netzone-statechange"))
+    }
+
+    /// Writes `usr/lib/brand/<brand>/config.xml` whose hooks run netzone-statechange (with
+    /// `extra` options such as `--chain PROGRAM`).
+    pub fn install_brand(&self, brand: &str, extra: Option<&str>) {
+        let dir = self.root().join("usr/lib/brand").join(brand);
+        std::fs::create_dir_all(&dir).unwrap();
+        let hook = Self::statechange_path();
+        let extra = extra.map(|e| format!("{e} ")).unwrap_or_default();
+        let xml = format!(
+            "<?xml version=\"1.0\"?>\n<!DOCTYPE brand PUBLIC \"-//Sun Microsystems Inc//DTD Brands//EN\" \"file:///usr/share/lib/xml/dtd/brand.dtd.1\">\n<brand name=\"{brand}\">\n\t<modname></modname>\n\t<initname>/sbin/init</initname>\n\t<prestatechange>{h} {extra}pre %z %R</prestatechange>\n\t<poststatechange>{h} {extra}post %z %R</poststatechange>\n</brand>\n",
+            h = hook.display()
+        );
+        std::fs::write(dir.join("config.xml"), xml).unwrap();
+    }
+
+    /// Writes the zone's XML and its index line (state installed), brand [`BRAND`].
+    pub fn add_zone(&self, zone: &str, nets: &[NetSpec]) {
+        self.add_zone_with_brand(zone, BRAND, nets)
+    }
+
+    /// A brand with no hooks: zoneadm readies and halts its zones without netzone.
+    pub fn install_plain_brand(&self, brand: &str) {
+        let dir = self.root().join("usr/lib/brand").join(brand);
+        std::fs::create_dir_all(&dir).unwrap();
+        let xml = format!(
+            "<?xml version=\"1.0\"?>\n<brand name=\"{brand}\">\n\t<modname></modname>\n\t<initname>/sbin/init</initname>\n</brand>\n"
+        );
+        std::fs::write(dir.join("config.xml"), xml).unwrap();
+    }
+
+    /// Writes the zone's XML and its index line (state installed).
+    pub fn add_zone_with_brand(&self, zone: &str, brand: &str, nets: &[NetSpec]) {
+        let zones = self.root().join("etc/zones");
+        std::fs::create_dir_all(&zones).unwrap();
+        let body: Vec<String> = nets.iter().map(|n| format!("  {}", n.xml())).collect();
+        let xml = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE zone PUBLIC \"-//Sun Microsystems Inc//DTD Zones//EN\" \"file:///usr/share/lib/xml/dtd/zonecfg.dtd.1\">\n<zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"{brand}\" ip-type=\"exclusive\">\n{}\n</zone>\n",
+            body.join("\n")
+        );
+        std::fs::write(zones.join(format!("{zone}.xml")), xml).unwrap();
+        let index = zones.join("index");
+        let mut text = std::fs::read_to_string(&index).unwrap_or_default();
+        if !text.lines().any(|l| l.starts_with("global:")) {
+            text.insert_str(0, "global:installed:/\n");
+        }
+        // A stable, valid UUID per zone name.
+        let h = zone
+            .bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+        text += &format!(
+            "{zone}:installed:/zones/{zone}:{:08x}-0000-4000-8000-{:012x}\n",
+            h as u32,
+            h & 0xffff_ffff_ffff
+        );
+        std::fs::write(index, text).unwrap();
+    }
+
+    fn command(&self, program: &Path, args: &[&str]) -> Command {
+        let mut c = Command::new(program);
+        c.args(args)
+            .env("ILLUMOS_SIM_ROOT", self.root())
+            .env("NETZONE_ROOT", self.root())
+            .env("NETZONE_DLADM", self.bin.join("sim-dladm"))
+            .env("NETZONE_ZONEADM", self.bin.join("sim-zoneadm"))
+            .env("NETZONE_ZONECFG", self.bin.join("sim-zonecfg"))
+            .env_remove("NETZONE_FLAVOUR")
+            .env_remove("ILLUMOS_SIM_FLAVOUR")
+            .env_remove("ILLUMOS_SIM_LATENCY_MS");
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c
+    }
+
+    pub fn run(&self, program: &Path, args: &[&str]) -> Run {
+        let out = self
+            .command(program, args)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: {e}", program.display()));
+        Run {
+            argv: format!("{} {}", program.display(), args.join(" ")),
+            out,
+        }
+    }
+
+    pub fn netzone(&self, args: &[&str]) -> Run {
+        self.run(Path::new(env!("CARGO_BIN_EXE_netzone")), args)
+    }
+    pub fn statechange(&self, args: &[&str]) -> Run {
+        self.run(&Self::statechange_path(), args)
+    }
+    pub fn zoneadm(&self, args: &[&str]) -> Run {
+        self.run(&self.bin.join("sim-zoneadm"), args)
+    }
+    pub fn dladm(&self, args: &[&str]) -> Run {
+        self.run(&self.bin.join("sim-dladm"), args)
+    }
+    pub fn illumos_sim(&self, args: &[&str]) -> Run {
+        self.run(&self.bin.join("illumos-sim"), args)
+    }
+
+    /// `illumos-sim fault add --cmd C --when W --action A [--nth N]`.
+    pub fn fault(&self, cmd: &str, when: &str, action: &str, nth: Option<u32>) {
+        let n = nth.map(|n| n.to_string());
+        let mut a = vec![
+            "fault", "add", "--cmd", cmd, "--when", when, "--action", action,
+        ];
+        if let Some(n) = &n {
+            a.extend(["--nth", n.as_str()]);
+        }
+        self.illumos_sim(&a).ok();
+    }
+
+    pub fn state(&self) -> Value {
+        let r = self.illumos_sim(&["state", "--json"]).ok();
+        serde_json::from_slice(&r.out.stdout).expect("state --json is JSON")
+    }
+
+    /// Every link of the host, with `over` resolved to the lower link's name.
+    pub fn links(&self) -> Vec<SimLink> {
+        let st = self.state();
+        let raw = st["links"].as_array().cloned().unwrap_or_default();
+        let name_of = |id: u64| {
+            raw.iter()
+                .find(|l| l["id"].as_u64() == Some(id))
+                .and_then(|l| l["name"].as_str())
+                .map(String::from)
+        };
+        raw.iter()
+            .map(|l| SimLink {
+                id: l["id"].as_u64().unwrap_or(0),
+                name: l["name"].as_str().unwrap_or("").into(),
+                zone: l["zone"].as_str().unwrap_or("").into(),
+                class: l["class"].as_str().unwrap_or("").into(),
+                over: l["over"]
+                    .as_str()
+                    .map(String::from)
+                    .or_else(|| l["over"].as_u64().and_then(name_of)),
+                mac: mac_text(&l["macaddress"]).or_else(|| mac_text(&l["mac"])),
+                vid: l["vid"].as_u64().unwrap_or(0),
+                props: l["props"]
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.clone(),
+                                    v.as_str()
+                                        .map(String::from)
+                                        .unwrap_or_else(|| v.to_string()),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// VNICs (every class but phys/etherstub).
+    pub fn vnics(&self) -> Vec<SimLink> {
+        self.links()
+            .into_iter()
+            .filter(|l| l.class == "vnic")
+            .collect()
+    }
+
+    /// The zone's state as `sim-zoneadm list -cp` prints it.
+    pub fn zone_state(&self, zone: &str) -> String {
+        let r = self.zoneadm(&["list", "-cp"]).ok();
+        r.stdout()
+            .lines()
+            .find_map(|l| {
+                let f: Vec<&str> = l.split(':').collect();
+                (f.get(1) == Some(&zone)).then(|| f[2].to_string())
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn journal_path(&self, zone: &str) -> PathBuf {
+        self.root()
+            .join("etc/svc/volatile/netzone")
+            .join(format!("{zone}.json"))
+    }
+
+    /// The zone's journal, if any.
+    pub fn journal(&self, zone: &str) -> Option<Value> {
+        let text = std::fs::read_to_string(self.journal_path(zone)).ok()?;
+        Some(serde_json::from_str(&text).expect("journal is JSON"))
+    }
+
+    /// Lines of the sim's command log.
+    pub fn log(&self) -> Vec<String> {
+        std::fs::read_to_string(self.root().join("var/sim/log"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    /// The zone's XML as written now.
+    pub fn zone_xml(&self, zone: &str) -> String {
+        std::fs::read_to_string(self.root().join(format!("etc/zones/{zone}.xml"))).unwrap()
+    }
+}
+
+/// Whether `name` is a netzone temporary name.
+pub fn is_temp(name: &str) -> bool {
+    netzone::linkname::LinkName::new(name)
+        .map(|n| netzone::tempname::is_temp_name(&n))
+        .unwrap_or(false)
+}

@@ -1,0 +1,263 @@
+//! The link lifecycle end to end on the simulated host: zones booted and halted through
+//! `sim-zoneadm` (whose zoneadmd runs `netzone-statechange` from the brand's config.xml), and
+//! `netzone plan|up|down` run directly.
+
+mod common;
+
+use common::{is_temp, NetSpec, Sim};
+
+const FIXED_MAC: &str = "2:8:20:a:b:c";
+
+fn three_nets() -> Vec<NetSpec> {
+    let mut n0 = NetSpec::new("net0", "e1000g0");
+    n0.vlan = Some(42);
+    let mut n1 = NetSpec::new("net1", "e1000g0");
+    n1.mac = Some(FIXED_MAC.into());
+    let mut n2 = NetSpec::new("net2", "e1000g1");
+    n2.allowed_address = Some("10.0.0.5/24".into());
+    n2.mtu = Some(1500);
+    vec![n0, n1, n2]
+}
+
+fn mac_in_xml(xml: &str, net: &str) -> Option<String> {
+    let line = xml
+        .lines()
+        .find(|l| l.contains(&format!("physical=\"{net}\"")))?;
+    let rest = line.split("mac-addr=\"").nth(1)?;
+    Some(rest.split('"').next()?.to_string())
+}
+
+/// Asserts the zone holds exactly its three nets, as configured, and nothing temporary exists.
+fn assert_three_nets_up(sim: &Sim, zone: &str) {
+    let links = sim.vnics();
+    assert!(
+        !links.iter().any(|l| is_temp(&l.name)),
+        "temporary link left: {links:?}"
+    );
+    let mut mine: Vec<_> = links.iter().filter(|l| l.zone == zone).collect();
+    mine.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = mine.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["net0", "net1", "net2"], "{links:?}");
+    assert_eq!(mine[0].over.as_deref(), Some("e1000g0"));
+    assert_eq!(mine[0].vid, 42);
+    assert_eq!(mine[1].over.as_deref(), Some("e1000g0"));
+    assert_eq!(mine[1].vid, 0);
+    assert_eq!(mine[1].mac.as_deref(), Some(FIXED_MAC));
+    assert_eq!(mine[2].over.as_deref(), Some("e1000g1"));
+    let prot = mine[2].prop("protection").unwrap_or_default();
+    assert!(
+        prot.contains("mac-nospoof") && prot.contains("ip-nospoof"),
+        "{:?}",
+        mine[2]
+    );
+    assert_eq!(mine[2].prop("allowed-ips"), Some("10.0.0.5/24"));
+    // The journal records exactly these three links, complete.
+    let j = sim.journal(zone).expect("journal exists");
+    let entries = j["links"].as_array().unwrap();
+    assert_eq!(entries.len(), 3, "{j}");
+    for e in entries {
+        assert_eq!(e["state"], "active", "{j}");
+        let l = mine.iter().find(|l| e["final"] == l.name.as_str()).unwrap();
+        assert_eq!(e["mac"].as_str(), l.mac.as_deref(), "{j}");
+    }
+    // Assigned MACs were written back, the fixed one left alone.
+    let xml = sim.zone_xml(zone);
+    assert_eq!(mac_in_xml(&xml, "net0"), mine[0].mac.clone(), "{xml}");
+    assert_eq!(mac_in_xml(&xml, "net1").as_deref(), Some(FIXED_MAC));
+    assert_eq!(mac_in_xml(&xml, "net2"), mine[2].mac.clone(), "{xml}");
+}
+
+fn boot_and_halt(flavour: &str) {
+    let sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
+    sim.add_zone("web1", &three_nets());
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    assert_eq!(sim.zone_state("web1"), "running");
+    assert_three_nets_up(&sim, "web1");
+
+    // A second `up` finds everything in place and says so.
+    let r = sim.netzone(&["up", "web1"]).ok();
+    assert!(r.stdout().contains("nothing to do"), "{}", r.stdout());
+    let r = sim.netzone(&["plan", "web1"]).ok();
+    assert!(r.stdout().contains("nothing to do"), "{}", r.stdout());
+
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert_eq!(sim.vnics(), vec![], "halt leaves no link");
+    assert!(sim.journal("web1").is_none(), "journal removed");
+
+    // Boot again: the written-back MACs are reused.
+    let before = sim.zone_xml("web1");
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    assert_three_nets_up(&sim, "web1");
+    assert_eq!(sim.zone_xml("web1"), before, "MACs kept across boots");
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+}
+
+#[test]
+fn joyent_three_nets_boot_and_halt() {
+    boot_and_halt("joyent");
+}
+
+#[test]
+fn gate_three_nets_boot_and_halt() {
+    boot_and_halt("gate");
+}
+
+#[test]
+fn joyent_twenty_zones_boot_concurrently_with_the_same_link_name() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let zones: Vec<String> = (0..20).map(|i| format!("z{i}")).collect();
+    for z in &zones {
+        sim.add_zone(z, &[NetSpec::new("net0", "e1000g0")]);
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = zones
+            .iter()
+            .map(|z| s.spawn(|| sim.zoneadm(&["-z", z, "boot"])))
+            .collect();
+        for h in handles {
+            h.join().unwrap().ok();
+        }
+    });
+    let links = sim.vnics();
+    assert_eq!(links.len(), 20, "{links:?}");
+    for z in &zones {
+        let l: Vec<_> = links.iter().filter(|l| &l.zone == z).collect();
+        assert_eq!(l.len(), 1, "{z}: {links:?}");
+        assert_eq!(l[0].name, "net0");
+        assert_eq!(l[0].over.as_deref(), Some("e1000g0"));
+    }
+    let mut macs: Vec<_> = links.iter().map(|l| l.mac.clone()).collect();
+    macs.sort();
+    macs.dedup();
+    assert_eq!(macs.len(), 20, "distinct MACs");
+}
+
+#[test]
+fn gate_second_zone_with_the_same_name_fails_naming_the_first() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let r = sim.zoneadm(&["-z", "web2", "boot"]).fails();
+    let all = r.stdout() + &r.stderr();
+    assert!(
+        all.contains("zone 'web2': net 'net0': link name 'net0' is in use by zone 'web1'"),
+        "{all}"
+    );
+    assert_eq!(sim.zone_state("web2"), "installed");
+    let links = sim.vnics();
+    assert_eq!(links.len(), 1, "{links:?}");
+    assert_eq!(links[0].zone, "web1");
+    assert!(sim.journal("web2").is_none());
+}
+
+#[test]
+fn operator_links_are_never_touched() {
+    for flavour in ["joyent", "gate"] {
+        let sim = Sim::new(flavour, &["e1000g0"]);
+        sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "oper0"])
+            .ok();
+        let oper = NetSpec {
+            physical: "oper0".into(),
+            ..Default::default()
+        };
+        sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0"), oper]);
+        sim.zoneadm(&["-z", "web1", "boot"]).ok();
+        let l = sim.vnics();
+        assert!(
+            l.iter().any(|l| l.name == "oper0" && l.zone == "web1"),
+            "{flavour}: {l:?}"
+        );
+        assert!(
+            l.iter().any(|l| l.name == "net0" && l.zone == "web1"),
+            "{flavour}: {l:?}"
+        );
+        let j = sim.journal("web1").unwrap();
+        assert_eq!(j["links"].as_array().unwrap().len(), 1, "{j}");
+        sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        let l = sim.vnics();
+        assert_eq!(l.len(), 1, "{flavour}: {l:?}");
+        assert_eq!(
+            (l[0].name.as_str(), l[0].zone.as_str()),
+            ("oper0", "global")
+        );
+    }
+}
+
+#[test]
+fn cli_up_down_are_idempotent_and_plan_prints_argv() {
+    let sim = Sim::new("gate", &["e1000g0", "e1000g1"]);
+    sim.add_zone("web1", &three_nets());
+    let r = sim.netzone(&["plan", "web1"]).ok();
+    let plan: Vec<String> = r.stdout().lines().map(String::from).collect();
+    assert_eq!(
+        plan,
+        [
+            "dladm create-vnic -t -l e1000g0 -v 42 net0",
+            "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c net1",
+            "dladm create-vnic -t -l e1000g1 -p mtu=1500,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5/24 net2",
+        ]
+    );
+    let r = sim.netzone(&["up", "web1"]).ok();
+    assert!(
+        r.stdout().contains("created net0 net1 net2"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.vnics().len(), 3);
+    let r = sim.netzone(&["up", "web1"]).ok();
+    assert!(r.stdout().contains("nothing to do"), "{}", r.stdout());
+    let r = sim.netzone(&["down", "web1"]).ok();
+    assert!(r.stdout().contains("removed"), "{}", r.stdout());
+    assert_eq!(sim.vnics(), vec![]);
+    assert!(sim.journal("web1").is_none());
+    let r = sim.netzone(&["down", "web1"]).ok();
+    assert!(r.stdout().contains("nothing to do"), "{}", r.stdout());
+}
+
+#[test]
+fn cli_errors_name_zone_and_net() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    // A global NIC that does not exist: dladm's error, with zone and net.
+    sim.add_zone("web1", &[NetSpec::new("net0", "nosuch0")]);
+    let r = sim.netzone(&["up", "web1"]).fails();
+    assert!(
+        r.stderr()
+            .starts_with("netzone: zone 'web1': net 'net0': dladm create-vnic: "),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        sim.journal("web1").is_none(),
+        "failed create leaves no record"
+    );
+    // An unknown zone, an invalid zone name, an unknown flavour.
+    let r = sim.netzone(&["up", "nosuch"]).fails();
+    assert!(r.stderr().contains("nosuch"), "{}", r.stderr());
+    sim.netzone(&["up", "bad name"]).fails();
+    let r = sim.netzone(&["--flavour", "bsd", "up", "web1"]).fails();
+    assert!(
+        r.stderr().contains("unknown dladm flavour 'bsd'"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn flavour_is_detected_once_per_boot() {
+    for flavour in ["joyent", "gate"] {
+        let sim = Sim::new(flavour, &["e1000g0"]);
+        sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+        sim.netzone(&["plan", "web1"]).ok();
+        let cache = sim.root().join("etc/svc/volatile/netzone/flavour.cache");
+        let text = std::fs::read_to_string(&cache).expect("flavour cached");
+        assert!(text.contains(&format!("\"{flavour}\"")), "{text}");
+        let n = sim.log().len();
+        sim.netzone(&["plan", "web1"]).ok();
+        // The second plan only observes: 1 process on joyent, 2 on gate, no probe.
+        let want = if flavour == "joyent" { 1 } else { 2 };
+        assert_eq!(sim.log().len() - n, want, "{:?}", &sim.log()[n..]);
+    }
+}
