@@ -563,6 +563,10 @@ pub fn delete_link(
             Ok(_) => return Ok(Deleted::Gone),
             Err(e) => match e.dladm_kind() {
                 Some(DladmErrorKind::NotFound) => {
+                    // dladm says "invalid link name" whenever the name lookup fails, also
+                    // when dlmgmtd's door is gone (`dladm.c` `do_delete_vnic` dies on any
+                    // `dladm_name2info` failure): only a dlmgmtd that answers makes it "gone".
+                    observe::verify_dlmgmtd(host)?;
                     return Ok(if flavour == Flavour::Gate && zone.is_some() && !returned {
                         Deleted::Unreachable
                     } else {
@@ -576,7 +580,8 @@ pub fn delete_link(
                             match host.dladm(&dladm::rename_link_command(zone.as_ref(), &name, t)) {
                                 Ok(_) => name = t.clone(),
                                 Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-                                    return Ok(Deleted::Gone)
+                                    observe::verify_dlmgmtd(host)?;
+                                    return Ok(Deleted::Gone);
                                 }
                                 Err(e) => return Err(e),
                             }
@@ -585,7 +590,8 @@ pub fn delete_link(
                     match host.dladm(&dladm::return_to_global_command(z(&zone).as_ref(), &name)) {
                         Ok(_) => zone = None,
                         Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-                            return Ok(Deleted::Gone)
+                            observe::verify_dlmgmtd(host)?;
+                            return Ok(Deleted::Gone);
                         }
                         Err(e) => return Err(e),
                     }

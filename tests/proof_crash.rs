@@ -60,7 +60,11 @@ fn prepare(flavour: &str, phase: Phase) -> (Sim, Foreign) {
             sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
             sim.zoneadm(&["-z", ZONE, "halt"]).fails();
             sim.illumos_sim(&["dlmgmtd", "start"]).ok();
-            assert_eq!(sim.zone_state(ZONE), "down", "recover phase starts from down");
+            assert_eq!(
+                sim.zone_state(ZONE),
+                "down",
+                "recover phase starts from down"
+            );
         }
     }
     (sim, foreign)
@@ -127,7 +131,9 @@ fn further_cycle(sim: &Sim, foreign: &Foreign, after: Expect) -> Result<(), Stri
     let nets = three_nets();
     let order: &[(&str, Expect)] = match after {
         Expect::Running => &[("halt", Expect::Halted), ("boot", Expect::Running)],
-        Expect::Halted | Expect::HaltedStale => &[("boot", Expect::Running), ("halt", Expect::Halted)],
+        Expect::Halted | Expect::HaltedStale => {
+            &[("boot", Expect::Running), ("halt", Expect::Halted)]
+        }
     };
     for (cmd, want) in order {
         let r = sim.zoneadm(&["-z", ZONE, cmd]);
@@ -162,7 +168,13 @@ fn crash_points(flavour: &str, phase: Phase) -> Vec<(String, u32, String)> {
 }
 
 /// One crash case; Ok(description of what the next event ran) or the problems found.
-fn crash_case(flavour: &str, phase: Phase, cmd: &str, nth: u32, when: &str) -> Result<String, String> {
+fn crash_case(
+    flavour: &str,
+    phase: Phase,
+    cmd: &str,
+    nth: u32,
+    when: &str,
+) -> Result<String, String> {
     let (sim, foreign) = prepare(flavour, phase);
     sim.fault(cmd, when, "crash", Some(nth));
     let r = event(&sim, phase);
@@ -203,7 +215,10 @@ fn exhaustive(flavour: &str, threads: usize) {
     let mut failures = Vec::new();
     for ((phase, cmd, k, when, line), r) in cases.iter().zip(&results) {
         match r {
-            Ok(next) => println!("  ok   {flavour} {} crash {when} {cmd} #{k}: next: {next}", phase.name()),
+            Ok(next) => println!(
+                "  ok   {flavour} {} crash {when} {cmd} #{k}: next: {next}",
+                phase.name()
+            ),
             Err(e) => {
                 println!("  FAIL {flavour} {} crash {when} {cmd} #{k}", phase.name());
                 failures.push(format!(
@@ -219,7 +234,12 @@ fn exhaustive(flavour: &str, threads: usize) {
         cases.len(),
         phases.map(|p| p.name()).join("/")
     );
-    assert!(failures.is_empty(), "{} crash points failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} crash points failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]

@@ -48,14 +48,12 @@ pub fn proof_host(flavour: &str) -> (Sim, Foreign) {
     let sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
     sim.dladm(&["create-vnic", "-l", "e1000g0", OP_ZONE_LINK])
         .ok();
-    sim.dladm(&["create-vnic", "-l", "e1000g1", OP_GZ_LINK]).ok();
+    sim.dladm(&["create-vnic", "-l", "e1000g1", OP_GZ_LINK])
+        .ok();
     let mut nets = three_nets();
     nets.push(operator_net(OP_ZONE_LINK));
     sim.add_zone(ZONE, &nets);
-    let foreign = Foreign::record(
-        &sim,
-        &[(OP_ZONE_LINK, Some(ZONE)), (OP_GZ_LINK, None)],
-    );
+    let foreign = Foreign::record(&sim, &[(OP_ZONE_LINK, Some(ZONE)), (OP_GZ_LINK, None)]);
     (sim, foreign)
 }
 
@@ -95,7 +93,10 @@ impl Foreign {
     pub fn check(&self, links: &[SimLink], up_zones: &[&str]) -> Result<(), String> {
         for (was, lent) in &self.links {
             let Some(now) = links.iter().find(|l| l.id == was.id) else {
-                return Err(format!("operator link {} (id {}) was deleted", was.name, was.id));
+                return Err(format!(
+                    "operator link {} (id {}) was deleted",
+                    was.name, was.id
+                ));
             };
             let want_zone = match lent {
                 Some(z) if up_zones.contains(&z.as_str()) => z.as_str(),
@@ -174,7 +175,10 @@ pub fn check_zone(
                 problems.push(format!("journal not empty after halt: {journal:?}"));
             }
             for e in &entries {
-                let named = |k: &str| e[k].as_str().is_some_and(|n| links.iter().any(|l| l.name == n));
+                let named = |k: &str| {
+                    e[k].as_str()
+                        .is_some_and(|n| links.iter().any(|l| l.name == n))
+                };
                 if named("name") || named("final") {
                     problems.push(format!("stale journal entry names an existing link: {e}"));
                 }
@@ -199,14 +203,21 @@ pub fn check_zone(
                         || l.vid != u64::from(n.vlan.unwrap_or(0))
                         || (n.mac.is_some() && l.mac != n.mac)
                     {
-                        problems.push(format!("link {} differs from its config {n:?}: {l:?}", l.name));
+                        problems.push(format!(
+                            "link {} differs from its config {n:?}: {l:?}",
+                            l.name
+                        ));
                     }
                 }
             }
             check_journal(&entries, &in_zone, &want_names, &mut problems);
         }
     }
-    let up: Vec<&str> = if expect == Expect::Running { vec![zone] } else { vec![] };
+    let up: Vec<&str> = if expect == Expect::Running {
+        vec![zone]
+    } else {
+        vec![]
+    };
     if let Err(e) = foreign.check(&links, &up) {
         problems.push(e);
     }
@@ -302,7 +313,8 @@ pub fn pending_faults(sim: &Sim) -> Vec<String> {
 /// Runs `f(i)` for i in 0..n on `threads` threads; returns the results in order.
 pub fn parallel<T: Send>(n: usize, threads: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| std::sync::Mutex::new(None)).collect();
+    let slots: Vec<std::sync::Mutex<Option<T>>> =
+        (0..n).map(|_| std::sync::Mutex::new(None)).collect();
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| loop {
