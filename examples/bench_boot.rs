@@ -106,11 +106,13 @@ impl Host {
         h
     }
 
+    /// A zone with `nets` nets named `<zone>0..` over e1000g0 (names unique host-wide, as gate
+    /// needs).
     fn add_zone(&self, zone: &str, nets: usize) {
         let zones = self.root.path().join("etc/zones");
         std::fs::create_dir_all(&zones).unwrap();
         let body: String = (0..nets)
-            .map(|i| format!("  <network physical=\"net{i}\" global-nic=\"e1000g0\"/>\n"))
+            .map(|i| format!("  <network physical=\"{zone}{i}\" global-nic=\"e1000g0\"/>\n"))
             .collect();
         std::fs::write(
             zones.join(format!("{zone}.xml")),

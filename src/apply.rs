@@ -47,6 +47,9 @@ pub const BUSY_BACKOFF: Duration = Duration::from_millis(50);
 /// Why an operation on a zone's links failed. Display: `zone 'Z': net 'N': <cause>`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// The zone's configuration could not be read (one line per problem).
+    #[error("{}", .0.lines().join("\n"))]
+    Config(#[from] Box<crate::zonecfg::ConfigError>),
     #[error(transparent)]
     Plan(#[from] PlanError),
     #[error("zone '{zone}': cannot observe links: {source}")]
@@ -131,28 +134,70 @@ fn observe_zone(
     })
 }
 
-/// Observes and plans without changing anything (`netzone plan`).
+/// What `up` needs to see of the host. Nothing at all when no net is netzone's and nothing is
+/// recorded, or on joyent when the journal is empty: the journal is written before every
+/// `create-vnic`, so there is no leftover of netzone's to find, and the zone's fresh namespace
+/// cannot already hold the names (a clash would still fail `rename-link` cleanly and be undone).
+/// On gate the host-wide name check needs the `show-linkprop` walk; VNIC details are read only
+/// when a name of interest is taken.
+fn observe_for_up(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    j: &Journal,
+) -> Result<Observation, ApplyError> {
+    let want = plan::desired_nets(cfg)?;
+    if j.links.is_empty() && (want.is_empty() || flavour == Flavour::Joyent) {
+        return Ok(Observation::default());
+    }
+    let zone = &cfg.name;
+    let interest = |n: &LinkName| {
+        want.iter().any(|d| &d.net.physical == n)
+            || j.find(n).is_some()
+            || tempname::owned_index(n, zone).is_some()
+    };
+    observe::observe_interested(host, flavour, !j.links.is_empty(), &interest).map_err(|source| {
+        ApplyError::Observe {
+            zone: zone.clone(),
+            source,
+        }
+    })
+}
+
+/// Observes and plans without changing anything (`netzone plan`): the plan `up` would run now.
 pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, ApplyError> {
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
-    let obs = observe_zone(host, flavour, &cfg.name, &j)?;
+    let obs = observe_for_up(host, flavour, cfg, &j)?;
     Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
 }
 
 /// Gives the zone its links (`netzone up`, joyent post-ready, gate pre-ready), then writes back
 /// MACs the host chose. On failure, undoes what this run created and returns the first error.
+///
+/// `cfg` should be read after any earlier run on the zone finished; [`up_zone`] reads it under
+/// the zone's lock, which is what the CLI and the hook use.
 pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
-    let zone = &cfg.name;
+    let state = host.state_dir();
+    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    up_locked(host, flavour, cfg)
+}
+
+/// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
+/// `<root>/etc/zones/<zone>.xml`, so a run that waited for another sees the MACs it saved.
+pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let cfg = crate::zonecfg::load(&host.root, zone).map_err(Box::new)?;
+    up_locked(host, flavour, &cfg)
+}
+
+fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    let zone = &cfg.name;
+    let state = host.state_dir();
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    // No netzone net and no journal: nothing to create or clean, nothing to observe.
-    let obs = if plan::desired_nets(cfg)?.is_empty() && j.links.is_empty() {
-        Observation::default()
-    } else {
-        observe_zone(host, flavour, zone, &j)?
-    };
+    let obs = observe_for_up(host, flavour, cfg, &j)?;
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
@@ -563,9 +608,9 @@ pub fn delete_link(
             Ok(_) => return Ok(Deleted::Gone),
             Err(e) => match e.dladm_kind() {
                 Some(DladmErrorKind::NotFound) => {
-                    // dladm says "invalid link name" whenever the name lookup fails, also
-                    // when dlmgmtd's door is gone (`dladm.c` `do_delete_vnic` dies on any
-                    // `dladm_name2info` failure): only a dlmgmtd that answers makes it "gone".
+                    // delete-vnic says "invalid link name" both for a missing link and when
+                    // dlmgmtd is down (the name lookup fails): make sure it is the former before
+                    // counting the link as gone.
                     observe::verify_dlmgmtd(host)?;
                     return Ok(if flavour == Flavour::Gate && zone.is_some() && !returned {
                         Deleted::Unreachable
@@ -580,8 +625,7 @@ pub fn delete_link(
                             match host.dladm(&dladm::rename_link_command(zone.as_ref(), &name, t)) {
                                 Ok(_) => name = t.clone(),
                                 Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-                                    observe::verify_dlmgmtd(host)?;
-                                    return Ok(Deleted::Gone);
+                                    return Ok(Deleted::Gone)
                                 }
                                 Err(e) => return Err(e),
                             }
@@ -590,8 +634,7 @@ pub fn delete_link(
                     match host.dladm(&dladm::return_to_global_command(z(&zone).as_ref(), &name)) {
                         Ok(_) => zone = None,
                         Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-                            observe::verify_dlmgmtd(host)?;
-                            return Ok(Deleted::Gone);
+                            return Ok(Deleted::Gone)
                         }
                         Err(e) => return Err(e),
                     }

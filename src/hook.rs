@@ -300,7 +300,7 @@ impl HookError {
     pub fn lines(&self) -> Vec<String> {
         match self {
             HookError::Config(e) => e.lines(),
-            e => vec![e.to_string()],
+            e => e.to_string().lines().map(String::from).collect(),
         }
     }
 }
@@ -334,10 +334,7 @@ pub fn execute(
             crate::plan::desired_nets(&cfg)?;
             None
         }
-        Action::Up => {
-            let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
-            Some(crate::apply::up(host, flavour, &cfg)?)
-        }
+        Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),
         Action::Down => Some(crate::apply::down(host, flavour, &args.zone)?),
         Action::Reclaim => Some(crate::apply::reclaim(host, flavour, &args.zone)?),
     };

@@ -14,8 +14,12 @@
 //!   `create-vnic -t` under the final name before ready; zoneadmd lends it at ready (`vplat.c`
 //!   `configure_exclusive_network_interfaces`).
 //!
-//! `allowed-address` becomes `protection=mac-nospoof,ip-nospoof` and `allowed-ips=...`, what
-//! zoneadmd sets on a lent link with an allowed-address (`vplat.c` `add_net_for_linkid`).
+//! `allowed-address` becomes `protection=mac-nospoof,ip-nospoof` and `allowed-ips=ADDR,...`
+//! (each address without its prefix length, which is the zone's netmask, not a range it may use)
+//! on joyent, where the link appears after ready and zoneadmd never sees it. On gate zoneadmd
+//! sets `protection` and `allowed-ips` itself when it lends the link, and refuses a link that
+//! already has them ("Protection is already set", `vplat.c` `add_net_for_linkid`), so netzone
+//! leaves them to it.
 
 use std::fmt;
 
@@ -185,27 +189,36 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
     Ok(v)
 }
 
-/// The properties set at creation (besides `zone=`).
-pub fn vnic_props(net: &Net) -> Vec<LinkProp> {
+/// The properties set at creation besides `mtu` and `zone=` (joyent; see the module doc).
+pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
     let mut p = Vec::new();
-    if !net.allowed_address.is_empty() {
+    if flavour == Flavour::Joyent && !net.allowed_address.is_empty() {
         p.push(LinkProp::new("protection", &["mac-nospoof", "ip-nospoof"]));
         p.push(LinkProp {
             name: "allowed-ips".into(),
-            values: net.allowed_address.clone(),
+            values: net
+                .allowed_address
+                .iter()
+                .map(|a| a.split('/').next().unwrap_or(a).to_string())
+                .collect(),
         });
     }
     p
 }
 
-fn spec_for(d: &Desired<'_>, name: LinkName, zone: Option<&ZoneName>) -> VnicSpec {
+fn spec_for(
+    d: &Desired<'_>,
+    name: LinkName,
+    zone: Option<&ZoneName>,
+    flavour: Flavour,
+) -> VnicSpec {
     VnicSpec {
         name,
         over: d.over.clone(),
         mac: d.net.mac,
         vid: d.net.vlan,
         mtu: d.net.mtu,
-        props: vnic_props(d.net),
+        props: vnic_props(d.net, flavour),
         zone: zone.cloned(),
     }
 }
@@ -414,13 +427,13 @@ pub fn plan_up(
                         creates.push(Step::Create {
                             net: net.clone(),
                             index: d.index,
-                            spec: spec_for(d, net.clone(), None),
+                            spec: spec_for(d, net.clone(), None, Flavour::Gate),
                         });
                     }
                     None => creates.push(Step::Create {
                         net: net.clone(),
                         index: d.index,
-                        spec: spec_for(d, net.clone(), None),
+                        spec: spec_for(d, net.clone(), None, Flavour::Gate),
                     }),
                 }
             }
@@ -444,7 +457,7 @@ fn create_and_rename(d: &Desired<'_>, zone: &ZoneName, tmp: LinkName) -> Vec<Ste
         Step::Create {
             net: net.clone(),
             index: d.index,
-            spec: spec_for(d, tmp.clone(), Some(zone)),
+            spec: spec_for(d, tmp.clone(), Some(zone), Flavour::Joyent),
         },
         Step::Rename {
             net: net.clone(),
@@ -601,7 +614,7 @@ mod tests {
                 ),
                 format!("dladm rename-link -z web1 {} net1", t(1)),
                 format!(
-                    "dladm create-vnic -t -l e1000g1 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5/24,zone=web1 {}",
+                    "dladm create-vnic -t -l e1000g1 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5,zone=web1 {}",
                     t(2)
                 ),
                 format!("dladm rename-link -z web1 {} net2", t(2)),
@@ -699,7 +712,7 @@ mod tests {
             vec![
                 "dladm create-vnic -t -l e1000g0 net0",
                 "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 net1",
-                "dladm create-vnic -t -l e1000g1 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5/24 net2",
+                "dladm create-vnic -t -l e1000g1 -p mtu=9000 net2",
             ]
         );
         // An operator's link of that name in the GZ is not replaced.

@@ -173,21 +173,28 @@ pub fn zone(raw: &RawZone, expect: Option<&ZoneName>) -> Result<ZoneConfig, Vec<
         }
     };
 
-    let with_nic: Vec<&str> = raw
+    let with_nic: Vec<String> = raw
         .networks
         .iter()
         .filter(|n| set(&n.global_nic).is_some())
-        .map(|n| set(&n.physical).unwrap_or("?"))
+        .map(|n| zonecfg::error::printable(set(&n.physical).unwrap_or("?")))
         .collect();
     if ip_type == Some(IpType::Shared) && !with_nic.is_empty() {
         p.add(
             None,
             Some("ip-type"),
             Some(set(&raw.ip_type).unwrap_or("shared")),
-            format!(
-                "exclusive IP required: net '{}' has global-nic",
-                with_nic.join("', '")
-            ),
+            if with_nic.len() == 1 {
+                format!(
+                    "exclusive IP required: net '{}' has global-nic",
+                    with_nic[0]
+                )
+            } else {
+                format!(
+                    "exclusive IP required: nets '{}' have global-nic",
+                    with_nic.join("', '")
+                )
+            },
         );
     }
 

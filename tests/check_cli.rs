@@ -299,6 +299,18 @@ fn unclosed_comment() {
 }
 
 #[test]
+fn byte_order_mark_alone() {
+    // Found by the fuzzer: a UTF-8 BOM and a newline once made the scan slice inside the BOM.
+    check_one(b"\xef\xbb\xbf\n").expect_part(1, "malformed XML: no <zone> element");
+}
+
+#[test]
+fn byte_order_mark_before_a_valid_zone() {
+    let xml = one_net("web1", r#"physical="net0" global-nic="igb0""#);
+    check_one(format!("\u{feff}{xml}")).expect_ok();
+}
+
+#[test]
 fn empty_file() {
     check_one("").expect_part(1, ":1:1: malformed XML: no <zone> element");
 }
@@ -558,6 +570,19 @@ fn global_nic_needs_exclusive_ip() {
         1,
         "netzone: zone 'web1': ip-type 'shared': exclusive IP required: net 'net0' has global-nic",
     );
+}
+
+#[test]
+fn global_nic_needs_exclusive_ip_listing_every_net() {
+    let body = r#"<network physical="net0" global-nic="igb0"/>
+<network physical="net1"/>
+<network physical="net2" global-nic="igb1"/>"#;
+    let out = check_one(zone_xml("web1", "shared", body));
+    out.expect(
+        1,
+        "netzone: zone 'web1': ip-type 'shared': exclusive IP required: nets 'net0', 'net2' have global-nic",
+    );
+    assert_eq!(out.lines().len(), 1);
 }
 
 #[test]

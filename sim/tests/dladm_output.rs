@@ -210,4 +210,11 @@ fn no_subcommand_differs_by_flavour() {
     assert!(r.err.starts_with("usage:  dladm <subcommand> <args> ...\n    rename-link      [-z zonename] <oldlink> <newlink>\n"));
     let g = Sim::new("gate");
     assert!(g.dladm(&[]).ok().starts_with("LINK        CLASS"));
+    // Current gate also has `help`: the usage text on stderr, exit 0; joyent does not.
+    let r = g.dladm(&["help"]);
+    assert_eq!((r.code, r.out.as_str()), (0, ""));
+    assert!(r.err.starts_with("usage:  dladm <subcommand> <args> ...\n"));
+    let r = j.dladm(&["help"]);
+    assert_eq!(r.code, 1);
+    assert!(r.err.contains(": unknown subcommand 'help'\n"));
 }

@@ -215,3 +215,33 @@ fn hook_killed_by_a_signal_or_not_executable() {
          zoneadm: zone 'k1': call to zoneadmd failed\n"
     );
 }
+
+#[test]
+fn zoneadm_runs_obey_faults_per_subcommand() {
+    use netzone_sim::fault::{Action, Fault, When};
+    let s = sim(Flavour::Gate);
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
+    s.take_hooks();
+    s.with_host(|h| {
+        h.faults
+            .push(Fault::new("zoneadm-halt", 1, When::Before, Action::Fail))
+    });
+    // Other subcommands do not count towards it.
+    assert_eq!(code(&s.zoneadm(&["list", "-p"])), 0);
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zoneadm-halt: injected failure (before) from illumos-sim\n"
+    );
+    assert!(s.take_hooks().is_empty());
+    assert_eq!(s.state("web1"), "running");
+    s.with_host(|h| {
+        h.faults
+            .push(Fault::new("zoneadm-halt", 1, When::After, Action::Fail))
+    });
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(s.take_hooks(), vec!["pre(4,4)", "post(4,4)"]);
+    assert_eq!(s.state("web1"), "installed");
+}

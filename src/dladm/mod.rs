@@ -318,7 +318,8 @@ pub enum DladmErrorKind {
     InvalidValue,
     /// "invalid argument".
     InvalidArgument,
-    /// dlmgmtd is not answering its door.
+    /// dlmgmtd is not answering its door: libdladm's door call gets EBADF on the revoked door
+    /// and reports `DLADM_STATUS_FAILED`, "operation failed" (`libdladm.c` `dladm_door_call`).
     DlmgmtdDown,
     /// "permission denied" (the caller lacks sys_dl_config).
     PermissionDenied,
@@ -342,7 +343,10 @@ pub fn parse_error_output(stderr: &str) -> DladmErrorKind {
         || s.contains("invalid vnic name")
     {
         DladmErrorKind::NotFound
-    } else if s.contains("dlmgmtd")
+    } else if s
+        .lines()
+        .any(|l| l.trim_end().ends_with(": operation failed"))
+        || s.contains("dlmgmtd")
         || s.contains("door")
         || s.contains("datalink management")
         || s.contains("failed to open dladm handle")
@@ -582,6 +586,14 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
             ("dladm: unknown output field: `zone'\n", UnknownField),
             ("dladm: link name too long 'aaaa'\n", Other),
             ("dladm: permission denied\n", PermissionDenied),
+            (
+                "dladm: rename operation failed: operation failed\n",
+                DlmgmtdDown,
+            ),
+            (
+                "dladm: link x0 is not valid: operation failed\n",
+                DlmgmtdDown,
+            ),
         ];
         for (msg, kind) in cases {
             assert_eq!(parse_error_output(msg), kind, "{msg}");

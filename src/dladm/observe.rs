@@ -151,6 +151,30 @@ pub fn verify_dlmgmtd(host: &Host) -> Result<(), HostError> {
 }
 
 fn walk(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
+    walk_interested(host, flavour, &|_| true)
+}
+
+/// [`observe_checked`], but on gate the `show-vnic` walk runs only when the `show-linkprop` walk
+/// lists a link `interest` cares about: a boot whose link names are all free costs one process.
+/// Links seen without VNIC details have `vnic: None`.
+pub fn observe_interested(
+    host: &Host,
+    flavour: Flavour,
+    confirm_empty: bool,
+    interest: &dyn Fn(&LinkName) -> bool,
+) -> Result<Observation, ObserveError> {
+    let obs = walk_interested(host, flavour, interest)?;
+    if confirm_empty && obs.links.is_empty() {
+        verify_dlmgmtd(host)?;
+    }
+    Ok(obs)
+}
+
+fn walk_interested(
+    host: &Host,
+    flavour: Flavour,
+    interest: &dyn Fn(&LinkName) -> bool,
+) -> Result<Observation, ObserveError> {
     match flavour {
         Flavour::Joyent => {
             let out = host.dladm(&dladm::show_vnic_command(flavour))?;
@@ -159,12 +183,15 @@ fn walk(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
             )?))
         }
         Flavour::Gate => {
-            let zones = host.dladm(&dladm::show_zone_prop_command())?;
-            let vnics = host.dladm(&dladm::show_vnic_command(flavour))?;
-            Ok(Observation::from_gate(
-                dladm::parse_show_zone_prop_output(&zones)?,
-                dladm::parse_show_vnic_output(&vnics, flavour)?,
-            ))
+            let zones =
+                dladm::parse_show_zone_prop_output(&host.dladm(&dladm::show_zone_prop_command())?)?;
+            let vnics = if zones.iter().any(|(n, _)| interest(n)) {
+                let out = host.dladm(&dladm::show_vnic_command(flavour))?;
+                dladm::parse_show_vnic_output(&out, flavour)?
+            } else {
+                Vec::new()
+            };
+            Ok(Observation::from_gate(zones, vnics))
         }
     }
 }

@@ -19,6 +19,14 @@ pub const MAX_NETS: usize = 256;
 pub const MAX_NET_ATTRS: usize = 64;
 /// Deepest element nesting accepted (a zonecfg file nests three deep).
 pub const MAX_DEPTH: usize = 16;
+/// Most attributes on one element (zonecfg's `<zone>` has about fifteen). quick-xml checks each
+/// attribute against every earlier one for duplicates, so an unbounded count is quadratic: a
+/// hostile element with 100,000 attributes would hold the hook for minutes.
+pub const MAX_ATTRS: usize = 64;
+/// The zonecfg DTD's path. A DOCTYPE may name it, as a path or a `file://` URI, possibly under a
+/// native-root prefix such as `/native` (illumos-joyent `usr/src/lib/libzonecfg/common/os_dtd.c`,
+/// `os_dtd_identify`/`os_dtd_attach`); netzone never opens it.
+pub const ZONECFG_DTD_PATH: &str = "/usr/share/lib/xml/dtd/zonecfg.dtd.1";
 
 /// `<zone>` as written: every attribute netzone reads, as a string.
 #[derive(Debug, Default, Deserialize)]
@@ -144,6 +152,51 @@ fn check_escapes(raw: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The system identifier of a DOCTYPE declaration without internal subset (` zone PUBLIC
+/// "pubid" "sysid"` or ` zone SYSTEM "sysid"`), if it names one. A declaration netzone cannot
+/// read is returned whole, so that it is refused rather than trusted.
+fn doctype_system_id(decl: &str) -> Option<String> {
+    let mut rest = decl.trim_start();
+    // The root element's name.
+    rest = rest.trim_start_matches(|c: char| !c.is_whitespace());
+    let rest = rest.trim_start();
+    let (literals, rest) = if let Some(r) = rest.strip_prefix("SYSTEM") {
+        (1, r)
+    } else if let Some(r) = rest.strip_prefix("PUBLIC") {
+        (2, r)
+    } else if rest.is_empty() {
+        return None;
+    } else {
+        return Some(decl.trim().to_string());
+    };
+    let mut rest = rest;
+    let mut last = None;
+    for _ in 0..literals {
+        rest = rest.trim_start();
+        let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            return Some(decl.trim().to_string());
+        };
+        let Some(end) = rest[1..].find(q) else {
+            return Some(decl.trim().to_string());
+        };
+        last = Some(rest[1..1 + end].to_string());
+        rest = &rest[2 + end..];
+    }
+    if !rest.trim().is_empty() {
+        return Some(decl.trim().to_string());
+    }
+    last
+}
+
+/// Whether a DOCTYPE system identifier names the zonecfg DTD (see [`ZONECFG_DTD_PATH`]).
+fn is_zonecfg_dtd(id: &str) -> bool {
+    let path = id.strip_prefix("file://").unwrap_or(id);
+    path.starts_with('/')
+        && path.ends_with(ZONECFG_DTD_PATH)
+        && !path.contains("..")
+        && !path.contains(|c: char| c.is_whitespace() || c.is_control())
+}
+
 /// Walks the document once with quick-xml's pull reader and refuses anything unsafe or not
 /// well-formed, with its position. Linear in the input; never recurses.
 pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
@@ -165,9 +218,10 @@ pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
             }
         };
         // Start of the markup itself, past any whitespace the reader consumed before it.
+        // (Bytes, not str: the reader's position need not be on a char boundary, e.g. in a BOM.)
         let at = at
-            + text[at.min(text.len())..]
-                .bytes()
+            + bytes[at.min(bytes.len())..]
+                .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
         match ev {
@@ -230,7 +284,18 @@ pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
                         ));
                     }
                 }
-                for a in e.attributes() {
+                for (n, a) in e.attributes().enumerate() {
+                    if n == MAX_ATTRS {
+                        return Err(malformed(
+                            origin,
+                            bytes,
+                            at,
+                            format!(
+                                "more than {MAX_ATTRS} attributes on <{}>",
+                                super::error::printable(&name)
+                            ),
+                        ));
+                    }
                     let a = a.map_err(|err| {
                         let (pos, reason) = attr_error(&err);
                         // Positions count from the byte after '<'.
@@ -274,6 +339,17 @@ pub fn scan(text: &str, origin: &str) -> Result<(), ConfigError> {
                         bytes,
                         at,
                         "DOCTYPE with an internal subset (entity declarations) refused: netzone never expands entities",
+                    ));
+                }
+                if let Some(dtd) = doctype_system_id(&raw).filter(|s| !is_zonecfg_dtd(s)) {
+                    return Err(malformed(
+                        origin,
+                        bytes,
+                        at,
+                        format!(
+                            "DOCTYPE: external DTD '{}' refused: netzone never fetches a DTD (zonecfg names file://{ZONECFG_DTD_PATH})",
+                            super::error::printable(&dtd)
+                        ),
                     ));
                 }
             }

@@ -97,6 +97,12 @@ impl Ctx<'_> {
 
     /// dladm.c `usage`: the whole usage text, exit 1.
     pub fn usage(&mut self) -> Exit {
+        self.usage_text();
+        Exit(1)
+    }
+
+    /// dladm.c `usage_text` (gate) / the body of `usage` (joyent).
+    pub fn usage_text(&mut self) {
         self.err.push_str("usage:  dladm <subcommand> <args> ...\n");
         for c in commands(self.flavour) {
             if let Some(u) = c.usage {
@@ -104,7 +110,6 @@ impl Ctx<'_> {
                 self.err.push('\n');
             }
         }
-        Exit(1)
     }
 
     /// `dladm_zname2info` (libdlmgmt.c): look `name` up in `zonename`'s namespace; an unknown
@@ -295,6 +300,11 @@ fn dispatch(ctx: &mut Ctx, argv: &[String]) -> CmdResult {
         return Err(ctx.usage());
     }
     let sub = argv[1].as_str();
+    if sub == "help" && ctx.flavour == Flavour::Gate {
+        // Current gate dladm.c `do_help`: the usage text, exit 0.
+        ctx.usage_text();
+        return Ok(());
+    }
     let table = commands(ctx.flavour);
     let Some(cmd) = table.iter().find(|c| c.name == sub) else {
         let msg = format!("{}: unknown subcommand '{}'\n", ctx.progname, sub);
@@ -377,5 +387,38 @@ fn main_in(root: &Path, argv: Vec<String>) -> i32 {
             );
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progname_follows_the_flavour() {
+        assert_eq!(
+            progname("/usr/sbin/sim-dladm", Flavour::Joyent),
+            "/usr/sbin/dladm"
+        );
+        assert_eq!(progname("sim-dladm", Flavour::Joyent), "dladm");
+        assert_eq!(progname("/x/dladm", Flavour::Joyent), "/x/dladm");
+        assert_eq!(progname("/usr/sbin/sim-dladm", Flavour::Gate), "dladm");
+    }
+
+    #[test]
+    fn gate_usage_has_no_z() {
+        for c in commands(Flavour::Gate) {
+            if let Some(u) = c.usage {
+                assert!(!u.contains("-z zonename"), "{}", c.name);
+            }
+        }
+        let j = commands(Flavour::Joyent);
+        assert!(
+            j.iter()
+                .filter(|c| c.usage.is_some_and(|u| u.contains("-z zonename")))
+                .count()
+                >= 6
+        );
+        assert_eq!(j.iter().filter(|c| c.run.is_some()).count(), 12);
     }
 }

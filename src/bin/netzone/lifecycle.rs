@@ -56,6 +56,15 @@ fn load(h: &Host, zone: &ZoneName) -> anyhow::Result<ZoneConfig> {
     zonecfg::load(&h.root, zone).map_err(|e| anyhow::anyhow!(e.lines().join("\nnetzone: ")))
 }
 
+/// Every line of a multi-line error gets the `netzone: ` prefix main adds to the first.
+fn lines(e: apply::ApplyError) -> anyhow::Error {
+    anyhow::anyhow!(e
+        .to_string()
+        .lines()
+        .collect::<Vec<_>>()
+        .join("\nnetzone: "))
+}
+
 fn names(v: &[LinkName]) -> String {
     v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")
 }
@@ -63,7 +72,7 @@ fn names(v: &[LinkName]) -> String {
 pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
     let cfg = load(&h, &zone)?;
-    let p = apply::plan(&h, f, &cfg)?;
+    let p = apply::plan(&h, f, &cfg).map_err(lines)?;
     if p.is_noop() {
         println!("# zone '{zone}': nothing to do ({f})");
     } else {
@@ -104,15 +113,14 @@ fn report(verb: &str, o: &Outcome, verbose: bool) {
 
 pub fn up(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
-    let cfg = load(&h, &zone)?;
-    let o = apply::up(&h, f, &cfg)?;
+    let o = apply::up_zone(&h, f, &zone).map_err(lines)?;
     report("up", &o, g.verbose);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn down(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
-    let o = apply::down(&h, f, &zone)?;
+    let o = apply::down(&h, f, &zone).map_err(lines)?;
     report("down", &o, g.verbose);
     Ok(ExitCode::SUCCESS)
 }
