@@ -131,9 +131,7 @@ fn further_cycle(sim: &Sim, foreign: &Foreign, after: Expect) -> Result<(), Stri
     let nets = three_nets();
     let order: &[(&str, Expect)] = match after {
         Expect::Running => &[("halt", Expect::Halted), ("boot", Expect::Running)],
-        Expect::Halted | Expect::HaltedStale => {
-            &[("boot", Expect::Running), ("halt", Expect::Halted)]
-        }
+        _ => &[("boot", Expect::Running), ("halt", Expect::Halted)],
     };
     for (cmd, want) in order {
         let r = sim.zoneadm(&["-z", ZONE, cmd]);
