@@ -17,6 +17,19 @@
 //! | post, cmd 4 (halt, or state 3 = failed ready) | remove netzone's links | same |
 //! | pre, cmd 4, state 6 (down)   | reclaim stuck links| same                          |
 //! | anything else                | nothing            | nothing                       |
+//!
+//! ```
+//! use netzone::flavour::Flavour;
+//! use netzone::hook::{dispatch, parse_args, Action, Phase};
+//!
+//! // zoneadmd readying an installed zone on SmartOS: `post web1 /zones/web1 2 0 ` (empty ALTROOT).
+//! let argv: Vec<String> = ["post", "web1", "/zones/web1", "2", "0", ""].map(String::from).into();
+//! let (_opts, a) = parse_args(&argv)?;
+//! assert_eq!(dispatch(Flavour::Joyent, a.phase, a.state, a.cmd), Action::Up);
+//! assert_eq!(dispatch(Flavour::Gate, a.phase, a.state, a.cmd), Action::Nothing);
+//! assert_eq!(dispatch(Flavour::Gate, Phase::Pre, 6, 4), Action::Reclaim);
+//! # Ok::<(), netzone::hook::UsageError>(())
+//! ```
 
 use std::path::PathBuf;
 

@@ -20,6 +20,32 @@
 //! sets `protection` and `allowed-ips` itself when it lends the link, and refuses a link that
 //! already has them ("Protection is already set", `vplat.c` `add_net_for_linkid`), so netzone
 //! leaves them to it.
+//!
+//! ```
+//! use netzone::dladm::observe::Observation;
+//! use netzone::flavour::Flavour;
+//! use netzone::journal::Journal;
+//! use netzone::{plan, tempname, zonecfg};
+//!
+//! let cfg = zonecfg::parse_str(
+//!     r#"<zone name="web1" zonepath="/zones/web1" brand="joyent" ip-type="exclusive">
+//!          <network physical="net0" global-nic="e1000g0" vlan-id="42"/>
+//!        </zone>"#,
+//!     "example",
+//! )?;
+//! // Nothing on the host yet, nothing recorded: create under the temporary name, then rename.
+//! let p = plan::plan_up(&cfg, Flavour::Joyent, &Observation::default(), &Journal::empty(&cfg.name))?;
+//! let tmp = tempname::temp_name(&cfg.name, 0);
+//! assert_eq!(
+//!     p.to_string(),
+//!     format!("dladm create-vnic -t -l e1000g0 -v 42 -p zone=web1 {tmp}\n\
+//!              dladm rename-link -z web1 {tmp} net0\n")
+//! );
+//! // gate: the final name directly, after checking it is free host-wide.
+//! let p = plan::plan_up(&cfg, Flavour::Gate, &Observation::default(), &Journal::empty(&cfg.name))?;
+//! assert_eq!(p.to_string(), "dladm create-vnic -t -l e1000g0 -v 42 net0\n");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::fmt;
 

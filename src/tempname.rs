@@ -10,6 +10,16 @@
 //! - a retry for the same zone computes the same names, so it finds its own leftovers;
 //! - the pattern is recognisably netzone's, which together with the journal is how netzone proves
 //!   it owns a link it finds (SmartOS uses `tmp<pid>0`, which a retry cannot find).
+//!
+//! ```
+//! use netzone::{tempname, zonename::ZoneName};
+//! let z = ZoneName::new("web1")?;
+//! let t = tempname::temp_name(&z, 2);
+//! assert!(t.as_str().starts_with("nz") && t.as_str().ends_with("_2"));
+//! assert_eq!(tempname::owned_index(&t, &z), Some(2));
+//! assert_eq!(tempname::owned_index(&t, &ZoneName::new("web2")?), None);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use crate::linkname::LinkName;
 use crate::zonename::ZoneName;

@@ -215,3 +215,39 @@ fn down_zone_is_reclaimed_by_the_next_halt() {
         assert_clean(&sim, flavour);
     }
 }
+
+/// joyent: `netzone up` killed at any step on a ready zone; the zone's halt (post-halt hook, and
+/// the kernel deleting transient links) leaves nothing behind, and the zone boots again.
+#[test]
+fn joyent_cli_crash_is_cleaned_by_halt() {
+    for (cmd, nth) in points("joyent") {
+        for when in ["before", "after"] {
+            let what = format!("joyent {cmd}#{nth} {when} crash, then halt");
+            let sim = host("joyent");
+            sim.add_zone("web1", &nets());
+            sim.zoneadm(&["-z", "web1", "ready"]).ok();
+            sim.netzone(&["down", "web1"]).ok();
+            // The ready wrote the MACs back; forget them so the run has a zonecfg step again.
+            let zones = sim.root().join("etc/zones/web1.xml");
+            let xml = std::fs::read_to_string(&zones).unwrap();
+            let xml: String = xml
+                .lines()
+                .map(|l| match l.find(" mac-addr=\"") {
+                    Some(i) => {
+                        let end = l[i + 11..].find('"').unwrap() + i + 12;
+                        format!("{}{}\n", &l[..i], &l[end..])
+                    }
+                    None => format!("{l}\n"),
+                })
+                .collect();
+            std::fs::write(&zones, xml).unwrap();
+            sim.fault(cmd, when, "crash", Some(nth));
+            let r = sim.netzone(&["up", "web1"]).fails();
+            assert_eq!(r.code(), None, "{what}: killed by the sim");
+            sim.zoneadm(&["-z", "web1", "halt"]).ok();
+            assert_clean(&sim, &what);
+            sim.zoneadm(&["-z", "web1", "boot"]).ok();
+            assert_up(&sim, &what);
+        }
+    }
+}

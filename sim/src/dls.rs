@@ -439,10 +439,13 @@ impl Host {
         if self.name_taken(&spec.zone, &spec.name) {
             return Err(DlStatus::Exist);
         }
+        // mac_client.c `mac_addr_in_use`: the (MAC address, VID) tuple must be unused among
+        // the clients of the lower MAC; the same MAC on another VLAN is fine.
+        let vid = spec.vid;
         let in_use = |h: &Host, m: &Mac| {
             h.links
                 .iter()
-                .any(|l| l.over == Some(lower.id) && l.mac.as_ref() == Some(m))
+                .any(|l| l.over == Some(lower.id) && l.mac.as_ref() == Some(m) && l.vid == vid)
         };
         let (mac, mac_type) = match &spec.mac {
             MacRequest::Fixed(m) => {
@@ -759,6 +762,10 @@ mod tests {
         };
         h.create_vnic(&spec).unwrap();
         spec.name = "v1".into();
+        assert_eq!(h.create_vnic(&spec), Err(DlStatus::MacAddrInUse));
+        spec.vid = 7;
+        h.create_vnic(&spec).unwrap();
+        spec.name = "v2".into();
         assert_eq!(h.create_vnic(&spec), Err(DlStatus::MacAddrInUse));
         spec.over = e;
         h.create_vnic(&spec).unwrap();

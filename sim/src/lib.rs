@@ -13,7 +13,9 @@ pub mod lock;
 pub mod log;
 pub mod state;
 
-// zoneadm, zoneadmd and zonecfg (sim B).
+// zoneadm, zoneadmd and zonecfg: [`index`] (etc/zones/index), [`zonecfg`] (zone XML),
+// [`brand`] (brand config.xml hooks), [`zoneadmd`] (state transitions, pure), [`vplat`]
+// (their effects and the hook runner), [`zoneadm`] and [`zonecfg_cmd`] (the command lines).
 pub mod brand;
 pub mod index;
 pub mod vplat;

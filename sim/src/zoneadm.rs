@@ -622,7 +622,7 @@ fn state_change(root: &Path, inv: &Invocation, cmd: Cmd, err: &mut dyn Write) ->
     }
     let dbrand = default_brand(root, snap.flavour);
     let brand_name = doc.brand().unwrap_or(&dbrand).to_string();
-    if cmd != Cmd::Halt && !verify_details(root, &zone, &doc, entry.as_ref(), snap.flavour, err)? {
+    if cmd != Cmd::Halt && !verify_details(root, &doc, entry.as_ref(), snap.flavour, err)? {
         return Ok(Z_ERR);
     }
     let brand = match BrandConfig::load(root, &brand_name) {
@@ -649,7 +649,6 @@ fn state_change(root: &Path, inv: &Invocation, cmd: Cmd, err: &mut dyn Write) ->
 /// zoneadm.c `verify_details`/`verify_handle`, the parts with meaning on the sim.
 fn verify_details(
     root: &Path,
-    zone: &str,
     doc: &ZoneDoc,
     entry: Option<&IndexEntry>,
     flavour: Flavour,
@@ -667,7 +666,6 @@ fn verify_details(
             return Ok(false);
         }
     }
-    let _ = zone;
     if doc.exclusive() && flavour == Flavour::Gate {
         let physicals: Vec<String> = doc
             .nets()

@@ -30,8 +30,8 @@ fn concurrent_ready_of_several_zones() {
     std::fs::write(
         s.root.join("usr/lib/brand/slow/config.xml"),
         format!(
-            "<brand name=\"slow\"><prestatechange>{h} pre %z</prestatechange>\
-             <poststatechange>{h} post %z</poststatechange></brand>",
+            "<brand name=\"slow\"><prestatechange>/bin/sh {h} pre %z</prestatechange>\
+             <poststatechange>/bin/sh {h} post %z</poststatechange></brand>",
             h = hook.display()
         ),
     )

@@ -179,7 +179,7 @@ fn hook_runs_with_zoneadm_environment_and_null_stdin_and_output_is_relayed() {
     std::fs::write(
         s.root.join("usr/lib/brand/envb/config.xml"),
         format!(
-            "<brand name=\"envb\"><prestatechange>{} %z</prestatechange></brand>",
+            "<brand name=\"envb\"><prestatechange>/bin/sh {} %z</prestatechange></brand>",
             script.display()
         ),
     )

@@ -156,7 +156,7 @@ fn verify_cfg_gets_a_copy_of_the_new_config_and_can_refuse() {
     );
     s.brand(
         "sparse",
-        &format!("<verify_cfg>{}</verify_cfg>", hook.display()),
+        &format!("<verify_cfg>/bin/sh {}</verify_cfg>", hook.display()),
     );
     let o = s.zonecfg(&[
         "-z",

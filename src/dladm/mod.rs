@@ -12,6 +12,21 @@
 //!   `get_zone`);
 //! - error messages are `dladm: <msg>` or `dladm: <msg>: <status>` with the status strings of
 //!   `usr/src/lib/libdladm/common/libdladm.c` `dladm_status2str`.
+//!
+//! ```
+//! use netzone::dladm::{self, DladmErrorKind};
+//! use netzone::flavour::Flavour;
+//!
+//! let out = "net0:e1000g0:2\\:8\\:20\\:a\\:b\\:c:fixed:42:web1\n";
+//! let v = dladm::parse_show_vnic_output(out, Flavour::Joyent)?;
+//! assert_eq!(v[0].mac.unwrap().to_string(), "2:8:20:a:b:c");
+//! assert_eq!(v[0].zone.as_ref().unwrap().as_str(), "web1");
+//! assert_eq!(
+//!     dladm::parse_error_output("dladm: vnic deletion failed: link busy"),
+//!     DladmErrorKind::LinkBusy
+//! );
+//! # Ok::<(), dladm::ParseError>(())
+//! ```
 
 pub mod observe;
 

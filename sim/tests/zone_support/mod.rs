@@ -22,6 +22,9 @@ pub struct Sim {
     pub fail_file: PathBuf,
 }
 
+/// Writes a hook script. Brand configs run scripts as `/bin/sh <script>` rather than executing
+/// them: exec'ing a file this multi-threaded test process has just written can fail with
+/// ETXTBSY while a sibling test's fork still holds the write descriptor.
 pub fn write_exec(path: &Path, text: &str) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, text).unwrap();
@@ -78,8 +81,8 @@ impl Sim {
              <!DOCTYPE brand PUBLIC \"-//Sun Microsystems Inc//DTD Brands//EN\" \"file:///usr/share/lib/xml/dtd/brand.dtd.1\">\n\
              <brand name=\"{name}\">\n\
              \t<modname></modname>\n\
-             \t<prestatechange>{s} pre %z %R</prestatechange>\n\
-             \t<poststatechange>{s} post %z %R</poststatechange>\n\
+             \t<prestatechange>/bin/sh {s} pre %z %R</prestatechange>\n\
+             \t<poststatechange>/bin/sh {s} post %z %R</poststatechange>\n\
              {extra}\n\
              </brand>\n",
             s = script.display()

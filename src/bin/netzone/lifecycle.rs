@@ -12,6 +12,7 @@ use netzone::apply::{self, Outcome};
 use netzone::flavour::{self, Flavour};
 use netzone::host::{Host, Tools};
 use netzone::linkname::LinkName;
+use netzone::plan::Plan;
 use netzone::zonecfg::{self, ZoneConfig};
 use netzone::zonename::ZoneName;
 
@@ -19,6 +20,9 @@ use crate::GlobalOpts;
 
 #[derive(clap::Args, Debug)]
 pub struct ZoneArgs {
+    /// Print the result as JSON (steps as argv arrays) instead of text.
+    #[arg(long)]
+    pub json: bool,
     /// The zone.
     pub zone: String,
 }
@@ -69,11 +73,46 @@ fn names(v: &[LinkName]) -> String {
     v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")
 }
 
+/// The plan as JSON: `{"zone", "flavour", "steps": [{"net", "argv"}], "unchanged"}`; argv
+/// starts with `dladm`.
+fn plan_json(p: &Plan) -> serde_json::Value {
+    let steps: Vec<_> = p
+        .steps
+        .iter()
+        .map(|s| {
+            let mut argv = vec!["dladm".to_string()];
+            argv.extend(s.argv(p.flavour));
+            serde_json::json!({"net": s.net(), "argv": argv})
+        })
+        .collect();
+    serde_json::json!({
+        "zone": p.zone,
+        "flavour": p.flavour,
+        "steps": steps,
+        "unchanged": p.satisfied,
+    })
+}
+
+fn outcome_json(o: &Outcome) -> serde_json::Value {
+    let mut v = plan_json(&o.plan);
+    v["created"] = serde_json::json!(o.created);
+    v["removed"] = serde_json::json!(o.removed);
+    v["macs_written"] = o
+        .macs_written
+        .iter()
+        .map(|(n, m)| serde_json::json!({"net": n, "mac": m}))
+        .collect();
+    v["changed"] = serde_json::json!(!o.is_noop());
+    v
+}
+
 pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
     let cfg = load(&h, &zone)?;
     let p = apply::plan(&h, f, &cfg).map_err(lines)?;
-    if p.is_noop() {
+    if a.json {
+        println!("{}", plan_json(&p));
+    } else if p.is_noop() {
         println!("# zone '{zone}': nothing to do ({f})");
     } else {
         print!("{p}");
@@ -114,13 +153,21 @@ fn report(verb: &str, o: &Outcome, verbose: bool) {
 pub fn up(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
     let o = apply::up_zone(&h, f, &zone).map_err(lines)?;
-    report("up", &o, g.verbose);
+    if a.json {
+        println!("{}", outcome_json(&o));
+    } else {
+        report("up", &o, g.verbose);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn down(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
     let o = apply::down(&h, f, &zone).map_err(lines)?;
-    report("down", &o, g.verbose);
+    if a.json {
+        println!("{}", outcome_json(&o));
+    } else {
+        report("down", &o, g.verbose);
+    }
     Ok(ExitCode::SUCCESS)
 }
