@@ -432,9 +432,16 @@ impl<'a> Run<'a> {
         }
         self.save()?;
         let z = (self.flavour == Flavour::Joyent).then_some(zone);
-        self.host
-            .dladm(&dladm::rename_link_command(z, from, to))
-            .map_err(|e| self.step_err(Some(net), e))?;
+        if let Err(err) = self.host.dladm(&dladm::rename_link_command(z, from, to)) {
+            // A rename that dladm refused changed nothing (`dls_devnet_rename` checks the new
+            // name before touching the link): the link is still `from`, and `to` (e.g. "object
+            // already exists") may be someone else's link, which the undo must never delete.
+            if let Some(e) = self.journal.entry_mut(net) {
+                e.state = LinkState::Created;
+            }
+            self.save()?;
+            return Err(self.step_err(Some(net), err));
+        }
         if let Some(e) = self.journal.entry_mut(net) {
             e.state = LinkState::Active;
         }

@@ -408,3 +408,31 @@ fn gate_never_adopts_an_operator_link_with_a_nets_name() {
     );
     assert!(sim.journal("z0").is_none());
 }
+
+/// Found by the property test: on joyent, zoneadmd lends a global-zone link named like a
+/// zone's net to the zone at ready (vplat.c assigns every `physical` it finds). netzone's
+/// `rename-link` of its temporary link to that name then fails ("object already exists"), and
+/// the undo deleted the *final* name too, i.e. the operator's link. The boot must fail with
+/// the clash named, and the operator's link must come back to the global zone intact.
+#[test]
+fn joyent_rename_clash_never_deletes_the_operators_link() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-l", "e1000g0", "net0"]).ok();
+    let before = sim.links();
+    sim.add_zone(
+        "z0",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec::new("net1", "e1000g0"),
+        ],
+    );
+    let r = sim.zoneadm(&["-z", "z0", "boot"]).fails();
+    assert!(
+        r.stderr().contains("net 'net0'") && r.stderr().contains("already exists"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sim.zone_state("z0"), "installed");
+    assert_eq!(sim.links(), before, "the operator's net0 was touched");
+    assert!(sim.journal("z0").is_none());
+}
