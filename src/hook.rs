@@ -306,6 +306,8 @@ pub enum HookError {
     Plan(#[from] crate::plan::PlanError),
     #[error(transparent)]
     Apply(#[from] crate::apply::ApplyError),
+    #[error(transparent)]
+    Recover(#[from] crate::recover::RecoverError),
 }
 
 impl HookError {
@@ -349,7 +351,15 @@ pub fn execute(
         }
         Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),
         Action::Down => Some(crate::apply::down(host, flavour, &args.zone)?),
-        Action::Reclaim => Some(crate::apply::reclaim(host, flavour, &args.zone)?),
+        Action::Reclaim => {
+            // The operator tools' reclaim (`netzone recover`), which also moves an operator link
+            // out of the way of a global-zone link of the same name (illumos bug 10001).
+            crate::recover::reclaim(host, flavour, &args.zone, false, &mut |line| {
+                eprintln!("netzone: {line}");
+                crate::syslog::log(crate::syslog::Level::Notice, line);
+            })?;
+            None
+        }
     };
     Ok(HookReport { action, outcome })
 }

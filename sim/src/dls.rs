@@ -412,8 +412,8 @@ impl Host {
     /// - from inside a zone the VNIC is transient and cannot be persistent (TEMPONLY);
     /// - the name must be free in the creating zone's namespace (EEXIST from dlmgmtd
     ///   `dlmgmt_create_common`);
-    /// - the MAC must be unicast and not already used by another client of the same lower
-    ///   link (mac_client.c `mac_unicast_add` -> `VNIC_IOC_DIAG_MACADDR_INUSE`);
+    /// - the MAC must be unicast, and the (MAC, VID) pair unused among the clients of the
+    ///   same lower link (mac_client.c `mac_unicast_add`, `mac_addr_in_use`);
     /// - `auto` falls back to a random MAC with prefix 2:8:20 (the sim's lower links have no
     ///   spare factory slots);
     /// - the MTU is inherited from the lower link (vnic_dev.c: the VNIC's max SDU is the
@@ -519,8 +519,8 @@ impl Host {
     /// - from the global zone, a link on loan to a zone is busy (`dd_ref > 1`: "link busy"),
     ///   unless it is transient and its zone is at or past shutting down, or its zone is gone;
     /// - a link with VNICs over it is busy;
-    /// - a zone may only delete links it created (dlmgmtd `dlmgmt_destroyid` looks the id up
-    ///   among the caller's links).
+    /// - a zone sees only links in its namespace (dlmgmtd `link_by_id`), and a link the
+    ///   global zone lent it is busy for it too.
     pub fn delete_link(&mut self, ns: &str, id: u32) -> Result<(), DlStatus> {
         self.door()?;
         let l = self.link(id).ok_or(DlStatus::NotFound)?.clone();

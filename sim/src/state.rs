@@ -428,5 +428,18 @@ mod tests {
         let h = Host::load(root).unwrap();
         assert_eq!(h.zones.len(), 8);
         assert_eq!(h.stored_flavour, Flavour::Gate);
+        // A run that changes nothing does not rewrite the file.
+        let before = fs::metadata(state_path(root)).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        Host::with_locked(root, |h| h.zones.len()).unwrap();
+        let after = fs::metadata(state_path(root)).unwrap().modified().unwrap();
+        assert_eq!(before, after);
+        // No temp files are left behind.
+        let leftovers: Vec<_> = fs::read_dir(sim_dir(root))
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp."))
+            .collect();
+        assert!(leftovers.is_empty());
     }
 }

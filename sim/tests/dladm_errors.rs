@@ -24,8 +24,8 @@ fn create_vnic_option_and_operand_errors() {
         (&["create-vnic", "-l", "net0", "averyveryveryverylonglinkname0000"], "dladm: link name too long 'averyveryveryverylonglinkname0000'\n"),
         (&["create-vnic", "-l", "nope0", "v0"], "dladm: invalid link name 'nope0'\n"),
         (&["create-vnic", "-l", "net0", "-p", "mtu=", "v0"], "dladm: invalid vnic property\n"),
-        (&["create-vnic", "-l", "net0", "-p", "foo=1", "v0"], "dladm: vnic creation over net0 failed: object not found\n"),
-        (&["create-vnic", "-l", "net0", "-p", "mtu=9000", "v0"], "dladm: vnic creation over net0 failed: invalid argument\n"),
+        (&["create-vnic", "-l", "net0", "-p", "foo=1", "v0"], "dladm: warning: failed to set property foo: object not found\ndladm: vnic creation over net0 failed: object not found\n"),
+        (&["create-vnic", "-t", "-l", "net0", "-p", "protection=bogus", "v0"], "dladm: vnic creation over net0 failed: invalid value\n"),
         (&["create-vnic", "-l", "net0", "-V", "300", "-m", "vrrp", "v0"], "dladm: invalid VRRP identifier '300'\n"),
         (&["create-vnic", "-l", "net0", "-A", "ipx", "v0"], "dladm: invalid address family 'ipx'\n"),
         (&["create-vnic", "-l", "net0", "-n", "x", "v0"], "dladm: invalid slot number\n"),
@@ -56,6 +56,64 @@ fn create_vnic_option_and_operand_errors() {
         );
         assert!(r.err.contains("\n    create-vnic      [-t] -l <link>"));
     }
+}
+
+#[test]
+fn create_vnic_properties_by_flavour() {
+    // gate (illumos 15695): only resource-control properties reach a -t VNIC.
+    let g = Sim::new("gate");
+    g.zone("z1", true);
+    g.dladm(&[
+        "create-vnic",
+        "-t",
+        "-l",
+        "net0",
+        "-p",
+        "mtu=1400,foo=1,zone=z1,protection=mac-nospoof",
+        "v0",
+    ])
+    .ok();
+    let l = g.link("global", "v0").expect("not moved into z1");
+    assert_eq!(
+        (l["mtu"].as_u64(), l["onloan"].as_bool()),
+        (Some(1500), Some(false))
+    );
+    assert_eq!(l["props"]["protection"], "mac-nospoof");
+    // A persistent VNIC with zone= fails on the persistent write and is removed.
+    g.dladm(&["create-vnic", "-l", "net0", "-p", "zone=z1", "v1"])
+        .fails_with(
+            "dladm: warning: failed to set property zone: change cannot be persistent\n\
+         dladm: vnic creation over net0 failed: change cannot be persistent\n",
+        );
+    assert!(g.link("global", "v1").is_none());
+    // joyent applies every property to the new VNIC, in order.
+    let j = Sim::new("joyent");
+    let p = j.prog();
+    j.zone("z1", true);
+    j.dladm(&[
+        "create-vnic",
+        "-t",
+        "-l",
+        "net0",
+        "-p",
+        "mtu=1400,zone=z1",
+        "v0",
+    ])
+    .ok();
+    let l = j.link("z1", "v0").unwrap();
+    assert_eq!(
+        (l["mtu"].as_u64(), l["onloan"].as_bool()),
+        (Some(1400), Some(true))
+    );
+    j.dladm(&["create-vnic", "-t", "-l", "net0", "-p", "mtu=9000", "v1"])
+        .fails_with(&format!(
+            "{p}: vnic creation over net0 failed: invalid argument\n"
+        ));
+    j.dladm(&["create-vnic", "-t", "-l", "net0", "-p", "foo=1", "v1"])
+        .fails_with(&format!(
+            "{p}: vnic creation over net0 failed: object not found\n"
+        ));
+    assert!(j.link("global", "v1").is_none());
 }
 
 #[test]

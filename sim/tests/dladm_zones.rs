@@ -155,7 +155,8 @@ fn zone_property_is_temporary_only_and_needs_a_ready_exclusive_zone() {
     // zone= without -t: the persistent set is refused and the new VNIC is removed.
     s.dladm(&["create-vnic", "-l", "net0", "-p", "zone=z1", "v0"])
         .fails_with(&format!(
-            "{p}: vnic creation over net0 failed: change cannot be persistent\n"
+            "{p}: warning: failed to set property zone: change cannot be persistent\n\
+             {p}: vnic creation over net0 failed: change cannot be persistent\n"
         ));
     assert!(s.link(GLOBAL, "v0").is_none() && s.link("z1", "v0").is_none());
     for bad in ["zone=shared1", "zone=nosuch"] {

@@ -126,6 +126,24 @@ const LINKPROP_FIELDS: &[Field] = &[
     f("POSSIBLE", 20),
 ];
 
+/// The resource-control properties `dladm_link_proplist_extract` hands to the kernel with a
+/// new VNIC (linkprop.c `rsrc_prop_table`).
+fn is_resource_prop(name: &str) -> bool {
+    [
+        "maxbw",
+        "priority",
+        "cpus",
+        "pool",
+        "protection",
+        "allowed-ips",
+        "allowed-dhcp-cids",
+        "rxrings",
+        "txrings",
+    ]
+    .iter()
+    .any(|r| r.eq_ignore_ascii_case(name))
+}
+
 fn not_modelled(ctx: &mut Ctx, what: &str) -> Exit {
     ctx.die(&format!("{what} is not modelled by the illumos simulator"))
 }
@@ -419,16 +437,41 @@ pub fn create_vnic(ctx: &mut Ctx, args: &[String], usage: &str) -> CmdResult {
         }
         Err(st) => return Err(ctx.die_dlerr(st, &failed)),
     };
-    // dladm_vnic_create applies the -p properties and deletes the new VNIC if one fails.
+    // The -p properties. libdlvnic.c `dladm_vnic_create`/`i_dladm_vnic_common`: the
+    // resource-control properties (`dladm_link_proplist_extract`) go to the kernel with the
+    // VNIC; for a persistent VNIC every property is then written with `DLADM_OPT_PERSIST`,
+    // a failure being appended to the error list as "failed to set property P: <status>"
+    // (printed by dladm.c `die_dlerrlist` as a warning) and the VNIC removed. illumos-gate
+    // applies nothing else to the active VNIC, so `-t -p mtu=,zone=` is silently not applied
+    // (illumos 15695); illumos-joyent applies every property to the new VNIC in order, which
+    // is what jcommon/statechange's `create-vnic -t ... -p zone=Z` relies on.
+    let caller = ctx.caller.clone();
     for (pname, vals) in &list {
+        if !ctx.joyent() && !is_resource_prop(pname) {
+            continue;
+        }
         let st = match props::lookup(pname, ctx.flavour) {
             None => Err(DlStatus::NotFound),
             Some(_) if vals.is_empty() => Err(DlStatus::BadValCnt),
-            Some(d) => props::set(ctx.host, &ctx.caller, id, d, Some(vals), !temp),
+            Some(d) => props::set(ctx.host, &caller, id, d, Some(vals), false),
         };
         if let Err(st) = st {
             ctx.host.links.retain(|l| l.id != id);
             return Err(ctx.die_dlerr(st, &failed));
+        }
+    }
+    if !temp {
+        for (pname, _) in &list {
+            let st = match props::lookup(pname, ctx.flavour) {
+                None => Err(DlStatus::NotFound),
+                Some(d) if d.temponly => Err(DlStatus::TempOnly),
+                Some(_) => Ok(()),
+            };
+            if let Err(st) = st {
+                ctx.host.links.retain(|l| l.id != id);
+                ctx.warn(&format!("failed to set property {pname}: {st}"));
+                return Err(ctx.die_dlerr(st, &failed));
+            }
         }
     }
     Ok(())

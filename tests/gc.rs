@@ -1,0 +1,119 @@
+//! `netzone gc` on the simulated host: removes what crashes left behind, and nothing else.
+
+mod common;
+
+use common::{is_temp, NetSpec, Sim};
+
+/// (name, zone) of every link, sorted.
+fn links(sim: &Sim) -> Vec<(String, String)> {
+    let mut v: Vec<_> = sim.state()["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap_or_default().to_string(),
+                l["zone"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn gc_removes_a_crashs_orphans_and_nothing_else() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    // Things gc must leave alone: an operator VNIC in the global zone, a running zone with a
+    // netzone link and an operator link.
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data9"])
+        .ok();
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    sim.add_zone(
+        "web1",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec {
+                physical: "data0".into(),
+                ..Default::default()
+            },
+        ],
+    );
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web3", &[NetSpec::new("net0", "e1000g1")]);
+    for z in ["web1", "web2", "web3"] {
+        sim.zoneadm(&["-z", z, "boot"]).ok();
+    }
+
+    // Crash 1: `netzone down web2` dies after handing the link back to the global zone under
+    // its temporary name, before deleting it.
+    sim.fault("set-linkprop", "after", "crash", None);
+    sim.netzone(&["down", "web2"]).fails();
+    let orphan: Vec<String> = links(&sim)
+        .into_iter()
+        .filter(|(n, z)| is_temp(n) && z == "global")
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(orphan.len(), 1, "{:?}", links(&sim));
+
+    // Crash 2: web3's post-halt hook dies before it clears the journal; the kernel removed the
+    // transient link at halt, so the journal now records a link that exists nowhere.
+    sim.fault("show-vnic", "before", "crash", None);
+    sim.zoneadm(&["-z", "web3", "halt"]).fails();
+    assert_eq!(sim.zone_state("web3"), "installed");
+    assert!(
+        sim.journal("web3").is_some(),
+        "stale journal left by the crash"
+    );
+
+    let show = sim
+        .netzone(&["show", "--orphans", "-p", "-o", "link,zone,state"])
+        .fails()
+        .stdout();
+    assert_eq!(
+        show,
+        format!("{}:web2:orphan\nnet0:web3:orphan\n", orphan[0]),
+        "{show}"
+    );
+
+    let before = links(&sim);
+    let dry = sim.netzone(&["gc", "--dry-run"]).ok().stdout();
+    assert!(
+        dry.contains(&format!(
+            "would delete orphan {} from the global zone",
+            orphan[0]
+        )),
+        "{dry}"
+    );
+    assert!(
+        dry.contains("would drop zone 'web3' net 'net0' from the journal"),
+        "{dry}"
+    );
+    assert_eq!(links(&sim), before, "dry run changes nothing");
+    assert!(sim.journal("web3").is_some());
+
+    let r = sim.netzone(&["gc"]).ok();
+    assert!(
+        r.stdout().contains(&format!(
+            "deleted orphan {} from the global zone (left behind for zone 'web2')",
+            orphan[0]
+        )),
+        "{}",
+        r.stdout()
+    );
+    let mut want = before.clone();
+    want.retain(|(n, _)| n != &orphan[0]);
+    assert_eq!(links(&sim), want, "exactly the orphan link is gone");
+    assert!(sim.journal("web3").is_none(), "stale journal dropped");
+    assert!(
+        sim.journal("web1").is_some(),
+        "a running zone's journal is kept"
+    );
+    assert_eq!(sim.zone_state("web1"), "running");
+
+    sim.netzone(&["show", "--orphans"]).ok();
+    assert_eq!(sim.netzone(&["gc"]).ok().stdout(), "no orphans\n");
+    // web3 boots again cleanly.
+    sim.zoneadm(&["-z", "web3", "boot"]).ok();
+}

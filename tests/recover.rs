@@ -1,0 +1,331 @@
+//! `netzone recover` on the simulated host: zones left `down` by a halt while dlmgmtd was stopped.
+
+mod common;
+
+use common::{is_temp, NetSpec, Sim};
+
+/// A net naming a link the operator created (no global-nic): netzone never creates or deletes it.
+fn operator(phys: &str) -> NetSpec {
+    NetSpec {
+        physical: phys.into(),
+        ..Default::default()
+    }
+}
+
+/// Boots each zone, stops dlmgmtd, halts them (each halt fails and leaves the zone `down`), and
+/// starts dlmgmtd again unless `keep_stopped`.
+fn strand(sim: &Sim, zones: &[&str], keep_stopped: bool) {
+    for z in zones {
+        sim.zoneadm(&["-z", z, "boot"]).ok();
+        assert_eq!(sim.zone_state(z), "running");
+    }
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    for z in zones {
+        sim.zoneadm(&["-z", z, "halt"]).fails();
+        assert_eq!(sim.zone_state(z), "down", "{z} should be stuck down");
+    }
+    if !keep_stopped {
+        sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+    }
+}
+
+/// (name, zone, over) of every VNIC, sorted.
+fn vnics(sim: &Sim) -> Vec<(String, String, String)> {
+    // Read from the state directly: `over` is the lower link's name there.
+    let st = sim.state();
+    let mut v: Vec<_> = st["links"]
+        .as_array()
+        .expect("links")
+        .iter()
+        .filter(|l| l["class"] == "vnic")
+        .map(|l| {
+            let s = |k: &str| l[k].as_str().unwrap_or_default().to_string();
+            (s("name"), s("zone"), s("over"))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
+    (a.into(), b.into(), c.into())
+}
+
+fn web1(sim: &Sim) {
+    let mut tagged = NetSpec::new("net1", "e1000g1");
+    tagged.vlan = Some(42);
+    sim.add_zone(
+        "web1",
+        &[NetSpec::new("net0", "e1000g0"), tagged, operator("data0")],
+    );
+}
+
+#[test]
+fn down_zone_is_recovered_operator_link_returned_and_zone_boots_again() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    web1(&sim);
+    strand(&sim, &["web1"], false);
+    assert_eq!(
+        vnics(&sim),
+        vec![
+            t("data0", "web1", "e1000g0"),
+            t("net0", "web1", "e1000g0"),
+            t("net1", "web1", "e1000g1"),
+        ]
+    );
+    let show = sim
+        .netzone(&["show", "-p", "-o", "link,owner,state", "web1"])
+        .ok();
+    assert_eq!(
+        show.stdout(),
+        "data0:operator:stuck\nnet0:netzone:stuck\nnet1:netzone:stuck\n"
+    );
+
+    let r = sim.netzone(&["recover", "web1"]).ok();
+    let out = r.stdout();
+    assert!(
+        out.contains("zone 'web1' is down: freeing its links"),
+        "{out}"
+    );
+    assert!(
+        out.contains("deleted net0 (created by netzone: recorded in its journal)"),
+        "{out}"
+    );
+    assert!(out.contains("deleted net1 (created by netzone"), "{out}");
+    assert!(
+        out.contains("returned data0 to the global zone (operator link)"),
+        "{out}"
+    );
+    assert!(out.ends_with("zone 'web1' is now installed\n"), "{out}");
+
+    assert_eq!(sim.zone_state("web1"), "installed");
+    // The operator's link is back in the global zone; netzone's are gone; nothing leaked.
+    assert_eq!(vnics(&sim), vec![t("data0", "global", "e1000g0")]);
+    assert!(sim.journal("web1").is_none(), "journal emptied");
+
+    // A second run finds nothing to do.
+    let again = sim.netzone(&["recover", "--force", "web1"]).ok();
+    assert!(
+        again.stdout().contains("no link to free"),
+        "{}",
+        again.stdout()
+    );
+
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    assert_eq!(sim.zone_state("web1"), "running");
+    assert_eq!(
+        vnics(&sim),
+        vec![
+            t("data0", "web1", "e1000g0"),
+            t("net0", "web1", "e1000g0"),
+            t("net1", "web1", "e1000g1"),
+        ]
+    );
+}
+
+#[test]
+fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    web1(&sim);
+    strand(&sim, &["web1"], false);
+    // While web1 holds data0, the operator creates another data0 in the global zone (IPD 3
+    // namespaces allow it), so handing web1's back would collide.
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+
+    let dry = sim.netzone(&["recover", "--dry-run", "web1"]).ok();
+    assert!(
+        dry.stdout()
+            .contains("would rename data0 to data0_rec0 and return it to the global zone"),
+        "{}",
+        dry.stdout()
+    );
+    assert_eq!(sim.zone_state("web1"), "down", "dry run changes nothing");
+
+    let r = sim.netzone(&["recover", "web1"]).ok();
+    assert!(
+        r.stdout().contains(
+            "renamed data0 to data0_rec0 and returned it to the global zone, which already has \
+             a link named data0 (illumos bug 10001)"
+        ),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert_eq!(
+        vnics(&sim),
+        vec![
+            t("data0", "global", "e1000g1"),
+            t("data0_rec0", "global", "e1000g0"),
+        ]
+    );
+}
+
+#[test]
+fn halting_a_down_zone_reclaims_through_the_brand_hook_even_for_10001() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    web1(&sim);
+    strand(&sim, &["web1"], false);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    // zoneadmd runs pre-halt with state 6: the hook frees the links, the halt completes.
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert_eq!(
+        vnics(&sim),
+        vec![
+            t("data0", "global", "e1000g1"),
+            t("data0_rec0", "global", "e1000g0"),
+        ]
+    );
+}
+
+#[test]
+fn dlmgmtd_stopped_changes_nothing_and_says_why() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    web1(&sim);
+    strand(&sim, &["web1"], true);
+    let before = sim.links();
+    let journal = sim.journal("web1");
+    assert!(journal.is_some());
+    let log_len = sim.log().len();
+
+    let r = sim.netzone(&["recover", "web1"]).fails();
+    assert_eq!(r.code(), Some(1));
+    let err = r.stderr();
+    assert!(err.contains("dlmgmtd is not running"), "{err}");
+    assert!(err.contains("svc:/network/datalink-management"), "{err}");
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(sim.links(), before);
+    assert_eq!(sim.journal("web1"), journal);
+    assert_eq!(sim.zone_state("web1"), "down");
+    // Only look-ups ran: no halt, no dladm command that changes anything.
+    let ran: Vec<String> = sim.log()[log_len..].to_vec();
+    assert!(
+        ran.iter()
+            .all(|l| l.contains("show-") || l.contains(" list")),
+        "{ran:#?}"
+    );
+    // Nor does `show` or `gc` pretend the host is empty.
+    assert!(sim
+        .netzone(&["show"])
+        .fails()
+        .stderr()
+        .contains("dlmgmtd is not running"));
+    assert!(sim
+        .netzone(&["gc"])
+        .fails()
+        .stderr()
+        .contains("dlmgmtd is not running"));
+}
+
+#[test]
+fn all_recovers_every_down_zone_in_one_run() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    for z in ["z1", "z2", "z3", "z4"] {
+        sim.add_zone(z, &[NetSpec::new("net0", "e1000g0")]);
+    }
+    strand(&sim, &["z1", "z2", "z3"], false);
+    sim.zoneadm(&["-z", "z4", "boot"]).ok();
+
+    let r = sim.netzone(&["recover", "--all"]).ok();
+    for z in ["z1", "z2", "z3"] {
+        assert!(
+            r.stdout().contains(&format!("zone '{z}' is now installed")),
+            "{}",
+            r.stdout()
+        );
+        assert_eq!(sim.zone_state(z), "installed");
+    }
+    // The running zone is not touched.
+    assert_eq!(sim.zone_state("z4"), "running");
+    assert_eq!(vnics(&sim), vec![t("net0", "z4", "e1000g0")]);
+    let r = sim.netzone(&["recover", "--all"]).ok();
+    assert_eq!(r.stdout(), "no zone is down: nothing to recover\n");
+}
+
+#[test]
+fn no_halt_frees_links_and_leaves_the_halt_to_the_operator() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    strand(&sim, &["web2"], false);
+    let r = sim.netzone(&["-v", "recover", "--no-halt", "web2"]).ok();
+    assert!(!r.stdout().contains("halting"), "{}", r.stdout());
+    // -v: each change on stderr too.
+    assert!(
+        r.stderr().contains("netzone: zone 'web2': deleted net0"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sim.zone_state("web2"), "down");
+    assert!(vnics(&sim).is_empty());
+    sim.zoneadm(&["-z", "web2", "halt"]).ok();
+    assert_eq!(sim.zone_state("web2"), "installed");
+}
+
+#[test]
+fn bad_requests_are_refused_before_anything_changes() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.add_zone("web3", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web4", &[NetSpec::new("net0", "e1000g0")]);
+    strand(&sim, &["web4"], false);
+    sim.zoneadm(&["-z", "web3", "boot"]).ok();
+    let before = sim.links();
+
+    // Unknown zone, even next to a good one: nothing is done.
+    let r = sim.netzone(&["recover", "web4", "nosuch"]).fails();
+    assert_eq!(r.code(), Some(1));
+    assert!(
+        r.stderr()
+            .contains("netzone: zone 'nosuch': no such zone configured"),
+        "{}",
+        r.stderr()
+    );
+    assert!(r.stderr().contains("nothing was changed"));
+    assert_eq!(sim.zone_state("web4"), "down");
+
+    // A running zone is refused without --force.
+    let r = sim.netzone(&["recover", "web3"]).fails();
+    assert!(
+        r.stderr().contains(
+            "zone 'web3': zone is running, not down: refusing to take its links (use --force"
+        ),
+        "{}",
+        r.stderr()
+    );
+    // Invalid name.
+    let r = sim.netzone(&["recover", "bad/name"]).fails();
+    assert!(
+        r.stderr().contains("zone 'bad/name': invalid zone name"),
+        "{}",
+        r.stderr()
+    );
+    // Usage: neither zones nor --all, or both.
+    for args in [&["recover"][..], &["recover", "--all", "web4"][..]] {
+        let r = sim.netzone(args).fails();
+        assert_eq!(r.code(), Some(2), "{args:?}");
+        assert!(
+            r.stderr().contains("usage: netzone recover"),
+            "{}",
+            r.stderr()
+        );
+    }
+    assert_eq!(sim.links(), before);
+    assert_eq!(sim.zone_state("web3"), "running");
+
+    // --force takes a running zone's links and halts it.
+    let r = sim.netzone(&["recover", "--force", "web3"]).ok();
+    assert!(r
+        .stdout()
+        .contains("zone 'web3' is running: freeing its links"));
+    assert_eq!(sim.zone_state("web3"), "installed");
+    assert!(!vnics(&sim).iter().any(|v| v.1 == "web3" || is_temp(&v.0)));
+}

@@ -1,0 +1,155 @@
+//! `netzone show` on the simulated host: the three output forms agree field for field.
+
+mod common;
+
+use common::{NetSpec, Sim};
+use netzone::output::split_parsable;
+
+const ALL: &str = "link,zone,over,macaddress,vid,owner,state";
+
+fn host() -> Sim {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    let mut fixed = NetSpec::new("net1", "e1000g1");
+    fixed.vlan = Some(42);
+    fixed.mac = Some("2:8:20:ab:cd:ef".into());
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0"), fixed]);
+    sim.add_zone(
+        "web2",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec {
+                physical: "data0".into(),
+                ..Default::default()
+            },
+        ],
+    );
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.zoneadm(&["-z", "web2", "boot"]).ok();
+    sim
+}
+
+#[test]
+fn parseable_output_parses_back_field_for_field_as_json_says() {
+    let sim = host();
+    let p = sim.netzone(&["show", "-p", "-o", ALL]).ok().stdout();
+    let j = sim.netzone(&["show", "--json"]).ok().stdout();
+    let json: serde_json::Value = serde_json::from_str(&j).unwrap();
+    let objs = json.as_array().unwrap();
+    let lines: Vec<&str> = p.lines().collect();
+    assert_eq!(lines.len(), 4, "{p}");
+    assert_eq!(lines.len(), objs.len());
+    let fields: Vec<&str> = ALL.split(',').collect();
+    for (line, obj) in lines.iter().zip(objs) {
+        // MAC addresses hold ':', so the escapes are exercised on every line.
+        assert!(line.contains("\\:"), "{line}");
+        let vals = split_parsable(line);
+        assert_eq!(vals.len(), fields.len(), "{line}");
+        for (f, v) in fields.iter().zip(&vals) {
+            let want = obj[*f].as_str().unwrap_or("");
+            assert_eq!(v, want, "field {f} of {line}");
+        }
+    }
+    let rows: Vec<Vec<String>> = lines.iter().map(|l| split_parsable(l)).collect();
+    let find = |link: &str, zone: &str| {
+        rows.iter()
+            .find(|r| r[0] == link && r[1] == zone)
+            .unwrap_or_else(|| panic!("{link} in {zone}: {p}"))
+            .clone()
+    };
+    assert_eq!(
+        find("net1", "web1")[2..],
+        ["e1000g1", "2:8:20:ab:cd:ef", "42", "netzone", "ok"]
+    );
+    assert_eq!(find("net0", "web2")[5..], ["netzone", "ok"]);
+    assert_eq!(find("data0", "web2")[5..], ["operator", "ok"]);
+
+    // One field is printed raw, unescaped, like dladm.
+    let one = sim
+        .netzone(&["show", "-p", "-o", "MACADDRESS", "web1"])
+        .ok()
+        .stdout();
+    assert!(one.lines().any(|l| l == "2:8:20:ab:cd:ef"), "{one}");
+}
+
+#[test]
+fn human_table_is_aligned_and_filters_by_zone() {
+    let sim = host();
+    let out = sim.netzone(&["show", "web2"]).ok().stdout();
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("LINK "), "{out}");
+    assert_eq!(lines.len(), 3, "{out}");
+    let col = lines[0].find("ZONE").unwrap();
+    for l in &lines[1..] {
+        assert_eq!(&l[col..col + 4], "web2", "{out}");
+    }
+    let owner = lines[0].find("OWNER").unwrap();
+    assert!(
+        lines.iter().any(|l| l[owner..].starts_with("operator")),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_links_and_orphans_are_reported_and_orphans_set_the_exit_status() {
+    let sim = host();
+    assert_eq!(
+        sim.netzone(&["show", "--orphans"])
+            .ok()
+            .stdout()
+            .lines()
+            .count(),
+        1,
+        "only the header when there are none"
+    );
+    // web1's links are taken away while it runs: they are configured but missing.
+    sim.netzone(&["down", "web1"]).ok();
+    // A crash left a netzone temporary name in the global zone.
+    let tmp = netzone::tempname::temp_name(&netzone::zonename::ZoneName::new("web9").unwrap(), 0);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", tmp.as_str()])
+        .ok();
+    let p = sim
+        .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
+        .ok()
+        .stdout();
+    assert!(p.contains("net0:web1:netzone:missing\n"), "{p}");
+    assert!(p.contains("net1:web1:netzone:missing\n"), "{p}");
+    assert!(p.contains(&format!("{tmp}::netzone:orphan\n")), "{p}");
+    let r = sim
+        .netzone(&["show", "--orphans", "-p", "-o", "link"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    assert_eq!(r.stdout(), format!("{tmp}\n"));
+}
+
+#[test]
+fn bad_output_requests_are_errors() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["show", "-p", "-o", "link,foo"],
+            "unknown output field: `foo'",
+        ),
+        (&["show", "-o", "Bogus"], "unknown output field: `Bogus'"),
+        (&["show", "-p"], "-p requires -o"),
+        (
+            &["show", "-p", "-o", "all"],
+            "output field `all' invalid in parsable mode",
+        ),
+        (
+            &["show", "-p", "-o", "link", "--json"],
+            "cannot be used together",
+        ),
+        (
+            &["show", "nosuch"],
+            "zone 'nosuch': no such zone configured",
+        ),
+        (&["show", "-bad-"], "unexpected argument"),
+    ];
+    for (args, want) in cases {
+        let r = sim.netzone(args).fails();
+        assert!(r.stderr().contains(want), "{args:?}: {}", r.stderr());
+        assert!(r.stdout().is_empty(), "{args:?}");
+    }
+}
