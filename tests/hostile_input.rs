@@ -613,7 +613,8 @@ proptest! {
 }
 
 /// The fuzz targets whose crashes are kept, each with its property function.
-const TARGETS: &[(&str, fn(&[u8]))] = &[
+type Target = (&'static str, fn(&[u8]));
+const TARGETS: &[Target] = &[
     ("dladm_output", props::dladm_output),
     ("zoneadm_list", props::zoneadm_list),
     ("statechange_args", props::statechange_args),
