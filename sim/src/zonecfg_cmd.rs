@@ -966,6 +966,16 @@ impl<'a> Session<'a> {
                         "autoboot: {}\n",
                         doc.zone_attr("autoboot").unwrap_or("false")
                     ));
+                    // info_bootargs, info_pool, info_limitpriv, info_sched: the attribute
+                    // or empty.
+                    for (label, attr) in [
+                        ("bootargs", "bootargs"),
+                        ("pool", "pool"),
+                        ("limitpriv", "limitpriv"),
+                        ("scheduling-class", "scheduling-class"),
+                    ] {
+                        text.push_str(&format!("{label}: {}\n", doc.zone_attr(attr).unwrap_or("")));
+                    }
                     text.push_str(&format!(
                         "ip-type: {}\n",
                         if doc.exclusive() {
@@ -974,6 +984,9 @@ impl<'a> Session<'a> {
                             "shared"
                         }
                     ));
+                    for (label, attr) in [("hostid", "hostid"), ("fs-allowed", "fs-allowed")] {
+                        text.push_str(&format!("{label}: {}\n", doc.zone_attr(attr).unwrap_or("")));
+                    }
                     for n in doc.nets() {
                         text.push_str(&format_net(n));
                     }

@@ -134,12 +134,31 @@ fn info_net_prints_zonecfg_format() {
     let o = s.zonecfg(&[
         "-z",
         "web01",
-        "select net physical=web01_0; set vlan-id=9; info; end",
+        "select net physical=web01_0; set vlan-id=9; info; cancel",
     ]);
     assert!(stdout(&o).contains("\tvlan-id: 9\n"), "{}", stdout(&o));
-    // info makes no change: the file is untouched.
+    // The whole configuration (zonecfg.c info_func order; resources other than net and
+    // attr are not modelled).
     let o = s.zonecfg(&["-z", "web01", "info"]);
-    assert!(stdout(&o).starts_with("zonename: web01\nzonepath: /zones/web01\nbrand: sparse\n"));
+    assert_eq!(
+        stdout(&o),
+        "zonename: web01\nzonepath: /zones/web01\nbrand: sparse\nautoboot: true\n\
+         bootargs: \npool: \nlimitpriv: \nscheduling-class: \nip-type: exclusive\n\
+         hostid: \nfs-allowed: \n\
+         net:\n\taddress not specified\n\tallowed-address: 192.168.10.21/24\n\
+         \tdefrouter: 192.168.10.1\n\tglobal-nic: igb0\n\tmac-addr not specified\n\
+         \tphysical: web01_0\n\tvlan-id not specified\n\
+         net:\n\taddress not specified\n\tallowed-address not specified\n\
+         \tdefrouter not specified\n\tglobal-nic: aggr0\n\tmac-addr not specified\n\
+         \tphysical: web01_1\n\tvlan-id: 42\n\tproperty: (name=mtu,value=\"9000\")\n\
+         attr:\n\tname: resolvers\n\ttype: string\n\tvalue: 192.168.10.1\n"
+    );
+    assert_eq!(
+        stdout(&s.zonecfg(&["-z", "web01", "info ip-type; info zonepath"])),
+        "ip-type: exclusive\nzonepath: /zones/web01\n"
+    );
+    // info makes no change.
+    assert_eq!(xml(&s), XML);
 }
 
 #[test]
