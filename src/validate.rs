@@ -534,3 +534,113 @@ pub fn check_file(root: &Path, path: &Path) -> Result<ZoneConfig, zonecfg::Confi
     let raw = zonecfg::parse_raw(&bytes, &path.display().to_string(), None)?;
     check_raw(root, &raw, None)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(xml_nets: &str, name: &str) -> ZoneConfig {
+        zonecfg::parse_str(
+            &format!(
+                "<zone name=\"{name}\" zonepath=\"/zones/{name}\" ip-type=\"exclusive\">{xml_nets}</zone>"
+            ),
+            "test",
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn prefixed_addresses() {
+        for ok in [
+            "10.0.0.1",
+            "10.0.0.1/0",
+            "10.0.0.1/32",
+            "fe80::1",
+            "fe80::1/128",
+            "::/0",
+        ] {
+            assert_eq!(parse_prefixed(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "",
+            "10.0.0.1/33",
+            "fe80::1/129",
+            "10.0.0.1/",
+            "10.0.0.1/-1",
+            "10.0.0.1/+8",
+            "10.0.0.1/0008",
+            "10.0.0",
+            "host/24",
+            "10.0.0.1 /24",
+        ] {
+            assert!(parse_prefixed(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shared_ip_addresses() {
+        assert!(check_address("192.168.1.5/24").is_ok());
+        assert!(check_address("mail1-backup").is_ok());
+        assert!(check_address("a.example.com").is_ok());
+        for bad in ["-x", "a b", "x;y", "", ".x", &"a".repeat(256)] {
+            assert!(check_address(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_conflicts_skip_own_zone_and_compare_octets() {
+        let me = cfg(
+            r#"<network physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3"/>
+               <network physical="net1" global-nic="igb0" mac-addr="random"/>"#,
+            "web1",
+        );
+        let old_me = cfg(
+            r#"<network physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3"/>"#,
+            "web1",
+        );
+        let other = cfg(
+            r#"<network physical="net3" global-nic="igb0" mac-addr="02:08:20:01:02:03"/>
+               <network physical="net4" global-nic="igb0" mac-addr="random"/>"#,
+            "web2",
+        );
+        assert!(host_conflicts(&me, std::slice::from_ref(&old_me)).is_empty());
+        let p = host_conflicts(&me, &[old_me, other]);
+        assert_eq!(p.len(), 1, "keywords never conflict: {p:?}");
+        assert_eq!(
+            p[0].to_string(),
+            "zone 'web1': net 'net0': mac-addr '2:8:20:1:2:3': already used by zone 'web2' net 'net3'"
+        );
+    }
+
+    #[test]
+    fn problems_carry_their_fields() {
+        let e = zonecfg::parse_str(
+            r#"<zone name="web1" zonepath="/z" ip-type="exclusive"><network physical="net0" global-nic="igb0" vlan-id="4095"/></zone>"#,
+            "test",
+        )
+        .unwrap_err();
+        let p = &e.problems()[0];
+        assert_eq!(p.zone, "web1");
+        assert_eq!(p.net, Some(NetRef::Physical("net0".into())));
+        assert_eq!(p.attribute.as_deref(), Some("vlan-id"));
+        assert_eq!(p.value.as_deref(), Some("4095"));
+        assert_eq!(p.reason, "VLAN id must be 1-4094");
+    }
+
+    #[test]
+    fn relative_zonepath_and_missing_attributes() {
+        let e = zonecfg::parse_str(r#"<zone zonepath="zones/x"/>"#, "t").unwrap_err();
+        assert_eq!(
+            e.lines(),
+            [
+                "zone '(unnamed)': name: required attribute missing",
+                "zone '(unnamed)': zonepath 'zones/x': must be an absolute path",
+            ]
+        );
+        let e = zonecfg::parse_str(r#"<zone name="a"/>"#, "t").unwrap_err();
+        assert_eq!(
+            e.lines(),
+            ["zone 'a': zonepath: required attribute missing"]
+        );
+    }
+}

@@ -183,3 +183,60 @@ impl ConfigError {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_escapes_and_cuts() {
+        assert_eq!(printable("net0"), "net0");
+        assert_eq!(printable("a\nb\tc\u{1b}"), "a\\nb\\tc\\u{1b}");
+        let long = "x".repeat(100);
+        assert_eq!(printable(&long), format!("{}...", "x".repeat(MAX_QUOTED)));
+    }
+
+    #[test]
+    fn problem_display_forms() {
+        let p = |net, attribute: Option<&str>, value: Option<&str>| Problem {
+            zone: "web1".into(),
+            net,
+            attribute: attribute.map(Into::into),
+            value: value.map(Into::into),
+            reason: "why".into(),
+        };
+        assert_eq!(p(None, None, None).to_string(), "zone 'web1': why");
+        assert_eq!(
+            p(Some(NetRef::Index(2)), Some("physical"), None).to_string(),
+            "zone 'web1': net #2: physical: why"
+        );
+        assert_eq!(
+            p(
+                Some(NetRef::Physical("net0".into())),
+                Some("vlan-id"),
+                Some("0x1")
+            )
+            .to_string(),
+            "zone 'web1': net 'net0': vlan-id '0x1': why"
+        );
+    }
+
+    #[test]
+    fn invalid_is_one_line_per_problem() {
+        let one = Problem {
+            zone: "z".into(),
+            net: None,
+            attribute: None,
+            value: None,
+            reason: "a".into(),
+        };
+        let mut two = one.clone();
+        two.reason = "b".into();
+        let e = ConfigError::Invalid {
+            problems: vec![one, two],
+        };
+        assert_eq!(e.to_string(), "zone 'z': a\nzone 'z': b");
+        assert_eq!(e.lines().len(), 2);
+        assert_eq!(e.problems().len(), 2);
+    }
+}
