@@ -498,3 +498,166 @@ fn a_megabyte_attribute_value_is_cut_in_the_message() {
         run.stderr.len()
     );
 }
+
+// ---- parsers of what dladm, zoneadm and zoneadmd hand netzone --------------------------------
+
+#[path = "fuzz_regressions/props.rs"]
+mod props;
+
+use proptest::prelude::*;
+
+/// Text that looks like parsable output: fields of link-ish characters, escapes, separators and
+/// line breaks, so that the parsers get past their first check as often as not.
+fn parsable_text() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            "[a-z][a-z0-9_.]{0,8}[0-9]",
+            "[0-9a-f]{1,2}(:[0-9a-f]{1,2}){5}",
+            "[0-9]{1,5}",
+            Just("--".to_string()),
+            Just("global".to_string()),
+            Just("\\".to_string()),
+            Just("\\:".to_string()),
+            Just(":".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            any::<char>().prop_map(String::from),
+        ],
+        0..40,
+    )
+    .prop_map(|v| v.concat())
+}
+
+/// `zoneadm list -cip`-like lines with odd zonepaths, states and ids.
+fn zoneadm_text() -> impl Strategy<Value = String> {
+    let line = (
+        prop_oneof![Just("-".to_string()), "[0-9+]{1,4}"],
+        "[a-z][a-z0-9_.-]{0,10}",
+        prop_oneof![
+            Just("configured".to_string()),
+            Just("installed".to_string()),
+            Just("ready".to_string()),
+            Just("running".to_string()),
+            Just("down".to_string()),
+            Just("shutting_down".to_string()),
+            Just("incomplete".to_string()),
+            Just("mounted".to_string()),
+            "[a-z_]{0,8}",
+        ],
+        "(/|\\\\|\\\\:|:|[a-z ]){0,12}",
+        "[0-9a-f-]{0,8}",
+        "[a-z-]{0,8}",
+        prop_oneof![
+            Just("excl".to_string()),
+            Just("shared".to_string()),
+            "[a-z]{0,6}"
+        ],
+    )
+        .prop_map(|(a, b, c, d, e, f, g)| format!("{a}:{b}:{c}:{d}:{e}:{f}:{g}"));
+    prop::collection::vec(prop_oneof![line, "\\PC{0,10}"], 0..6).prop_map(|v| v.join("\n"))
+}
+
+/// Hook argument lists: options, `--`, phases, zone names, numbers, empties, NULs between.
+fn hook_args_bytes() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        prop_oneof![
+            Just("pre".to_string()),
+            Just("post".to_string()),
+            Just("--".to_string()),
+            Just("--chain".to_string()),
+            Just("--chain-pre=/x".to_string()),
+            Just("--chain-post".to_string()),
+            Just(String::new()),
+            "[a-z][a-z0-9_.-]{0,10}",
+            "[0-9+-]{1,11}",
+            "/[a-z/]{0,10}",
+            "\\PC{0,6}",
+        ],
+        0..9,
+    )
+    .prop_map(|v| v.join("\0").into_bytes())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn dladm_output_parsers_keep_their_properties(s in parsable_text()) {
+        props::dladm_output(s.as_bytes());
+    }
+
+    #[test]
+    fn dladm_output_parsers_survive_any_bytes(b in prop::collection::vec(any::<u8>(), 0..256)) {
+        props::dladm_output(&b);
+    }
+
+    #[test]
+    fn zoneadm_list_parser_keeps_its_properties(s in zoneadm_text()) {
+        props::zoneadm_list(s.as_bytes());
+    }
+
+    #[test]
+    fn zoneadm_list_parser_survives_any_bytes(b in prop::collection::vec(any::<u8>(), 0..256)) {
+        props::zoneadm_list(&b);
+    }
+
+    #[test]
+    fn statechange_args_keep_their_properties(b in hook_args_bytes()) {
+        props::statechange_args(&b);
+    }
+
+    #[test]
+    fn statechange_args_survive_any_bytes(b in prop::collection::vec(any::<u8>(), 0..128)) {
+        props::statechange_args(&b);
+    }
+}
+
+/// The fuzz targets whose crashes are kept, each with its property function.
+const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("dladm_output", props::dladm_output),
+    ("zoneadm_list", props::zoneadm_list),
+    ("statechange_args", props::statechange_args),
+];
+
+/// Every input a fuzzer ever crashed on (`tests/fuzz_regressions/<target>/<file>`, copied from
+/// `fuzz/artifacts/`) still runs clean through the same properties, and so do the fuzzers'
+/// seeds (recorded dladm, zoneadm and zoneadmd text, `fuzz/seeds/<target>/`).
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = manifest.join("tests/fuzz_regressions");
+    let mut replayed = 0;
+    for (target, check) in TARGETS {
+        let kept = std::fs::read_dir(dir.join(target)).into_iter().flatten();
+        let seeds = std::fs::read_dir(manifest.join("fuzz/seeds").join(target))
+            .into_iter()
+            .flatten();
+        for e in kept.chain(seeds) {
+            let path = e.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            if std::panic::catch_unwind(|| check(&data)).is_err() {
+                panic!("{target}: regression {} fails again", path.display());
+            }
+            replayed += 1;
+        }
+    }
+    assert!(replayed >= 10, "the seeds are there: {replayed}");
+    // zonecfg_parse crashes are replayed through the real binary.
+    if let Ok(entries) = std::fs::read_dir(dir.join("zonecfg_parse")) {
+        for e in entries {
+            let path = e.unwrap().path();
+            let r = Root::new();
+            std::fs::copy(&path, r.zone_file("fz")).unwrap();
+            let run = r.check("fz");
+            assert!(
+                run.code == 0 || run.code == 1,
+                "{}: {}",
+                path.display(),
+                run.stderr
+            );
+            assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+            replayed += 1;
+        }
+    }
+    eprintln!("replayed {replayed} fuzz regressions");
+}
