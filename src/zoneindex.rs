@@ -75,7 +75,8 @@ pub fn parse(text: &str) -> Vec<IndexEntry> {
 
 /// Parses one line, or `None` for comments and lines `getzoneent` would skip.
 pub fn parse_line(line: &str) -> Option<IndexEntry> {
-    let line = line.strip_suffix('\r').unwrap_or(line);
+    // CRLF files (edited elsewhere): carriage returns at the end are not part of any field.
+    let line = line.trim_end_matches('\r');
     if line.starts_with('#') || line.trim().is_empty() {
         return None;
     }
@@ -104,7 +105,10 @@ pub fn parse_line(line: &str) -> Option<IndexEntry> {
         name: name.to_string(),
         state,
         path: PathBuf::from(path),
-        uuid: (!uuid.is_empty()).then(|| uuid.to_string()),
+        // A UUID never holds whitespace; stray blanks around it are not part of it.
+        uuid: Some(uuid.trim())
+            .filter(|u| !u.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -173,6 +177,16 @@ mod tests {
         assert_eq!(parse_line("web1:installed::"), None);
         assert_eq!(parse_line("web1:installed:\"/unterminated"), None);
         assert_eq!(parse_line("web1:installed:\"/a:b\"junk"), None);
+    }
+
+    #[test]
+    fn carriage_returns_and_blanks_are_not_fields() {
+        // Found by the fuzzer: a uuid of carriage returns did not survive print and re-parse.
+        let e = parse_line("web1:installed:/zones/web1:abcd\r\r").unwrap();
+        assert_eq!(e.uuid.as_deref(), Some("abcd"));
+        let e = parse_line("web1:installed:/zones/web1:\r \r").unwrap();
+        assert_eq!(e.uuid, None);
+        assert_eq!(parse_line(&format_line(&e)), Some(e));
     }
 
     #[test]

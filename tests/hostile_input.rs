@@ -612,10 +612,8 @@ proptest! {
     }
 }
 
-/// A fuzz target's name and its property function.
-type Target = (&'static str, fn(&[u8]));
-
 /// The fuzz targets whose crashes are kept, each with its property function.
+type Target = (&'static str, fn(&[u8]));
 const TARGETS: &[Target] = &[
     ("dladm_output", props::dladm_output),
     ("zoneadm_list", props::zoneadm_list),
