@@ -76,9 +76,14 @@ struct CacheEntry {
     flavour: Flavour,
 }
 
-/// An identity of the running boot: the kernel's boot id where there is one (Linux, where the
-/// simulated host runs), else the start time of process 1, which only changes at boot.
+/// An identity of the running boot: on illumos the time of utmpx's `BOOT_TIME` record (what
+/// `who -b` prints), on Linux (where the simulated host runs) the kernel's boot id, else the
+/// start time of process 1, which only changes at boot.
 pub fn boot_identity() -> String {
+    #[cfg(any(target_os = "illumos", target_os = "solaris"))]
+    if let Some(t) = utmpx_boot_time() {
+        return t;
+    }
     if let Ok(s) = std::fs::read_to_string("/proc/sys/kernel/random/boot_id") {
         return s.trim().to_string();
     }
@@ -89,6 +94,29 @@ pub fn boot_identity() -> String {
         },
         Err(_) => "unknown".into(),
     }
+}
+
+/// The `BOOT_TIME` record of the utmpx database (illumos `getutxent(3C)`).
+#[cfg(any(target_os = "illumos", target_os = "solaris"))]
+fn utmpx_boot_time() -> Option<String> {
+    let mut res = None;
+    // SAFETY: setutxent/getutxent/endutxent walk libc's utmpx database; each returned pointer
+    // is valid until the next call, and it is read before that.
+    unsafe {
+        libc::setutxent();
+        loop {
+            let e = libc::getutxent();
+            if e.is_null() {
+                break;
+            }
+            if (*e).ut_type == libc::BOOT_TIME {
+                res = Some(format!("boot-{}.{}", (*e).ut_tv.tv_sec, (*e).ut_tv.tv_usec));
+                break;
+            }
+        }
+        libc::endutxent();
+    }
+    res
 }
 
 fn dladm_identity(path: &Path) -> String {

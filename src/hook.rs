@@ -130,6 +130,21 @@ pub struct HookOptions {
     pub chain_post: Option<PathBuf>,
 }
 
+/// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
+/// accepted: what a chained hook is given.
+pub fn positional(args: &[String]) -> &[String] {
+    let mut i = 0;
+    while i < args.len() && args[i].starts_with("--") {
+        if args[i] == "--" {
+            i += 1;
+            break;
+        }
+        // Options always take a value, inline (`--chain=P`) or as the next argument.
+        i += if args[i].contains('=') { 1 } else { 2 };
+    }
+    &args[i.min(args.len())..]
+}
+
 /// Parses the whole argument list (without argv[0]).
 pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError> {
     let mut opts = HookOptions::default();
@@ -253,6 +268,17 @@ mod tests {
         // A trailing empty ALTROOT is the same as none.
         let (_, b) = parse_args(&s(&["pre", "web1", "/zones/web1", "2", "0", ""])).unwrap();
         assert_eq!(a, b);
+        let all = s(&[
+            "--chain",
+            "/x",
+            "--chain-pre=/y",
+            "pre",
+            "web1",
+            "/z",
+            "2",
+            "0",
+        ]);
+        assert_eq!(positional(&all), &all[3..]);
         let (o, a) = parse_args(&s(&[
             "--chain",
             "/usr/lib/brand/joyent/statechange",

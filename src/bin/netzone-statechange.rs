@@ -105,11 +105,11 @@ fn main() -> ExitCode {
         Phase::Post => opts.chain_post.as_ref(),
     };
     if let Some(p) = &opts.chain {
-        status = run_chain(&host, p, &argv[argv.len() - positional_len(&argv)..]);
+        status = run_chain(&host, p, hook::positional(&argv));
     }
     if status == 0 {
         if let Some(p) = phase_chain {
-            let pos = &argv[argv.len() - positional_len(&argv)..];
+            let pos = hook::positional(&argv);
             status = run_chain(&host, p, &pos[1..]);
         }
     }
@@ -133,18 +133,4 @@ fn main() -> ExitCode {
             ExitCode::from(if status != 0 { status } else { 1 })
         }
     }
-}
-
-/// How many trailing arguments are the positional ones (5, or 6 with ALTROOT).
-fn positional_len(argv: &[String]) -> usize {
-    // Options come first and always take a value; parse_args has accepted argv already.
-    let mut i = 0;
-    while i < argv.len() && argv[i].starts_with("--") {
-        if argv[i] == "--" {
-            i += 1;
-            break;
-        }
-        i += if argv[i].contains('=') { 1 } else { 2 };
-    }
-    argv.len() - i
 }

@@ -13,6 +13,7 @@ use netzone::flavour::{self, Flavour};
 use netzone::host::{Host, Tools};
 use netzone::linkname::LinkName;
 use netzone::plan::Plan;
+use netzone::syslog::{self, Level};
 use netzone::zonecfg::{self, ZoneConfig};
 use netzone::zonename::ZoneName;
 
@@ -136,11 +137,20 @@ fn report(verb: &str, o: &Outcome, verbose: bool) {
         }
         return;
     }
+    // Changes are also recorded in syslog (daemon facility), like the hook's.
     if !o.removed.is_empty() {
         println!("zone '{z}': {verb}: removed {}", names(&o.removed));
+        syslog::log(
+            Level::Info,
+            &format!("zone '{z}': {verb}: removed {}", names(&o.removed)),
+        );
     }
     if !o.created.is_empty() {
         println!("zone '{z}': {verb}: created {}", names(&o.created));
+        syslog::log(
+            Level::Info,
+            &format!("zone '{z}': {verb}: created {}", names(&o.created)),
+        );
     }
     for (net, mac) in &o.macs_written {
         println!("zone '{z}': {verb}: net '{net}': mac-addr {mac} saved");
