@@ -267,6 +267,8 @@ pub enum RecoverError {
     Incomplete {
         zone: ZoneName,
         failures: Vec<String>,
+        /// What was done before and after the failures.
+        done: Vec<String>,
     },
 }
 
@@ -373,6 +375,7 @@ pub fn reclaim(
         Err(RecoverError::Incomplete {
             zone: zone.clone(),
             failures,
+            done: report.done,
         })
     }
 }

@@ -329,3 +329,59 @@ fn bad_requests_are_refused_before_anything_changes() {
     assert_eq!(sim.zone_state("web3"), "installed");
     assert!(!vnics(&sim).iter().any(|v| v.1 == "web3" || is_temp(&v.0)));
 }
+
+#[test]
+fn gate_leaves_loaned_links_to_the_halt_and_refuses_a_10001_rename() {
+    let sim = Sim::new("gate", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    sim.add_zone(
+        "web1",
+        &[NetSpec::new("net0", "e1000g0"), operator("data0")],
+    );
+    strand(&sim, &["web1"], false);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+
+    // gate cannot rename a link on loan: the collision is reported and nothing is halted.
+    let r = sim.netzone(&["recover", "web1"]).fails();
+    assert!(
+        r.stderr().contains(
+            "netzone: zone 'web1': link data0: the global zone already has a link named data0 \
+             (illumos bug 10001), and this dladm cannot rename a link inside a zone; rename the \
+             global zone's data0 and run recover again"
+        ),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stdout().contains("left net0 for the halt"),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        r.stdout().contains("not halting zone 'web1'"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.zone_state("web1"), "down");
+
+    // The operator renames the global zone's link; now the halt hands data0 back by link id
+    // (zoneadmd) and netzone's post-halt removes net0.
+    sim.dladm(&["rename-link", "data0", "data9"]).ok();
+    let r = sim.netzone(&["recover", "web1"]).ok();
+    assert!(
+        r.stdout().contains("left net0 for the halt"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert_eq!(
+        vnics(&sim),
+        vec![
+            t("data0", "global", "e1000g0"),
+            t("data9", "global", "e1000g1")
+        ]
+    );
+    assert!(sim.journal("web1").is_none());
+}

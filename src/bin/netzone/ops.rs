@@ -202,6 +202,11 @@ fn recover_one(
             }
         }
         Err(e) => {
+            if let RecoverError::Incomplete { done, .. } = &e {
+                for line in done {
+                    println!("  {line}");
+                }
+            }
             eprintln!("netzone: {e}");
             ok = false;
         }
