@@ -447,9 +447,23 @@ impl<'a> Run<'a> {
         }
         self.save()?;
         let z = (self.flavour == Flavour::Joyent).then_some(zone);
-        self.host
-            .dladm(&dladm::rename_link_command(z, from, to))
-            .map_err(|e| self.step_err(Some(net), e))?;
+        if let Err(err) = self.host.dladm(&dladm::rename_link_command(z, from, to)) {
+            // If the link is still under `from`, the rename did not happen, and a link called
+            // `to` (e.g. "object already exists": an operator's link that zoneadmd lent to the
+            // zone because its name is a configured `physical`) is not netzone's: the undo must
+            // delete only `from`. If `from` is gone, or the host cannot be read, the link may be
+            // under either name and the entry stays `renaming`.
+            let still_temp = observe::observe(self.host, self.flavour)
+                .map(|o| o.find(from, Some(zone)).is_some())
+                .unwrap_or(false);
+            if still_temp {
+                if let Some(e) = self.journal.entry_mut(net) {
+                    e.state = LinkState::Created;
+                }
+                self.save()?;
+            }
+            return Err(self.step_err(Some(net), err));
+        }
         if let Some(e) = self.journal.entry_mut(net) {
             e.state = LinkState::Active;
         }

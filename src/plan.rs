@@ -434,7 +434,10 @@ pub fn plan_up(
                     });
                 }
                 match here {
-                    Some(l) if matches(d, l) => {
+                    // A matching link in the global zone is netzone's only if the journal
+                    // names it: an operator's link of that name is a conflict below, never
+                    // adopted (zoneadmd would lend it to the zone as if it were this net).
+                    Some(l) if matches(d, l) && (l.zone.is_some() || journal_names(net)) => {
                         plan.satisfied.push(net.clone());
                         if entry.is_some_and(|e| e.state != LinkState::Active) {
                             // Created by a run that stopped before its last step: adopt it

@@ -1,0 +1,438 @@
+//! Never a foreign link: a property test over random host states and random netzone
+//! operations, run through the real binaries on the sim.
+//!
+//! A host holds netzone zones (1-2 nets each, names overlapping across zones, some with an
+//! operator link configured as a plain `physical`), an `alien` zone of a brand without netzone
+//! hooks holding an operator link, operator VNICs in the global zone (some named like netzone's
+//! final names, some near-misses of netzone's temporary-name pattern, a SmartOS-style `tmp`
+//! name), and orphans carrying netzone's exact temporary-name pattern but no journal. Then
+//! boots, halts, `netzone up|down|recover|gc`, `recover --all` and dlmgmtd outages run in a
+//! random order.
+//!
+//! Property: every link netzone does not own (all but the exact-pattern orphans, a name space
+//! netzone reserves, see `tempname.rs`) still exists as the same link (same datalink id, lower
+//! link, MAC, VID), is only ever in the global zone or in the zone whose configuration names it
+//! (where zoneadmd lends it), and keeps its name except when `recover` hands it back to the
+//! global zone under a new name (illumos bug 10001). Exact-pattern orphans may be removed by
+//! `gc`, but never moved into a zone.
+
+mod common;
+#[path = "common/proof.rs"]
+mod proof;
+
+use common::{NetSpec, Sim, SimLink};
+use proptest::prelude::*;
+
+const ALIEN: &str = "alien";
+const ALIEN_BRAND: &str = "plain";
+const ALIEN_LINK: &str = "opal0";
+
+/// Operator VNICs the global zone may hold.
+const GZ_POOL: &[&str] = &[
+    "net0",               // the name netzone's nets take inside zones
+    "net1",               //
+    "vnic7",              // plain
+    "tmp12340",           // SmartOS jcommon-style temporary name
+    "nz12345_0",          // too few hex digits
+    "nz0123456789abc_1",  // too many
+    "nz0123456789ab_1a1", // index not a number
+    "nz0123456789ab0",    // no separator
+    "nzprobe0",           // the name netzone's dlmgmtd probe looks up
+];
+
+#[derive(Debug, Clone)]
+struct ZoneSpec {
+    name: String,
+    /// (physical, global-nic index)
+    nets: Vec<(String, usize)>,
+    /// The zone's configuration names an operator link too.
+    operator_link: bool,
+}
+
+#[derive(Debug, Clone)]
+struct HostSpec {
+    flavour: &'static str,
+    zones: Vec<ZoneSpec>,
+    gz_links: Vec<&'static str>,
+    /// Exact-pattern orphans: temporary names of these (unknown or known) zones, index 0.
+    orphans: Vec<String>,
+    alien_booted: bool,
+}
+
+#[derive(Debug, Clone)]
+enum Op {
+    Boot(usize),
+    Halt(usize),
+    Up(usize),
+    Down(usize),
+    Recover(usize),
+    RecoverForce(usize),
+    RecoverAll,
+    Gc,
+    /// dlmgmtd stops, the zone is halted (it goes `down`), dlmgmtd starts again.
+    StuckHalt(usize),
+}
+
+fn zone_spec(i: usize) -> impl Strategy<Value = ZoneSpec> {
+    (prop::collection::vec(0usize..2, 1..=2), any::<bool>()).prop_map(
+        move |(nics, operator_link)| ZoneSpec {
+            name: format!("z{i}"),
+            nets: nics
+                .into_iter()
+                .enumerate()
+                .map(|(k, nic)| (format!("net{k}"), nic))
+                .collect(),
+            operator_link,
+        },
+    )
+}
+
+fn host_spec() -> impl Strategy<Value = HostSpec> {
+    (
+        prop::bool::ANY.prop_map(|g| if g { "gate" } else { "joyent" }),
+        prop::collection::vec(any::<bool>(), 1..=2),
+        prop::sample::subsequence(GZ_POOL.to_vec(), 0..=4),
+        prop::sample::subsequence(vec!["ghost", "z0", ALIEN], 0..=2),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(flavour, zs, gz_links, orphan_zones, alien_booted)| {
+            let zones: Vec<_> = (0..zs.len()).map(zone_spec).collect();
+            (
+                Just(flavour),
+                zones,
+                Just(gz_links),
+                Just(orphan_zones),
+                Just(alien_booted),
+            )
+        })
+        .prop_map(
+            |(flavour, zones, gz_links, orphan_zones, alien_booted)| HostSpec {
+                flavour,
+                zones,
+                gz_links,
+                orphans: orphan_zones
+                    .into_iter()
+                    .map(|z| {
+                        let zn = netzone::zonename::ZoneName::new(z).unwrap();
+                        netzone::tempname::temp_name(&zn, 0).to_string()
+                    })
+                    .collect(),
+                alien_booted,
+            },
+        )
+}
+
+fn op(nzones: usize) -> impl Strategy<Value = Op> {
+    // Zone index nzones means the alien zone.
+    let z = 0..=nzones;
+    let nz = 0..nzones;
+    prop_oneof![
+        3 => z.clone().prop_map(Op::Boot),
+        2 => z.clone().prop_map(Op::Halt),
+        1 => nz.clone().prop_map(Op::Up),
+        1 => nz.clone().prop_map(Op::Down),
+        1 => z.clone().prop_map(Op::Recover),
+        1 => z.clone().prop_map(Op::RecoverForce),
+        1 => Just(Op::RecoverAll),
+        1 => Just(Op::Gc),
+        2 => z.prop_map(Op::StuckHalt),
+    ]
+}
+
+fn scenario() -> impl Strategy<Value = (HostSpec, Vec<Op>)> {
+    host_spec().prop_flat_map(|h| {
+        let n = h.zones.len();
+        (Just(h), prop::collection::vec(op(n), 2..=5))
+    })
+}
+
+/// A foreign link: where it may be, by datalink id.
+#[derive(Debug, Clone)]
+struct Watched {
+    link: SimLink,
+    /// The zones whose configuration names it as a `physical`: zoneadmd lends a global-zone
+    /// link of that name to the zone at ready (vplat.c `configure_exclusive_network_interfaces`),
+    /// whoever made it, so being there is zoneadmd's doing, not netzone's.
+    lent_to: Vec<String>,
+    /// An exact netzone temporary name: netzone may remove it (gc), never move it.
+    reserved: bool,
+}
+
+fn build(h: &HostSpec) -> (Sim, Vec<Watched>) {
+    let sim = Sim::new(h.flavour, &["e1000g0", "e1000g1"]);
+    // A brand without hooks, for the zone netzone has nothing to do with.
+    let dir = sim.root().join("usr/lib/brand").join(ALIEN_BRAND);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.xml"),
+        format!(
+            "<?xml version=\"1.0\"?>\n<brand name=\"{ALIEN_BRAND}\">\n\t<modname></modname>\n\t<initname>/sbin/init</initname>\n</brand>\n"
+        ),
+    )
+    .unwrap();
+    let mut watch: Vec<(String, bool)> = Vec::new();
+    // zone -> the physical names its configuration holds.
+    let mut physicals: Vec<(String, Vec<String>)> = vec![(ALIEN.into(), vec![ALIEN_LINK.into()])];
+    let nics = ["e1000g0", "e1000g1"];
+    for z in &h.zones {
+        let mut nets: Vec<NetSpec> = z
+            .nets
+            .iter()
+            .map(|(phys, nic)| NetSpec::new(phys, nics[*nic]))
+            .collect();
+        if z.operator_link {
+            let name = format!("op{}x0", z.name);
+            sim.dladm(&["create-vnic", "-l", "e1000g1", &name]).ok();
+            nets.push(proof::operator_net(&name));
+            watch.push((name, false));
+        }
+        physicals.push((
+            z.name.clone(),
+            nets.iter().map(|n| n.physical.clone()).collect(),
+        ));
+        sim.add_zone(&z.name, &nets);
+    }
+    sim.add_zone(ALIEN, &[proof::operator_net(ALIEN_LINK)]);
+    let xml = sim.root().join(format!("etc/zones/{ALIEN}.xml"));
+    let text = std::fs::read_to_string(&xml)
+        .unwrap()
+        .replace("brand=\"nztest\"", &format!("brand=\"{ALIEN_BRAND}\""));
+    std::fs::write(&xml, text).unwrap();
+    sim.dladm(&["create-vnic", "-l", "e1000g0", ALIEN_LINK])
+        .ok();
+    watch.push((ALIEN_LINK.into(), false));
+    for n in &h.gz_links {
+        sim.dladm(&["create-vnic", "-l", "e1000g0", n]).ok();
+        watch.push((n.to_string(), false));
+    }
+    for n in &h.orphans {
+        sim.dladm(&["create-vnic", "-l", "e1000g1", n]).ok();
+        watch.push((n.clone(), true));
+    }
+    let links = sim.links();
+    let watched = watch
+        .into_iter()
+        .map(|(name, reserved)| Watched {
+            lent_to: physicals
+                .iter()
+                .filter(|(_, p)| p.contains(&name))
+                .map(|(z, _)| z.clone())
+                .collect(),
+            link: links
+                .iter()
+                .find(|l| l.name == name && l.zone == "global")
+                .unwrap_or_else(|| panic!("{name} not created: {links:?}"))
+                .clone(),
+            reserved,
+        })
+        .collect();
+    if h.alien_booted {
+        sim.zoneadm(&["-z", ALIEN, "boot"]).ok();
+    }
+    (sim, watched)
+}
+
+fn zone_of(h: &HostSpec, i: usize) -> String {
+    h.zones
+        .get(i)
+        .map(|z| z.name.clone())
+        .unwrap_or_else(|| ALIEN.to_string())
+}
+
+fn run_op(sim: &Sim, h: &HostSpec, op: &Op) -> String {
+    let r = match op {
+        Op::Boot(i) => sim.zoneadm(&["-z", &zone_of(h, *i), "boot"]),
+        Op::Halt(i) => sim.zoneadm(&["-z", &zone_of(h, *i), "halt"]),
+        Op::Up(i) => sim.netzone(&["up", &zone_of(h, *i)]),
+        Op::Down(i) => sim.netzone(&["down", &zone_of(h, *i)]),
+        Op::Recover(i) => sim.netzone(&["recover", &zone_of(h, *i)]),
+        Op::RecoverForce(i) => sim.netzone(&["recover", "--force", &zone_of(h, *i)]),
+        Op::RecoverAll => sim.netzone(&["recover", "--all"]),
+        Op::Gc => sim.netzone(&["gc"]),
+        Op::StuckHalt(i) => {
+            sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+            let r = sim.zoneadm(&["-z", &zone_of(h, *i), "halt"]);
+            sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+            r
+        }
+    };
+    format!("{op:?} -> {:?}\n{}{}", r.code(), r.stdout(), r.stderr())
+}
+
+/// The property, checked after every operation.
+fn check_foreign(sim: &Sim, watched: &[Watched]) -> Result<(), String> {
+    let links = sim.links();
+    for w in watched {
+        let was = &w.link;
+        let Some(now) = links.iter().find(|l| l.id == was.id) else {
+            if w.reserved {
+                continue;
+            }
+            return Err(format!(
+                "foreign link {} (id {}) was deleted",
+                was.name, was.id
+            ));
+        };
+        if now.over != was.over
+            || now.mac != was.mac
+            || now.vid != was.vid
+            || now.class != was.class
+        {
+            return Err(format!(
+                "foreign link {} changed: {was:?} -> {now:?}",
+                was.name
+            ));
+        }
+        let in_ok_zone = now.zone == "global" || w.lent_to.contains(&now.zone);
+        if !in_ok_zone {
+            return Err(format!(
+                "foreign link {} moved into zone {} (may only be in global or {:?}): {now:?}",
+                was.name, now.zone, w.lent_to
+            ));
+        }
+        // Renamed only on its way back to the global zone (recover, illumos bug 10001).
+        if now.name != was.name && (now.zone != "global" || w.lent_to.is_empty()) {
+            return Err(format!(
+                "foreign link {} renamed to {}: {now:?}",
+                was.name, now.name
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn config() -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROOF_FOREIGN_CASES")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(16),
+        max_shrink_iters: 16,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn netzone_never_deletes_or_moves_a_foreign_link((h, ops) in scenario()) {
+        let (sim, watched) = build(&h);
+        check_foreign(&sim, &watched).map_err(TestCaseError::fail)?;
+        let mut history = Vec::new();
+        for op in &ops {
+            history.push(run_op(&sim, &h, op));
+            if let Err(e) = check_foreign(&sim, &watched) {
+                return Err(TestCaseError::fail(format!(
+                    "{e}\nhost: {h:?}\nops so far:\n{}",
+                    history.join("\n")
+                )));
+            }
+        }
+    }
+}
+
+/// The property can fail: a foreign link deleted, moved into another zone, or renamed inside
+/// a zone is each reported.
+#[test]
+fn the_foreign_check_catches_violations() {
+    let h = HostSpec {
+        flavour: "joyent",
+        zones: vec![ZoneSpec {
+            name: "z0".into(),
+            nets: vec![("net0".into(), 0)],
+            operator_link: true,
+        }],
+        gz_links: vec!["vnic7", "net1"],
+        orphans: vec![],
+        alien_booted: false,
+    };
+    let (sim, watched) = build(&h);
+    check_foreign(&sim, &watched).unwrap();
+    sim.zoneadm(&["-z", "z0", "boot"]).ok();
+    check_foreign(&sim, &watched).unwrap();
+    // Renamed inside its zone.
+    sim.dladm(&["rename-link", "-z", "z0", "opz0x0", "opz0x9"])
+        .ok();
+    let e = check_foreign(&sim, &watched).unwrap_err();
+    assert!(e.contains("renamed"), "{e}");
+    sim.dladm(&["rename-link", "-z", "z0", "opz0x9", "opz0x0"])
+        .ok();
+    // Moved into a zone that does not name it.
+    sim.dladm(&["set-linkprop", "-t", "-p", "zone=z0", "vnic7"])
+        .ok();
+    let e = check_foreign(&sim, &watched).unwrap_err();
+    assert!(e.contains("moved into zone z0"), "{e}");
+    sim.dladm(&[
+        "set-linkprop",
+        "-t",
+        "-z",
+        "z0",
+        "-p",
+        "zone=global",
+        "vnic7",
+    ])
+    .ok();
+    check_foreign(&sim, &watched).unwrap();
+    // Deleted.
+    sim.dladm(&["delete-vnic", "net1"]).ok();
+    let e = check_foreign(&sim, &watched).unwrap_err();
+    assert!(e.contains("net1") && e.contains("deleted"), "{e}");
+}
+
+/// Found by the property test: on gate, an operator's VNIC in the global zone that happens to
+/// match a zone's net (same name, same lower link, no VLAN or fixed MAC) was taken as already
+/// created by netzone, so zoneadmd lent the operator's link to the zone and netzone wrote its
+/// MAC into the zone's configuration. It is a conflict: the boot fails, naming the link, and
+/// the operator's link stays where it was with its MAC not copied anywhere.
+#[test]
+fn gate_never_adopts_an_operator_link_with_a_nets_name() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-l", "e1000g0", "net0"]).ok();
+    let before = sim.links();
+    sim.add_zone("z0", &[NetSpec::new("net0", "e1000g0")]);
+    let r = sim.zoneadm(&["-z", "z0", "boot"]).fails();
+    assert!(
+        r.stderr().contains(
+            "link 'net0' already exists in the global zone and was not created by netzone"
+        ),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sim.links(), before, "the operator's net0 was touched");
+    assert!(
+        !sim.zone_xml("z0").contains("mac-addr"),
+        "{}",
+        sim.zone_xml("z0")
+    );
+    assert!(sim.journal("z0").is_none());
+}
+
+/// Found by the property test: on joyent, zoneadmd lends a global-zone link named like a
+/// zone's net to the zone at ready (vplat.c assigns every `physical` it finds). netzone's
+/// `rename-link` of its temporary link to that name then fails ("object already exists"), and
+/// the undo deleted the *final* name too, i.e. the operator's link. The boot must fail with
+/// the clash named, and the operator's link must come back to the global zone intact.
+#[test]
+fn joyent_rename_clash_never_deletes_the_operators_link() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-l", "e1000g0", "net0"]).ok();
+    let before = sim.links();
+    sim.add_zone(
+        "z0",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec::new("net1", "e1000g0"),
+        ],
+    );
+    let r = sim.zoneadm(&["-z", "z0", "boot"]).fails();
+    assert!(
+        r.stderr().contains("net 'net0'") && r.stderr().contains("already exists"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sim.zone_state("z0"), "installed");
+    assert_eq!(sim.links(), before, "the operator's net0 was touched");
+    assert!(sim.journal("z0").is_none());
+}
