@@ -183,6 +183,9 @@ fn crash_case(
             r.out.status
         ));
     }
+    foreign
+        .check_anywhere(&sim.links())
+        .map_err(|e| format!("right after the crash: {e}"))?;
     let ran = next_event(&sim, phase)?;
     check_zone(&sim, ZONE, &three_nets(), &foreign, expected(phase))
         .map_err(|e| format!("after {ran:?}: {e}"))?;

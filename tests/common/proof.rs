@@ -118,6 +118,34 @@ impl Foreign {
     }
 }
 
+impl Foreign {
+    /// The weaker check for any moment, e.g. right after a crash: every foreign link still
+    /// exists unchanged, in the global zone or in the zone whose configuration names it.
+    pub fn check_anywhere(&self, links: &[SimLink]) -> Result<(), String> {
+        for (was, lent) in &self.links {
+            let Some(now) = links.iter().find(|l| l.id == was.id) else {
+                return Err(format!(
+                    "operator link {} (id {}) was deleted",
+                    was.name, was.id
+                ));
+            };
+            let place_ok = now.zone == "global" || lent.as_deref() == Some(now.zone.as_str());
+            if now.name != was.name
+                || now.over != was.over
+                || now.mac != was.mac
+                || now.vid != was.vid
+                || !place_ok
+            {
+                return Err(format!(
+                    "operator link {} changed: was {was:?}, now {now:?}",
+                    was.name
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What a zone should look like after an event has run its course.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expect {
