@@ -832,6 +832,42 @@ fn one_bad_zone_fails_the_run_but_all_are_checked() {
     assert_eq!(out.lines().len(), 2, "{}", out.stderr);
 }
 
+#[test]
+fn all_checks_every_indexed_zone() {
+    let r = Root::new();
+    r.add_zone(
+        "web1",
+        one_net("web1", r#"physical="net0" global-nic="igb0""#),
+    );
+    r.add_zone(
+        "web2",
+        one_net("web2", r#"physical="net0" global-nic="igb0""#),
+    );
+    r.netzone(&["check", "--all"]).expect_ok();
+    r.add_zone(
+        "web3",
+        one_net(
+            "web3",
+            r#"physical="net0" global-nic="igb0" vlan-id="4095""#,
+        ),
+    );
+    r.add_zone("ghost", "");
+    std::fs::remove_file(r.zones_dir().join("ghost.xml")).unwrap();
+    let out = r.netzone(&["check", "-a"]);
+    out.expect(
+        1,
+        "netzone: zone 'web3': net 'net0': vlan-id '4095': VLAN id must be 1-4094",
+    );
+    out.expect_part(1, "netzone: zone 'ghost': no such zone configured");
+    assert_eq!(out.lines().len(), 2, "{}", out.stderr);
+    // No index at all: nothing configured, nothing wrong.
+    let empty = Root::new();
+    std::fs::remove_file(empty.zones_dir().join("index")).unwrap();
+    empty.netzone(&["check", "--all"]).expect_ok();
+    assert_eq!(r.netzone(&["check", "--all", "web1"]).code, 2);
+    assert_eq!(r.netzone(&["check", "--all", "--file", "x.xml"]).code, 2);
+}
+
 // ---- usage ---------------------------------------------------------------------------------
 
 #[test]

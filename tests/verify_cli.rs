@@ -149,6 +149,33 @@ fn chain_runs_with_the_same_single_argument_and_both_pass() {
 }
 
 #[test]
+fn chain_args_come_before_the_file() {
+    let r = Root::new();
+    let bin = fake_verify(r.path(), "brand", 0);
+    let f = r.temp_file(
+        "z.xml",
+        one_net("web1", r#"physical="net0" global-nic="igb0""#),
+    );
+    let out = r.verify(&[
+        "--chain",
+        bin.to_str().unwrap(),
+        "--chain-arg",
+        "verify_cfg",
+        "--chain-arg",
+        "-x; rm -rf /",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        args_seen(r.path(), "brand").unwrap(),
+        format!("3\nverify_cfg\n-x; rm -rf /\n{}\n", f.display()),
+        "words passed as they are, no shell"
+    );
+    // --chain-arg without --chain is a usage error.
+    assert_eq!(r.verify(&["--chain-arg", "x", f.to_str().unwrap()]).code, 2);
+}
+
+#[test]
 fn failing_chain_fails_a_valid_file() {
     let r = Root::new();
     let bin = fake_verify(r.path(), "brand-verify", 3);

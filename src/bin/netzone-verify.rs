@@ -5,7 +5,8 @@
 //! refuses the commit when it exits non-zero. This runs netzone's validation on that file,
 //! including the host-wide checks against the other zones under `<root>/etc/zones` (the zone's
 //! own current file is skipped: the file being verified replaces it). With `--chain`, the brand's
-//! previous `verify_cfg` program also runs, by argv with the same argument; both must pass.
+//! previous `verify_cfg` program also runs, by argv with the same argument (after any
+//! `--chain-arg` words); both must pass.
 //!
 //! Exit status: 0 valid, 1 invalid or unreadable (or the chained program failed), 2 usage.
 
@@ -29,6 +30,15 @@ struct Args {
     /// Also run this existing verify_cfg program with FILE as its argument; both must pass.
     #[arg(long, value_name = "PROGRAM")]
     chain: Option<PathBuf>,
+    /// An argument for the chained program, before FILE (repeat for several), for brands whose
+    /// verify_cfg is a program plus words, such as `brand verify_cfg`.
+    #[arg(
+        long,
+        value_name = "ARG",
+        requires = "chain",
+        allow_hyphen_values = true
+    )]
+    chain_arg: Vec<String>,
     /// The zone XML file zonecfg asks to verify.
     #[arg(value_name = "FILE")]
     file: PathBuf,
@@ -52,8 +62,8 @@ fn verify(a: &Args) -> bool {
 }
 
 /// Runs the chained verify_cfg, never through a shell; its output goes straight through.
-fn chain(program: &PathBuf, file: &PathBuf) -> bool {
-    match Command::new(program).arg(file).status() {
+fn chain(program: &PathBuf, args: &[String], file: &PathBuf) -> bool {
+    match Command::new(program).args(args).arg(file).status() {
         Ok(s) if s.success() => true,
         Ok(s) => {
             eprintln!(
@@ -76,7 +86,7 @@ fn main() -> ExitCode {
     let a = Args::parse();
     let mut ok = verify(&a);
     if let Some(p) = &a.chain {
-        ok &= chain(p, &a.file);
+        ok &= chain(p, &a.chain_arg, &a.file);
     }
     ExitCode::from(if ok { 0 } else { 1 })
 }
