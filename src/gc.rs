@@ -161,11 +161,11 @@ fn hold_back_young(host: &Host, actions: Vec<GcAction>) -> (Vec<GcAction>, Vec<G
             zone: Some(z),
             net: Some(_),
             ..
-        } => !std::fs::metadata(journal::path(&state, z))
+        } => std::fs::metadata(journal::path(&state, z))
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_some_and(|age| age < YOUNG),
+            .is_none_or(|age| age >= YOUNG),
         _ => true,
     })
 }
