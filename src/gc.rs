@@ -7,10 +7,12 @@
 //!
 //! Each zone's orphans are re-read and removed under that zone's journal lock, the lock every
 //! netzone run on the zone takes, so `gc` cannot remove a link that a concurrent `up` has just
-//! created and recorded.
+//! created and recorded. One window remains on gate: between a zone's pre-ready hook (which
+//! creates its links in the global zone and releases the lock) and zoneadmd lending them at
+//! ready, the zone is still `installed` and its links look like a crash's leftovers; a `gc` run in
+//! that instant removes them and that ready fails (the next boot recreates them).
 
 use std::collections::BTreeSet;
-use std::time::{Duration, SystemTime};
 
 use crate::apply::{self, Deleted};
 use crate::flavour::Flavour;
@@ -105,10 +107,7 @@ pub fn run(
         warnings: inv.warnings.clone(),
         ..GcReport::default()
     };
-    let (actions, young) = hold_back_young(host, decide(&show::classify(&inv)));
-    for a in &young {
-        report.lines.push(held_back_line(a));
-    }
+    let actions = decide(&show::classify(&inv));
     if dry_run {
         report.lines = actions.iter().map(|a| a.describe(false)).collect();
         return Ok(report);
@@ -125,8 +124,7 @@ pub fn run(
                     })?;
                 // Read again under the lock: a run on this zone may have changed things.
                 let fresh = show::gather(host, flavour)?;
-                let acts: Vec<GcAction> = hold_back_young(host, decide(&show::classify(&fresh)))
-                    .0
+                let acts: Vec<GcAction> = decide(&show::classify(&fresh))
                     .into_iter()
                     .filter(|a| a.zone() == Some(z))
                     .collect();
@@ -144,42 +142,6 @@ pub fn run(
         apply_zone(host, flavour, zone.as_ref(), &actions, &mut report, log);
     }
     Ok(report)
-}
-
-/// How recent a journal write must be for gc to leave the links it records alone.
-pub const YOUNG: Duration = Duration::from_secs(30);
-
-/// Splits off deletions of journal-recorded global-zone links whose journal was written in the
-/// last [`YOUNG`] seconds. On gate a zone's links sit in the global zone between its pre-ready
-/// hook (which creates and records them) and zoneadmd lending them at ready, while the zone is
-/// still `installed`: that is not a crash's leftover, and a crash's leftover keeps until the next
-/// run.
-fn hold_back_young(host: &Host, actions: Vec<GcAction>) -> (Vec<GcAction>, Vec<GcAction>) {
-    let state = host.state_dir();
-    actions.into_iter().partition(|a| match a {
-        GcAction::Delete {
-            zone: Some(z),
-            net: Some(_),
-            ..
-        } => std::fs::metadata(journal::path(&state, z))
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| SystemTime::now().duration_since(t).ok())
-            .is_none_or(|age| age >= YOUNG),
-        _ => true,
-    })
-}
-
-fn held_back_line(a: &GcAction) -> String {
-    match a {
-        GcAction::Delete { name, zone, .. } => format!(
-            "left {name} alone for now: zone '{}' recorded it less than {} s ago (a boot may be \
-             about to lend it); run gc again later",
-            zone.as_ref().map(ZoneName::as_str).unwrap_or(""),
-            YOUNG.as_secs()
-        ),
-        GcAction::Forget { .. } => a.describe(false),
-    }
 }
 
 fn apply_zone(
