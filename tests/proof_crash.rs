@@ -10,7 +10,9 @@
 //! - boot: `netzone recover` if the zone was left `down`, then `zoneadm boot` again;
 //! - halt and recover: `netzone recover` if the zone is (still) `down`, `zoneadm halt` again if
 //!   it is still up, then, if `netzone show --orphans` reports orphans (exit 1, the monitoring
-//!   check), `netzone gc`.
+//!   check), `netzone gc`;
+//! - halt-then-boot (the halt's points once more): as halt but with no `gc`, then `zoneadm
+//!   boot`: the next boot alone must reuse or remove what the killed halt left.
 //!
 //! After each: the fault fired (a point that is never reached would prove nothing), no link
 //! leaked anywhere, no temporary name is left, the operator's links (one configured for the
@@ -33,6 +35,9 @@ use proof::{
 enum Phase {
     Boot,
     Halt,
+    /// The halt's crash points again, but the next event is the zone's next boot, with no
+    /// `netzone gc`: the boot alone must reuse or remove whatever the killed halt left.
+    HaltThenBoot,
     Recover,
 }
 
@@ -41,6 +46,7 @@ impl Phase {
         match self {
             Phase::Boot => "boot",
             Phase::Halt => "halt",
+            Phase::HaltThenBoot => "halt-then-boot",
             Phase::Recover => "recover",
         }
     }
@@ -51,7 +57,7 @@ fn prepare(flavour: &str, phase: Phase) -> (Sim, Foreign) {
     let (sim, foreign) = proof_host(flavour);
     match phase {
         Phase::Boot => {}
-        Phase::Halt => {
+        Phase::Halt | Phase::HaltThenBoot => {
             sim.zoneadm(&["-z", ZONE, "boot"]).ok();
         }
         Phase::Recover => {
@@ -74,7 +80,7 @@ fn prepare(flavour: &str, phase: Phase) -> (Sim, Foreign) {
 fn event(sim: &Sim, phase: Phase) -> Run {
     match phase {
         Phase::Boot => sim.zoneadm(&["-z", ZONE, "boot"]),
-        Phase::Halt => sim.zoneadm(&["-z", ZONE, "halt"]),
+        Phase::Halt | Phase::HaltThenBoot => sim.zoneadm(&["-z", ZONE, "halt"]),
         Phase::Recover => sim.netzone(&["recover", ZONE]),
     }
 }
@@ -100,6 +106,12 @@ fn next_event(sim: &Sim, phase: Phase) -> Result<Vec<String>, String> {
     }
     match phase {
         Phase::Boot => step("zoneadm boot", sim.zoneadm(&["-z", ZONE, "boot"]))?,
+        Phase::HaltThenBoot => {
+            if sim.zone_state(ZONE) != "installed" {
+                step("zoneadm halt", sim.zoneadm(&["-z", ZONE, "halt"]))?;
+            }
+            step("zoneadm boot", sim.zoneadm(&["-z", ZONE, "boot"]))?;
+        }
         Phase::Halt | Phase::Recover => {
             if sim.zone_state(ZONE) != "installed" {
                 step("zoneadm halt", sim.zoneadm(&["-z", ZONE, "halt"]))?;
@@ -121,7 +133,7 @@ fn next_event(sim: &Sim, phase: Phase) -> Result<Vec<String>, String> {
 /// Where the next event must leave the zone.
 fn expected(phase: Phase) -> Expect {
     match phase {
-        Phase::Boot => Expect::Running,
+        Phase::Boot | Phase::HaltThenBoot => Expect::Running,
         Phase::Halt | Phase::Recover => Expect::Halted,
     }
 }
@@ -150,7 +162,11 @@ fn crash_points(flavour: &str, phase: Phase) -> Vec<(String, u32, String)> {
     let mark = sim.log().len();
     event(&sim, phase).ok();
     let lines = sim.log()[mark..].to_vec();
-    check_zone(&sim, ZONE, &three_nets(), &foreign, expected(phase))
+    let clean = match phase {
+        Phase::Boot => Expect::Running,
+        _ => Expect::Halted,
+    };
+    check_zone(&sim, ZONE, &three_nets(), &foreign, clean)
         .unwrap_or_else(|e| panic!("{flavour} {}: clean run: {e}", phase.name()));
     let points = fault_points(&lines);
     assert!(
@@ -198,10 +214,23 @@ fn crash_case(
 }
 
 fn exhaustive(flavour: &str, threads: usize) {
-    let phases = [Phase::Boot, Phase::Halt, Phase::Recover];
+    let phases = [
+        Phase::Boot,
+        Phase::Halt,
+        Phase::HaltThenBoot,
+        Phase::Recover,
+    ];
     let mut cases = Vec::new();
+    let mut halt_points = None;
     for phase in phases {
-        let points = crash_points(flavour, phase);
+        let points = match phase {
+            // Same event, same points: derived once.
+            Phase::HaltThenBoot => halt_points.clone().expect("halt comes first"),
+            _ => crash_points(flavour, phase),
+        };
+        if phase == Phase::Halt {
+            halt_points = Some(points.clone());
+        }
         println!("{flavour} {}: {} commands", phase.name(), points.len());
         for (cmd, k, line) in points {
             for when in ["before", "after"] {
