@@ -361,6 +361,11 @@ impl<'a> Run<'a> {
                 } => self.rename(net, zone, from, to),
                 Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
                 Step::ReturnToGlobal { name, .. } => self.return_to_global(step, name),
+                Step::SetProp { net, .. } => self
+                    .host
+                    .dladm(&step.argv(self.flavour))
+                    .map(|_| ())
+                    .map_err(|e| self.step_err(Some(net), e)),
             };
             if let Err(e) = r {
                 if self.keep_going {
@@ -370,7 +375,21 @@ impl<'a> Run<'a> {
                 }
             }
         }
-        first_err.map_or(Ok(()), Err)
+        if let Some(e) = first_err {
+            return Err(e);
+        }
+        // gate links are complete once every step ran (joyent's become active at their rename).
+        let mut done = false;
+        for e in &mut self.journal.links {
+            if e.state == LinkState::Created && e.name == e.final_name {
+                e.state = LinkState::Active;
+                done = true;
+            }
+        }
+        if done {
+            self.save()?;
+        }
+        Ok(())
     }
 
     /// Hands an operator's link back to the global zone; "not found" means it is gone already.
@@ -410,13 +429,9 @@ impl<'a> Run<'a> {
         self.host
             .dladm(&dladm::create_vnic_command(spec))
             .map_err(|e| self.step_err(Some(net), e))?;
-        let e = self.journal.entry_mut(net).expect("just recorded");
-        // gate: the link is complete under its final name; joyent: it still needs its rename.
-        e.state = if spec.name == *net {
-            LinkState::Active
-        } else {
-            LinkState::Created
-        };
+        // Created until the run's other steps for the net (rename on joyent, the MTU on gate) are
+        // done: a crash in between makes the next run finish them.
+        self.journal.entry_mut(net).expect("just recorded").state = LinkState::Created;
         self.save()
     }
 

@@ -83,13 +83,23 @@ pub enum Step {
     },
     /// Hand a link netzone does not own back to the global zone (reclaim only).
     ReturnToGlobal { name: LinkName, zone: ZoneName },
+    /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
+    /// the resource properties when it creates a temporary VNIC, so the MTU is set again
+    /// afterwards, as omicron does (illumos 15695).
+    SetProp {
+        net: LinkName,
+        name: LinkName,
+        prop: LinkProp,
+    },
 }
 
 impl Step {
     /// The net this step serves, if any.
     pub fn net(&self) -> Option<&LinkName> {
         match self {
-            Step::Create { net, .. } | Step::Rename { net, .. } => Some(net),
+            Step::Create { net, .. } | Step::Rename { net, .. } | Step::SetProp { net, .. } => {
+                Some(net)
+            }
             Step::Delete { net, .. } => net.as_ref(),
             Step::ReturnToGlobal { .. } => None,
         }
@@ -112,6 +122,7 @@ impl Step {
             Step::ReturnToGlobal { name, zone } => {
                 dladm::return_to_global_command(z(Some(zone)).as_ref(), name)
             }
+            Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
         }
     }
 }
@@ -429,9 +440,12 @@ pub fn plan_up(
                     Some(l) if matches(d, l) && (l.zone.is_some() || journal_names(net)) => {
                         plan.satisfied.push(net.clone());
                         if entry.is_some_and(|e| e.state != LinkState::Active) {
-                            let mut e = entry_for(d, zone, net.clone(), LinkState::Active);
+                            // Created by a run that stopped before its last step: adopt it
+                            // (confirmed once this run's steps are done) and redo the MTU.
+                            let mut e = entry_for(d, zone, net.clone(), LinkState::Created);
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
                             plan.adopt.push(e);
+                            creates.extend(gate_create(d).into_iter().skip(1));
                         }
                     }
                     Some(l) if !journal_names(net) => {
@@ -450,17 +464,9 @@ pub fn plan_up(
                     }
                     Some(l) => {
                         deletes.push(delete(Some(net), l));
-                        creates.push(Step::Create {
-                            net: net.clone(),
-                            index: d.index,
-                            spec: spec_for(d, net.clone(), None, Flavour::Gate),
-                        });
+                        creates.extend(gate_create(d));
                     }
-                    None => creates.push(Step::Create {
-                        net: net.clone(),
-                        index: d.index,
-                        spec: spec_for(d, net.clone(), None, Flavour::Gate),
-                    }),
+                    None => creates.extend(gate_create(d)),
                 }
             }
         }
@@ -475,6 +481,24 @@ pub fn plan_up(
     plan.steps = deletes;
     plan.steps.extend(creates);
     Ok(plan)
+}
+
+/// gate: create under the final name; set the MTU again if one is configured.
+fn gate_create(d: &Desired<'_>) -> Vec<Step> {
+    let net = d.net.physical.clone();
+    let mut v = vec![Step::Create {
+        net: net.clone(),
+        index: d.index,
+        spec: spec_for(d, net.clone(), None, Flavour::Gate),
+    }];
+    if let Some(m) = d.net.mtu {
+        v.push(Step::SetProp {
+            net: net.clone(),
+            name: net,
+            prop: LinkProp::new("mtu", &[&m.to_string()]),
+        });
+    }
+    v
 }
 
 fn create_and_rename(d: &Desired<'_>, zone: &ZoneName, tmp: LinkName) -> Vec<Step> {
@@ -739,6 +763,7 @@ mod tests {
                 "dladm create-vnic -t -l e1000g0 net0",
                 "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 net1",
                 "dladm create-vnic -t -l e1000g1 -p mtu=9000 net2",
+                "dladm set-linkprop -t -p mtu=9000 net2",
             ]
         );
         // An operator's link of that name in the GZ is not replaced.
@@ -769,7 +794,8 @@ mod tests {
         let l = lines(&p);
         assert_eq!(l[0], "dladm delete-vnic -t net0");
         assert_eq!(l[1], "dladm create-vnic -t -l e1000g0 net0");
-        assert_eq!(l.len(), 3);
+        assert_eq!(l[3], "dladm set-linkprop -t -p mtu=9000 net2");
+        assert_eq!(l.len(), 4);
         assert_eq!(p.satisfied, vec![ln("net1")]);
         assert_eq!(p.adopt.len(), 1, "created entry confirmed as active");
     }

@@ -15,7 +15,7 @@ fn three_nets() -> Vec<NetSpec> {
     n1.mac = Some(FIXED_MAC.into());
     let mut n2 = NetSpec::new("net2", "e1000g1");
     n2.allowed_address = Some("10.0.0.5/24".into());
-    n2.mtu = Some(1500);
+    n2.mtu = Some(1400);
     vec![n0, n1, n2]
 }
 
@@ -44,6 +44,8 @@ fn assert_three_nets_up(sim: &Sim, zone: &str) {
     assert_eq!(mine[1].vid, 0);
     assert_eq!(mine[1].mac.as_deref(), Some(FIXED_MAC));
     assert_eq!(mine[2].over.as_deref(), Some("e1000g1"));
+    assert_eq!(mine[2].mtu, 1400, "net-attr mtu applied");
+    assert_eq!(mine[0].mtu, 1500, "inherited from e1000g0");
     // joyent: netzone sets both spoofing protections; gate: zoneadmd sets ip-nospoof at ready.
     let prot = mine[2].prop("protection").unwrap_or_default();
     assert!(prot.contains("ip-nospoof"), "{:?}", mine[2]);
@@ -200,7 +202,8 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
         [
             "dladm create-vnic -t -l e1000g0 -v 42 net0",
             "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c net1",
-            "dladm create-vnic -t -l e1000g1 -p mtu=1500 net2",
+            "dladm create-vnic -t -l e1000g1 -p mtu=1400 net2",
+            "dladm set-linkprop -t -p mtu=1400 net2",
         ]
     );
     let r = sim.netzone(&["up", "web1"]).ok();

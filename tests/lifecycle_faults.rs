@@ -11,6 +11,7 @@ const PLAIN: &str = "nzplain";
 fn nets() -> Vec<NetSpec> {
     let mut n1 = NetSpec::new("net1", "e1000g0");
     n1.vlan = Some(7);
+    n1.mtu = Some(1400);
     vec![NetSpec::new("net0", "e1000g0"), n1]
 }
 
@@ -31,6 +32,7 @@ fn points(flavour: &str) -> Vec<(&'static str, u32)> {
             ("show-linkprop", 1),
             ("create-vnic", 1),
             ("create-vnic", 2),
+            ("set-linkprop", 1), // gate does not apply create-vnic's mtu
             ("show-vnic", 1),
             ("zonecfg", 1),
         ],
@@ -75,8 +77,8 @@ fn assert_up(sim: &Sim, what: &str) {
     let mut names: Vec<_> = l.iter().map(|l| l.name.as_str()).collect();
     names.sort();
     assert_eq!(names, ["net0", "net1"], "{what}: {l:?}");
-    let vid = l.iter().find(|l| l.name == "net1").unwrap().vid;
-    assert_eq!(vid, 7, "{what}");
+    let n1 = l.iter().find(|l| l.name == "net1").unwrap();
+    assert_eq!((n1.vid, n1.mtu), (7, 1400), "{what}");
     let j = sim.journal("web1").expect("journal");
     let entries = j["links"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{what}: {j}");

@@ -190,6 +190,20 @@ pub fn return_to_global_command(zone: Option<&ZoneName>, name: &LinkName) -> Vec
     a
 }
 
+/// `set-linkprop -t [-z ZONE] -p PROP=VALUE NAME`.
+pub fn set_linkprop_command(
+    zone: Option<&ZoneName>,
+    name: &LinkName,
+    prop: &LinkProp,
+) -> Vec<String> {
+    let mut a = argv(&["set-linkprop", "-t"]);
+    if let Some(z) = zone {
+        a.extend(["-z".to_string(), z.to_string()]);
+    }
+    a.extend(["-p".to_string(), prop.to_string(), name.to_string()]);
+    a
+}
+
 /// A parse failure: dladm printed something netzone does not understand.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot parse dladm output line {line}: {reason}: '{text}'")]
@@ -483,6 +497,10 @@ mod tests {
         assert_eq!(
             return_to_global_command(Some(&z), &ln("net0")).join(" "),
             "set-linkprop -t -z web1 -p zone=global net0"
+        );
+        assert_eq!(
+            set_linkprop_command(None, &ln("net0"), &LinkProp::new("mtu", &["9000"])).join(" "),
+            "set-linkprop -t -p mtu=9000 net0"
         );
         assert_eq!(
             show_vnic_command(Flavour::Joyent).join(" "),

@@ -86,6 +86,7 @@ pub struct SimLink {
     pub over: Option<String>,
     pub mac: Option<String>,
     pub vid: u64,
+    pub mtu: u64,
     pub props: Vec<(String, String)>,
 }
 
@@ -334,6 +335,7 @@ impl Sim {
                     .or_else(|| l["over"].as_u64().and_then(name_of)),
                 mac: mac_text(&l["macaddress"]).or_else(|| mac_text(&l["mac"])),
                 vid: l["vid"].as_u64().unwrap_or(0),
+                mtu: l["mtu"].as_u64().unwrap_or(0),
                 props: l["props"]
                     .as_object()
                     .map(|m| {
