@@ -145,7 +145,7 @@ pub fn positional(args: &[String]) -> &[String] {
     &args[i.min(args.len())..]
 }
 
-/// Parses the whole argument list (without argv[0]).
+/// Parses the whole argument list (without `argv[0]`).
 pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError> {
     let mut opts = HookOptions::default();
     let mut i = 0;

@@ -71,6 +71,9 @@ enum Op {
     Gc,
     /// dlmgmtd stops, the zone is halted (it goes `down`), dlmgmtd starts again.
     StuckHalt(usize),
+    /// While zone i holds its operator link, the operator creates another link of the same
+    /// name in the global zone: handing the lent one back later collides (illumos bug 10001).
+    Shadow(usize),
 }
 
 fn zone_spec(i: usize) -> impl Strategy<Value = ZoneSpec> {
@@ -136,6 +139,7 @@ fn op(nzones: usize) -> impl Strategy<Value = Op> {
         1 => Just(Op::RecoverAll),
         1 => Just(Op::Gc),
         2 => z.prop_map(Op::StuckHalt),
+        1 => nz.prop_map(Op::Shadow),
     ]
 }
 
@@ -249,6 +253,14 @@ fn run_op(sim: &Sim, h: &HostSpec, op: &Op) -> String {
         Op::RecoverForce(i) => sim.netzone(&["recover", "--force", &zone_of(h, *i)]),
         Op::RecoverAll => sim.netzone(&["recover", "--all"]),
         Op::Gc => sim.netzone(&["gc"]),
+        Op::Shadow(i) => {
+            let name = match h.zones.get(*i) {
+                Some(z) if z.operator_link => format!("op{}x0", z.name),
+                _ => return format!("{op:?} -> (no operator link)"),
+            };
+            let r = sim.dladm(&["create-vnic", "-l", "e1000g0", &name]);
+            return format!("{op:?} -> {:?} {}", r.code(), r.stderr());
+        }
         Op::StuckHalt(i) => {
             sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
             let r = sim.zoneadm(&["-z", &zone_of(h, *i), "halt"]);
@@ -257,6 +269,47 @@ fn run_op(sim: &Sim, h: &HostSpec, op: &Op) -> String {
         }
     };
     format!("{op:?} -> {:?}\n{}{}", r.code(), r.stdout(), r.stderr())
+}
+
+/// Links the operator made during the run (`Shadow`): global-zone VNICs not yet watched and
+/// not netzone's (no temporary name, no journal entry names them) are watched from now on.
+fn watch_new_operator_links(sim: &Sim, h: &HostSpec, watched: &mut Vec<Watched>) {
+    let journals: Vec<serde_json::Value> =
+        std::fs::read_dir(sim.root().join("etc/svc/volatile/netzone"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter_map(|e| serde_json::from_str(&std::fs::read_to_string(e.path()).ok()?).ok())
+            .collect();
+    let journalled = |name: &str| {
+        journals.iter().any(|j| {
+            j["links"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|e| e["name"] == name || e["final"] == name))
+        })
+    };
+    for l in sim.links() {
+        let known = watched.iter().any(|w| w.link.id == l.id);
+        if known || l.class != "vnic" || l.zone != "global" || !l.name.starts_with("op") {
+            continue;
+        }
+        if common::is_temp(&l.name) || journalled(&l.name) {
+            continue;
+        }
+        // zoneadmd lends it to the zone whose operator link has its name.
+        let lent_to = h
+            .zones
+            .iter()
+            .filter(|z| z.operator_link && l.name == format!("op{}x0", z.name))
+            .map(|z| z.name.clone())
+            .collect();
+        watched.push(Watched {
+            link: l,
+            lent_to,
+            reserved: false,
+        });
+    }
 }
 
 /// The property, checked after every operation.
@@ -318,11 +371,12 @@ proptest! {
 
     #[test]
     fn netzone_never_deletes_or_moves_a_foreign_link((h, ops) in scenario()) {
-        let (sim, watched) = build(&h);
+        let (sim, mut watched) = build(&h);
         check_foreign(&sim, &watched).map_err(TestCaseError::fail)?;
         let mut history = Vec::new();
         for op in &ops {
             history.push(run_op(&sim, &h, op));
+            watch_new_operator_links(&sim, &h, &mut watched);
             if let Err(e) = check_foreign(&sim, &watched) {
                 return Err(TestCaseError::fail(format!(
                     "{e}\nhost: {h:?}\nops so far:\n{}",
@@ -435,4 +489,43 @@ fn joyent_rename_clash_never_deletes_the_operators_link() {
     assert_eq!(sim.zone_state("z0"), "installed");
     assert_eq!(sim.links(), before, "the operator's net0 was touched");
     assert!(sim.journal("z0").is_none());
+}
+
+/// The one place a foreign link may be renamed, driven by the same ops as the property: the
+/// operator shadows a lent link's name in the global zone, the zone gets stuck `down`, and
+/// `recover` hands the lent link back under a new name; the shadow is not touched.
+#[test]
+fn recover_renames_only_the_link_it_hands_back() {
+    let h = HostSpec {
+        flavour: "joyent",
+        zones: vec![ZoneSpec {
+            name: "z0".into(),
+            nets: vec![("net0".into(), 0)],
+            operator_link: true,
+        }],
+        gz_links: vec![],
+        orphans: vec![],
+        alien_booted: false,
+    };
+    let (sim, mut watched) = build(&h);
+    for op in [Op::Boot(0), Op::Shadow(0), Op::StuckHalt(0)] {
+        run_op(&sim, &h, &op);
+        watch_new_operator_links(&sim, &h, &mut watched);
+        check_foreign(&sim, &watched).unwrap();
+    }
+    assert_eq!(watched.len(), 3, "the shadow is watched: {watched:?}");
+    assert_eq!(sim.zone_state("z0"), "down");
+    let out = run_op(&sim, &h, &Op::Recover(0));
+    check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{e}\n{out}"));
+    let links = sim.links();
+    let lent = &watched[0].link;
+    let now = links
+        .iter()
+        .find(|l| l.id == lent.id)
+        .expect("lent link kept");
+    assert_eq!(now.zone, "global", "{out}");
+    assert_ne!(now.name, lent.name, "handed back under a new name: {out}");
+    let shadow = &watched[2].link;
+    assert!(links.contains(shadow), "shadow untouched: {links:?}");
+    assert_eq!(sim.zone_state("z0"), "installed", "{out}");
 }
