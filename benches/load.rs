@@ -3,7 +3,7 @@
 //! halts/s, zoneadm boot latency and the p50/p99 time of each brand hook, and the failure,
 //! collision and leak counts; exits 1 unless all three are 0.
 //!
-//! Run: `cargo bench --bench load` (200 zones, 3 rounds, 8 at once, joyent), or with sizes:
+//! Run: `cargo bench --bench load` (200 zones, 3 rounds, 2 x cores at once, joyent), or with sizes:
 //! `cargo bench --bench load -- --zones 50 --rounds 1 --jobs 4 --flavour gate --latency-ms 20`.
 //! The sim's binaries are built in the same profile first if they are missing.
 

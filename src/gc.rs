@@ -7,7 +7,10 @@
 //!
 //! Each zone's orphans are re-read and removed under that zone's journal lock, the lock every
 //! netzone run on the zone takes, so `gc` cannot remove a link that a concurrent `up` has just
-//! created and recorded.
+//! created and recorded. One window remains on gate: between a zone's pre-ready hook (which
+//! creates its links in the global zone and releases the lock) and zoneadmd lending them at
+//! ready, the zone is still `installed` and its links look like a crash's leftovers; a `gc` run in
+//! that instant removes them and that ready fails (the next boot recreates them).
 
 use std::collections::BTreeSet;
 

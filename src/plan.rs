@@ -309,6 +309,28 @@ fn delete(net: Option<&LinkName>, l: &ObservedLink) -> Step {
     }
 }
 
+/// The names under which an entry's link may be removed. A `renaming` entry names both the
+/// temporary and the final name, but while a link still carries the temporary name the rename
+/// did not happen (dladm renames atomically), so a link with the final name is not netzone's:
+/// e.g. the operator's global-zone link of that name, which zoneadmd lent to the zone at ready
+/// because the name is a configured `physical`. Only the temporary name is then netzone's.
+fn names_to_remove<'a>(
+    e: &'a JournalLink,
+    obs: &Observation,
+    zone: &ZoneName,
+) -> Vec<&'a LinkName> {
+    let names = e.candidate_names();
+    let temp_present = || {
+        obs.named(&e.name)
+            .any(|l| l.zone.is_none() || l.zone.as_ref() == Some(zone))
+    };
+    if e.state == LinkState::Renaming && e.name != e.final_name && temp_present() {
+        vec![&e.name]
+    } else {
+        names
+    }
+}
+
 /// The steps that give `cfg`'s zone its links.
 pub fn plan_up(
     cfg: &ZoneConfig,
@@ -333,7 +355,7 @@ pub fn plan_up(
             continue;
         }
         let mut found = false;
-        for n in e.candidate_names() {
+        for n in names_to_remove(e, obs, zone) {
             for l in obs.named(n) {
                 if l.zone.is_none() || l.zone.as_ref() == Some(zone) {
                     deletes.push(delete(Some(&e.net), l));
@@ -361,7 +383,11 @@ pub fn plan_up(
     for d in &want {
         let net = &d.net.physical;
         let entry = journal.links.iter().find(|e| &e.net == net);
-        let journal_names = |n: &LinkName| entry.is_some_and(|e| e.candidate_names().contains(&n));
+        let journal_names =
+            |n: &LinkName| entry.is_some_and(|e| names_to_remove(e, obs, zone).contains(&n));
+        // An entry for this net that does not name the link found under the net's name: that
+        // link is someone else's (see `names_to_remove`), never "already done".
+        let not_ours = |n: &LinkName| entry.is_some() && !journal_names(n);
         match flavour {
             Flavour::Joyent => {
                 let tmp = tempname::temp_name(zone, d.index);
@@ -370,7 +396,7 @@ pub fn plan_up(
                     .filter(|l| l.zone.is_none() || l.zone.as_ref() == Some(zone))
                     .collect();
                 match obs.find(net, Some(zone)) {
-                    Some(l) if matches(d, l) => {
+                    Some(l) if matches(d, l) && !not_ours(net) => {
                         plan.satisfied.push(net.clone());
                         if entry.is_some_and(|e| e.state != LinkState::Active) {
                             let mut e = entry_for(d, zone, tmp.clone(), LinkState::Active);
@@ -526,7 +552,7 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
     let here = |l: &ObservedLink| l.zone.is_none() || l.zone.as_ref() == Some(zone);
     for e in &journal.links {
         let mut found = false;
-        for n in e.candidate_names() {
+        for n in names_to_remove(e, obs, zone) {
             for l in obs.named(n).filter(|l| here(l)) {
                 // On gate a final name in the global zone may be the operator's once the journal
                 // entry is only an intent: it was never confirmed as ours.

@@ -429,11 +429,20 @@ fn net(rn: &RawNet, r: &NetRef, ip_type: Option<IpType>, p: &mut Problems) -> Op
     })
 }
 
-/// Explicit MACs of other zones, each with the zone and net that use it. Zones named `except`
-/// are left out (that is the zone being checked, in its older configuration).
-fn taken_macs(others: &[ZoneConfig], except: &str) -> HashMap<Mac, (String, String)> {
+/// Explicit MACs of other zones, each with the zone and net that use it. The zone being checked
+/// is left out in its older configuration: a zone of the same name, or of the same zonepath
+/// (`zonecfg set zonename` renames a zone in place, and zoneadm refuses two zones one zonepath,
+/// illumos-gate `usr/src/cmd/zoneadm/zoneadm.c` `crosscheck_zonepaths`).
+fn taken_macs(
+    others: &[ZoneConfig],
+    except: &str,
+    zonepath: Option<&Path>,
+) -> HashMap<Mac, (String, String)> {
     let mut taken = HashMap::new();
-    for o in others.iter().filter(|o| o.name.as_str() != except) {
+    for o in others
+        .iter()
+        .filter(|o| o.name.as_str() != except && Some(o.zonepath.as_path()) != zonepath)
+    {
         for n in &o.nets {
             if let Some(m) = n.mac.and_then(|m| m.fixed()) {
                 taken
@@ -447,10 +456,11 @@ fn taken_macs(others: &[ZoneConfig], except: &str) -> HashMap<Mac, (String, Stri
 
 fn mac_conflicts<'a>(
     zone: &str,
+    zonepath: Option<&Path>,
     nets: impl Iterator<Item = (&'a str, Mac)>,
     others: &[ZoneConfig],
 ) -> Vec<Problem> {
-    let taken = taken_macs(others, zone);
+    let taken = taken_macs(others, zone, zonepath);
     nets.filter_map(|(physical, m)| {
         taken.get(&m).map(|(oz, on)| Problem {
             zone: zone.to_string(),
@@ -464,10 +474,12 @@ fn mac_conflicts<'a>(
 }
 
 /// Problems between `zone` and the other zones on the host: an explicit MAC it shares with any of
-/// them. Zones named like `zone` in `others` are skipped (that is its own, older configuration).
+/// them. Zones in `others` with the same name or zonepath are skipped (that is its own, older
+/// configuration).
 pub fn host_conflicts(zone: &ZoneConfig, others: &[ZoneConfig]) -> Vec<Problem> {
     mac_conflicts(
         zone.name.as_str(),
+        Some(zone.zonepath.as_path()),
         zone.nets
             .iter()
             .filter_map(|n| Some((n.physical.as_str(), n.mac?.fixed()?))),
@@ -513,7 +525,8 @@ fn check_raw(
                 let m = set(&n.mac_addr)?.parse::<Mac>().ok()?;
                 Some((set(&n.physical).unwrap_or("?"), m))
             });
-            problems.extend(mac_conflicts(&name, fixed, &others));
+            let zonepath = set(&raw.zonepath).map(Path::new);
+            problems.extend(mac_conflicts(&name, zonepath, fixed, &others));
             Err(zonecfg::ConfigError::Invalid { problems })
         }
     }

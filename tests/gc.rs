@@ -117,3 +117,33 @@ fn gc_removes_a_crashs_orphans_and_nothing_else() {
     // web3 boots again cleanly.
     sim.zoneadm(&["-z", "web3", "boot"]).ok();
 }
+
+#[test]
+fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data9"])
+        .ok();
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    // What a gate pre-ready hook leaves when zoneadmd dies before lending the link: net0 in the
+    // global zone, recorded in web1's journal, web1 still installed.
+    sim.netzone(&["up", "web1"]).ok();
+    assert_eq!(sim.zone_state("web1"), "installed");
+    let show = sim
+        .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
+        .ok()
+        .stdout();
+    assert_eq!(show, "net0:web1:netzone:orphan\n");
+
+    // gc removes it with its journal entry; data9 stays.
+    let r = sim.netzone(&["gc"]).ok();
+    assert!(
+        r.stdout()
+            .contains("deleted orphan net0 from the global zone (left behind for zone 'web1')"),
+        "{}",
+        r.stdout()
+    );
+    assert!(!links(&sim).iter().any(|(n, _)| n == "net0"));
+    assert!(links(&sim).contains(&("data9".into(), "global".into())));
+    assert!(sim.journal("web1").is_none());
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+}

@@ -529,3 +529,73 @@ fn recover_renames_only_the_link_it_hands_back() {
     assert!(links.contains(shadow), "shadow untouched: {links:?}");
     assert_eq!(sim.zone_state("z0"), "installed", "{out}");
 }
+
+/// The crash variant of the rename clash: netzone is killed at `rename-link` to a
+/// name that zoneadmd already gave the zone (the operator's global-zone link of that name), so
+/// its journal says `renaming` with both names in the zone. Whatever cleans up next (the
+/// failed ready's cleanup hook, halt, recover) must delete only the temporary link.
+#[test]
+fn joyent_crash_at_a_clashing_rename_never_deletes_the_operators_link() {
+    for when in ["before", "after"] {
+        let sim = Sim::new("joyent", &["e1000g0"]);
+        sim.dladm(&["create-vnic", "-l", "e1000g0", "net0"]).ok();
+        let before = sim.links();
+        sim.add_zone("z0", &[NetSpec::new("net0", "e1000g0")]);
+        sim.fault("rename-link", when, "crash", Some(1));
+        sim.zoneadm(&["-z", "z0", "boot"]).fails();
+        assert!(
+            proof::pending_faults(&sim).is_empty(),
+            "{when}: the crash fired"
+        );
+        if sim.zone_state("z0") == "down" {
+            sim.netzone(&["recover", "z0"]).ok();
+        }
+        if sim.zone_state("z0") != "installed" {
+            sim.zoneadm(&["-z", "z0", "halt"]).ok();
+        }
+        assert_eq!(
+            sim.links(),
+            before,
+            "{when}: the operator's net0 was touched"
+        );
+    }
+}
+
+/// The same crash under `netzone up` run by hand on a readied zone (brand without hooks): the
+/// rerun of `up` refuses to take the operator's link as the net's, and `down` removes only
+/// netzone's temporary link.
+#[test]
+fn joyent_up_rerun_after_a_clashing_rename_crash_refuses_the_operators_link() {
+    for when in ["before", "after"] {
+        let sim = Sim::new("joyent", &["e1000g0"]);
+        sim.install_plain_brand("plain");
+        sim.dladm(&["create-vnic", "-l", "e1000g0", "net0"]).ok();
+        let before = sim.links();
+        sim.add_zone_with_brand("z0", "plain", &[NetSpec::new("net0", "e1000g0")]);
+        sim.zoneadm(&["-z", "z0", "ready"]).ok();
+        sim.fault("rename-link", when, "crash", Some(1));
+        sim.netzone(&["up", "z0"]).fails();
+        assert!(
+            proof::pending_faults(&sim).is_empty(),
+            "{when}: the crash fired"
+        );
+        let r = sim.netzone(&["up", "z0"]).fails();
+        assert!(
+            r.stderr().contains("net 'net0'") && r.stderr().contains("not created by netzone"),
+            "{when}: {}",
+            r.stderr()
+        );
+        sim.netzone(&["down", "z0"]).ok();
+        sim.zoneadm(&["-z", "z0", "halt"]).ok();
+        assert_eq!(
+            sim.links(),
+            before,
+            "{when}: the operator's net0 was touched"
+        );
+        assert!(
+            sim.journal("z0").is_none(),
+            "{when}: {:?}",
+            sim.journal("z0")
+        );
+    }
+}

@@ -104,6 +104,32 @@ fn the_zones_own_current_file_is_not_a_conflict() {
 }
 
 #[test]
+fn renaming_a_zone_is_not_a_conflict_with_its_old_name() {
+    // zonecfg -z old "set zonename=new": the file to verify has the new name and the old
+    // zonepath; the old file still lists the same MAC.
+    let r = Root::new();
+    let old = one_net(
+        "old",
+        r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
+    );
+    r.add_zone("old", &old);
+    let renamed = old.replace("name=\"old\"", "name=\"new\"");
+    assert!(renamed.contains("zonepath=\"/zones/old\""));
+    let f = r.temp_file("zonecfg.tmp", renamed);
+    r.verify(&[f.to_str().unwrap()]).expect_ok();
+    // A different zone with that MAC still conflicts.
+    let other = one_net(
+        "new",
+        r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
+    );
+    let f = r.temp_file("zonecfg.tmp2", other);
+    r.verify(&[f.to_str().unwrap()]).expect_part(
+        1,
+        "mac-addr '2:8:20:1:2:3': already used by zone 'old' net 'net0'",
+    );
+}
+
+#[test]
 fn root_option_overrides_environment() {
     let r = Root::new();
     r.add_zone(

@@ -31,7 +31,9 @@ impl Default for LoadOpts {
         LoadOpts {
             zones: 200,
             rounds: 3,
-            jobs: 8,
+            // Twice the cores: on 2 cores 4 at once already saturate the host (the sim
+            // serialises every command on its state lock), and more only add queueing.
+            jobs: 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
             flavour: "joyent".into(),
             latency_ms: 0,
         }

@@ -31,6 +31,8 @@ pub struct RecoverArgs {
     /// Print what would be done.
     #[arg(long)]
     pub dry_run: bool,
+    /// Zones to recover.
+    #[arg(value_name = "ZONE")]
     pub zones: Vec<String>,
 }
 
@@ -39,8 +41,9 @@ pub struct ShowArgs {
     /// Parseable output (dladm convention); needs -o.
     #[arg(short = 'p', long = "parsable", alias = "parseable")]
     pub parsable: bool,
-    /// Fields to print.
-    #[arg(short = 'o', long = "output")]
+    /// Fields to print, comma-separated, case-insensitive: LINK, ZONE, OVER, MACADDRESS, VID,
+    /// OWNER, STATE.
+    #[arg(short = 'o', long = "output", value_name = "FIELD,...")]
     pub output: Option<String>,
     /// JSON output.
     #[arg(long)]
@@ -48,6 +51,7 @@ pub struct ShowArgs {
     /// Only orphans; exit 1 if any exist.
     #[arg(long)]
     pub orphans: bool,
+    /// Only this zone's links.
     pub zone: Option<String>,
 }
 
