@@ -18,7 +18,8 @@
 //! running, `ip-type=exclusive`. Its configuration is never changed: netzone reads the net it
 //! acts on from a zone file under its own alternate root (`-R`), the test readies the real zone
 //! so that links can be lent to it, and halts it again on the way out ([`ZoneGuard`]). Without
-//! the variable those tests say so and pass.
+//! the variable those tests say so and pass. `tests/onhost_rehearsal.rs` runs the same zone
+//! set-up and assertions on the simulated host, in CI.
 #![cfg(target_os = "illumos")]
 
 use std::path::PathBuf;
