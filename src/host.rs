@@ -164,28 +164,13 @@ impl Host {
 
     /// Runs `tool args...` to completion or the deadline. A non-zero exit is not an error here.
     pub fn run(&self, tool: Tool, args: &[String]) -> Result<Output, HostError> {
-        let program = self.path(tool);
-        let child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| HostError::Spawn {
-                program: program.to_path_buf(),
-                source,
-            })?;
-        wait_with_deadline(child, self.timeout).map_err(|e| match e {
-            WaitError::Timeout => HostError::Timeout {
-                tool: tool.name(),
-                argv: args.join(" "),
-                secs: self.timeout.as_secs(),
-            },
-            WaitError::Io(source) => HostError::Spawn {
-                program: program.to_path_buf(),
-                source,
-            },
-        })
+        run_captured(
+            self.path(tool),
+            args,
+            self.timeout,
+            tool.name(),
+            args.join(" "),
+        )
     }
 
     /// Runs a program that is not one of the [`Tools`] (a chained brand hook) by argv, with its
@@ -196,27 +181,8 @@ impl Host {
         args: &[String],
         timeout: Duration,
     ) -> Result<Output, HostError> {
-        let child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|source| HostError::Spawn {
-                program: program.to_path_buf(),
-                source,
-            })?;
-        wait_with_deadline(child, timeout).map_err(|e| match e {
-            WaitError::Timeout => HostError::Timeout {
-                tool: "chained hook",
-                argv: format!("{} {}", program.display(), args.join(" ")),
-                secs: timeout.as_secs(),
-            },
-            WaitError::Io(source) => HostError::Spawn {
-                program: program.to_path_buf(),
-                source,
-            },
-        })
+        let argv = format!("{} {}", program.display(), args.join(" "));
+        run_captured(program, args, timeout, "chained hook", argv)
     }
 
     /// Runs dladm; a non-zero exit becomes [`HostError::Dladm`] with its classified message.
@@ -308,6 +274,36 @@ fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output, Wai
         status: status.code(),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    })
+}
+
+/// Spawns `program args...` with stdin from /dev/null and captured output, and waits for it
+/// until `timeout`; `label` and `argv` name it in a timeout error.
+fn run_captured(
+    program: &Path,
+    args: &[String],
+    timeout: Duration,
+    label: &'static str,
+    argv: String,
+) -> Result<Output, HostError> {
+    let spawn_error = |source| HostError::Spawn {
+        program: program.to_path_buf(),
+        source,
+    };
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawn_error)?;
+    wait_with_deadline(child, timeout).map_err(|e| match e {
+        WaitError::Timeout => HostError::Timeout {
+            tool: label,
+            argv,
+            secs: timeout.as_secs(),
+        },
+        WaitError::Io(source) => spawn_error(source),
     })
 }
 
