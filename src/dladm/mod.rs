@@ -255,80 +255,80 @@ fn parse_zone_field(s: &str) -> Result<Option<ZoneName>, String> {
     }
 }
 
+/// Walks the records of multi-field `-p -o` output: each non-empty line is split on unescaped
+/// `:` and must have `want` fields; `record` turns the fields into a value, its errors becoming a
+/// [`ParseError`] that names the line.
+fn parse_records<T>(
+    out: &str,
+    want: usize,
+    mut record: impl FnMut(&[String]) -> Result<T, String>,
+) -> Result<Vec<T>, ParseError> {
+    let mut res = Vec::new();
+    for (i, line) in out.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let f = split_parsable_line(line);
+        let parsed = if f.len() == want {
+            record(&f)
+        } else {
+            Err(format!("{} fields, expected {want}", f.len()))
+        };
+        res.push(parsed.map_err(|reason| ParseError {
+            line: i + 1,
+            text: line.to_string(),
+            reason,
+        })?);
+    }
+    Ok(res)
+}
+
 /// Parses `show-vnic -p -o` with [`JOYENT_VNIC_FIELDS`] or [`GATE_VNIC_FIELDS`] (per flavour).
 pub fn parse_show_vnic_output(out: &str, flavour: Flavour) -> Result<Vec<VnicInfo>, ParseError> {
     let want = match flavour {
         Flavour::Joyent => 6,
         Flavour::Gate => 5,
     };
-    let mut res = Vec::new();
-    for (i, line) in out.lines().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let err = |reason: String| ParseError {
-            line: i + 1,
-            text: line.to_string(),
-            reason,
-        };
-        let f = split_parsable_line(line);
-        if f.len() != want {
-            return Err(err(format!("{} fields, expected {want}", f.len())));
-        }
-        let link = LinkName::new(&f[0]).map_err(|e| err(e.to_string()))?;
+    parse_records(out, want, |f| {
+        let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
         let vid: u16 = f[4]
             .parse()
-            .map_err(|_| err(format!("VID '{}' is not a number", f[4])))?;
+            .map_err(|_| format!("VID '{}' is not a number", f[4]))?;
         let vid = if vid == 0 {
             None
         } else {
-            Some(VlanId::new(vid).map_err(|e| err(e.to_string()))?)
+            Some(VlanId::new(vid).map_err(|e| e.to_string())?)
         };
         let zone = if want == 6 {
-            parse_zone_field(&f[5]).map_err(err)?
+            parse_zone_field(&f[5])?
         } else {
             None
         };
-        res.push(VnicInfo {
+        Ok(VnicInfo {
             link,
             over: f[1].clone(),
             mac: f[2].parse().ok(),
             mac_type: f[3].clone(),
             vid,
             zone,
-        });
-    }
-    Ok(res)
+        })
+    })
 }
 
 /// Parses `show-linkprop -c -o LINK,VALUE -p zone`: each link with its zone (`None` = global).
 pub fn parse_show_zone_prop_output(
     out: &str,
 ) -> Result<Vec<(LinkName, Option<ZoneName>)>, ParseError> {
-    let mut res = Vec::new();
-    for (i, line) in out.lines().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let err = |reason: String| ParseError {
-            line: i + 1,
-            text: line.to_string(),
-            reason,
-        };
-        let f = split_parsable_line(line);
-        if f.len() != 2 {
-            return Err(err(format!("{} fields, expected 2", f.len())));
-        }
-        let link = LinkName::new(&f[0]).map_err(|e| err(e.to_string()))?;
+    parse_records(out, 2, |f| {
+        let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
         // A failed property read prints `?`; treat it as "not in a zone we can name".
         let zone = if f[1] == "?" {
             None
         } else {
-            parse_zone_field(&f[1]).map_err(err)?
+            parse_zone_field(&f[1])?
         };
-        res.push((link, zone));
-    }
-    Ok(res)
+        Ok((link, zone))
+    })
 }
 
 /// What went wrong in a failed dladm command, from its message.
