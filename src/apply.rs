@@ -83,6 +83,20 @@ pub enum ApplyError {
     },
 }
 
+impl ApplyError {
+    /// A `create-vnic` that failed because its name exists, with the run fully undone.
+    fn is_create_name_taken(&self) -> bool {
+        match self {
+            ApplyError::Step { source, undo, .. } => {
+                undo.is_empty()
+                    && matches!(source.as_ref(), HostError::Dladm { kind: DladmErrorKind::AlreadyExists, argv, .. }
+                        if argv.starts_with("create-vnic"))
+            }
+            _ => false,
+        }
+    }
+}
+
 fn undo_note(undo: &[String]) -> String {
     if undo.is_empty() {
         String::new()
@@ -140,14 +154,18 @@ fn observe_zone(
 /// cannot already hold the names (a clash would still fail `rename-link` cleanly and be undone).
 /// On gate the host-wide name check needs the `show-linkprop` walk; VNIC details are read only
 /// when a name of interest is taken.
+///
+/// `look` forces the observation on joyent: after a `create-vnic` found its temporary name taken
+/// (a leftover whose journal was lost), the retry must see it to remove it.
 fn observe_for_up(
     host: &Host,
     flavour: Flavour,
     cfg: &ZoneConfig,
     j: &Journal,
+    look: bool,
 ) -> Result<Observation, ApplyError> {
     let want = plan::desired_nets(cfg)?;
-    if j.links.is_empty() && (want.is_empty() || flavour == Flavour::Joyent) {
+    if j.links.is_empty() && (want.is_empty() || (flavour == Flavour::Joyent && !look)) {
         return Ok(Observation::default());
     }
     let zone = &cfg.name;
@@ -169,7 +187,7 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
-    let obs = observe_for_up(host, flavour, cfg, &j)?;
+    let obs = observe_for_up(host, flavour, cfg, &j, false)?;
     Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
 }
 
@@ -194,10 +212,27 @@ pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome
 }
 
 fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    match up_attempt(host, flavour, cfg, false) {
+        // joyent skips the observation on an empty journal; a temporary name already taken means
+        // a leftover of this zone whose record was lost. The failed run undid its own work, so
+        // look at the host and try once more: the plan removes the leftover first.
+        Err(e) if flavour == Flavour::Joyent && e.is_create_name_taken() => {
+            up_attempt(host, flavour, cfg, true)
+        }
+        other => other,
+    }
+}
+
+fn up_attempt(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    look: bool,
+) -> Result<Outcome, ApplyError> {
     let zone = &cfg.name;
     let state = host.state_dir();
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    let obs = observe_for_up(host, flavour, cfg, &j)?;
+    let obs = observe_for_up(host, flavour, cfg, &j, look)?;
     let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));

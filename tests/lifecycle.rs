@@ -300,3 +300,39 @@ fn dead_dlmgmtd_never_makes_netzone_forget_its_links() {
     assert_eq!(sim.vnics(), vec![]);
     assert!(sim.journal("web1").is_none());
 }
+
+/// A temporary VNIC of the zone left in the global zone with no journal entry (the journal was
+/// lost, say removed by hand): `up` finds that its temporary name is taken, looks, removes its own
+/// leftover (the name's pattern proves it netzone's for this zone) and finishes.
+#[test]
+fn up_recovers_a_leftover_temp_link_without_a_journal() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.install_plain_brand("plain");
+    sim.add_zone_with_brand("web1", "plain", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    let plan = sim.netzone(&["plan", "web1"]).ok().stdout();
+    let tmp = plan
+        .split_whitespace()
+        .find(|w| is_temp(w))
+        .unwrap_or_else(|| panic!("no temporary name in the plan: {plan}"))
+        .to_string();
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", &tmp])
+        .ok();
+    // An operator's VNIC beside it must survive.
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    assert!(sim.journal("web1").is_none());
+
+    sim.netzone(&["up", "web1"]).ok();
+    let links = sim.vnics();
+    assert!(!links.iter().any(|l| l.name == tmp), "{links:?}");
+    let net0: Vec<_> = links.iter().filter(|l| l.zone == "web1").collect();
+    assert_eq!(net0.len(), 1, "{links:?}");
+    assert_eq!(net0[0].name, "net0");
+    assert!(links
+        .iter()
+        .any(|l| l.name == "data0" && l.zone == "global"));
+    // A second run has nothing to do.
+    let again = sim.netzone(&["up", "web1"]).ok().stdout();
+    assert!(again.contains("nothing to do"), "{again}");
+}
