@@ -203,13 +203,7 @@ pub fn has_orphans(inv: &Inventory) -> bool {
 mod tests {
     use super::*;
     use crate::show::Owner;
-
-    fn ln(s: &str) -> LinkName {
-        LinkName::new(s).unwrap()
-    }
-    fn zn(s: &str) -> ZoneName {
-        ZoneName::new(s).unwrap()
-    }
+    use crate::testutil::{ln, zn};
 
     fn row(link: &str, zone: Option<&str>, state: RowState, source: Source) -> Row {
         Row {

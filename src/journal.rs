@@ -272,10 +272,7 @@ fn flock(f: &File, try_only: bool) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ln(s: &str) -> LinkName {
-        LinkName::new(s).unwrap()
-    }
+    use crate::testutil::ln;
 
     fn entry(state: LinkState) -> JournalLink {
         JournalLink {

@@ -19,6 +19,8 @@ pub mod recover;
 pub mod show;
 pub mod syslog;
 pub mod tempname;
+#[cfg(test)]
+mod testutil;
 pub mod validate;
 pub mod vlan;
 pub mod zoneadm;

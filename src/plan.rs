@@ -609,15 +609,9 @@ mod tests {
     use crate::dladm::VnicInfo;
     use crate::mac::Mac;
     use crate::mtu::Mtu;
+    use crate::testutil::{ln, zn};
     use crate::vlan::VlanId;
     use std::collections::BTreeMap;
-
-    fn ln(s: &str) -> LinkName {
-        LinkName::new(s).unwrap()
-    }
-    fn zn(s: &str) -> ZoneName {
-        ZoneName::new(s).unwrap()
-    }
 
     fn net(phys: &str, over: Option<&str>) -> Net {
         Net {

@@ -441,13 +441,7 @@ mod tests {
     use crate::dladm::observe::ObservedLink;
     use crate::dladm::VnicInfo;
     use crate::journal::{JournalLink, LinkState};
-
-    fn ln(s: &str) -> LinkName {
-        LinkName::new(s).unwrap()
-    }
-    fn zn(s: &str) -> ZoneName {
-        ZoneName::new(s).unwrap()
-    }
+    use crate::testutil::{ln, zn};
 
     fn link(name: &str, zone: Option<&str>) -> ObservedLink {
         ObservedLink {

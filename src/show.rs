@@ -374,16 +374,10 @@ mod tests {
     use crate::dladm::observe::ObservedLink;
     use crate::dladm::VnicInfo;
     use crate::journal::JournalLink;
+    use crate::testutil::{ln, zn};
     use crate::zonecfg::{IpType, Net};
     use std::collections::BTreeMap;
     use std::path::PathBuf;
-
-    fn ln(s: &str) -> LinkName {
-        LinkName::new(s).unwrap()
-    }
-    fn zn(s: &str) -> ZoneName {
-        ZoneName::new(s).unwrap()
-    }
 
     fn zone(name: &str, state: State) -> Zone {
         Zone {

@@ -83,11 +83,8 @@ pub fn is_temp_name(name: &LinkName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testutil::zn;
     use std::collections::HashSet;
-
-    fn zn(s: &str) -> ZoneName {
-        ZoneName::new(s).unwrap()
-    }
 
     #[test]
     fn names_are_valid_stable_and_recognised() {

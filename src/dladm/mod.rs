@@ -423,13 +423,7 @@ pub fn error_message(stderr: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn ln(s: &str) -> LinkName {
-        LinkName::new(s).unwrap()
-    }
-    fn zn(s: &str) -> ZoneName {
-        ZoneName::new(s).unwrap()
-    }
+    use crate::testutil::{ln, zn};
 
     #[test]
     fn create_vnic_joyent_puts_zone_last() {
