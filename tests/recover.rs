@@ -60,6 +60,19 @@ fn web1(sim: &Sim) {
     );
 }
 
+/// web1 stuck `down` holding the operator's data0, while the operator has created another data0
+/// in the global zone (IPD 3 namespaces allow it): handing web1's back would collide (10001).
+fn stuck_with_10001(flavour: &str) -> Sim {
+    let sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    web1(&sim);
+    strand(&sim, &["web1"], false);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    sim
+}
+
 #[test]
 fn down_zone_is_recovered_operator_link_returned_and_zone_boots_again() {
     let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
@@ -127,15 +140,7 @@ fn down_zone_is_recovered_operator_link_returned_and_zone_boots_again() {
 
 #[test]
 fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
-    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
-        .ok();
-    web1(&sim);
-    strand(&sim, &["web1"], false);
-    // While web1 holds data0, the operator creates another data0 in the global zone (IPD 3
-    // namespaces allow it), so handing web1's back would collide.
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
-        .ok();
+    let sim = stuck_with_10001("joyent");
 
     let dry = sim.netzone(&["recover", "--dry-run", "web1"]).ok();
     assert!(
@@ -167,13 +172,7 @@ fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
 
 #[test]
 fn halting_a_down_zone_reclaims_through_the_brand_hook_even_for_10001() {
-    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
-        .ok();
-    web1(&sim);
-    strand(&sim, &["web1"], false);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
-        .ok();
+    let sim = stuck_with_10001("joyent");
     // zoneadmd runs pre-halt with state 6: the hook frees the links, the halt completes.
     sim.zoneadm(&["-z", "web1", "halt"]).ok();
     assert_eq!(sim.zone_state("web1"), "installed");
