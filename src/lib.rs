@@ -9,6 +9,7 @@ pub mod flavour;
 pub mod gc;
 pub mod hook;
 pub mod host;
+pub mod hostcheck;
 pub mod journal;
 pub mod linkname;
 pub mod mac;

@@ -138,7 +138,7 @@ pub enum PlanError {
         net: LinkName,
         holder: ZoneName,
     },
-    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone (over {over})")]
+    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone{}; rename or remove that link, or give the net another physical name", over_note(over))]
     Conflict {
         zone: ZoneName,
         net: LinkName,
@@ -147,6 +147,15 @@ pub enum PlanError {
     },
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to the zone but differs from its configuration; halt the zone first")]
     WrongLinkOnLoan { zone: ZoneName, net: LinkName },
+}
+
+/// ` (a VNIC over X)`, or nothing when the link is not a VNIC (its lower link is unknown).
+fn over_note(over: &str) -> String {
+    if over.is_empty() {
+        String::new()
+    } else {
+        format!(" (a VNIC over {over})")
+    }
 }
 
 /// Ordered steps plus the journal bookkeeping that needs no command.
@@ -791,7 +800,26 @@ mod tests {
             links: vec![vnic("net0", "e1000g1", "2:8:20:9:9:9", 0, None)],
         };
         let e = plan_up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
-        assert!(e.to_string().contains("the global zone"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "zone 'web1': net 'net0': link 'net0' already exists in the global zone and was not \
+             created by netzone (a VNIC over e1000g1); rename or remove that link, or give the \
+             net another physical name"
+        );
+        // Seen without VNIC details (gate's zone walk only): no empty "(over )".
+        let obs = Observation {
+            links: vec![ObservedLink {
+                name: ln("net0"),
+                zone: None,
+                vnic: None,
+            }],
+        };
+        let e = plan_up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "zone 'web1': net 'net0': link 'net0' already exists in the global zone and was not \
+             created by netzone; rename or remove that link, or give the net another physical name"
+        );
     }
 
     #[test]
