@@ -17,12 +17,14 @@ use crate::dladm::{self, DladmErrorKind};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The programs netzone drives and where they live. The binaries read them from
-/// `NETZONE_DLADM`, `NETZONE_ZONEADM` and `NETZONE_ZONECFG`.
+/// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and `NETZONE_ROUTE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
     pub dladm: PathBuf,
     pub zoneadm: PathBuf,
     pub zonecfg: PathBuf,
+    /// `route`, run as `route -n get ADDR` for `global-nic="auto"` ([`crate::globalnic`]).
+    pub route: PathBuf,
 }
 
 impl Default for Tools {
@@ -32,12 +34,14 @@ impl Default for Tools {
             dladm: "/usr/sbin/dladm".into(),
             zoneadm: "/usr/sbin/zoneadm".into(),
             zonecfg: "/usr/sbin/zonecfg".into(),
+            route: "/usr/sbin/route".into(),
         }
     }
 }
 
 impl Tools {
-    /// The defaults, overridden by `NETZONE_DLADM`, `NETZONE_ZONEADM` and `NETZONE_ZONECFG`.
+    /// The defaults, overridden by `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and
+    /// `NETZONE_ROUTE`.
     pub fn from_env() -> Self {
         let d = Tools::default();
         let get = |k: &str, d: PathBuf| std::env::var_os(k).map(PathBuf::from).unwrap_or(d);
@@ -45,6 +49,7 @@ impl Tools {
             dladm: get("NETZONE_DLADM", d.dladm),
             zoneadm: get("NETZONE_ZONEADM", d.zoneadm),
             zonecfg: get("NETZONE_ZONECFG", d.zonecfg),
+            route: get("NETZONE_ROUTE", d.route),
         }
     }
 }
@@ -55,6 +60,7 @@ pub enum Tool {
     Dladm,
     Zoneadm,
     Zonecfg,
+    Route,
 }
 
 impl Tool {
@@ -63,6 +69,7 @@ impl Tool {
             Tool::Dladm => "dladm",
             Tool::Zoneadm => "zoneadm",
             Tool::Zonecfg => "zonecfg",
+            Tool::Route => "route",
         }
     }
 }
@@ -160,6 +167,7 @@ impl Host {
             Tool::Dladm => &self.tools.dladm,
             Tool::Zoneadm => &self.tools.zoneadm,
             Tool::Zonecfg => &self.tools.zonecfg,
+            Tool::Route => &self.tools.route,
         }
     }
 
@@ -402,6 +410,7 @@ mod tests {
                 dladm: dladm.into(),
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
+                route: "/nonexistent/route".into(),
             },
             "/",
         )
