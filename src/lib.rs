@@ -8,6 +8,7 @@ pub mod brand;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
+pub mod globalnic;
 pub mod hook;
 pub mod host;
 pub mod journal;
