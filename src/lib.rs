@@ -4,9 +4,11 @@
 //! and to take them away at halt. See the README for the design.
 
 pub mod apply;
+pub mod brand;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
+pub mod globalnic;
 pub mod hook;
 pub mod host;
 pub mod hostcheck;

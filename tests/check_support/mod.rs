@@ -129,7 +129,7 @@ impl Root {
     }
 
     /// The environment that points netzone at this simulated host.
-    fn host_env(&self, c: &mut Command) {
+    pub fn host_env(&self, c: &mut Command) {
         c.env("ILLUMOS_SIM_ROOT", self.path())
             .env("NETZONE_DLADM", bin_dir().join("sim-dladm"))
             .env("NETZONE_ZONEADM", bin_dir().join("sim-zoneadm"))
