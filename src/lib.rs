@@ -9,6 +9,7 @@ pub mod flavour;
 pub mod gc;
 pub mod hook;
 pub mod host;
+pub mod ipprefix;
 pub mod journal;
 pub mod linkname;
 pub mod mac;
@@ -17,6 +18,7 @@ pub mod output;
 pub mod plan;
 pub mod recover;
 pub mod show;
+pub mod spec;
 pub mod syslog;
 pub mod tempname;
 #[cfg(test)]
