@@ -371,8 +371,9 @@ pub fn execute(
     let outcome = match action {
         Action::Nothing => None,
         Action::Validate => {
-            let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
-            crate::plan::desired_nets(&cfg)?;
+            // The configuration must read and validate; `global-nic="auto"` is resolved when
+            // the links are planned (post-ready), so a boot looks the route up once.
+            crate::zonecfg::load(&host.root, &args.zone)?;
             None
         }
         Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),

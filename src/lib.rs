@@ -7,6 +7,7 @@ pub mod apply;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
+pub mod globalnic;
 pub mod hook;
 pub mod host;
 pub mod ipprefix;
