@@ -4,6 +4,7 @@
 //! and to take them away at halt. See the README for the design.
 
 pub mod apply;
+pub mod brand;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
