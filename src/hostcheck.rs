@@ -252,9 +252,9 @@ fn rivals<'a>(
     cfg: &'a ZoneConfig,
     others: &'a [ZoneConfig],
 ) -> impl Iterator<Item = &'a ZoneConfig> {
-    others
-        .iter()
-        .filter(move |o| o.name != cfg.name && o.zonepath != cfg.zonepath)
+    others.iter().filter(move |o| {
+        o.name() != cfg.name() && (o.zonepath().is_none() || o.zonepath() != cfg.zonepath())
+    })
 }
 
 /// Everything wrong with `cfg` on this host, one problem per finding, each naming the zone, the
@@ -262,10 +262,10 @@ fn rivals<'a>(
 /// configured zones (their valid configurations). Pure.
 pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec<Problem> {
     let mut out = Vec::new();
-    if cfg.ip_type != IpType::Exclusive {
+    if cfg.ip_type() != IpType::Exclusive {
         return out;
     }
-    let zone = &cfg.name;
+    let zone = cfg.name();
     for net in cfg.managed_nets() {
         // The lower link.
         match lower_link(net, view) {
@@ -352,8 +352,8 @@ pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec
             }
         }
         if view.flavour == Flavour::Gate {
-            for o in rivals(cfg, others).filter(|o| o.ip_type == IpType::Exclusive) {
-                if let Some(on) = o.nets.iter().find(|n| &n.physical == phys) {
+            for o in rivals(cfg, others).filter(|o| o.ip_type() == IpType::Exclusive) {
+                if let Some(on) = o.nets().iter().find(|n| &n.physical == phys) {
                     out.push(problem(
                         zone,
                         net,
@@ -363,7 +363,8 @@ pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec
                             "also configured for zone '{}' (net '{}'); link names are host-wide \
                              on this host (illumos-gate), so the two zones cannot run together: \
                              give one of the nets another physical name",
-                            o.name, on.physical
+                            o.name(),
+                            on.physical
                         ),
                     ));
                 }

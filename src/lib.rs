@@ -12,6 +12,7 @@ pub mod globalnic;
 pub mod hook;
 pub mod host;
 pub mod hostcheck;
+pub mod ipprefix;
 pub mod journal;
 pub mod linkname;
 pub mod mac;
@@ -20,6 +21,7 @@ pub mod output;
 pub mod plan;
 pub mod recover;
 pub mod show;
+pub mod spec;
 pub mod syslog;
 pub mod tempname;
 #[cfg(test)]

@@ -96,8 +96,8 @@ fn verdict(
     if g.verbose {
         eprintln!(
             "netzone: zone '{}': valid ({} nets, {} created by netzone)",
-            cfg.name,
-            cfg.nets.len(),
+            cfg.name(),
+            cfg.nets().len(),
             cfg.managed_nets().count()
         );
     }
