@@ -132,10 +132,7 @@ pub fn check_locked(
 /// shell), which survives, as whatever watches a crashing host would.
 pub fn reboot_finish(root: &std::path::Path) -> ! {
     let mut pid = std::process::id() as i32;
-    loop {
-        let Some((comm, ppid)) = proc_stat(pid) else {
-            break;
-        };
+    while let Some((comm, ppid)) = proc_stat(pid) {
         if pid != std::process::id() as i32 {
             if !(comm.starts_with("sim-") || comm.starts_with("netzone")) {
                 break;
