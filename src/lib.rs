@@ -11,6 +11,7 @@ pub mod gc;
 pub mod globalnic;
 pub mod hook;
 pub mod host;
+pub mod ipprefix;
 pub mod journal;
 pub mod linkname;
 pub mod mac;
@@ -19,6 +20,7 @@ pub mod output;
 pub mod plan;
 pub mod recover;
 pub mod show;
+pub mod spec;
 pub mod syslog;
 pub mod tempname;
 #[cfg(test)]
