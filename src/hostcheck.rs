@@ -185,6 +185,28 @@ fn read_journals(state_dir: &Path) -> Vec<Journal> {
         .collect()
 }
 
+/// `cfg` with every `global-nic="auto"` resolved on this host ([`crate::globalnic::resolve`],
+/// one `route` run per such net), so [`problems`] checks the link it stands for. A route that
+/// is missing or names no usable link is a problem of the configuration on this host, as the
+/// boot would meet it; `route` that cannot be run at all leaves `auto` unresolved, with the
+/// reason.
+pub fn resolve_auto(host: &Host, cfg: &ZoneConfig) -> Result<ZoneConfig, AutoError> {
+    use crate::globalnic::GlobalNicError;
+    crate::globalnic::resolve(host, cfg).map_err(|e| match e {
+        GlobalNicError::Route { .. } => AutoError::Unreadable(e.to_string()),
+        other => AutoError::Problem(other.to_string()),
+    })
+}
+
+/// Why `auto` was not resolved by [`resolve_auto`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AutoError {
+    /// The route table answered, and the answer is not a link the zone can use: refuse.
+    Problem(String),
+    /// `route` could not be asked: check without it and say so.
+    Unreadable(String),
+}
+
 /// Where a net's VNIC would go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lower<'a> {

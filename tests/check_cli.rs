@@ -33,6 +33,8 @@ fn valid_examples_pass() {
     r.add_zone("web01", xml("omnios-web01.xml"));
     r.add_zone("db1", xml("upstream-db1.xml"));
     r.add_zone("mail1", xml("shared-ip-mail1.xml"));
+    // omnios-web01's `auto` net routes through ixgbe1 on this host.
+    assert_eq!(r.sim(&["route", "add", "172.16.0.0/16", "ixgbe1"]).code, 0);
     // smartos-web1 asks for a 9000-byte MTU over ixgbe0, which the host must allow.
     let out = r.dladm(&["set-linkprop", "-t", "-p", "mtu=9000", "ixgbe0"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -650,11 +652,34 @@ fn global_nic_auto_needs_allowed_address() {
         1,
         &net_line("global-nic 'auto': 'auto' needs allowed-address to choose the link"),
     );
-    check_one(one_net(
-        "web1",
-        r#"physical="net0" global-nic="auto" allowed-address="10.1.2.3/24""#,
-    ))
-    .expect_ok();
+    // Valid as configuration; on this host `auto` resolves through the route table, as the
+    // boot does: no route is refused, a route to igb1 is checked as igb1.
+    let r = Root::new();
+    let xml = |mtu: u32| {
+        zone_xml(
+            "web1",
+            "exclusive",
+            &format!(
+                r#"<network physical="net0" global-nic="auto" allowed-address="10.1.2.3/24"><net-attr name="mtu" value="{mtu}"/></network>"#
+            ),
+        )
+    };
+    r.add_zone("web1", xml(1500));
+    let p = r.temp_file("auto.xml", xml(1500));
+    r.netzone(&["check", "--file", p.to_str().unwrap()])
+        .expect_ok();
+    r.check(&["web1"]).expect(
+        1,
+        "netzone: zone 'web1': net 'net0': global-nic 'auto': no route to allowed-address \
+         '10.1.2.3' (route -n get: not in table); add a route or name the link in global-nic",
+    );
+    assert_eq!(r.sim(&["route", "add", "10.1.0.0/16", "igb1"]).code, 0);
+    r.check(&["web1"]).expect_ok();
+    r.add_zone("web1", xml(9000));
+    r.check(&["web1"]).expect_part(
+        1,
+        "netzone: zone 'web1': net 'net0': mtu '9000': above the MTU of global-nic 'igb1' (1500)",
+    );
 }
 
 #[test]

@@ -22,7 +22,7 @@ use std::time::Duration;
 use clap::Parser;
 use netzone::flavour;
 use netzone::host::{Host, HostError, Tools};
-use netzone::hostcheck::{self, HostView};
+use netzone::hostcheck::{self, AutoError, HostView};
 use netzone::validate;
 use netzone::zonecfg::{self, ConfigError};
 
@@ -85,6 +85,17 @@ fn verify(a: &Args) -> bool {
     let others: Vec<_> = zonecfg::configured_zones(&a.root)
         .map(|v| v.into_iter().filter_map(|z| z.config.ok()).collect())
         .unwrap_or_default();
+    let cfg = match hostcheck::resolve_auto(&host, &cfg) {
+        Ok(resolved) => resolved,
+        Err(AutoError::Problem(e)) => {
+            eprintln!("netzone: {e}");
+            return false;
+        }
+        Err(AutoError::Unreadable(e)) => {
+            eprintln!("netzone: {e}: global-nic 'auto' not checked against the host");
+            cfg
+        }
+    };
     let problems = hostcheck::problems(&cfg, &others, &view);
     if problems.is_empty() {
         return true;

@@ -134,6 +134,7 @@ impl Root {
             .env("NETZONE_DLADM", bin_dir().join("sim-dladm"))
             .env("NETZONE_ZONEADM", bin_dir().join("sim-zoneadm"))
             .env("NETZONE_ZONECFG", bin_dir().join("sim-zonecfg"))
+            .env("NETZONE_ROUTE", bin_dir().join("sim-route"))
             .env_remove("NETZONE_FLAVOUR");
     }
 

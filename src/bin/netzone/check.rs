@@ -15,7 +15,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use netzone::hostcheck::{self, HostView};
+use netzone::hostcheck::{self, AutoError, HostView};
 use netzone::validate;
 use netzone::zonecfg::{self, ConfigError, ZoneConfig};
 use netzone::zonename::ZoneName;
@@ -46,15 +46,16 @@ fn report(e: &ConfigError) {
 /// The host, read at most once per run; `None` after a failed read (said once).
 struct HostOnce<'a> {
     g: &'a GlobalOpts,
+    host: netzone::host::Host,
     view: Option<Option<HostView>>,
 }
 
 impl HostOnce<'_> {
-    fn get(&mut self) -> Option<&HostView> {
+    fn get(&mut self) -> Option<(&netzone::host::Host, &HostView)> {
         if self.view.is_none() {
-            let host = crate::lifecycle::host(self.g);
-            let res = crate::ops::resolve_flavour(&host, self.g)
-                .and_then(|f| HostView::read(&host, f).map_err(anyhow::Error::from));
+            let host = &self.host;
+            let res = crate::ops::resolve_flavour(host, self.g)
+                .and_then(|f| HostView::read(host, f).map_err(anyhow::Error::from));
             self.view = Some(match res {
                 Ok(v) => Some(v),
                 Err(e) => {
@@ -67,7 +68,11 @@ impl HostOnce<'_> {
                 }
             });
         }
-        self.view.as_ref().and_then(Option::as_ref)
+        let host = &self.host;
+        self.view
+            .as_ref()
+            .and_then(Option::as_ref)
+            .map(|v| (host, v))
     }
 }
 
@@ -85,7 +90,18 @@ fn verdict(
         }
     };
     if let Some((once, others)) = host {
-        if let Some(view) = once.get() {
+        if let Some((h, view)) = once.get() {
+            let cfg = match hostcheck::resolve_auto(h, &cfg) {
+                Ok(resolved) => resolved,
+                Err(AutoError::Problem(e)) => {
+                    eprintln!("netzone: {e}");
+                    return false;
+                }
+                Err(AutoError::Unreadable(e)) => {
+                    eprintln!("netzone: {e}: global-nic 'auto' not checked against the host");
+                    cfg.clone()
+                }
+            };
             let problems = hostcheck::problems(&cfg, others, view);
             if !problems.is_empty() {
                 report(&ConfigError::Invalid { problems });
@@ -141,7 +157,11 @@ pub fn run(g: &GlobalOpts, a: CheckArgs) -> anyhow::Result<ExitCode> {
     let configured: Vec<ZoneConfig> = zonecfg::configured_zones(&g.root)
         .map(|v| v.into_iter().filter_map(|z| z.config.ok()).collect())
         .unwrap_or_default();
-    let mut once = HostOnce { g, view: None };
+    let mut once = HostOnce {
+        g,
+        host: crate::lifecycle::host(g),
+        view: None,
+    };
     for z in &zones {
         match ZoneName::new(z) {
             Ok(name) => {
