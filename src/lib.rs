@@ -4,11 +4,13 @@
 //! and to take them away at halt. See the README for the design.
 
 pub mod apply;
+pub mod conflicts;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
 pub mod hook;
 pub mod host;
+pub mod identity;
 pub mod journal;
 pub mod linkname;
 pub mod mac;
