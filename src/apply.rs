@@ -53,6 +53,9 @@ pub enum ApplyError {
     Config(#[from] Box<crate::zonecfg::ConfigError>),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// `global-nic="auto"` could not be resolved (before anything was created).
+    #[error(transparent)]
+    GlobalNic(#[from] crate::globalnic::GlobalNicError),
     #[error("zone '{zone}': cannot observe links: {source}")]
     Observe {
         zone: ZoneName,
@@ -197,6 +200,7 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let cfg = &crate::globalnic::resolve(host, cfg)?;
     let obs = observe_for_up(host, flavour, cfg, &j, false)?;
     check_conflicts(host, cfg, &obs, &j)?;
     plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))
@@ -304,6 +308,8 @@ pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome
 }
 
 fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    // `global-nic="auto"` becomes a link once per run, before anything is created.
+    let cfg = &crate::globalnic::resolve(host, cfg)?;
     match up_attempt(host, flavour, cfg, false) {
         // joyent skips the observation on an empty journal; a temporary name already taken means
         // a leftover of this zone whose record was lost. The failed run undid its own work, so

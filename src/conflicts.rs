@@ -204,7 +204,7 @@ mod tests {
             physical: ln(phys),
             address: None,
             allowed_address: vec![],
-            defrouter: None,
+            defrouter: vec![],
             global_nic: Some(GlobalNic::Link(ln("e1000g0"))),
             mac: mac.map(|m| MacSpec::Fixed(m.parse().unwrap())),
             vlan: None,

@@ -39,15 +39,15 @@
 //! let mut draw = || Mac::with_random_prefix([1, 2, 3]);
 //! // Nothing on the host yet, nothing recorded: create under the temporary name, then rename.
 //! let none = Observation::default();
-//! let p = plan::plan_up_with(&cfg, Flavour::Joyent, &none, &Journal::empty(&cfg.name), &mut draw)?;
-//! let tmp = tempname::temp_name(&cfg.name, 0);
+//! let p = plan::plan_up_with(&cfg, Flavour::Joyent, &none, &Journal::empty(cfg.name()), &mut draw)?;
+//! let tmp = tempname::temp_name(cfg.name(), 0);
 //! assert_eq!(
 //!     p.to_string(),
 //!     format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 -p zone=web1 {tmp}\n\
 //!              dladm rename-link -z web1 {tmp} net0\n")
 //! );
 //! // gate: the final name directly, after checking it is free host-wide.
-//! let p = plan::plan_up_with(&cfg, Flavour::Gate, &none, &Journal::empty(&cfg.name), &mut draw)?;
+//! let p = plan::plan_up_with(&cfg, Flavour::Gate, &none, &Journal::empty(cfg.name()), &mut draw)?;
 //! assert_eq!(p.to_string(), "dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 net0\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -133,7 +133,7 @@ impl Step {
 /// Why no plan can be made. Each names the zone and the net, as illumos tools do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("zone '{zone}': net '{net}': global-nic 'auto' needs a route lookup netzone does not do; name the link")]
+    #[error("zone '{zone}': net '{net}': global-nic 'auto' was not resolved to a link before planning (netzone::globalnic::resolve)")]
     AutoGlobalNic { zone: ZoneName, net: LinkName },
     #[error("zone '{zone}': net '{net}': link name '{net}' is in use by zone '{holder}'")]
     NameInUseByZone {
@@ -211,6 +211,7 @@ pub struct Desired<'a> {
 }
 
 /// The nets netzone creates links for: those with a `global-nic`, in an exclusive-IP zone.
+/// `global-nic="auto"` must have been resolved first ([`crate::globalnic::resolve`]).
 pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
     if cfg.ip_type == IpType::Shared {
         return Ok(Vec::new());
@@ -245,7 +246,7 @@ pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
             values: net
                 .allowed_address
                 .iter()
-                .map(|a| a.split('/').next().unwrap_or(a).to_string())
+                .map(|a| a.addr().to_string())
                 .collect(),
         });
     }
@@ -729,7 +730,7 @@ mod tests {
             physical: ln(phys),
             address: None,
             allowed_address: vec![],
-            defrouter: None,
+            defrouter: vec![],
             global_nic: over.map(|o| GlobalNic::Link(ln(o))),
             mac: None,
             vlan: None,
@@ -743,7 +744,7 @@ mod tests {
         n1.vlan = Some(VlanId::new(42).unwrap());
         n1.mac = Some(MacSpec::Fixed("2:8:20:a:b:c".parse().unwrap()));
         let mut n2 = net("net2", Some("e1000g1"));
-        n2.allowed_address = vec!["10.0.0.5/24".into()];
+        n2.allowed_address = vec!["10.0.0.5/24".parse().unwrap()];
         n2.mtu = Some(Mtu::new(9000).unwrap());
         ZoneConfig {
             name: zn("web1"),
@@ -1061,7 +1062,7 @@ mod tests {
             &Journal::empty(&z),
         )
         .unwrap_err();
-        assert!(e.to_string().contains("global-nic 'auto'"));
+        assert!(e.to_string().contains("global-nic 'auto' was not resolved"));
     }
 
     #[test]
