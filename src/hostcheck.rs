@@ -26,14 +26,16 @@
 
 use std::path::Path;
 
+use crate::conflicts::{self, MacHolder};
+use crate::dladm::observe::ObservedLink;
 use crate::dladm::observe::{self, Observation, ObserveError};
-use crate::dladm::{self, LinkInfo};
+use crate::dladm::{self, LinkInfo, VnicInfo};
 use crate::flavour::Flavour;
 use crate::host::Host;
+use crate::identity;
 use crate::journal::{self, Journal};
 use crate::linkname::LinkName;
 use crate::mac::Mac;
-use crate::tempname;
 use crate::zonecfg::{GlobalNic, IpType, Net, NetRef, Problem, ZoneConfig};
 use crate::zonename::ZoneName;
 
@@ -48,8 +50,19 @@ pub struct HostLink {
     pub mtu: Option<u32>,
     /// Lower link(s) as dladm prints them; empty for a physical link.
     pub over: String,
-    /// A VNIC's MAC address.
-    pub mac: Option<Mac>,
+    /// VNIC details (lower link, MAC, VID), when the VNIC walk saw it.
+    pub vnic: Option<VnicInfo>,
+}
+
+impl HostLink {
+    /// The link as an observation (what [`crate::identity`] compares records with).
+    pub fn observed(&self) -> ObservedLink {
+        ObservedLink {
+            name: self.name.clone(),
+            zone: self.zone.clone(),
+            vnic: self.vnic.clone(),
+        }
+    }
 }
 
 /// The host as the checks see it.
@@ -57,6 +70,10 @@ pub struct HostLink {
 pub struct HostView {
     pub flavour: Flavour,
     pub links: Vec<HostLink>,
+    /// The link observation the links were joined from (what [`crate::conflicts`] reads).
+    pub obs: Observation,
+    /// The NICs' MAC addresses (`show-phys -m`).
+    pub phys: Vec<(LinkName, Mac)>,
     /// Every zone's journal: what netzone created.
     pub journals: Vec<Journal>,
 }
@@ -79,10 +96,10 @@ impl HostView {
                 .iter()
                 .enumerate()
                 .find(|(i, l)| !used[*i] && l.name == li.link);
-            let (zone, mac) = match seen {
+            let (zone, vnic) = match seen {
                 Some((i, l)) => {
                     used[i] = true;
-                    (l.zone.clone(), l.vnic.as_ref().and_then(|v| v.mac))
+                    (l.zone.clone(), l.vnic.clone())
                 }
                 None => (None, None),
             };
@@ -92,7 +109,7 @@ impl HostView {
                 class: li.class,
                 mtu: li.mtu,
                 over: li.over,
-                mac,
+                vnic,
             });
         }
         // Links the observation saw and show-link did not (made between the two walks).
@@ -107,31 +124,33 @@ impl HostView {
                 },
                 mtu: None,
                 over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
-                mac: l.vnic.as_ref().and_then(|v| v.mac),
+                vnic: l.vnic.clone(),
             });
         }
         HostView {
             flavour,
             links,
+            obs: obs.clone(),
+            phys: Vec::new(),
             journals,
         }
     }
 
     /// Reads the host: the link observation (one dladm process on joyent, two on gate), one
-    /// `show-link` walk, and the journals under the host's state directory. An empty walk is
-    /// confirmed with a lookup, so a stopped dlmgmtd is an error, never "no links".
+    /// `show-link` walk, one `show-phys -m` (the NICs' MACs), and the journals under the host's
+    /// state directory. An empty walk is confirmed with a lookup, so a stopped dlmgmtd is an
+    /// error, never "no links".
     pub fn read(host: &Host, flavour: Flavour) -> Result<HostView, ObserveError> {
         let obs = observe::observe(host, flavour)?;
         let walk = dladm::parse_show_link_output(&host.dladm(&dladm::show_link_command())?)?;
         if walk.is_empty() {
             observe::verify_dlmgmtd(host)?;
         }
-        Ok(HostView::from_parts(
-            flavour,
-            walk,
-            &obs,
-            read_journals(&host.state_dir()),
-        ))
+        let phys =
+            dladm::parse_show_phys_mac_output(&host.dladm(&dladm::show_phys_mac_command())?)?;
+        let mut v = HostView::from_parts(flavour, walk, &obs, read_journals(&host.state_dir()));
+        v.phys = phys;
+        Ok(v)
     }
 
     /// The global zone's link called `name`.
@@ -145,21 +164,22 @@ impl HostView {
         self.journals.iter().find(|j| &j.zone == zone)
     }
 
-    /// Whether `l` is one of `zone`'s own links: held by it, recorded by its journal, or under
-    /// its temporary names.
+    /// Whether `l` is one of `zone`'s own links: held by it, or one its journal identifies
+    /// (name, lower link, VID and MAC match a record: [`crate::identity`]).
     fn is_own(&self, zone: &ZoneName, l: &HostLink) -> bool {
+        let o = l.observed();
         l.zone.as_ref() == Some(zone)
             || self
                 .journal(zone)
-                .is_some_and(|j| j.find(&l.name).is_some())
-            || tempname::owned_index(&l.name, zone).is_some()
+                .is_some_and(|j| j.links.iter().any(|e| identity::identifies(e, &o)))
     }
 
-    /// The other zone whose journal records `l` (a netzone leftover `gc` would remove).
+    /// The other zone whose journal identifies `l` (a netzone leftover `gc` would remove).
     fn recorded_by_other(&self, zone: &ZoneName, l: &HostLink) -> Option<&ZoneName> {
+        let o = l.observed();
         self.journals
             .iter()
-            .find(|j| &j.zone != zone && j.find(&l.name).is_some())
+            .find(|j| &j.zone != zone && j.links.iter().any(|e| identity::identifies(e, &o)))
             .map(|j| &j.zone)
     }
 
@@ -374,46 +394,67 @@ pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec
             }
         }
         if view.flavour == Flavour::Gate {
-            for o in rivals(cfg, others).filter(|o| o.ip_type() == IpType::Exclusive) {
-                if let Some(on) = o.nets().iter().find(|n| &n.physical == phys) {
+            let mut pool: Vec<ZoneConfig> = rivals(cfg, others).cloned().collect();
+            pool.push(cfg.clone());
+            for (name, zones) in conflicts::shared_physicals(&pool) {
+                if &name != phys {
+                    continue;
+                }
+                for o in zones.iter().filter(|z| *z != zone) {
                     out.push(problem(
                         zone,
                         net,
                         "physical",
                         phys.as_str(),
                         format!(
-                            "also configured for zone '{}' (net '{}'); link names are host-wide \
-                             on this host (illumos-gate), so the two zones cannot run together: \
-                             give one of the nets another physical name",
-                            o.name(),
-                            on.physical
+                            "also configured for zone '{o}' (net '{phys}'); link names are \
+                             host-wide on this host (illumos-gate), so the two zones cannot run \
+                             together: give one of the nets another physical name"
                         ),
                     ));
                 }
             }
         }
+    }
 
-        // The MAC.
-        if let Some(m) = net.mac.and_then(|m| m.fixed()) {
-            for l in view.links.iter().filter(|l| l.mac == Some(m)) {
-                if view.is_own(zone, l) {
-                    continue;
-                }
-                out.push(problem(
-                    zone,
-                    net,
-                    "mac-addr",
-                    &m.to_string(),
-                    format!(
-                        "in use by link '{}' ({}) in {}; choose another mac-addr, or remove that \
-                         link",
-                        l.name,
-                        describe(l),
-                        place(&l.zone)
-                    ),
-                ));
+    // The MACs: the conflict rules `up` applies ([`conflicts::mac_conflicts`]). Conflicts with
+    // another zone's configuration or with a net of the same zone are configuration problems
+    // [`crate::validate`] already reports; the host adds live links and other zones' records.
+    let own = view
+        .journal(zone)
+        .cloned()
+        .unwrap_or_else(|| Journal::empty(zone));
+    let rivals: Vec<ZoneConfig> = rivals(cfg, others).cloned().collect();
+    for c in conflicts::mac_conflicts(cfg, &view.obs, &view.phys, &own, &rivals, &view.journals) {
+        let Some(net) = cfg.nets().iter().find(|n| n.physical == c.net) else {
+            continue;
+        };
+        let what = match &c.holder {
+            MacHolder::Link { name, place: at }
+                if view.phys.iter().any(|(n, m)| n == name && *m == c.mac) =>
+            {
+                format!("the address of NIC '{name}'; choose another mac-addr")
             }
-        }
+            MacHolder::Link { name, place: at } => {
+                let desc = view
+                    .links
+                    .iter()
+                    .find(|l| &l.name == name && &l.zone == at)
+                    .map(|l| format!(" ({})", describe(l)))
+                    .unwrap_or_default();
+                format!(
+                    "in use by link '{name}'{desc} in {}; choose another mac-addr, or remove \
+                     that link",
+                    place(at)
+                )
+            }
+            MacHolder::Recorded { zone: z, net: n } => format!(
+                "recorded by netzone for zone '{z}' net '{n}'; choose another mac-addr, or \
+                 run netzone gc if zone '{z}' is gone"
+            ),
+            MacHolder::Configured { .. } | MacHolder::SameZone { .. } => continue,
+        };
+        out.push(problem(zone, net, "mac-addr", &c.mac.to_string(), what));
     }
     out
 }
@@ -421,8 +462,6 @@ pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dladm::observe::ObservedLink;
-    use crate::dladm::VnicInfo;
     use crate::testutil::{ln, zn};
 
     fn cfg(name: &str, nets: &str) -> ZoneConfig {
@@ -475,6 +514,24 @@ mod tests {
             ],
         };
         HostView::from_parts(flavour, walk, &obs, vec![])
+    }
+
+    /// A journal of `zone` with one active record of net `net` over `over` with `mac`.
+    fn journal_of(zone: &str, net: &str, over: &str, mac: &str) -> Journal {
+        let mut j = Journal::empty(&zn(zone));
+        j.links.push(crate::journal::JournalLink {
+            net: ln(net),
+            index: 0,
+            name: ln(net),
+            final_name: ln(net),
+            over: ln(over),
+            vid: None,
+            mac: mac.parse().ok(),
+            zone: zn(zone),
+            state: crate::journal::LinkState::Active,
+            run: String::new(),
+        });
+        j
     }
 
     fn lines(p: &[Problem]) -> Vec<String> {
@@ -545,26 +602,16 @@ mod tests {
             ),
             "{p:?}"
         );
-        // Recorded by this zone's journal: its own, no problem.
+        // A record of this zone naming it but with another MAC proves nothing.
         let mut v = view(Flavour::Joyent);
-        let mut j = Journal::empty(&zn("web1"));
-        j.links.push(crate::journal::JournalLink {
-            net: ln("oper0"),
-            index: 0,
-            name: ln("oper0"),
-            final_name: ln("oper0"),
-            over: ln("igb1"),
-            vid: None,
-            mac: None,
-            zone: zn("web1"),
-            state: crate::journal::LinkState::Active,
-            run: String::new(),
-        });
-        v.journals.push(j.clone());
+        v.journals
+            .push(journal_of("web1", "oper0", "igb1", "2:8:20:0:0:7"));
+        assert_eq!(problems(&c, &[], &v).len(), 1);
+        // A record that identifies it: its own, no problem.
+        v.journals = vec![journal_of("web1", "oper0", "igb1", "2:8:20:0:0:1")];
         assert!(problems(&c, &[], &v).is_empty());
-        // Recorded by another zone's journal: a leftover, gc's business.
-        j.zone = zn("old1");
-        v.journals = vec![j];
+        // Identified by another zone's journal: a leftover, gc's business.
+        v.journals = vec![journal_of("old1", "oper0", "igb1", "2:8:20:0:0:1")];
         let p = lines(&problems(&c, &[], &v));
         assert!(p[0].contains("is a leftover of zone 'old1'"), "{p:?}");
     }
@@ -612,12 +659,17 @@ mod tests {
             ["zone 'web1': net 'data0': mac-addr '2:8:20:0:0:1': in use by link 'oper0' (a vnic \
               over igb1) in the global zone; choose another mac-addr, or remove that link"]
         );
-        // The zone's own running link with that MAC is no conflict.
+        // The zone's own running link with that MAC, identified by its record, is no conflict;
+        // without the record it is somebody else's link that happens to be in the zone.
         let c = cfg(
             "web2",
             r#"<network physical="net0" global-nic="igb0" mac-addr="2:8:20:0:0:2"/>"#,
         );
-        assert!(problems(&c, &[], &view(Flavour::Gate)).is_empty());
+        let mut v = view(Flavour::Gate);
+        assert_eq!(problems(&c, &[], &v).len(), 1);
+        v.journals
+            .push(journal_of("web2", "net0", "igb0", "2:8:20:0:0:2"));
+        assert!(problems(&c, &[], &v).is_empty());
     }
 
     #[test]

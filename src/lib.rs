@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod brand;
+pub mod conflicts;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
@@ -12,6 +13,7 @@ pub mod globalnic;
 pub mod hook;
 pub mod host;
 pub mod hostcheck;
+pub mod identity;
 pub mod ipprefix;
 pub mod journal;
 pub mod linkname;

@@ -1105,6 +1105,8 @@ fn the_host_is_read_once_for_every_zone() {
             // The VNIC walk was empty: confirmed by a lookup (dlmgmtd answers).
             "show-link -p -o LINK nzprobe0",
             "show-link -p -o LINK,CLASS,MTU,OVER",
+            // The NICs' own MACs (a mac-addr may not take one).
+            "show-phys -m -p -o LINK,ADDRESS",
         ]
     );
 }
@@ -1138,5 +1140,22 @@ fn dlmgmtd_down_checks_the_configuration_only_and_says_so() {
     r.netzone(&["--flavour", "joyent", "check", "web2"]).expect(
         1,
         "netzone: zone 'web2': net 'net0': vlan-id '4095': VLAN id must be 1-4094",
+    );
+}
+
+#[test]
+fn mac_of_a_nic_is_refused() {
+    let r = Root::new();
+    // illumos-sim gives its NICs factory-looking MACs, igb0 the first: 0:14:4f:a0:0:1.
+    r.add_zone(
+        "web1",
+        one_net(
+            "web1",
+            r#"physical="net0" global-nic="igb1" mac-addr="0:14:4f:a0:0:1""#,
+        ),
+    );
+    r.check(&["web1"]).expect(
+        1,
+        &net_line("mac-addr '0:14:4f:a0:0:1': the address of NIC 'igb0'; choose another mac-addr"),
     );
 }
