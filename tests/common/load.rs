@@ -179,7 +179,7 @@ fn install_timing_brand(sim: &Sim) -> PathBuf {
         w = wrapper.display()
     );
     std::fs::write(dir.join("config.xml"), xml).unwrap();
-    super::write_platform(&dir);
+    crate::common::write_platform(&dir);
     log
 }
 
