@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod brand;
 pub mod dladm;
+pub mod error;
 pub mod flavour;
 pub mod gc;
 pub mod globalnic;
