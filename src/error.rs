@@ -248,6 +248,8 @@ impl ApplyError {
             ApplyError::Observe { source, .. } => source.kind(),
             ApplyError::Journal { source, .. } => source.kind(),
             ApplyError::Step { source, .. } => source.kind(),
+            ApplyError::GlobalNic(g) => g.kind(),
+            ApplyError::MacConflicts(_) => ErrorKind::MacInUse,
             ApplyError::OnLoan { .. } => ErrorKind::LinkBusy,
             #[allow(unreachable_patterns)]
             _ => ErrorKind::CommandFailed,

@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod brand;
+pub mod conflicts;
 pub mod dladm;
 pub mod error;
 pub mod flavour;
@@ -12,6 +13,7 @@ pub mod gc;
 pub mod globalnic;
 pub mod hook;
 pub mod host;
+pub mod identity;
 pub mod ipprefix;
 pub mod journal;
 pub mod linkname;

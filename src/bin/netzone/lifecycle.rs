@@ -106,6 +106,10 @@ fn report(verb: &str, o: &Outcome, verbose: bool) {
     if verbose {
         eprint!("{}", o.plan);
     }
+    for n in &o.plan.not_ours {
+        eprintln!("netzone: {n}");
+        syslog::log(Level::Notice, &n.to_string());
+    }
     let z = &o.zone;
     if o.is_noop() {
         if o.plan.satisfied.is_empty() {
