@@ -1,5 +1,5 @@
 //! `netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] [--chain-post PROGRAM]
-//! pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`: the brand's `prestatechange` and
+//! [--persistent] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`: the brand's `prestatechange` and
 //! `poststatechange` hook (dispatch table in `netzone::hook`).
 //!
 //! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
@@ -119,7 +119,7 @@ fn main() -> ExitCode {
     }
 
     let choice = std::env::var("NETZONE_FLAVOUR").ok();
-    match hook::execute(&host, choice.as_deref(), &args) {
+    match hook::execute_with(&host, choice.as_deref(), &opts, &args) {
         Ok(r) => {
             if let Some(msg) = summary(&args, &r) {
                 syslog::log(Level::Info, &msg);
