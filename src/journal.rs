@@ -276,11 +276,10 @@ impl Journal {
             j.flavour = v.flavour;
             // Temporary records from another boot name links that are gone: void.
             if v.boot.is_none() || v.boot == Some(boot_key(state_dir)) {
-                j.links
-                    .extend(v.links.into_iter().map(|mut e| {
-                        e.persistent = false;
-                        e
-                    }));
+                j.links.extend(v.links.into_iter().map(|mut e| {
+                    e.persistent = false;
+                    e
+                }));
             }
         }
         if let Some(p) = Self::load_file(&persistent_path(state_dir, zone), zone)? {
@@ -460,8 +459,14 @@ mod tests {
         let vol = fs::read_to_string(path(&state, &z)).unwrap();
         let per = fs::read_to_string(persistent_path(&state, &z)).unwrap();
         let net = |n: &str| format!("\"net\": \"{n}\"");
-        assert!(vol.contains(&net("net0")) && !vol.contains(&net("net1")), "{vol}");
-        assert!(per.contains(&net("net1")) && !per.contains(&net("net0")), "{per}");
+        assert!(
+            vol.contains(&net("net0")) && !vol.contains(&net("net1")),
+            "{vol}"
+        );
+        assert!(
+            per.contains(&net("net1")) && !per.contains(&net("net0")),
+            "{per}"
+        );
         assert_eq!(Journal::load(&state, &z).unwrap().links.len(), 2);
         // Another boot: a new token (the volatile directory was emptied, or not: the file's
         // boot no longer matches). The temporary record is void, the persistent one stays.
