@@ -209,9 +209,22 @@ pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, Ap
 /// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
 /// `<root>/etc/zones/<zone>.xml`, so a run that waited for another sees the MACs it saved.
 pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
+    up_zone_with(host, flavour, zone, false)
+}
+
+/// [`up_zone`] with the brand's default for nets without a `persistent` net-attr (the hook's
+/// `--persistent`).
+pub fn up_zone_with(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    persistent_default: bool,
+) -> Result<Outcome, ApplyError> {
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
-    let cfg = crate::zonecfg::load(&host.root, zone).map_err(Box::new)?;
+    let cfg = crate::zonecfg::load(&host.root, zone)
+        .map_err(Box::new)?
+        .with_persistent_default(persistent_default);
     up_locked(host, flavour, &cfg)
 }
 
@@ -464,6 +477,7 @@ impl<'a> Run<'a> {
             zone: self.zone.clone(),
             state: LinkState::Intent,
             run: self.run_id.clone(),
+            persistent: false,
         });
         self.save()?;
         self.created.push(net.clone());

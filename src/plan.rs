@@ -286,6 +286,7 @@ fn entry_for(d: &Desired<'_>, zone: &ZoneName, name: LinkName, state: LinkState)
         zone: zone.clone(),
         state,
         run: String::new(),
+        persistent: d.net.persistent(),
     }
 }
 

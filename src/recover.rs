@@ -470,6 +470,7 @@ mod tests {
             zone: zn(zone),
             state,
             run: "1-1".into(),
+            persistent: false,
         }
     }
 
