@@ -401,10 +401,34 @@ impl Sim {
             .join(format!("{zone}.json"))
     }
 
-    /// The zone's journal, if any.
+    /// Where the records of the zone's persistent links are kept.
+    pub fn persistent_journal_path(&self, zone: &str) -> PathBuf {
+        self.root()
+            .join("etc/netzone")
+            .join(format!("{zone}.json"))
+    }
+
+    /// The zone's journal, if any: the records of its temporary links (volatile) and of its
+    /// persistent links (`etc/netzone`), in one `links` array.
     pub fn journal(&self, zone: &str) -> Option<Value> {
-        let text = std::fs::read_to_string(self.journal_path(zone)).ok()?;
-        Some(serde_json::from_str(&text).expect("journal is JSON"))
+        let read = |p: PathBuf| -> Option<Value> {
+            let text = std::fs::read_to_string(p).ok()?;
+            Some(serde_json::from_str(&text).expect("journal is JSON"))
+        };
+        match (
+            read(self.journal_path(zone)),
+            read(self.persistent_journal_path(zone)),
+        ) {
+            (None, None) => None,
+            (Some(j), None) | (None, Some(j)) => Some(j),
+            (Some(mut v), Some(p)) => {
+                let extra = p["links"].as_array().cloned().unwrap_or_default();
+                if let Some(a) = v["links"].as_array_mut() {
+                    a.extend(extra);
+                }
+                Some(v)
+            }
+        }
     }
 
     /// Lines of the sim's command log.
