@@ -59,6 +59,15 @@ pub fn show_vnic_command(flavour: Flavour) -> Vec<String> {
     argv(&["show-vnic", "-p", "-o", fields])
 }
 
+/// `show-vnic -p -o <fields> -l OVER`: the VNICs over one lower link. The lower link is looked
+/// up by name through dlmgmtd's door first, so unlike the walk this fails when dlmgmtd is not
+/// answering: an empty answer means "no VNIC over it", never "dlmgmtd is down".
+pub fn show_vnic_over_command(flavour: Flavour, over: &LinkName) -> Vec<String> {
+    let mut a = show_vnic_command(flavour);
+    a.extend(["-l".to_string(), over.to_string()]);
+    a
+}
+
 /// `show-linkprop -c -o LINK,VALUE -p zone`: every link with the zone it is assigned to. This is
 /// how gate names the zone holding a link (omicron `sled-agent` points at the same call, #725).
 pub fn show_zone_prop_command() -> Vec<String> {
@@ -73,6 +82,12 @@ pub fn show_zone_prop_command() -> Vec<String> {
 
 /// show-linkprop's parsable-output option letter.
 const SHOW_LINKPROP_PARSABLE: char = 'c';
+
+/// `show-phys -m -p -o LINK,ADDRESS`: the MAC addresses of the NICs (each slot; the primary
+/// one is the NIC's factory address), which `show-vnic` does not list.
+pub fn show_phys_mac_command() -> Vec<String> {
+    argv(&["show-phys", "-m", "-p", "-o", "LINK,ADDRESS"])
+}
 
 /// The flavour probe: joyent's `show-vnic` knows the `ZONE` field, gate's refuses it in parsable
 /// mode with "unknown output field" before walking anything.
@@ -104,7 +119,7 @@ impl fmt::Display for LinkProp {
     }
 }
 
-/// Everything `create-vnic` needs. Always temporary (`-t`): netzone's links never outlive the boot.
+/// Everything `create-vnic` needs. Temporary (`-t`, dying with the boot) unless `persistent`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VnicSpec {
     pub name: LinkName,
@@ -117,6 +132,8 @@ pub struct VnicSpec {
     /// `zone=Z`, always written last: once the zone holds the link a later bad property could not
     /// be undone (SmartOS `jcommon/statechange` comment).
     pub zone: Option<ZoneName>,
+    /// Created without `-t`: written to `/etc/dladm/datalink.conf`, back after a reboot.
+    pub persistent: bool,
 }
 
 impl VnicSpec {
@@ -136,7 +153,11 @@ impl VnicSpec {
 
 /// `create-vnic -t -l OVER [-m MAC] [-v VID] [-p PROPS] NAME`.
 pub fn create_vnic_command(spec: &VnicSpec) -> Vec<String> {
-    let mut a = argv(&["create-vnic", "-t", "-l", spec.over.as_str()]);
+    let mut a = argv(&["create-vnic"]);
+    if !spec.persistent {
+        a.push("-t".to_string());
+    }
+    a.extend(["-l".to_string(), spec.over.to_string()]);
     match spec.mac {
         None | Some(MacSpec::Auto) => {}
         Some(MacSpec::Fixed(m)) => a.extend(["-m".to_string(), m.to_string()]),
@@ -168,9 +189,18 @@ pub fn rename_link_command(zone: Option<&ZoneName>, from: &LinkName, to: &LinkNa
     a
 }
 
-/// `delete-vnic [-t] [-z ZONE] NAME`. `-t` because netzone's VNICs are temporary.
-pub fn delete_vnic_command(zone: Option<&ZoneName>, name: &LinkName) -> Vec<String> {
-    let mut a = argv(&["delete-vnic", "-t"]);
+/// `delete-vnic [-t] [-z ZONE] NAME`: `-t` for a temporary link; a persistent one is deleted
+/// without it, so that its persistent configuration goes too (with `-t` only the active link
+/// would, libdlvnic.c `dladm_vnic_delete`, and it would come back at the next boot).
+pub fn delete_vnic_command(
+    zone: Option<&ZoneName>,
+    name: &LinkName,
+    persistent: bool,
+) -> Vec<String> {
+    let mut a = argv(&["delete-vnic"]);
+    if !persistent {
+        a.push("-t".to_string());
+    }
     if let Some(z) = zone {
         a.extend(["-z".to_string(), z.to_string()]);
     }
@@ -331,6 +361,15 @@ pub fn parse_show_zone_prop_output(
     })
 }
 
+/// Parses `show-phys -m -p -o LINK,ADDRESS`; slots without a usable address are skipped.
+pub fn parse_show_phys_mac_output(out: &str) -> Result<Vec<(LinkName, Mac)>, ParseError> {
+    let rows = parse_records(out, 2, |f| {
+        let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
+        Ok(f[1].parse::<Mac>().ok().map(|m| (link, m)))
+    })?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
 /// What went wrong in a failed dladm command, from its message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -438,6 +477,7 @@ mod tests {
                 LinkProp::new("allowed-ips", &["10.0.0.5/24"]),
             ],
             zone: Some(zn("web1")),
+            persistent: false,
         };
         assert_eq!(
             create_vnic_command(&spec).join(" "),
@@ -456,6 +496,7 @@ mod tests {
             mtu: None,
             props: vec![],
             zone: None,
+            persistent: false,
         };
         assert_eq!(
             create_vnic_command(&spec),
@@ -466,6 +507,13 @@ mod tests {
         assert_eq!(
             create_vnic_command(&vrrp).join(" "),
             "create-vnic -t -l igb0 -m vrrp -V 7 -A inet net0"
+        );
+        let mut p = spec.clone();
+        p.persistent = true;
+        p.mtu = Some(Mtu::new(9000).unwrap());
+        assert_eq!(
+            create_vnic_command(&p).join(" "),
+            "create-vnic -l igb0 -p mtu=9000 net0"
         );
     }
 
@@ -481,12 +529,16 @@ mod tests {
             "rename-link a0 b0"
         );
         assert_eq!(
-            delete_vnic_command(Some(&z), &ln("net0")).join(" "),
+            delete_vnic_command(Some(&z), &ln("net0"), false).join(" "),
             "delete-vnic -t -z web1 net0"
         );
         assert_eq!(
-            delete_vnic_command(None, &ln("net0")).join(" "),
+            delete_vnic_command(None, &ln("net0"), false).join(" "),
             "delete-vnic -t net0"
+        );
+        assert_eq!(
+            delete_vnic_command(None, &ln("net0"), true).join(" "),
+            "delete-vnic net0"
         );
         assert_eq!(
             return_to_global_command(Some(&z), &ln("net0")).join(" "),

@@ -40,6 +40,7 @@ pub fn bin_dir() -> PathBuf {
 }
 
 /// Result of a command, with helpers that print everything on failure.
+#[derive(Debug)]
 pub struct Run {
     pub argv: String,
     pub out: Output,
@@ -127,6 +128,8 @@ pub struct NetSpec {
     pub vlan: Option<u16>,
     pub allowed_address: Option<String>,
     pub mtu: Option<u32>,
+    /// `<net-attr name="persistent" value="true|false"/>`.
+    pub persistent: Option<bool>,
 }
 
 impl NetSpec {
@@ -151,9 +154,17 @@ impl NetSpec {
         if let Some(x) = &self.allowed_address {
             a += &format!(" allowed-address=\"{x}\"");
         }
-        match self.mtu {
-            Some(m) => a + &format!(">\n    <net-attr name=\"mtu\" value=\"{m}\"/>\n  </network>"),
-            None => a + "/>",
+        let mut attrs = String::new();
+        if let Some(m) = self.mtu {
+            attrs += &format!("\n    <net-attr name=\"mtu\" value=\"{m}\"/>");
+        }
+        if let Some(p) = self.persistent {
+            attrs += &format!("\n    <net-attr name=\"persistent\" value=\"{p}\"/>");
+        }
+        if attrs.is_empty() {
+            a + "/>"
+        } else {
+            a + ">" + &attrs + "\n  </network>"
         }
     }
 }
@@ -258,7 +269,7 @@ impl Sim {
         std::fs::write(index, text).unwrap();
     }
 
-    fn command(&self, program: &Path, args: &[&str]) -> Command {
+    pub fn command(&self, program: &Path, args: &[&str]) -> Command {
         let mut c = Command::new(program);
         c.args(args)
             .env("ILLUMOS_SIM_ROOT", self.root())
@@ -403,9 +414,7 @@ impl Sim {
 
     /// Where the records of the zone's persistent links are kept.
     pub fn persistent_journal_path(&self, zone: &str) -> PathBuf {
-        self.root()
-            .join("etc/netzone")
-            .join(format!("{zone}.json"))
+        self.root().join("etc/netzone").join(format!("{zone}.json"))
     }
 
     /// The zone's journal, if any: the records of its temporary links (volatile) and of its
