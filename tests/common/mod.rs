@@ -225,6 +225,7 @@ impl Sim {
             h = hook.display()
         );
         std::fs::write(dir.join("config.xml"), xml).unwrap();
+        write_platform(&dir);
     }
 
     /// Writes the zone's XML and its index line (state installed), brand [`BRAND`].
@@ -240,6 +241,7 @@ impl Sim {
             "<?xml version=\"1.0\"?>\n<brand name=\"{brand}\">\n\t<modname></modname>\n\t<initname>/sbin/init</initname>\n</brand>\n"
         );
         std::fs::write(dir.join("config.xml"), xml).unwrap();
+        write_platform(&dir);
     }
 
     /// Writes the zone's XML and its index line (state installed).
@@ -453,6 +455,16 @@ impl Sim {
     pub fn zone_xml(&self, zone: &str) -> String {
         std::fs::read_to_string(self.root().join(format!("etc/zones/{zone}.xml"))).unwrap()
     }
+}
+
+/// A minimal `platform.xml` beside a test brand's config.xml (libbrand `brand_open` refuses a
+/// brand without one, and so does the sim).
+pub const PLATFORM_XML: &str =
+    "<?xml version=\"1.0\"?>\n<platform name=\"sim\" allow-exclusive-ip=\"true\">\n</platform>\n";
+
+/// Writes [`PLATFORM_XML`] into a brand directory.
+pub fn write_platform(brand_dir: &Path) {
+    std::fs::write(brand_dir.join("platform.xml"), PLATFORM_XML).unwrap();
 }
 
 /// Whether `name` is a netzone temporary name.
