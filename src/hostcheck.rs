@@ -530,6 +530,7 @@ mod tests {
             zone: zn(zone),
             state: crate::journal::LinkState::Active,
             run: String::new(),
+            persistent: false,
         });
         j
     }
