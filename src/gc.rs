@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::apply::{self, ApplyError};
 use crate::flavour::Flavour;
 use crate::host::Host;
-use crate::journal::{self, Journal};
+use crate::journal::Journal;
 use crate::linkname::LinkName;
 use crate::plan::{Plan, Step};
 use crate::recover::RecoverError;
@@ -87,8 +87,14 @@ pub fn decide(rows: &[Row]) -> Vec<GcAction> {
 }
 
 /// The removal plan of `zone`'s orphans among `actions`, for the one executor
-/// ([`apply::execute_removal`]): deletes from the global zone, records dropped.
-pub fn plan_for(zone: &ZoneName, flavour: Flavour, actions: &[GcAction]) -> Plan {
+/// ([`apply::execute_removal`]): deletes from the global zone (a persistent link, as its record
+/// in `journal` says, with its persistent configuration), records dropped.
+pub fn plan_for(
+    zone: &ZoneName,
+    flavour: Flavour,
+    actions: &[GcAction],
+    journal: Option<&Journal>,
+) -> Plan {
     let mut plan = Plan::new(zone, flavour);
     for a in actions.iter().filter(|a| a.zone() == Some(zone)) {
         match a {
@@ -96,6 +102,11 @@ pub fn plan_for(zone: &ZoneName, flavour: Flavour, actions: &[GcAction]) -> Plan
                 net: net.clone(),
                 name: name.clone(),
                 zone: None,
+                persistent: journal.is_some_and(|j| {
+                    j.links
+                        .iter()
+                        .any(|e| Some(&e.net) == net.as_ref() && e.persistent)
+                }),
             }),
             GcAction::Forget { net, .. } => plan.forget.push(net.clone()),
         }
@@ -128,18 +139,29 @@ pub fn run(
     let actions = decide(&show::classify(&inv));
     let zones: BTreeSet<ZoneName> = actions.iter().filter_map(|a| a.zone().cloned()).collect();
     if dry_run {
-        for a in &actions {
-            report.lines.push(a.describe(false));
-            if let GcAction::Delete { name, .. } = a {
-                let argv = crate::dladm::delete_vnic_command(None, name);
-                report.lines.push(format!("  dladm {}", argv.join(" ")));
+        for z in &zones {
+            let j = inv.journals.iter().find(|j| &j.zone == z);
+            let plan = plan_for(z, flavour, &actions, j);
+            for a in actions.iter().filter(|a| a.zone() == Some(z)) {
+                report.lines.push(a.describe(false));
+                if let GcAction::Delete { name: n, .. } = a {
+                    let step = plan
+                        .steps
+                        .iter()
+                        .find(|s| matches!(s, Step::Delete { name, .. } if name == n));
+                    if let Some(s) = step {
+                        report
+                            .lines
+                            .push(format!("  dladm {}", s.argv(flavour).join(" ")));
+                    }
+                }
             }
         }
         return Ok(report);
     }
     let state = host.state_dir();
     for z in zones {
-        let _lock = journal::lock_zone(&state, &z).map_err(|source| RecoverError::Journal {
+        let _lock = host.lock_zone(&z).map_err(|source| RecoverError::Journal {
             zone: z.clone(),
             source,
         })?;
@@ -149,10 +171,6 @@ pub fn run(
             .into_iter()
             .filter(|a| a.zone() == Some(&z))
             .collect();
-        let plan = plan_for(&z, flavour, &acts);
-        if plan.is_noop() {
-            continue;
-        }
         let mut j = match Journal::load(&state, &z) {
             Ok(j) => j,
             Err(e) => {
@@ -160,6 +178,10 @@ pub fn run(
                 continue;
             }
         };
+        let plan = plan_for(&z, flavour, &acts, Some(&j));
+        if plan.is_noop() {
+            continue;
+        }
         let (executed, err) = apply::execute_removal(host, flavour, &mut j, &plan, false);
         for a in &acts {
             let done = match a {
@@ -202,8 +224,8 @@ mod tests {
         Row {
             link: ln(link),
             zone: zone.map(zn),
-            over: "e1000g0".into(),
-            mac: String::new(),
+            over: Some(crate::zonecfg::GlobalNic::Link(ln("e1000g0"))),
+            mac: None,
             vid: 0,
             owner: Owner::Netzone,
             state,

@@ -29,7 +29,7 @@ use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::DladmErrorKind;
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError};
-use crate::journal::{self, Journal, JournalError};
+use crate::journal::{Journal, JournalError};
 use crate::plan::{self, Plan, Step};
 use crate::zonename::ZoneName;
 
@@ -160,7 +160,7 @@ pub fn reclaim(
         source,
     };
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr)?;
+    let _lock = host.lock_zone(zone).map_err(jerr)?;
     let mut j = Journal::load(&state, zone).map_err(jerr)?;
     let obs = observe_links(host, flavour, Some(zone))?;
     let plan = decide(zone, flavour, &obs, &j);
@@ -240,6 +240,7 @@ mod tests {
             zone: zn(zone),
             state,
             run: "1-1".into(),
+            persistent: false,
         }
     }
 
@@ -364,13 +365,13 @@ mod tests {
     fn dlmgmtd_down_is_recognised() {
         let e = HostError::Dladm {
             kind: DladmErrorKind::Other,
-            argv: "show-vnic".into(),
+            argv: crate::host::Argv::from(["show-vnic"]),
             message: "dladm show-vnic: show-vnic failed: operation failed".into(),
         };
         assert!(is_dlmgmtd_down(&e));
         let e = HostError::Dladm {
             kind: DladmErrorKind::NotFound,
-            argv: "show-vnic".into(),
+            argv: crate::host::Argv::from(["show-vnic"]),
             message: "dladm show-vnic: object not found".into(),
         };
         assert!(!is_dlmgmtd_down(&e));
@@ -391,6 +392,7 @@ mod tests {
             name: ln("net0"),
             zone: None,
             net: None,
+            persistent: false,
         };
         assert_eq!(
             d.describe(true),
