@@ -124,8 +124,44 @@ pub struct Outcome {
     pub created: Vec<LinkName>,
     /// Links this run deleted (or handed back to the global zone).
     pub removed: Vec<LinkName>,
-    /// MACs written back into the zone's configuration.
+    /// MACs written back into the zone's configuration (with [`MacPolicy::WriteBack`]).
     pub macs_written: Vec<(LinkName, Mac)>,
+    /// `up`: the MAC of every net netzone created a link for and that has no configured
+    /// `mac-addr` (the one netzone chose and recorded), whether or not it was written back.
+    pub macs: Vec<(LinkName, Mac)>,
+}
+
+/// What `up` does with the MACs netzone chose for nets without a configured `mac-addr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MacPolicy {
+    /// Write them into the zone's configuration with one `zonecfg -z ZONE` run, so the zone
+    /// keeps them across boots (what the hooks and the CLI do).
+    #[default]
+    WriteBack,
+    /// Only return them in [`Outcome::macs`]: for a zone with no zonecfg configuration (a
+    /// network spec built in code), whose caller keeps them itself.
+    Return,
+}
+
+/// Options of [`up_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpOptions {
+    /// What to do with the MACs netzone chose.
+    pub macs: MacPolicy,
+}
+
+impl UpOptions {
+    /// What [`up`] uses for `cfg`: write MACs back for a zone read from its zone file, return
+    /// them for a spec built in code ([`crate::spec`]), which has no zonecfg zone to write to.
+    pub fn for_config(cfg: &ZoneConfig) -> Self {
+        UpOptions {
+            macs: if cfg.zonepath().is_some() {
+                MacPolicy::WriteBack
+            } else {
+                MacPolicy::Return
+            },
+        }
+    }
 }
 
 impl serde::Serialize for Outcome {
@@ -144,6 +180,7 @@ impl serde::Serialize for Outcome {
             created: &'a [LinkName],
             removed: &'a [LinkName],
             macs_written: Vec<MacOut<'a>>,
+            macs: Vec<MacOut<'a>>,
             changed: bool,
         }
         OutcomeOut {
@@ -152,6 +189,11 @@ impl serde::Serialize for Outcome {
             removed: &self.removed,
             macs_written: self
                 .macs_written
+                .iter()
+                .map(|(net, mac)| MacOut { net, mac })
+                .collect(),
+            macs: self
+                .macs
                 .iter()
                 .map(|(net, mac)| MacOut { net, mac })
                 .collect(),
@@ -328,9 +370,22 @@ fn name_the_racer(host: &Host, flavour: Flavour, e: ApplyError) -> ApplyError {
 ///
 /// `cfg` should be read after any earlier run on the zone finished; [`up_zone`] reads it under
 /// the zone's lock, which is what the CLI and the hook use.
+///
+/// MACs are written back for a zone read from its zone file and returned for a spec built in
+/// code ([`UpOptions::for_config`]); [`up_with`] chooses.
 pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    up_with(host, flavour, cfg, &UpOptions::for_config(cfg))
+}
+
+/// [`up`] with explicit options.
+pub fn up_with(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    opts: &UpOptions,
+) -> Result<Outcome, ApplyError> {
     let _lock = host.lock_zone(&cfg.name).map_err(jerr(&cfg.name))?;
-    up_locked(host, flavour, cfg)
+    up_locked(host, flavour, cfg, opts)
 }
 
 /// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
@@ -351,18 +406,23 @@ pub fn up_zone_with(
     let cfg = crate::zonecfg::load(&host.root, zone)
         .map_err(Box::new)?
         .with_persistent_default(persistent_default);
-    up_locked(host, flavour, &cfg)
+    up_locked(host, flavour, &cfg, &UpOptions::default())
 }
 
-fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+fn up_locked(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    opts: &UpOptions,
+) -> Result<Outcome, ApplyError> {
     // `global-nic="auto"` becomes a link once per run, before anything is created.
     let cfg = &crate::globalnic::resolve(host, cfg)?;
-    match up_attempt(host, flavour, cfg, false) {
+    match up_attempt(host, flavour, cfg, opts, false) {
         // joyent skips the observation on an empty journal; a temporary name already taken means
         // a leftover of this zone whose record was lost. The failed run undid its own work, so
         // look at the host and try once more: the plan removes the leftover first.
         Err(e) if flavour == Flavour::Joyent && e.is_create_name_taken() => {
-            up_attempt(host, flavour, cfg, true)
+            up_attempt(host, flavour, cfg, opts, true)
         }
         other => other,
     }
@@ -372,6 +432,7 @@ fn up_attempt(
     host: &Host,
     flavour: Flavour,
     cfg: &ZoneConfig,
+    opts: &UpOptions,
     look: bool,
 ) -> Result<Outcome, ApplyError> {
     let zone = &cfg.name;
@@ -382,13 +443,16 @@ fn up_attempt(
     let plan =
         plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))?;
     let mut run = Run::new(host, flavour, zone, &mut j);
-    let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
+    let res = run
+        .execute(&plan)
+        .and_then(|()| run.write_back_macs(cfg, opts.macs));
     match res {
-        Ok(macs_written) => Ok(Outcome {
+        Ok((macs, written)) => Ok(Outcome {
             zone: zone.clone(),
             created: run.created_nets(),
             removed: run.removed.clone(),
-            macs_written,
+            macs_written: if written { macs.clone() } else { Vec::new() },
+            macs,
             plan,
         }),
         Err(e) => Err(name_the_racer(host, flavour, run.undo(e))),
@@ -473,6 +537,7 @@ fn remove(
         created: Vec::new(),
         removed: run.removed.clone(),
         macs_written: Vec::new(),
+        macs: Vec::new(),
         plan,
     })
 }
@@ -866,7 +931,13 @@ impl<'a> Run<'a> {
 
     /// The MACs of nets with no `mac-addr`, which netzone chose and recorded, written back
     /// with one zonecfg run so the zone keeps them across boots.
-    fn write_back_macs(&mut self, cfg: &ZoneConfig) -> Result<Vec<(LinkName, Mac)>, ApplyError> {
+    /// With [`MacPolicy::Return`] nothing is written. Returns the MACs and whether they were
+    /// written.
+    fn write_back_macs(
+        &mut self,
+        cfg: &ZoneConfig,
+        policy: MacPolicy,
+    ) -> Result<(Vec<(LinkName, Mac)>, bool), ApplyError> {
         let macs: Vec<(LinkName, Mac)> = plan::desired_nets(cfg)?
             .into_iter()
             .filter(|d| d.net.mac.is_none())
@@ -879,12 +950,16 @@ impl<'a> Run<'a> {
                 Some((d.net.physical.clone(), e.mac?))
             })
             .collect();
+        if policy == MacPolicy::Return {
+            return Ok((macs, false));
+        }
         if let Some(args) = zonecfg_write::mac_writeback_command(self.zone, &macs) {
             self.host
                 .run_checked(Tool::Zonecfg, &args)
                 .map_err(|e| self.step_err(None, e))?;
+            return Ok((macs, true));
         }
-        Ok(macs)
+        Ok((macs, false))
     }
 
     /// Deletes what this run created, newest first, and returns `err` with anything that could
