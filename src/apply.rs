@@ -81,6 +81,9 @@ pub enum ApplyError {
     /// A configured `mac-addr` is already used elsewhere on the host (nothing was created).
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     MacConflicts(Vec<MacConflict>),
+    /// Several steps of a removal failed (each is reported; the others were carried out).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ApplyError>),
     /// gate: a link on loan to a zone cannot be named from the global zone.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to zone '{holder}' and cannot be removed until it halts")]
     OnLoan {
@@ -539,6 +542,38 @@ fn remove(
     })
 }
 
+/// What [`execute_removal`] did.
+#[derive(Debug, Clone, Default)]
+pub struct Executed {
+    /// Each step that succeeded, with how it ended, in order.
+    pub outcomes: Vec<(Step, Done)>,
+    /// Links deleted or handed back.
+    pub removed: Vec<LinkName>,
+}
+
+/// Runs a removal plan (`netzone recover`, `netzone gc`) with the executor every other path
+/// uses, the only code that writes the journal: the plan's stale records are dropped, each
+/// step is tried, every failure is reported. The caller holds the zone's lock and passes its
+/// journal. With `leave_on_loan`, a gate link on loan is left for the halt instead of failing.
+pub fn execute_removal(
+    host: &Host,
+    flavour: Flavour,
+    journal: &mut Journal,
+    plan: &Plan,
+    leave_on_loan: bool,
+) -> (Executed, Option<ApplyError>) {
+    let zone = plan.zone.clone();
+    let mut run = Run::new(host, flavour, &zone, journal);
+    run.keep_going = true;
+    run.leave_on_loan = leave_on_loan;
+    let r = run.execute(plan);
+    let done = Executed {
+        outcomes: std::mem::take(&mut run.outcomes),
+        removed: std::mem::take(&mut run.removed),
+    };
+    (done, r.err())
+}
+
 /// The plan of [`down`] without running it, for dry runs.
 ///
 /// `down` with an empty journal observes nothing: the journal is written before every
@@ -572,6 +607,23 @@ struct Run<'a> {
     created: Vec<LinkName>,
     removed: Vec<LinkName>,
     keep_going: bool,
+    /// Reclaim on gate: a link on loan that the global zone cannot name is left to zoneadmd,
+    /// whose teardown hands it back by link id; post-halt then deletes it.
+    leave_on_loan: bool,
+    /// How each step that ran ended, in order.
+    outcomes: Vec<(Step, Done)>,
+}
+
+/// How one step of a plan ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// The command did what the step says.
+    Completed,
+    /// dladm found no such link: the goal is reached.
+    AlreadyGone,
+    /// gate: the global zone cannot name a link on loan, so it is left for zoneadmd's own
+    /// hand-back at the next halt (`unconfigure_exclusive_network_interfaces`, by link id).
+    LeftForHalt,
 }
 
 impl<'a> Run<'a> {
@@ -585,6 +637,8 @@ impl<'a> Run<'a> {
             created: Vec::new(),
             removed: Vec::new(),
             keep_going: false,
+            leave_on_loan: false,
+            outcomes: Vec::new(),
         }
     }
 
@@ -627,7 +681,7 @@ impl<'a> Run<'a> {
         if dirty {
             self.save()?;
         }
-        let mut first_err = None;
+        let mut errors = Vec::new();
         for step in &plan.steps {
             let r = match step {
                 Step::Create {
@@ -635,35 +689,41 @@ impl<'a> Run<'a> {
                     index,
                     spec,
                     drawn,
-                } => self.create(net, *index, spec, *drawn),
+                } => self
+                    .create(net, *index, spec, *drawn)
+                    .map(|()| Done::Completed),
                 Step::Rename {
                     net,
                     zone,
                     from,
                     to,
-                } => self.rename(net, zone, from, to),
+                } => self.rename(net, zone, from, to).map(|()| Done::Completed),
                 Step::Delete {
                     net,
                     name,
                     zone,
                     persistent,
                 } => self.delete(net.as_ref(), name, zone.as_ref(), *persistent),
+                Step::Return { name, .. } | Step::RenameInZone { from: name, .. } => {
+                    self.hand_back(step, name)
+                }
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
-                    .map(|_| ())
+                    .map(|_| Done::Completed)
                     .map_err(|e| self.step_err(Some(net), e)),
             };
-            if let Err(e) = r {
-                if self.keep_going {
-                    first_err.get_or_insert(e);
-                } else {
-                    return Err(e);
-                }
+            match r {
+                Ok(d) => self.outcomes.push((step.clone(), d)),
+                // Removals have nothing to undo: every step is tried and every failure reported.
+                Err(e) if self.keep_going => errors.push(e),
+                Err(e) => return Err(e),
             }
         }
-        if let Some(e) = first_err {
-            return Err(e);
+        match errors.len() {
+            0 => {}
+            1 => return Err(errors.remove(0)),
+            _ => return Err(ApplyError::Several(errors)),
         }
         // gate links are complete once every step ran (joyent's become active at their rename).
         let mut done = false;
@@ -801,20 +861,39 @@ impl<'a> Run<'a> {
         self.save()
     }
 
+    /// A link netzone did not make, handed back to the global zone (or renamed first, inside
+    /// its zone); "not found" means it is gone already, or on gate out of the global zone's
+    /// reach until zoneadmd hands it back at the halt.
+    fn hand_back(&mut self, step: &Step, name: &LinkName) -> Result<Done, ApplyError> {
+        match self.host.dladm(&step.argv(self.flavour)) {
+            Ok(_) => {
+                if matches!(step, Step::Return { .. }) {
+                    self.removed.push(name.clone());
+                }
+                Ok(Done::Completed)
+            }
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(match self.flavour {
+                Flavour::Joyent => Done::AlreadyGone,
+                Flavour::Gate => Done::LeftForHalt,
+            }),
+            Err(e) => Err(self.step_err(None, e)),
+        }
+    }
+
     fn delete(
         &mut self,
         net: Option<&LinkName>,
         name: &LinkName,
         zone: Option<&ZoneName>,
         persistent: bool,
-    ) -> Result<(), ApplyError> {
+    ) -> Result<Done, ApplyError> {
         let temp = net
             .and_then(|n| self.journal.links.iter().find(|e| &e.net == n))
             .map(|e| e.name.clone())
             .or_else(|| {
                 tempname::owned_index(name, self.zone).map(|i| tempname::temp_name(self.zone, i))
             });
-        match delete_link(
+        let done = match delete_link(
             self.host,
             self.flavour,
             name,
@@ -824,7 +903,9 @@ impl<'a> Run<'a> {
         ) {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
+                Done::Completed
             }
+            Ok(Deleted::Unreachable) if self.leave_on_loan => return Ok(Done::LeftForHalt),
             Ok(Deleted::Unreachable) => {
                 return Err(ApplyError::OnLoan {
                     zone: self.zone.clone(),
@@ -833,19 +914,19 @@ impl<'a> Run<'a> {
                 })
             }
             Err(e) => return Err(self.step_err(net.or(Some(name)), e)),
-        }
+        };
         if let Some(n) = net {
             let recorded = self
                 .journal
                 .links
                 .iter()
-                .any(|e| &e.net == n && e.candidate_names().contains(&name));
+                .any(|e| &e.net == n && (&e.name == name || &e.final_name == name));
             if recorded {
                 self.journal.remove(n);
                 self.save()?;
             }
         }
-        Ok(())
+        Ok(done)
     }
 
     /// The MACs of nets with no `mac-addr`, which netzone chose and recorded, written back
