@@ -52,6 +52,9 @@ pub enum ApplyError {
     Config(#[from] Box<crate::zonecfg::ConfigError>),
     #[error(transparent)]
     Plan(#[from] PlanError),
+    /// A `global-nic` could not be turned into a link (nic tag, overlay rule, class, MTU).
+    #[error(transparent)]
+    Resolve(#[from] crate::globalnic::ResolveError),
     #[error("zone '{zone}': cannot observe links: {source}")]
     Observe {
         zone: ZoneName,
@@ -187,6 +190,7 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let cfg = &crate::globalnic::resolve(host, cfg)?;
     let obs = observe_for_up(host, flavour, cfg, &j, false)?;
     Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
 }
@@ -212,6 +216,8 @@ pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome
 }
 
 fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    // global-nic forms to links, before anything is created (an unknown tag fails here).
+    let cfg = &crate::globalnic::resolve(host, cfg)?;
     match up_attempt(host, flavour, cfg, false) {
         // joyent skips the observation on an empty journal; a temporary name already taken means
         // a leftover of this zone whose record was lost. The failed run undid its own work, so

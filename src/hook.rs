@@ -117,6 +117,8 @@ pub enum UsageError {
     OptionValue(String),
     #[error("unknown option '{0}'")]
     Option(String),
+    #[error("--brand-features: {0}")]
+    Features(String),
 }
 
 /// Options that come before the positional arguments.
@@ -128,6 +130,9 @@ pub struct HookOptions {
     pub chain_pre: Option<PathBuf>,
     /// Same for post calls (OmniOS `poststate`).
     pub chain_post: Option<PathBuf>,
+    /// `--brand-features vrrp,unfiltered-promisc|none`: the SmartOS brand features to honour
+    /// (`globalnic::BrandFeatures`); unset: from the brand's name.
+    pub brand_features: Option<crate::globalnic::BrandFeatures>,
 }
 
 /// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
@@ -160,9 +165,10 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             None => (a.as_str(), None),
         };
         let slot = match key {
-            "--chain" => &mut opts.chain,
-            "--chain-pre" => &mut opts.chain_pre,
-            "--chain-post" => &mut opts.chain_post,
+            "--chain" => Some(&mut opts.chain),
+            "--chain-pre" => Some(&mut opts.chain_pre),
+            "--chain-post" => Some(&mut opts.chain_post),
+            "--brand-features" => None,
             _ => return Err(UsageError::Option(a.clone())),
         };
         let v = match inline {
@@ -177,7 +183,13 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
         if v.is_empty() {
             return Err(UsageError::OptionValue(key.to_string()));
         }
-        *slot = Some(PathBuf::from(v));
+        match slot {
+            Some(slot) => *slot = Some(PathBuf::from(v)),
+            None => {
+                opts.brand_features =
+                    Some(crate::globalnic::BrandFeatures::parse(&v).map_err(UsageError::Features)?)
+            }
+        }
         i += 1;
     }
     let pos = &args[i..];
@@ -213,7 +225,7 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 
 /// Usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] \
-[--chain-post PROGRAM] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+[--chain-post PROGRAM] [--brand-features vrrp,unfiltered-promisc|none] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -331,6 +343,8 @@ pub enum HookError {
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
     #[error(transparent)]
+    Resolve(#[from] crate::globalnic::ResolveError),
+    #[error(transparent)]
     Apply(#[from] crate::apply::ApplyError),
     #[error(transparent)]
     Recover(#[from] crate::recover::RecoverError),
@@ -372,7 +386,10 @@ pub fn execute(
         Action::Nothing => None,
         Action::Validate => {
             let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
-            crate::plan::desired_nets(&cfg)?;
+            // Without spawning anything: overlay rules and `auto` fail here; nic tags are
+            // looked up when the links are made.
+            crate::globalnic::check_forms(&cfg)?;
+            crate::plan::desired_nets(&crate::globalnic::without_tags(&cfg))?;
             None
         }
         Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),

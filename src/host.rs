@@ -17,12 +17,16 @@ use crate::dladm::{self, DladmErrorKind};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The programs netzone drives and where they live. The binaries read them from
-/// `NETZONE_DLADM`, `NETZONE_ZONEADM` and `NETZONE_ZONECFG`.
+/// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG`, `NETZONE_SYSINFO` and
+/// `NETZONE_FLOWADM`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
     pub dladm: PathBuf,
     pub zoneadm: PathBuf,
     pub zonecfg: PathBuf,
+    /// SmartOS `sysinfo`, run (`-p`) only to resolve nic tags.
+    pub sysinfo: PathBuf,
+    pub flowadm: PathBuf,
 }
 
 impl Default for Tools {
@@ -32,6 +36,8 @@ impl Default for Tools {
             dladm: "/usr/sbin/dladm".into(),
             zoneadm: "/usr/sbin/zoneadm".into(),
             zonecfg: "/usr/sbin/zonecfg".into(),
+            sysinfo: "/usr/bin/sysinfo".into(),
+            flowadm: "/usr/sbin/flowadm".into(),
         }
     }
 }
@@ -45,6 +51,8 @@ impl Tools {
             dladm: get("NETZONE_DLADM", d.dladm),
             zoneadm: get("NETZONE_ZONEADM", d.zoneadm),
             zonecfg: get("NETZONE_ZONECFG", d.zonecfg),
+            sysinfo: get("NETZONE_SYSINFO", d.sysinfo),
+            flowadm: get("NETZONE_FLOWADM", d.flowadm),
         }
     }
 }
@@ -55,6 +63,8 @@ pub enum Tool {
     Dladm,
     Zoneadm,
     Zonecfg,
+    Sysinfo,
+    Flowadm,
 }
 
 impl Tool {
@@ -63,6 +73,8 @@ impl Tool {
             Tool::Dladm => "dladm",
             Tool::Zoneadm => "zoneadm",
             Tool::Zonecfg => "zonecfg",
+            Tool::Sysinfo => "sysinfo",
+            Tool::Flowadm => "flowadm",
         }
     }
 }
@@ -132,6 +144,11 @@ pub struct Host {
     /// Alternate root (`-R`): zone configurations and netzone's state live under it.
     pub root: PathBuf,
     pub timeout: Duration,
+    /// The SmartOS brand features to assume (`--brand-features`, `NETZONE_BRAND_FEATURES`);
+    /// `None`: from the zone's brand name.
+    pub brand_features: Option<crate::globalnic::BrandFeatures>,
+    /// sysinfo's nic tags, read at most once (shared by clones of this host).
+    pub nic_tags: crate::globalnic::TagCache,
 }
 
 impl Host {
@@ -140,7 +157,14 @@ impl Host {
             tools,
             root: root.into(),
             timeout: DEFAULT_TIMEOUT,
+            brand_features: None,
+            nic_tags: Default::default(),
         }
+    }
+
+    pub fn with_brand_features(mut self, f: Option<crate::globalnic::BrandFeatures>) -> Self {
+        self.brand_features = f;
+        self
     }
 
     pub fn with_timeout(mut self, t: Duration) -> Self {
@@ -159,6 +183,8 @@ impl Host {
             Tool::Dladm => &self.tools.dladm,
             Tool::Zoneadm => &self.tools.zoneadm,
             Tool::Zonecfg => &self.tools.zonecfg,
+            Tool::Sysinfo => &self.tools.sysinfo,
+            Tool::Flowadm => &self.tools.flowadm,
         }
     }
 
@@ -317,6 +343,7 @@ mod tests {
                 dladm: dladm.into(),
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
+                ..Default::default()
             },
             "/",
         )

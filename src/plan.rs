@@ -7,16 +7,18 @@
 //! that carry this zone's temporary name (`tempname`).
 //!
 //! Per flavour (design notes, "Flavours"):
-//! - joyent: `create-vnic -t -l GLOBAL [-m MAC] [-v VID] -p [mtu=..,][protection=..,allowed-ips=..,]zone=Z TMP`
+//! - joyent: `create-vnic -t -l GLOBAL [-m MAC] [-v VID] -p mtu=..,protection=..[,allowed-ips=..,...],zone=Z TMP`
 //!   then `rename-link -z Z TMP PHYSICAL` (SmartOS `jcommon/statechange` `setup_net`);
 //! - gate: the final name must be free host-wide (a link on loan keeps its name in its zone's
 //!   namespace, and a second link of that name in the global zone is illumos bug 10001), then
 //!   `create-vnic -t` under the final name before ready; zoneadmd lends it at ready (`vplat.c`
 //!   `configure_exclusive_network_interfaces`).
 //!
-//! `allowed-address` becomes `protection=mac-nospoof,ip-nospoof` and `allowed-ips=ADDR,...`
-//! (each address without its prefix length, which is the zone's netmask, not a range it may use)
-//! on joyent, where the link appears after ready and zoneadmd never sees it. On gate zoneadmd
+//! On joyent every property SmartOS's `setup_net` sets goes in the create call
+//! ([`vnic_props`], `netattr`): the MTU (1500 unless configured), locked-down `protection`,
+//! `allowed-ips` from the net's addresses and `allowed-address` (each without its prefix
+//! length, which is the zone's netmask, not a range it may use), the DHCP and promiscuous
+//! settings; the link appears after ready and zoneadmd never sees it. On gate zoneadmd
 //! sets `protection` and `allowed-ips` itself when it lends the link, and refuses a link that
 //! already has them ("Protection is already set", `vplat.c` `add_net_for_linkid`), so netzone
 //! leaves them to it.
@@ -38,7 +40,8 @@
 //! let tmp = tempname::temp_name(&cfg.name, 0);
 //! assert_eq!(
 //!     p.to_string(),
-//!     format!("dladm create-vnic -t -l e1000g0 -v 42 -p zone=web1 {tmp}\n\
+//!     format!("dladm create-vnic -t -l e1000g0 -v 42 -p mtu=1500,\
+//!              protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof,zone=web1 {tmp}\n\
 //!              dladm rename-link -z web1 {tmp} net0\n")
 //! );
 //! // gate: the final name directly, after checking it is free host-wide.
@@ -132,6 +135,12 @@ impl Step {
 pub enum PlanError {
     #[error("zone '{zone}': net '{net}': global-nic 'auto' needs a route lookup netzone does not do; name the link")]
     AutoGlobalNic { zone: ZoneName, net: LinkName },
+    #[error("zone '{zone}': net '{net}': global-nic '{global_nic}' must be resolved to a link first (globalnic::resolve)")]
+    Unresolved {
+        zone: ZoneName,
+        net: LinkName,
+        global_nic: String,
+    },
     #[error("zone '{zone}': net '{net}': link name '{net}' is in use by zone '{holder}'")]
     NameInUseByZone {
         zone: ZoneName,
@@ -216,6 +225,13 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
                     net: net.physical.clone(),
                 })
             }
+            Some(g @ (GlobalNic::Tag(_) | GlobalNic::Overlay { .. })) => {
+                return Err(PlanError::Unresolved {
+                    zone: cfg.name.clone(),
+                    net: net.physical.clone(),
+                    global_nic: g.to_string(),
+                })
+            }
             Some(GlobalNic::Link(l)) => v.push(Desired {
                 index,
                 net,
@@ -226,21 +242,15 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
     Ok(v)
 }
 
-/// The properties set at creation besides `mtu` and `zone=` (joyent; see the module doc).
+/// The properties set at creation besides `mtu` and `zone=`: on joyent, what SmartOS's
+/// `setup_net` gives the link (`netattr::smartos_props`: locked-down protection, allowed-ips
+/// from the net's addresses and `allowed-address`, DHCP and promiscuous settings); on gate
+/// none (zoneadmd sets protection and allowed-ips itself, see the module doc).
 pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
-    let mut p = Vec::new();
-    if flavour == Flavour::Joyent && !net.allowed_address.is_empty() {
-        p.push(LinkProp::new("protection", &["mac-nospoof", "ip-nospoof"]));
-        p.push(LinkProp {
-            name: "allowed-ips".into(),
-            values: net
-                .allowed_address
-                .iter()
-                .map(|a| a.split('/').next().unwrap_or(a).to_string())
-                .collect(),
-        });
+    match flavour {
+        Flavour::Joyent => crate::netattr::smartos_props(net),
+        Flavour::Gate => Vec::new(),
     }
-    p
 }
 
 fn spec_for(
@@ -254,7 +264,12 @@ fn spec_for(
         over: d.over.clone(),
         mac: d.net.mac,
         vid: d.net.vlan,
-        mtu: d.net.mtu,
+        // joyent: SmartOS's 1500 unless configured, so a zone never inherits a jumbo MTU by
+        // accident (statechange's DEFAULT_MTU comment).
+        mtu: match flavour {
+            Flavour::Joyent => Some(crate::globalnic::effective_mtu(d.net)),
+            Flavour::Gate => d.net.mtu,
+        },
         props: vnic_props(d.net, flavour),
         zone: zone.cloned(),
     }
@@ -662,6 +677,11 @@ mod tests {
         p.to_string().lines().map(String::from).collect()
     }
 
+    /// SmartOS's locked-down protection (netattr).
+    const PROT: &str = "protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof";
+    /// What a joyent net without attributes gets besides zone=.
+    const LOCKED: &str = "mtu=1500,protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof";
+
     #[test]
     fn joyent_fresh_zone() {
         let z = zn("web1");
@@ -676,15 +696,15 @@ mod tests {
         assert_eq!(
             lines(&p),
             vec![
-                format!("dladm create-vnic -t -l e1000g0 -p zone=web1 {}", t(0)),
+                format!("dladm create-vnic -t -l e1000g0 -p {LOCKED},zone=web1 {}", t(0)),
                 format!("dladm rename-link -z web1 {} net0", t(0)),
                 format!(
-                    "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 -p zone=web1 {}",
+                    "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 -p {LOCKED},zone=web1 {}",
                     t(1)
                 ),
                 format!("dladm rename-link -z web1 {} net1", t(1)),
                 format!(
-                    "dladm create-vnic -t -l e1000g1 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5,zone=web1 {}",
+                    "dladm create-vnic -t -l e1000g1 -p mtu=9000,{PROT},allowed-ips=10.0.0.5,zone=web1 {}",
                     t(2)
                 ),
                 format!("dladm rename-link -z web1 {} net2", t(2)),
@@ -754,7 +774,7 @@ mod tests {
         );
         assert_eq!(l[1], format!("dladm delete-vnic -t -z web1 {t1}"));
         assert_eq!(l[2], format!("dladm rename-link -z web1 {t0} net0"));
-        assert!(l[3].contains(&format!("-m 2:8:20:a:b:c -v 42 -p zone=web1 {t1}")));
+        assert!(l[3].contains(&format!("-m 2:8:20:a:b:c -v 42 -p {LOCKED},zone=web1 {t1}")));
         assert_eq!(p.adopt.len(), 1);
         assert_eq!(p.adopt[0].state, LinkState::Created);
     }

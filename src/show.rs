@@ -27,7 +27,7 @@ use crate::plan;
 use crate::recover::{self, RecoverError};
 use crate::tempname;
 use crate::zoneadm::{self, State, Zone};
-use crate::zonecfg::{self, GlobalNic, ZoneConfig};
+use crate::zonecfg::{self, ZoneConfig};
 use crate::zonename::ZoneName;
 
 /// The columns of `netzone show`, in default order.
@@ -300,11 +300,11 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
             rows.push(Row {
                 link: n.physical.clone(),
                 zone: Some(cfg.name.clone()),
-                over: match &n.global_nic {
-                    Some(GlobalNic::Link(l)) => l.to_string(),
-                    Some(GlobalNic::Auto) => "auto".to_string(),
-                    None => String::new(),
-                },
+                over: n
+                    .global_nic
+                    .as_ref()
+                    .map(|g| g.to_string())
+                    .unwrap_or_default(),
                 mac: n
                     .mac
                     .and_then(|m| m.fixed())
@@ -375,6 +375,7 @@ mod tests {
     use crate::dladm::VnicInfo;
     use crate::journal::JournalLink;
     use crate::testutil::{ln, zn};
+    use crate::zonecfg::GlobalNic;
     use crate::zonecfg::{IpType, Net};
     use std::collections::BTreeMap;
     use std::path::PathBuf;

@@ -144,6 +144,10 @@ pub struct Host {
     pub next_zone_id: u32,
     /// Next datalink id dlmgmtd hands out (`dlmgmt_create_common`; the id space is global).
     pub next_link_id: u32,
+    /// SmartOS nic tags: tag name to link name (what `sysinfo -p` prints as `NIC_<tag>`;
+    /// set with `illumos-sim nictag`).
+    #[serde(default)]
+    pub nictags: std::collections::BTreeMap<String, String>,
 }
 
 /// Paths of the sim's own files under an illumos-like root.
@@ -168,6 +172,7 @@ impl Host {
             faults: Vec::new(),
             next_zone_id: 1,
             next_link_id: 1,
+            nictags: Default::default(),
         }
     }
 
@@ -270,6 +275,7 @@ impl Host {
                 "onloan": l.onloan,
                 "props": l.props,
             })).collect::<Vec<_>>(),
+            "nictags": self.nictags,
         })
     }
 

@@ -41,10 +41,23 @@ pub fn host(g: &GlobalOpts) -> Host {
             dladm: g.dladm.clone(),
             zoneadm: g.zoneadm.clone(),
             zonecfg: g.zonecfg.clone(),
+            ..Tools::from_env()
         },
         &g.root,
     )
     .with_timeout(timeout)
+    .with_brand_features(brand_features())
+}
+
+/// `NETZONE_BRAND_FEATURES`; an invalid value is reported and ignored (the brand's name decides).
+pub fn brand_features() -> Option<netzone::globalnic::BrandFeatures> {
+    match netzone::globalnic::features_from_env() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("netzone: {e}; using the brand's defaults");
+            None
+        }
+    }
 }
 
 fn zone_name(s: &str) -> anyhow::Result<ZoneName> {

@@ -71,9 +71,11 @@ fn host(g: &GlobalOpts) -> Host {
             dladm: g.dladm.clone(),
             zoneadm: g.zoneadm.clone(),
             zonecfg: g.zonecfg.clone(),
+            ..Tools::from_env()
         },
         g.root.clone(),
     )
+    .with_brand_features(crate::lifecycle::brand_features())
 }
 
 /// The dladm flavour; a probe that fails because dlmgmtd is down says so.
