@@ -52,7 +52,8 @@ pub enum ApplyError {
     Config(#[from] Box<crate::zonecfg::ConfigError>),
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// A `global-nic` could not be turned into a link (nic tag, overlay rule, class, MTU).
+    /// A `global-nic` could not be turned into a link (route for `auto`, nic tag, overlay
+    /// rule, class, MTU), before anything was created.
     #[error(transparent)]
     Resolve(#[from] crate::globalnic::ResolveError),
     #[error("zone '{zone}': cannot observe links: {source}")]
@@ -216,7 +217,8 @@ pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome
 }
 
 fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
-    // global-nic forms to links, before anything is created (an unknown tag fails here).
+    // Every global-nic form becomes a link once per run, before anything is created (an
+    // unknown tag or a missing route fails here).
     let cfg = &crate::globalnic::resolve(host, cfg)?;
     match up_attempt(host, flavour, cfg, false) {
         // joyent skips the observation on an empty journal; a temporary name already taken means

@@ -385,11 +385,11 @@ pub fn execute(
     let outcome = match action {
         Action::Nothing => None,
         Action::Validate => {
+            // The configuration must read and validate, and overlay rules are refused here,
+            // spawning nothing; `global-nic="auto"` and nic tags are resolved when the links are
+            // planned (post-ready), so a boot looks each up once.
             let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
-            // Without spawning anything: overlay rules and `auto` fail here; nic tags are
-            // looked up when the links are made.
             crate::globalnic::check_forms(&cfg)?;
-            crate::plan::desired_nets(&crate::globalnic::without_tags(&cfg))?;
             None
         }
         Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),

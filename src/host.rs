@@ -19,6 +19,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The programs netzone drives and where they live. The binaries read them from
 /// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG`, `NETZONE_SYSINFO` and
 /// `NETZONE_FLOWADM`.
+/// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and `NETZONE_ROUTE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
     pub dladm: PathBuf,
@@ -27,6 +28,8 @@ pub struct Tools {
     /// SmartOS `sysinfo`, run (`-p`) only to resolve nic tags.
     pub sysinfo: PathBuf,
     pub flowadm: PathBuf,
+    /// `route`, run as `route -n get ADDR` for `global-nic="auto"` ([`crate::globalnic`]).
+    pub route: PathBuf,
 }
 
 impl Default for Tools {
@@ -38,12 +41,14 @@ impl Default for Tools {
             zonecfg: "/usr/sbin/zonecfg".into(),
             sysinfo: "/usr/bin/sysinfo".into(),
             flowadm: "/usr/sbin/flowadm".into(),
+            route: "/usr/sbin/route".into(),
         }
     }
 }
 
 impl Tools {
-    /// The defaults, overridden by `NETZONE_DLADM`, `NETZONE_ZONEADM` and `NETZONE_ZONECFG`.
+    /// The defaults, overridden by `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and
+    /// `NETZONE_ROUTE`.
     pub fn from_env() -> Self {
         let d = Tools::default();
         let get = |k: &str, d: PathBuf| std::env::var_os(k).map(PathBuf::from).unwrap_or(d);
@@ -53,6 +58,7 @@ impl Tools {
             zonecfg: get("NETZONE_ZONECFG", d.zonecfg),
             sysinfo: get("NETZONE_SYSINFO", d.sysinfo),
             flowadm: get("NETZONE_FLOWADM", d.flowadm),
+            route: get("NETZONE_ROUTE", d.route),
         }
     }
 }
@@ -65,6 +71,7 @@ pub enum Tool {
     Zonecfg,
     Sysinfo,
     Flowadm,
+    Route,
 }
 
 impl Tool {
@@ -75,6 +82,7 @@ impl Tool {
             Tool::Zonecfg => "zonecfg",
             Tool::Sysinfo => "sysinfo",
             Tool::Flowadm => "flowadm",
+            Tool::Route => "route",
         }
     }
 }
@@ -97,11 +105,12 @@ impl Output {
 /// A failure to run a program at all, or a program that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
-    #[error("cannot run {program}: {source}")]
+    /// The program could not be started (or waited for). The cause is part of the message and
+    /// deliberately not a `source()`, so that a chain printer says it once.
+    #[error("cannot run {}: {error}", program.display())]
     Spawn {
         program: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{tool} {argv}: timed out after {secs} s and was killed")]
     Timeout {
@@ -185,6 +194,7 @@ impl Host {
             Tool::Zonecfg => &self.tools.zonecfg,
             Tool::Sysinfo => &self.tools.sysinfo,
             Tool::Flowadm => &self.tools.flowadm,
+            Tool::Route => &self.tools.route,
         }
     }
 
@@ -259,51 +269,132 @@ enum WaitError {
     Io(std::io::Error),
 }
 
-/// Collects a child's output while it runs (so a chatty child never blocks on a full pipe) and
-/// kills it at the deadline.
+/// How long the pipes may stay open after the child itself has exited: whatever the child wrote
+/// is already in them, so anything still holding them is a background process it left behind.
+const LINGER: Duration = Duration::from_millis(200);
+
+/// Reads one pipe to its end (or until abandoned) into a shared buffer, then says so on `done`.
+fn spawn_reader<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    buf: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    done: std::sync::mpsc::Sender<()>,
+) {
+    thread::spawn(move || {
+        if let Some(mut p) = pipe {
+            let mut chunk = [0u8; 8192];
+            loop {
+                match p.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => match buf.lock() {
+                        Ok(mut b) => b.extend_from_slice(&chunk[..n]),
+                        Err(_) => break,
+                    },
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+        }
+        let _ = done.send(());
+    });
+}
+
+/// Whether the child has exited, without reaping it: while it is an unreaped zombie its pid,
+/// and so its process group id, cannot be reused, which keeps [`kill_group`] safe.
+fn has_exited(child: &Child) -> std::io::Result<bool> {
+    // SAFETY: an all-zero siginfo_t is a valid value; waitid only writes into it.
+    let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+    let flags = libc::WEXITED | libc::WNOHANG | libc::WNOWAIT;
+    // SAFETY: `info` is a valid, writable siginfo_t; the pid is our own unreaped child.
+    let rc = unsafe { libc::waitid(libc::P_PID, child.id() as libc::id_t, &mut info, flags) };
+    if rc == -1 {
+        let e = std::io::Error::last_os_error();
+        if e.kind() == std::io::ErrorKind::Interrupted {
+            return Ok(false);
+        }
+        return Err(e);
+    }
+    // With WNOHANG and no state change, waitid leaves the structure zeroed.
+    Ok(info.si_signo != 0)
+}
+
+/// SIGKILLs the child's whole process group (it was started as the group's leader), so that
+/// nothing it left behind keeps running or keeps its pipes open.
+fn kill_group(child: &Child) {
+    // SAFETY: plain system call; the group id is the unreaped child's pid (see has_exited).
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+/// Collects a child's output while it runs (so a chatty child never blocks on a full pipe), and
+/// bounds everything by the deadline: a child still running at the deadline has its process
+/// group killed ([`WaitError::Timeout`]); a child that has exited but left a background process
+/// holding its stdout or stderr is not waited for beyond [`LINGER`] (or the deadline): the
+/// group is killed, the pipes are abandoned, and the child's own status is returned.
 fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output, WaitError> {
-    let mut out_pipe = child.stdout.take();
-    let mut err_pipe = child.stderr.take();
-    let out_reader = thread::spawn(move || {
-        let mut s = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.read_to_end(&mut s);
-        }
-        s
-    });
-    let err_reader = thread::spawn(move || {
-        let mut s = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.read_to_end(&mut s);
-        }
-        s
-    });
+    use std::sync::{mpsc, Arc, Mutex};
+    let out_buf = Arc::new(Mutex::new(Vec::new()));
+    let err_buf = Arc::new(Mutex::new(Vec::new()));
+    let (done_tx, done_rx) = mpsc::channel();
+    spawn_reader(child.stdout.take(), Arc::clone(&out_buf), done_tx.clone());
+    spawn_reader(child.stderr.take(), Arc::clone(&err_buf), done_tx);
     let start = Instant::now();
+    let deadline = start + timeout;
+    let mut closed = 0;
+    let mut exited_at: Option<Instant> = None;
     let mut nap = Duration::from_micros(200);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(st)) => break st,
-            Ok(None) => {}
-            Err(e) => return Err(WaitError::Io(e)),
+    loop {
+        if exited_at.is_none() {
+            match has_exited(&child) {
+                Ok(true) => exited_at = Some(Instant::now()),
+                Ok(false) => {}
+                Err(e) => {
+                    kill_group(&child);
+                    let _ = child.wait();
+                    return Err(WaitError::Io(e));
+                }
+            }
         }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(WaitError::Timeout);
+        let now = Instant::now();
+        match exited_at {
+            Some(_) if closed == 2 => break,
+            Some(t) if now >= (t + LINGER).min(deadline) => {
+                kill_group(&child);
+                break;
+            }
+            None if now >= deadline => {
+                kill_group(&child);
+                let _ = child.wait();
+                return Err(WaitError::Timeout);
+            }
+            _ => {}
         }
-        thread::sleep(nap);
+        let limit = match exited_at {
+            Some(t) => (t + LINGER).min(deadline),
+            None => deadline,
+        };
+        let wait = nap.min(limit.saturating_duration_since(now));
+        if done_rx.recv_timeout(wait).is_ok() {
+            closed += 1;
+        }
         nap = (nap * 2).min(Duration::from_millis(5));
+    }
+    let status = child.wait().map_err(WaitError::Io)?;
+    let take = |b: &Arc<Mutex<Vec<u8>>>| {
+        let v = b.lock().map(|g| g.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&v).into_owned()
     };
-    let stdout = out_reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
     Ok(Output {
         status: status.code(),
-        stdout: String::from_utf8_lossy(&stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        stdout: take(&out_buf),
+        stderr: take(&err_buf),
     })
 }
 
-/// Spawns `program args...` with stdin from /dev/null and captured output, and waits for it
+/// Spawns `program args...` with stdin from /dev/null, captured output, `LC_ALL=C` (dladm's and
+/// zonecfg's messages go through gettext, and netzone classifies errors by their text) and a
+/// process group of its own (so the deadline can kill whatever it starts, and a terminal's ^C
+/// reaches netzone, which decides, rather than a dladm half-way through), and waits for it
 /// until `timeout`; `label` and `argv` name it in a timeout error.
 fn run_captured(
     program: &Path,
@@ -312,15 +403,18 @@ fn run_captured(
     label: &'static str,
     argv: String,
 ) -> Result<Output, HostError> {
-    let spawn_error = |source| HostError::Spawn {
+    use std::os::unix::process::CommandExt;
+    let spawn_error = |error| HostError::Spawn {
         program: program.to_path_buf(),
-        source,
+        error,
     };
     let child = Command::new(program)
         .args(args)
+        .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .map_err(spawn_error)?;
     wait_with_deadline(child, timeout).map_err(|e| match e {
@@ -329,7 +423,7 @@ fn run_captured(
             argv,
             secs: timeout.as_secs(),
         },
-        WaitError::Io(source) => spawn_error(source),
+        WaitError::Io(error) => spawn_error(error),
     })
 }
 
@@ -343,6 +437,7 @@ mod tests {
                 dladm: dladm.into(),
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
+                route: "/nonexistent/route".into(),
                 ..Default::default()
             },
             "/",
@@ -380,6 +475,87 @@ mod tests {
         let h = host_with("/nonexistent/dladm");
         let e = h.run(Tool::Zoneadm, &[]).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/zoneadm"), "{e}");
+    }
+
+    fn sh(script: &str) -> (Host, Vec<String>) {
+        (host_with("/bin/sh"), vec!["-c".into(), script.into()])
+    }
+
+    /// Whether `pid` is gone or a zombie (killed, waiting for its new parent to reap it).
+    fn dead(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Ok(stat) => stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+            Err(_) => true,
+        }
+    }
+
+    #[test]
+    fn a_background_grandchild_does_not_hold_the_caller() {
+        // The child exits at once but leaves `sleep 20` holding its stdout: the call returns
+        // with the child's own status and output, long before the deadline, and the sleep is
+        // killed with the child's process group.
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let (h, args) = sh(&format!(
+            "sleep 20 & echo $! > {}; echo hello; exit 3",
+            pidfile.display()
+        ));
+        let h = h.with_timeout(Duration::from_secs(10));
+        let t = Instant::now();
+        let out = h.run(Tool::Dladm, &args).unwrap();
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        assert_eq!(out.status, Some(3));
+        assert_eq!(out.stdout, "hello\n");
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let pid = pid.trim();
+        let t = Instant::now();
+        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(dead(pid), "grandchild {pid} still alive");
+    }
+
+    #[test]
+    fn the_deadline_kills_the_whole_process_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let pidfile = dir.path().join("pid");
+        let (h, args) = sh(&format!(
+            "sleep 20 & echo $! > {}; sleep 20",
+            pidfile.display()
+        ));
+        let h = h.with_timeout(Duration::from_millis(500));
+        let t = Instant::now();
+        let e = h.run(Tool::Dladm, &args).unwrap_err();
+        assert!(matches!(e, HostError::Timeout { .. }), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let pid = pid.trim();
+        let t = Instant::now();
+        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        assert!(dead(pid), "grandchild {pid} still alive");
+    }
+
+    #[test]
+    fn children_run_in_the_c_locale_and_their_own_group() {
+        let (h, args) = sh("echo \"$LC_ALL\"; ps -o pgid= -p $$ 2>/dev/null || echo none");
+        let out = h.run(Tool::Dladm, &args).unwrap();
+        let mut lines = out.stdout.lines();
+        assert_eq!(lines.next(), Some("C"));
+        // The child leads its own process group (pgid = its pid), unless ps is missing.
+        let pgid = lines.next().unwrap_or("").trim().to_string();
+        if pgid != "none" {
+            // SAFETY: getpgrp has no preconditions.
+            let ours = unsafe { libc::getpgrp() };
+            assert_ne!(
+                pgid,
+                ours.to_string(),
+                "child shares netzone's process group"
+            );
+        }
     }
 
     #[test]

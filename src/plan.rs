@@ -133,7 +133,7 @@ impl Step {
 /// Why no plan can be made. Each names the zone and the net, as illumos tools do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("zone '{zone}': net '{net}': global-nic 'auto' needs a route lookup netzone does not do; name the link")]
+    #[error("zone '{zone}': net '{net}': global-nic 'auto' was not resolved to a link before planning (netzone::globalnic::resolve)")]
     AutoGlobalNic { zone: ZoneName, net: LinkName },
     #[error("zone '{zone}': net '{net}': global-nic '{global_nic}' must be resolved to a link first (globalnic::resolve)")]
     Unresolved {
@@ -211,6 +211,7 @@ pub struct Desired<'a> {
 }
 
 /// The nets netzone creates links for: those with a `global-nic`, in an exclusive-IP zone.
+/// `global-nic="auto"` must have been resolved first ([`crate::globalnic::resolve`]).
 pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
     if cfg.ip_type == IpType::Shared {
         return Ok(Vec::new());
@@ -862,7 +863,7 @@ mod tests {
             &Journal::empty(&z),
         )
         .unwrap_err();
-        assert!(e.to_string().contains("global-nic 'auto'"));
+        assert!(e.to_string().contains("global-nic 'auto' was not resolved"));
     }
 
     #[test]

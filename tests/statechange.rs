@@ -192,3 +192,51 @@ fn errors_name_zone_and_net_and_create_nothing() {
     assert_eq!(sim.vnics(), vec![]);
     assert!(sim.journal("web2").is_none());
 }
+
+#[test]
+fn a_chained_hook_or_dladm_that_leaves_a_background_process_does_not_hold_the_hook() {
+    // The issue-12 case: a brand hook doing `sleep 20 &` held netzone-statechange 20 s with
+    // NETZONE_CHAIN_TIMEOUT=2, and a dladm wrapper doing the same held every dladm call.
+    let mut sim = Sim::new("joyent", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    let hook = sim.root().join("bg-hook");
+    std::fs::write(&hook, "#!/bin/sh\nsleep 20 &\nexit 0\n").unwrap();
+    let wrapper = sim.root().join("bg-dladm");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nsleep 20 &\nexec '{}' \"$@\"\n",
+            sim.bin.join("sim-dladm").display()
+        ),
+    )
+    .unwrap();
+    for p in [&hook, &wrapper] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sim.env.push(("NETZONE_CHAIN_TIMEOUT".into(), "2".into()));
+    sim.env.push(("NETZONE_FLAVOUR".into(), "joyent".into()));
+    let t = std::time::Instant::now();
+    let hookp = hook.display().to_string();
+    sim.statechange(&["--chain", &hookp, "pre", "web1", "/zones/web1", "3", "1"])
+        .ok();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        t.elapsed()
+    );
+
+    // exec keeps the background sleep in the wrapper's group and on its pipes.
+    sim.env
+        .push(("NETZONE_DLADM".into(), wrapper.display().to_string()));
+    sim.env.push(("NETZONE_TIMEOUT".into(), "15".into()));
+    let t = std::time::Instant::now();
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    assert_eq!(sim.vnics().len(), 1);
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert!(
+        t.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        t.elapsed()
+    );
+    assert_eq!(sim.vnics(), vec![]);
+}

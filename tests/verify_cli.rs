@@ -278,3 +278,54 @@ fn usage_errors_exit_2() {
     assert_eq!(r.verify(&["--chain"]).code, 2);
     assert_eq!(r.verify(&["--bogus", "a.xml"]).code, 2);
 }
+
+#[test]
+fn chain_that_hangs_is_killed_at_the_chain_deadline() {
+    // A chained verify_cfg that never finishes, and one that exits but leaves a background
+    // process holding its output: neither may hold zonecfg's commit.
+    let r = Root::new();
+    let f = r.temp_file(
+        "z.xml",
+        one_net("web1", r#"physical="net0" global-nic="igb0""#),
+    );
+    let hang = r.path().join("hang");
+    std::fs::write(&hang, "#!/bin/sh\nsleep 30\n").unwrap();
+    let bg = r.path().join("bg");
+    std::fs::write(
+        &bg,
+        "#!/bin/sh\nsleep 30 &\necho 'brand: fine' >&2\nexit 0\n",
+    )
+    .unwrap();
+    for p in [&hang, &bg] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let run = |prog: &Path| {
+        let t = std::time::Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_netzone-verify"))
+            .args(["--chain", prog.to_str().unwrap(), f.to_str().unwrap()])
+            .env("NETZONE_ROOT", r.path())
+            .env("NETZONE_CHAIN_TIMEOUT", "1")
+            .output()
+            .unwrap();
+        (out, t.elapsed())
+    };
+    let (out, took) = run(&hang);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "netzone: chained verify_cfg {} did not finish within 1 s and was killed (NETZONE_CHAIN_TIMEOUT)\n",
+            hang.display()
+        )
+    );
+    let (out, took) = run(&bg);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "brand: fine\n");
+}

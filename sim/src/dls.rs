@@ -201,6 +201,10 @@ pub struct Link {
     pub mtu: u32,
     /// Other link properties set with set-linkprop / create-vnic -p (name -> value list).
     pub props: BTreeMap<String, String>,
+    /// Persistent property values (`/etc/dladm/datalink.conf`, written by `create-vnic -p`
+    /// without `-t` and by `set-linkprop` without `-t`): what the link has after a reboot.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pprops: BTreeMap<String, String>,
 }
 
 /// Random bytes from the OS (for `random`/`auto` MAC addresses).
@@ -326,8 +330,13 @@ impl Host {
         Ok(v)
     }
 
+    /// dlmgmtd's `link_by_name`: its table also holds links that exist only in the persistent
+    /// configuration (after `delete-vnic -t` of a persistent link), whose names stay taken.
     fn name_taken(&self, ns: &str, name: &str) -> bool {
-        self.links.iter().any(|l| l.zone == ns && l.name == name)
+        self.links
+            .iter()
+            .chain(self.persistent_only.iter())
+            .any(|l| l.zone == ns && l.name == name)
     }
 
     fn alloc_link_id(&mut self) -> u32 {
@@ -378,6 +387,7 @@ impl Host {
             vid: 0,
             mtu: PHYS_MTU,
             props: BTreeMap::new(),
+            pprops: BTreeMap::new(),
         });
         Ok(id)
     }
@@ -418,6 +428,7 @@ impl Host {
             vid: 0,
             mtu: ETHERSTUB_MTU,
             props: BTreeMap::new(),
+            pprops: BTreeMap::new(),
         });
         Ok(id)
     }
@@ -526,6 +537,7 @@ impl Host {
             vid: spec.vid,
             mtu: lower.mtu,
             props: BTreeMap::new(),
+            pprops: BTreeMap::new(),
         });
         Ok(id)
     }
@@ -563,6 +575,22 @@ impl Host {
             return Err(DlStatus::LinkBusy);
         }
         self.links.retain(|x| x.id != id);
+        Ok(())
+    }
+
+    /// `delete-vnic -t` (`DLADM_OPT_ACTIVE` only): as [`Host::delete_link`], but a persistent
+    /// link keeps its entry in the persistent configuration (libdlvnic.c `dladm_vnic_delete`
+    /// skips `dladm_remove_conf`; dlmgmtd `dlmgmt_destroy` clears only `DLMGMT_ACTIVE`), so
+    /// its name stays taken and the link comes back at the next boot.
+    pub fn delete_link_active(&mut self, ns: &str, id: u32) -> Result<(), DlStatus> {
+        let l = self.link(id).cloned();
+        self.delete_link(ns, id)?;
+        if let Some(mut l) = l.filter(|l| !l.temporary) {
+            l.zone = GLOBAL.to_string();
+            l.onloan = false;
+            l.props = l.pprops.clone();
+            self.persistent_only.push(l);
+        }
         Ok(())
     }
 

@@ -11,6 +11,7 @@ pub mod dls;
 pub mod fault;
 pub mod lock;
 pub mod log;
+pub mod route;
 pub mod state;
 
 // zoneadm, zoneadmd and zonecfg: [`index`] (etc/zones/index), [`zonecfg`] (zone XML),

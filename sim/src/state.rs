@@ -148,6 +148,26 @@ pub struct Host {
     /// set with `illumos-sim nictag`).
     #[serde(default)]
     pub nictags: std::collections::BTreeMap<String, String>,
+    /// The IP routing table `route -n get` answers from (`illumos-sim route`).
+    #[serde(default)]
+    pub routes: Vec<crate::route::Route>,
+    /// When the simulated host last booted (unix seconds; `illumos-sim init` and `reboot`).
+    #[serde(default)]
+    pub boot_time: u64,
+    /// Links whose active instance was deleted with `-t` while their persistent configuration
+    /// stays in `/etc/dladm/datalink.conf` (dlmgmtd keeps the entry with only
+    /// `DLMGMT_PERSIST`; `dladm_vnic_delete` with `DLADM_OPT_ACTIVE` alone): invisible to
+    /// active walks, their names still taken, back at the next boot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub persistent_only: Vec<Link>,
+}
+
+/// The current time in unix seconds.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Paths of the sim's own files under an illumos-like root.
@@ -173,6 +193,9 @@ impl Host {
             next_zone_id: 1,
             next_link_id: 1,
             nictags: Default::default(),
+            routes: Vec::new(),
+            boot_time: now_secs(),
+            persistent_only: Vec::new(),
         }
     }
 
@@ -254,6 +277,12 @@ impl Host {
         json!({
             "flavour": self.flavour().as_str(),
             "dlmgmtd": if self.dlmgmtd_online { "online" } else { "offline" },
+            "boot_time": self.boot_time,
+            "routes": self.routes.iter().map(|r| json!({
+                "destination": format!("{}/{}", r.dest, r.prefix),
+                "gateway": r.gateway.map(|g| g.to_string()),
+                "interface": r.interface,
+            })).collect::<Vec<_>>(),
             "zones": self.zones.iter().map(|z| json!({
                 "name": z.name,
                 "id": z.id,
@@ -377,6 +406,56 @@ impl Host {
         }
     }
 
+    /// A host reboot (a crash or `reboot`), as the kernel and dlmgmtd's start-up leave it:
+    /// - every kernel zone is gone (zones come back only when booted again; the index keeps
+    ///   configured/installed), and zone ids start again at 1;
+    /// - only links in the persistent configuration come back (dlmgmtd `dlmgmt_db_init` reads
+    ///   `/etc/dladm/datalink.conf`; svc:/network/datalink-management and `dladm up-vnic`
+    ///   re-create them), all in the global zone and none on loan (the `zone` property is
+    ///   temporary-only, linkprop.c `PD_TEMPONLY`); temporary (`-t`) and transient links
+    ///   are not, nor is any active-only property: a link's properties are its persistent
+    ///   ones, and a VNIC's MTU the persistent `mtu` or its lower link's;
+    /// - a persistent link whose active instance was deleted with `-t` is back;
+    /// - two persistent links of one name (one was on loan when the other was made, bug
+    ///   10001): dlmgmtd keeps the first it reads (lower link id), the other is not created;
+    /// - dlmgmtd is online, the routing table (persistent routes and the addresses' interface
+    ///   routes) is kept, the boot time is now (and always later than the last one).
+    ///
+    /// Emptying `/etc/svc/volatile` (a tmpfs) is the caller's part: it is a directory of the root.
+    pub fn reboot(&mut self) {
+        self.zones.clear();
+        self.next_zone_id = 1;
+        self.dlmgmtd_online = true;
+        let back = std::mem::take(&mut self.persistent_only);
+        self.links.extend(back);
+        self.links.retain(|l| !l.temporary && !l.transient);
+        self.links.sort_by_key(|l| l.id);
+        let mut kept: Vec<crate::dls::Link> = Vec::new();
+        for mut l in std::mem::take(&mut self.links) {
+            if kept.iter().any(|k| k.name == l.name) {
+                continue;
+            }
+            l.zone = GLOBAL.to_string();
+            l.onloan = false;
+            l.props = l.pprops.clone();
+            let pmtu = l.props.remove("mtu").and_then(|m| m.parse::<u32>().ok());
+            if l.class == crate::dls::LinkClass::Vnic {
+                let lower = l
+                    .over
+                    .and_then(|o| kept.iter().find(|k| k.id == o))
+                    .map(|k| k.mtu);
+                if let Some(m) = pmtu.or(lower) {
+                    l.mtu = m;
+                }
+            } else if let Some(m) = pmtu {
+                l.mtu = m;
+            }
+            kept.push(l);
+        }
+        self.links = kept;
+        self.boot_time = now_secs().max(self.boot_time + 1);
+    }
+
     /// vplat.c `vplat_teardown` tail: `dladm_zone_halt` (dlmgmtd `dlmgmt_zonehalt` ->
     /// `dlmgmt_db_fini` drops every entry whose zone is this one) and `zone_destroy(2)`:
     /// the kernel zone is gone.
@@ -393,6 +472,7 @@ impl Host {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dls::DlStatus;
 
     #[test]
     fn zone_ids_are_fresh_and_global_is_reserved() {
@@ -408,6 +488,68 @@ mod tests {
             h.zone_set_state("zz", ZoneState::Running),
             Err(ZoneError::NoSuchZone)
         );
+    }
+
+    #[test]
+    fn reboot_keeps_only_persistent_configuration() {
+        use crate::dls::{MacRequest, VnicSpec};
+        let mut h = Host::new(Flavour::Gate);
+        h.add_phys("e1000g0", 0).unwrap();
+        let over = h.lookup(GLOBAL, "e1000g0").unwrap().id;
+        let spec = |name: &str, temporary: bool| VnicSpec {
+            name: name.into(),
+            over,
+            mac: MacRequest::Auto,
+            vid: 0,
+            temporary,
+            transient: false,
+            zone: GLOBAL.into(),
+        };
+        let p0 = h.create_vnic(&spec("p0", false)).unwrap();
+        let p1 = h.create_vnic(&spec("p1", false)).unwrap();
+        h.create_vnic(&spec("t0", true)).unwrap();
+        let p2 = h.create_vnic(&spec("p2", false)).unwrap();
+        h.zone_create("z1", true).unwrap();
+        // p0 on loan with an active-only property; p1 with a persistent MTU; p2 deleted with -t.
+        h.set_link_zone(p0, "z1").unwrap();
+        h.link_mut(p0)
+            .unwrap()
+            .props
+            .insert("allowed-ips".into(), "10.0.0.5".into());
+        h.link_mut(p1)
+            .unwrap()
+            .pprops
+            .insert("mtu".into(), "1400".into());
+        h.link_mut(p1).unwrap().mtu = 1400;
+        h.delete_link_active(GLOBAL, p2).unwrap();
+        assert!(h.link(p2).is_none());
+        assert_eq!(
+            h.create_vnic(&spec("p2", true)),
+            Err(DlStatus::Exist),
+            "a persistent-only entry keeps its name"
+        );
+        let before = h.boot_time;
+        h.reboot();
+        assert!(h.zones.is_empty());
+        assert!(h.boot_time > before);
+        let names: Vec<(&str, &str, bool)> = h
+            .links
+            .iter()
+            .map(|l| (l.name.as_str(), l.zone.as_str(), l.onloan))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("e1000g0", GLOBAL, false),
+                ("p0", GLOBAL, false),
+                ("p1", GLOBAL, false),
+                ("p2", GLOBAL, false)
+            ]
+        );
+        assert!(h.link(p0).unwrap().props.is_empty());
+        assert_eq!(h.link(p1).unwrap().mtu, 1400);
+        assert!(h.persistent_only.is_empty());
+        assert_eq!(h.zone_create("z9", true), Ok(1));
     }
 
     #[test]

@@ -10,10 +10,13 @@
 //!
 //! Exit status: 0 valid, 1 invalid or unreadable (or the chained program failed), 2 usage.
 
-use std::path::PathBuf;
-use std::process::{Command, ExitCode};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
+use netzone::host::{Host, HostError, Tools};
 use netzone::validate;
 use netzone::zonecfg::ConfigError;
 
@@ -61,22 +64,62 @@ fn verify(a: &Args) -> bool {
     }
 }
 
-/// Runs the chained verify_cfg, never through a shell; its output goes straight through.
-fn chain(program: &PathBuf, args: &[String], file: &PathBuf) -> bool {
-    match Command::new(program).args(args).arg(file).status() {
-        Ok(s) if s.success() => true,
-        Ok(s) => {
+/// Seconds the chained program may run: `NETZONE_CHAIN_TIMEOUT`, default 600.
+fn chain_timeout() -> Duration {
+    Duration::from_secs(
+        std::env::var("NETZONE_CHAIN_TIMEOUT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .filter(|v| *v > 0)
+            .unwrap_or(600),
+    )
+}
+
+/// Runs the chained verify_cfg through [`Host`]: by argv, never through a shell, in its own
+/// process group, with a deadline. Its output is passed on when it finishes.
+fn chain(root: &Path, program: &Path, args: &[String], file: &Path) -> bool {
+    let host = Host::new(Tools::from_env(), root);
+    let mut argv = args.to_vec();
+    argv.push(file.to_string_lossy().into_owned());
+    match host.run_external(program, &argv, chain_timeout()) {
+        Ok(out) => {
+            let _ = std::io::stdout().write_all(out.stdout.as_bytes());
+            let _ = std::io::stderr().write_all(out.stderr.as_bytes());
+            match out.status {
+                Some(0) => true,
+                Some(c) => {
+                    eprintln!(
+                        "netzone: chained verify_cfg {} failed (exit status: {c})",
+                        program.display()
+                    );
+                    false
+                }
+                None => {
+                    eprintln!(
+                        "netzone: chained verify_cfg {} was killed by a signal",
+                        program.display()
+                    );
+                    false
+                }
+            }
+        }
+        Err(HostError::Spawn { error, .. }) => {
             eprintln!(
-                "netzone: chained verify_cfg {} failed ({s})",
+                "netzone: cannot run chained verify_cfg {}: {error}",
+                program.display()
+            );
+            false
+        }
+        Err(HostError::Timeout { secs, .. }) => {
+            eprintln!(
+                "netzone: chained verify_cfg {} did not finish within {secs} s and was killed \
+                 (NETZONE_CHAIN_TIMEOUT)",
                 program.display()
             );
             false
         }
         Err(e) => {
-            eprintln!(
-                "netzone: cannot run chained verify_cfg {}: {e}",
-                program.display()
-            );
+            eprintln!("netzone: chained verify_cfg {}: {e}", program.display());
             false
         }
     }
@@ -86,7 +129,7 @@ fn main() -> ExitCode {
     let a = Args::parse();
     let mut ok = verify(&a);
     if let Some(p) = &a.chain {
-        ok &= chain(p, &a.chain_arg, &a.file);
+        ok &= chain(&a.root, p, &a.chain_arg, &a.file);
     }
     ExitCode::from(if ok { 0 } else { 1 })
 }

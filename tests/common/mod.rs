@@ -22,7 +22,13 @@ pub fn bin_dir() -> PathBuf {
     } else {
         deps.to_path_buf()
     };
-    for b in ["sim-dladm", "sim-zoneadm", "sim-zonecfg", "illumos-sim"] {
+    for b in [
+        "sim-dladm",
+        "sim-zoneadm",
+        "sim-zonecfg",
+        "sim-route",
+        "illumos-sim",
+    ] {
         assert!(
             dir.join(b).exists(),
             "{} not found in {}: run cargo build -p netzone-sim",
@@ -268,6 +274,7 @@ impl Sim {
             .env("NETZONE_SYSINFO", self.bin.join("sim-sysinfo"))
             .env("NETZONE_FLOWADM", self.bin.join("sim-flowadm"))
             .env_remove("NETZONE_BRAND_FEATURES")
+            .env("NETZONE_ROUTE", self.bin.join("sim-route"))
             .env_remove("NETZONE_FLAVOUR")
             .env_remove("ILLUMOS_SIM_FLAVOUR")
             .env_remove("ILLUMOS_SIM_LATENCY_MS");
@@ -302,6 +309,19 @@ impl Sim {
     }
     pub fn illumos_sim(&self, args: &[&str]) -> Run {
         self.run(&self.bin.join("illumos-sim"), args)
+    }
+    pub fn route(&self, args: &[&str]) -> Run {
+        self.run(&self.bin.join("sim-route"), args)
+    }
+
+    /// `illumos-sim route add DEST INTERFACE`.
+    pub fn add_route(&self, dest: &str, interface: &str) {
+        self.illumos_sim(&["route", "add", dest, interface]).ok();
+    }
+
+    /// `illumos-sim reboot`: a host crash or reboot.
+    pub fn reboot(&self) {
+        self.illumos_sim(&["reboot"]).ok();
     }
 
     /// `illumos-sim fault add --cmd C --when W --action A [--nth N]`.

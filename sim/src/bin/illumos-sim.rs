@@ -10,6 +10,10 @@
 //! illumos-sim fault list [--root R]
 //! illumos-sim fault clear [--root R]
 //! illumos-sim log [--root R]
+//! illumos-sim route add DEST[/PREFIX]|default INTERFACE [--gateway ADDR] [--root R]
+//! illumos-sim route delete DEST[/PREFIX]|default [--root R]
+//! illumos-sim route list [--root R]
+//! illumos-sim reboot [--root R]
 //! ```
 //! `--root` falls back to `ILLUMOS_SIM_ROOT`. Exit status: 0, 1 on error, 2 on usage errors.
 //! This is the harness's control tool, not a simulated illumos command: it is not logged and
@@ -28,7 +32,11 @@ const USAGE: &str = "usage: illumos-sim init --root R [--flavour joyent|gate] --
        illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash [--root R]
        illumos-sim fault list [--root R]
        illumos-sim fault clear [--root R]
-       illumos-sim log [--root R]";
+       illumos-sim log [--root R]
+       illumos-sim route add DEST[/PREFIX]|default INTERFACE [--gateway ADDR] [--root R]
+       illumos-sim route delete DEST[/PREFIX]|default [--root R]
+       illumos-sim route list [--root R]
+       illumos-sim reboot [--root R]";
 
 fn usage(msg: &str) -> ! {
     if !msg.is_empty() {
@@ -60,6 +68,7 @@ const VALUED: &[&str] = &[
     "nth",
     "when",
     "action",
+    "gateway",
 ];
 
 fn parse(argv: &[String]) -> Args {
@@ -350,6 +359,115 @@ fn log(a: &Args) {
     }
 }
 
+fn route(a: &Args) {
+    use netzone_sim::route::Route;
+    let root = a.root();
+    match a.words.get(1).map(String::as_str) {
+        Some("add") => {
+            a.only(&["root", "gateway"]);
+            if a.words.len() != 4 {
+                usage("route add needs DEST[/PREFIX] and INTERFACE");
+            }
+            let (dest, prefix) = Route::parse_dest(&a.words[2]).unwrap_or_else(|e| fail(e));
+            let gateway = a.get("gateway").map(|g| {
+                g.parse::<std::net::IpAddr>()
+                    .ok()
+                    .filter(|g| g.is_ipv4() == dest.is_ipv4())
+                    .unwrap_or_else(|| {
+                        fail(format!(
+                            "gateway '{g}': not an address of the destination's family"
+                        ))
+                    })
+            });
+            let interface = a.words[3].clone();
+            if !netzone_sim::dls::valid_link_name(&interface) {
+                fail(format!(
+                    "interface '{interface}': not a valid interface name"
+                ));
+            }
+            let r = Route {
+                dest,
+                prefix,
+                gateway,
+                interface,
+            };
+            Host::with_locked(&root, |h| {
+                h.routes
+                    .retain(|x| (x.dest, x.prefix) != (r.dest, r.prefix));
+                h.routes.push(r);
+            })
+            .unwrap_or_else(|e| fail(e));
+        }
+        Some("delete") => {
+            a.only(&["root"]);
+            if a.words.len() != 3 {
+                usage("route delete needs DEST[/PREFIX]");
+            }
+            let (dest, prefix) = Route::parse_dest(&a.words[2]).unwrap_or_else(|e| fail(e));
+            let found = Host::with_locked(&root, |h| {
+                let n = h.routes.len();
+                h.routes.retain(|x| (x.dest, x.prefix) != (dest, prefix));
+                n != h.routes.len()
+            })
+            .unwrap_or_else(|e| fail(e));
+            if !found {
+                fail(format!("route {}: not in table", a.words[2]));
+            }
+        }
+        Some("list") => {
+            a.only(&["root"]);
+            if a.words.len() != 2 {
+                usage("route list takes no operands");
+            }
+            let routes = Host::with_locked(&root, |h| h.routes.clone()).unwrap_or_else(|e| fail(e));
+            for r in routes {
+                let g = r
+                    .gateway
+                    .map(|g| g.to_string())
+                    .unwrap_or_else(|| "-".into());
+                println!("{}/{} {} {}", r.dest, r.prefix, g, r.interface);
+            }
+        }
+        _ => usage("route needs add, delete or list"),
+    }
+}
+
+/// Empties `ROOT/etc/svc/volatile` (a tmpfs on illumos, fresh at every boot), keeping the
+/// directory itself.
+fn empty_volatile(root: &std::path::Path) {
+    let dir = root.join("etc/svc/volatile");
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => fail(format!("{}: {e}", dir.display())),
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let r = if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            std::fs::remove_dir_all(&p)
+        } else {
+            std::fs::remove_file(&p)
+        };
+        if let Err(e) = r {
+            fail(format!("{}: {e}", p.display()));
+        }
+    }
+}
+
+fn reboot(a: &Args) {
+    a.only(&["root"]);
+    if a.words.len() != 1 {
+        usage("reboot takes no operands");
+    }
+    let root = a.root();
+    Host::with_locked(&root, |h| {
+        // Under the state lock, so no sim command runs half before and half after.
+        h.reboot();
+        empty_volatile(&root);
+    })
+    .unwrap_or_else(|e| fail(e));
+}
+
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let a = parse(&argv);
@@ -360,6 +478,8 @@ fn main() {
         Some("nictag") => nictag(&a),
         Some("fault") => fault(&a),
         Some("log") => log(&a),
+        Some("route") => route(&a),
+        Some("reboot") => reboot(&a),
         Some(other) => usage(&format!("unknown command '{other}'")),
         None => usage(""),
     }

@@ -462,7 +462,7 @@ pub fn create_vnic(ctx: &mut Ctx, args: &[String], usage: &str) -> CmdResult {
         }
     }
     if !temp {
-        for (pname, _) in &list {
+        for (pname, vals) in &list {
             let st = match props::lookup(pname, ctx.flavour) {
                 None => Err(DlStatus::NotFound),
                 Some(d) if d.temponly => Err(DlStatus::TempOnly),
@@ -472,6 +472,9 @@ pub fn create_vnic(ctx: &mut Ctx, args: &[String], usage: &str) -> CmdResult {
                 ctx.host.links.retain(|l| l.id != id);
                 ctx.warn(&format!("failed to set property {pname}: {st}"));
                 return Err(ctx.die_dlerr(st, &failed));
+            }
+            if let Some(l) = ctx.host.link_mut(id) {
+                l.pprops.insert(pname.clone(), vals.join(","));
             }
         }
     }
@@ -483,9 +486,10 @@ fn delete_common(ctx: &mut Ctx, args: &[String], usage: &str, etherstub: bool) -
     let p = getopt_long(args, optstring, LOPTS);
     let mut root = None;
     let mut zonename: Option<String> = None;
+    let mut temp = false;
     for (c, v) in &p.opts {
         match c {
-            't' => {}
+            't' => temp = true,
             'R' => root = v.clone(),
             'z' if ctx.joyent() => zonename = v.clone(),
             other => return Err(unknown_opt(ctx, *other, usage)),
@@ -513,7 +517,12 @@ fn delete_common(ctx: &mut Ctx, args: &[String], usage: &str, etherstub: bool) -
         return Err(ctx.die_dlerr(DlStatus::BadArg, "vnic deletion failed"));
     }
     let caller = ctx.caller.clone();
-    if let Err(st) = ctx.host.delete_link(&caller, id) {
+    let res = if temp {
+        ctx.host.delete_link_active(&caller, id)
+    } else {
+        ctx.host.delete_link(&caller, id)
+    };
+    if let Err(st) = res {
         return Err(ctx.die_dlerr(st, "vnic deletion failed"));
     }
     Ok(())
@@ -1096,6 +1105,16 @@ fn set_common(ctx: &mut Ctx, args: &[String], usage: &str, reset: bool) -> CmdRe
                 }
             };
             status = st;
+            if st.is_ok() && !temp {
+                // DLADM_OPT_PERSIST: the value goes to datalink.conf too.
+                if let Some(l) = ctx.host.link_mut(id) {
+                    if reset {
+                        l.pprops.remove(pname);
+                    } else {
+                        l.pprops.insert(pname.clone(), vals.join(","));
+                    }
+                }
+            }
             match st {
                 Ok(()) => {}
                 Err(DlStatus::NotFound) => {

@@ -41,6 +41,7 @@ pub fn host(g: &GlobalOpts) -> Host {
             dladm: g.dladm.clone(),
             zoneadm: g.zoneadm.clone(),
             zonecfg: g.zonecfg.clone(),
+            route: g.route.clone(),
             ..Tools::from_env()
         },
         &g.root,

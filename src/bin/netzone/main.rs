@@ -50,6 +50,15 @@ pub struct GlobalOpts {
         global = true
     )]
     pub zonecfg: PathBuf,
+    /// route to run (`route -n get ADDR` for global-nic="auto").
+    #[arg(
+        long,
+        env = "NETZONE_ROUTE",
+        default_value = "/usr/sbin/route",
+        hide = true,
+        global = true
+    )]
+    pub route: PathBuf,
     /// dladm flavour: joyent (rename-link -z) or gate (upstream, OmniOS, Helios); probed if unset.
     #[arg(long, env = "NETZONE_FLAVOUR", global = true)]
     pub flavour: Option<String>,
