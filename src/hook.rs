@@ -119,6 +119,8 @@ pub enum UsageError {
     Option(String),
     #[error("--brand-features: {0}")]
     Features(String),
+    #[error("option {0} needs {1}")]
+    Requires(&'static str, &'static str),
 }
 
 /// Options that come before the positional arguments.
@@ -133,6 +135,11 @@ pub struct HookOptions {
     /// `--brand-features vrrp,unfiltered-promisc|none`: the SmartOS brand features to honour
     /// (`globalnic::BrandFeatures`); unset: from the brand's name.
     pub brand_features: Option<crate::globalnic::BrandFeatures>,
+    /// Words given to the `--chain-pre` program before the zone name (`--chain-pre-arg`,
+    /// repeatable): `support prestate ZONE ...` for OmniOS bhyve's `support prestate %z %R`.
+    pub chain_pre_args: Vec<String>,
+    /// Same for `--chain-post` (`--chain-post-arg`).
+    pub chain_post_args: Vec<String>,
 }
 
 /// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
@@ -164,13 +171,17 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             Some((k, v)) => (k, Some(v.to_string())),
             None => (a.as_str(), None),
         };
-        let slot = match key {
-            "--chain" => Some(&mut opts.chain),
-            "--chain-pre" => Some(&mut opts.chain_pre),
-            "--chain-post" => Some(&mut opts.chain_post),
-            "--brand-features" => None,
-            _ => return Err(UsageError::Option(a.clone())),
-        };
+        const KNOWN: [&str; 6] = [
+            "--chain",
+            "--chain-pre",
+            "--chain-post",
+            "--chain-pre-arg",
+            "--chain-post-arg",
+            "--brand-features",
+        ];
+        if !KNOWN.contains(&key) {
+            return Err(UsageError::Option(a.clone()));
+        }
         let v = match inline {
             Some(v) => v,
             None => {
@@ -183,14 +194,24 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
         if v.is_empty() {
             return Err(UsageError::OptionValue(key.to_string()));
         }
-        match slot {
-            Some(slot) => *slot = Some(PathBuf::from(v)),
-            None => {
+        match key {
+            "--chain" => opts.chain = Some(PathBuf::from(v)),
+            "--chain-pre" => opts.chain_pre = Some(PathBuf::from(v)),
+            "--chain-post" => opts.chain_post = Some(PathBuf::from(v)),
+            "--chain-pre-arg" => opts.chain_pre_args.push(v),
+            "--brand-features" => {
                 opts.brand_features =
                     Some(crate::globalnic::BrandFeatures::parse(&v).map_err(UsageError::Features)?)
             }
+            _ => opts.chain_post_args.push(v),
         }
         i += 1;
+    }
+    if !opts.chain_pre_args.is_empty() && opts.chain_pre.is_none() {
+        return Err(UsageError::Requires("--chain-pre-arg", "--chain-pre"));
+    }
+    if !opts.chain_post_args.is_empty() && opts.chain_post.is_none() {
+        return Err(UsageError::Requires("--chain-post-arg", "--chain-post"));
     }
     let pos = &args[i..];
     if !(5..=6).contains(&pos.len()) {
@@ -224,8 +245,9 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 }
 
 /// Usage text.
-pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] \
-[--chain-post PROGRAM] [--brand-features vrrp,unfiltered-promisc|none] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
+[--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
+[--brand-features vrrp,unfiltered-promisc|none] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -330,6 +352,39 @@ mod tests {
             parse_args(&s(&["pre", "web1", "/z", "-1", "0"])).unwrap_err(),
             UsageError::Number("state", "-1".into())
         );
+        assert_eq!(
+            parse_args(&s(&["--chain-pre-arg", "x", "pre", "web1", "/z", "2", "0"])).unwrap_err(),
+            UsageError::Requires("--chain-pre-arg", "--chain-pre")
+        );
+        assert_eq!(
+            parse_args(&s(&["--chain-post-arg=x", "post", "web1", "/z", "2", "0"])).unwrap_err(),
+            UsageError::Requires("--chain-post-arg", "--chain-post")
+        );
+    }
+
+    #[test]
+    fn chain_words_keep_their_order() {
+        let argv = s(&[
+            "--chain-pre",
+            "/usr/lib/brand/bhyve/support",
+            "--chain-pre-arg",
+            "prestate",
+            "--chain-pre-arg=-x",
+            "--chain-post",
+            "/p",
+            "--chain-post-arg",
+            "poststate",
+            "pre",
+            "web1",
+            "/zones/web1",
+            "2",
+            "0",
+        ]);
+        let (o, a) = parse_args(&argv).unwrap();
+        assert_eq!(o.chain_pre_args, ["prestate", "-x"]);
+        assert_eq!(o.chain_post_args, ["poststate"]);
+        assert_eq!(a.zone.to_string(), "web1");
+        assert_eq!(positional(&argv), &argv[9..]);
     }
 }
 

@@ -241,11 +241,7 @@ pub fn smartos_props(net: &Net) -> Vec<LinkProp> {
         }
         allowed.extend(list(a, "allowed_ips"));
         allowed.extend(list(a, "vrrp_primary_ip"));
-        allowed.extend(
-            net.allowed_address
-                .iter()
-                .map(|s| s.split('/').next().unwrap_or(s).to_string()),
-        );
+        allowed.extend(net.allowed_address.iter().map(|a| a.addr().to_string()));
         // ksh93 walks an associative array's keys in sorted order.
         allowed.sort();
         allowed.dedup();
@@ -287,8 +283,8 @@ mod tests {
         Net {
             physical: crate::testutil::ln("net0"),
             address: None,
-            allowed_address: allowed_address.iter().map(|s| s.to_string()).collect(),
-            defrouter: None,
+            allowed_address: allowed_address.iter().map(|s| s.parse().unwrap()).collect(),
+            defrouter: Vec::new(),
             global_nic: None,
             mac: None,
             vlan: None,
