@@ -121,6 +121,21 @@ pub enum UsageError {
     Features(String),
     #[error("option {0} needs {1}")]
     Requires(&'static str, &'static str),
+    #[error("option {0}: '{1}' is not one of {2}")]
+    Value(&'static str, String, &'static str),
+}
+
+/// Whether the chained brand hook or netzone runs first (`--order`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// The brand's hook first; if it fails on a call that is not a halt, netzone does nothing.
+    #[default]
+    ChainFirst,
+    /// netzone first, so that a brand hook that makes a zone's VNICs itself finds them made
+    /// and leaves them (SmartOS jcommon `setup_net` skips a VNIC the zone already has; OmniOS
+    /// `vnic.ksh` reuses an existing one); if the brand's hook then fails on the call where
+    /// netzone created links, netzone removes them again.
+    NetzoneFirst,
 }
 
 /// Options that come before the positional arguments.
@@ -140,6 +155,8 @@ pub struct HookOptions {
     pub chain_pre_args: Vec<String>,
     /// Same for `--chain-post` (`--chain-post-arg`).
     pub chain_post_args: Vec<String>,
+    /// `--order chain-first|netzone-first`.
+    pub order: Order,
 }
 
 /// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
@@ -171,13 +188,14 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             Some((k, v)) => (k, Some(v.to_string())),
             None => (a.as_str(), None),
         };
-        const KNOWN: [&str; 6] = [
+        const KNOWN: [&str; 7] = [
             "--chain",
             "--chain-pre",
             "--chain-post",
             "--chain-pre-arg",
             "--chain-post-arg",
             "--brand-features",
+            "--order",
         ];
         if !KNOWN.contains(&key) {
             return Err(UsageError::Option(a.clone()));
@@ -199,11 +217,24 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             "--chain-pre" => opts.chain_pre = Some(PathBuf::from(v)),
             "--chain-post" => opts.chain_post = Some(PathBuf::from(v)),
             "--chain-pre-arg" => opts.chain_pre_args.push(v),
+            "--chain-post-arg" => opts.chain_post_args.push(v),
             "--brand-features" => {
                 opts.brand_features =
                     Some(crate::globalnic::BrandFeatures::parse(&v).map_err(UsageError::Features)?)
             }
-            _ => opts.chain_post_args.push(v),
+            _ => {
+                opts.order = match v.as_str() {
+                    "chain-first" => Order::ChainFirst,
+                    "netzone-first" => Order::NetzoneFirst,
+                    _ => {
+                        return Err(UsageError::Value(
+                            "--order",
+                            v,
+                            "chain-first, netzone-first",
+                        ))
+                    }
+                }
+            }
         }
         i += 1;
     }
@@ -247,7 +278,8 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 /// Usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
 [--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
-[--brand-features vrrp,unfiltered-promisc|none] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+[--order chain-first|netzone-first] [--brand-features vrrp,unfiltered-promisc|none] \
+pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -363,6 +395,27 @@ mod tests {
     }
 
     #[test]
+    fn order_option() {
+        let argv = |o: &str| s(&["--order", o, "--chain", "/c", "post", "z", "/z", "2", "0"]);
+        assert_eq!(
+            parse_args(&argv("netzone-first")).unwrap().0.order,
+            Order::NetzoneFirst
+        );
+        assert_eq!(
+            parse_args(&argv("chain-first")).unwrap().0.order,
+            Order::ChainFirst
+        );
+        assert_eq!(
+            parse_args(&argv("random")).unwrap_err(),
+            UsageError::Value("--order", "random".into(), "chain-first, netzone-first")
+        );
+        assert_eq!(
+            positional(&argv("netzone-first")),
+            &argv("netzone-first")[4..]
+        );
+    }
+
+    #[test]
     fn chain_words_keep_their_order() {
         let argv = s(&[
             "--chain-pre",
@@ -382,6 +435,7 @@ mod tests {
         ]);
         let (o, a) = parse_args(&argv).unwrap();
         assert_eq!(o.chain_pre_args, ["prestate", "-x"]);
+        assert_eq!(o.order, Order::ChainFirst);
         assert_eq!(o.chain_post_args, ["poststate"]);
         assert_eq!(a.zone.to_string(), "web1");
         assert_eq!(positional(&argv), &argv[9..]);
@@ -448,7 +502,9 @@ pub fn execute(
             None
         }
         Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),
-        Action::Down => Some(crate::apply::down(host, flavour, &args.zone)?),
+        // Every post-halt call follows a teardown that succeeded (zoneadmd skips post-halt
+        // otherwise), the failed ready's cleanup included.
+        Action::Down => Some(crate::apply::down_after_halt(host, flavour, &args.zone)?),
         Action::Reclaim => {
             // The operator tools' reclaim (`netzone recover`), which also moves an operator link
             // out of the way of a global-zone link of the same name (illumos bug 10001).
@@ -459,5 +515,10 @@ pub fn execute(
             None
         }
     };
+    for n in outcome.iter().flat_map(|o| &o.plan.not_ours) {
+        let line = n.to_string();
+        eprintln!("netzone: {line}");
+        crate::syslog::log(crate::syslog::Level::Notice, &line);
+    }
     Ok(HookReport { action, outcome })
 }

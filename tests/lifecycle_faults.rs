@@ -26,17 +26,15 @@ fn points(flavour: &str) -> Vec<(&'static str, u32)> {
             ("rename-link", 1),
             ("create-vnic", 2),
             ("rename-link", 2),
-            ("show-vnic", 1), // MAC read-back
-            ("zonecfg", 1),
+            ("zonecfg", 1), // the MACs netzone chose, saved: no read-back
         ],
-        // gate: the show-linkprop walk (host-wide names), then show-vnic only for read-back.
+        // gate: the show-linkprop walk (host-wide names).
         _ => vec![
             ("show-link", 1),
             ("show-linkprop", 1),
             ("create-vnic", 1),
             ("create-vnic", 2),
             ("set-linkprop", 1), // gate does not apply create-vnic's mtu
-            ("show-vnic", 1),
             ("zonecfg", 1),
         ],
     }

@@ -24,6 +24,7 @@ fn fire(root: &std::path::Path, when: When) {
     match Host::with_locked(root, |h| fault::check(h, FAULT_CMD, when)) {
         Ok(Some(Action::Fail)) => die(&format!("injected failure ({})", when.as_str())),
         Ok(Some(Action::Crash)) => fault::crash(),
+        Ok(Some(Action::Reboot)) => fault::reboot_finish(root),
         Ok(None) => {}
         Err(e) => die(&format!("simulated host: {e}")),
     }
