@@ -98,7 +98,7 @@ impl ApplyError {
             ApplyError::Step { source, undo, .. } => {
                 undo.is_empty()
                     && matches!(source.as_ref(), HostError::Dladm { kind: DladmErrorKind::AlreadyExists, argv, .. }
-                        if argv.starts_with("create-vnic"))
+                        if argv.first() == Some("create-vnic"))
             }
             _ => false,
         }
@@ -124,6 +124,39 @@ pub struct Outcome {
     pub removed: Vec<LinkName>,
     /// MACs written back into the zone's configuration.
     pub macs_written: Vec<(LinkName, Mac)>,
+}
+
+impl serde::Serialize for Outcome {
+    /// The plan's fields ([`Plan`]'s serialisation) plus `"created"`, `"removed"`,
+    /// `"macs_written": [{"net", "mac"}]` and `"changed"` (false when the run changed nothing).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct MacOut<'a> {
+            net: &'a LinkName,
+            mac: &'a Mac,
+        }
+        #[derive(serde::Serialize)]
+        struct OutcomeOut<'a> {
+            #[serde(flatten)]
+            plan: &'a Plan,
+            created: &'a [LinkName],
+            removed: &'a [LinkName],
+            macs_written: Vec<MacOut<'a>>,
+            changed: bool,
+        }
+        OutcomeOut {
+            plan: &self.plan,
+            created: &self.created,
+            removed: &self.removed,
+            macs_written: self
+                .macs_written
+                .iter()
+                .map(|(net, mac)| MacOut { net, mac })
+                .collect(),
+            changed: !self.is_noop(),
+        }
+        .serialize(s)
+    }
 }
 
 impl Outcome {
@@ -199,7 +232,7 @@ fn observe_for_up(
 /// Observes and plans without changing anything (`netzone plan`): the plan `up` would run now.
 pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, ApplyError> {
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let _lock = host.lock_zone(&cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let cfg = &crate::globalnic::resolve(host, cfg)?;
     let obs = observe_for_up(host, flavour, cfg, &j, false)?;
@@ -294,16 +327,14 @@ fn name_the_racer(host: &Host, flavour: Flavour, e: ApplyError) -> ApplyError {
 /// `cfg` should be read after any earlier run on the zone finished; [`up_zone`] reads it under
 /// the zone's lock, which is what the CLI and the hook use.
 pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
-    let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let _lock = host.lock_zone(&cfg.name).map_err(jerr(&cfg.name))?;
     up_locked(host, flavour, cfg)
 }
 
 /// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
 /// `<root>/etc/zones/<zone>.xml`, so a run that waited for another sees the MACs it saved.
 pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
-    let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
     let cfg = crate::zonecfg::load(&host.root, zone).map_err(Box::new)?;
     up_locked(host, flavour, &cfg)
 }
@@ -412,7 +443,7 @@ fn remove(
     halted: bool,
 ) -> Result<Outcome, ApplyError> {
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
     let plan = if halted {
         plan_after_halt(host, flavour, zone, &j)?
@@ -893,7 +924,7 @@ pub fn delete_link(
     }
     Err(HostError::Dladm {
         kind: DladmErrorKind::LinkBusy,
-        argv: dladm::delete_vnic_command(None, &name).join(" "),
+        argv: dladm::delete_vnic_command(None, &name).into(),
         message: format!("dladm delete-vnic: {name}: still busy after {BUSY_ATTEMPTS} attempts"),
     })
 }

@@ -193,13 +193,13 @@ mod tests {
         );
         let gate = HostError::Dladm {
             kind: DladmErrorKind::UnknownField,
-            argv: String::new(),
+            argv: Default::default(),
             message: "unknown output field: `zone'".into(),
         };
         assert_eq!(parse_probe_output(Err(gate)).unwrap(), Flavour::Gate);
         let down = HostError::Dladm {
             kind: DladmErrorKind::DlmgmtdDown,
-            argv: String::new(),
+            argv: Default::default(),
             message: "x".into(),
         };
         assert!(parse_probe_output(Err(down)).is_err());

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::apply::{self, Deleted};
 use crate::flavour::Flavour;
 use crate::host::Host;
-use crate::journal::{self, Journal};
+use crate::journal::Journal;
 use crate::linkname::LinkName;
 use crate::recover::RecoverError;
 use crate::show::{self, Inventory, Row, RowState, Source};
@@ -116,12 +116,10 @@ pub fn run(
     for zone in zones {
         let (_lock, actions) = match &zone {
             Some(z) => {
-                let state = host.state_dir();
-                let lock =
-                    journal::lock_zone(&state, z).map_err(|source| RecoverError::Journal {
-                        zone: z.clone(),
-                        source,
-                    })?;
+                let lock = host.lock_zone(z).map_err(|source| RecoverError::Journal {
+                    zone: z.clone(),
+                    source,
+                })?;
                 // Read again under the lock: a run on this zone may have changed things.
                 let fresh = show::gather(host, flavour)?;
                 let acts: Vec<GcAction> = decide(&show::classify(&fresh))
@@ -209,8 +207,8 @@ mod tests {
         Row {
             link: ln(link),
             zone: zone.map(zn),
-            over: "e1000g0".into(),
-            mac: String::new(),
+            over: Some(crate::zonecfg::GlobalNic::Link(ln("e1000g0"))),
+            mac: None,
             vid: 0,
             owner: Owner::Netzone,
             state,

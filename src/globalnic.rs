@@ -190,11 +190,11 @@ pub fn resolve_auto(host: &Host, zone: &ZoneName, net: &Net) -> Result<LinkName,
         None => Err(route_err(match out.status {
             None => HostError::Signalled {
                 tool: "route",
-                argv: args.join(" "),
+                argv: crate::host::Argv::from(&args[..]),
             },
             Some(_) => HostError::Failed {
                 tool: "route",
-                argv: args.join(" "),
+                argv: crate::host::Argv::from(&args[..]),
                 message: format!("{} {}", out.stdout.trim(), out.stderr.trim())
                     .trim()
                     .replace('\n', "; "),
@@ -437,7 +437,7 @@ pub enum ResolveError {
     Links {
         zone: ZoneName,
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: crate::dladm::observe::ObserveError,
     },
     /// `global-nic="auto"`: no route, or `route` failed.
     #[error(transparent)]
@@ -669,17 +669,17 @@ pub fn resolve(host: &Host, cfg: &ZoneConfig) -> Result<ZoneConfig, ResolveError
         cfg
     };
     let links = if needs(cfg).links {
-        let err = |e: Box<dyn std::error::Error + Send + Sync>| ResolveError::Links {
+        let err = |e: crate::dladm::observe::ObserveError| ResolveError::Links {
             zone: cfg.name.clone(),
             source: e,
         };
         let out = host
             .dladm(&show_link_command())
-            .map_err(|e: HostError| err(Box::new(e)))?;
-        let ls = parse_show_link_output(&out).map_err(|e| err(Box::new(e)))?;
+            .map_err(|e: HostError| err(e.into()))?;
+        let ls = parse_show_link_output(&out).map_err(|e| err(e.into()))?;
         if ls.is_empty() {
             // An empty walk is what a dead dlmgmtd gives; say so rather than "no such link".
-            crate::dladm::observe::verify_dlmgmtd(host).map_err(|e| err(Box::new(e)))?;
+            crate::dladm::observe::verify_dlmgmtd(host).map_err(|e| err(e.into()))?;
         }
         Some(ls)
     } else {

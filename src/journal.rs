@@ -40,6 +40,14 @@ pub enum JournalError {
     },
     #[error("journal {path} is corrupt: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    /// Another run held the zone's lock for longer than the caller would wait.
+    #[error("lock {path}: another netzone run on the zone still holds it after {}", crate::host::human_duration(*waited))]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this run waited.
+        waited: std::time::Duration,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -240,6 +248,16 @@ pub struct ZoneLock {
 /// Takes the zone's lock, waiting for another netzone run on the same zone to finish. The lock is
 /// released by the kernel if the holder dies, so a crash never wedges the zone.
 pub fn lock_zone(state_dir: &Path, zone: &ZoneName) -> Result<ZoneLock, JournalError> {
+    lock_zone_within(state_dir, zone, None)
+}
+
+/// [`lock_zone`], waiting at most `deadline` (`None`: as long as it takes); past it,
+/// [`JournalError::Locked`].
+pub fn lock_zone_within(
+    state_dir: &Path,
+    zone: &ZoneName,
+    deadline: Option<std::time::Duration>,
+) -> Result<ZoneLock, JournalError> {
     fs::create_dir_all(state_dir).map_err(io_err(state_dir))?;
     let p = state_dir.join(format!("{zone}.lock"));
     let f = OpenOptions::new()
@@ -248,8 +266,25 @@ pub fn lock_zone(state_dir: &Path, zone: &ZoneName) -> Result<ZoneLock, JournalE
         .write(true)
         .open(&p)
         .map_err(io_err(&p))?;
-    flock(&f, false).map_err(io_err(&p))?;
-    Ok(ZoneLock { _file: f })
+    let Some(deadline) = deadline else {
+        flock(&f, false).map_err(io_err(&p))?;
+        return Ok(ZoneLock { _file: f });
+    };
+    let start = std::time::Instant::now();
+    let mut nap = std::time::Duration::from_millis(1);
+    loop {
+        match flock(&f, true) {
+            Ok(()) => return Ok(ZoneLock { _file: f }),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(io_err(&p)(e)),
+        }
+        let waited = start.elapsed();
+        if waited >= deadline {
+            return Err(JournalError::Locked { path: p, waited });
+        }
+        std::thread::sleep(nap.min(deadline - waited));
+        nap = (nap * 2).min(std::time::Duration::from_millis(50));
+    }
 }
 
 /// `flock(2)` the whole file exclusively; with `try_only`, fail with `WouldBlock` instead of
@@ -351,5 +386,31 @@ mod tests {
         assert!(flock(&f, true).is_err(), "second lock must wait");
         drop(g);
         assert!(flock(&f, true).is_ok());
+    }
+
+    #[test]
+    fn lock_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = ZoneName::new("web1").unwrap();
+        let g = lock_zone(dir.path(), &z).unwrap();
+        let t = std::time::Instant::now();
+        let e = lock_zone_within(dir.path(), &z, Some(std::time::Duration::from_millis(300)))
+            .unwrap_err();
+        assert!(t.elapsed() >= std::time::Duration::from_millis(300));
+        assert!(matches!(e, JournalError::Locked { .. }), "{e}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::Locked);
+        assert!(
+            e.to_string().ends_with("still holds it after 300 ms"),
+            "{e}"
+        );
+        // Released before the deadline: taken.
+        let d = dir.path().to_path_buf();
+        let z2 = z.clone();
+        let waiter = std::thread::spawn(move || {
+            lock_zone_within(&d, &z2, Some(std::time::Duration::from_secs(10))).is_ok()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(g);
+        assert!(waiter.join().unwrap());
     }
 }

@@ -68,8 +68,10 @@ use crate::tempname;
 use crate::zonecfg::{GlobalNic, IpType, Net, ZoneConfig};
 use crate::zonename::ZoneName;
 
-/// One dladm command of a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One dladm command of a plan. Serialised with its variant as `action` (`create`, `rename`,
+/// `delete`, `return-to-global`, `set-prop`); [`Plan`]'s serialisation adds each step's argv.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Step {
     /// Create the VNIC of net `net` (index `index` in the configuration).
     Create {
@@ -150,12 +152,13 @@ pub enum PlanError {
         net: LinkName,
         holder: ZoneName,
     },
-    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone (over {over})")]
+    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone ({})", over.as_ref().map(|o| format!("over {o}")).unwrap_or_else(|| "not a VNIC".into()))]
     Conflict {
         zone: ZoneName,
         net: LinkName,
         place: String,
-        over: String,
+        /// The existing link's lower link, if it is a VNIC.
+        over: Option<LinkName>,
     },
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to the zone but differs from its configuration; halt the zone first")]
     WrongLinkOnLoan { zone: ZoneName, net: LinkName },
@@ -198,6 +201,60 @@ impl Plan {
     /// True when running the plan changes nothing on the host or in the journal.
     pub fn is_noop(&self) -> bool {
         self.steps.is_empty() && self.adopt.is_empty() && self.forget.is_empty()
+    }
+}
+
+impl serde::Serialize for Plan {
+    /// `{"zone", "flavour", "steps": [{"action", "net", ..., "argv": ["dladm", ...]}],
+    /// "unchanged": [net...], "adopt": [journal entry...], "forget": [net...], "not_ours":
+    /// [{"zone", "net", "link", "in", "why"}], "blocked": [{"link", "why"}]}`: each step with
+    /// its typed fields and the exact command the executor runs.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct StepOut<'a> {
+            #[serde(flatten)]
+            step: &'a Step,
+            argv: Vec<String>,
+        }
+        #[derive(serde::Serialize)]
+        struct PlanOut<'a> {
+            zone: &'a ZoneName,
+            flavour: Flavour,
+            steps: Vec<StepOut<'a>>,
+            unchanged: &'a [LinkName],
+            adopt: &'a [JournalLink],
+            forget: &'a [LinkName],
+            not_ours: &'a [NotOurs],
+            blocked: Vec<Blocked<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Blocked<'a> {
+            link: &'a LinkName,
+            why: &'a str,
+        }
+        PlanOut {
+            zone: &self.zone,
+            flavour: self.flavour,
+            steps: self
+                .steps
+                .iter()
+                .map(|step| {
+                    let mut argv = vec!["dladm".to_string()];
+                    argv.extend(step.argv(self.flavour));
+                    StepOut { step, argv }
+                })
+                .collect(),
+            unchanged: &self.satisfied,
+            adopt: &self.adopt,
+            forget: &self.forget,
+            not_ours: &self.not_ours,
+            blocked: self
+                .blocked
+                .iter()
+                .map(|(link, why)| Blocked { link, why })
+                .collect(),
+        }
+        .serialize(s)
     }
 }
 
@@ -534,7 +591,7 @@ pub fn plan_up_with(
                             zone: zone.clone(),
                             net: net.clone(),
                             place: place(Some(zone)),
-                            over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
+                            over: l.vnic.as_ref().and_then(|v| LinkName::new(&v.over).ok()),
                         });
                     }
                     None => {
@@ -598,7 +655,7 @@ pub fn plan_up_with(
                             zone: zone.clone(),
                             net: net.clone(),
                             place: place(l.zone.as_ref()),
-                            over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
+                            over: l.vnic.as_ref().and_then(|v| LinkName::new(&v.over).ok()),
                         })
                     }
                     Some(l) if l.zone.is_some() => {

@@ -31,7 +31,7 @@ use crate::dladm::{self, DladmErrorKind};
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError};
 use crate::identity;
-use crate::journal::{self, Journal, JournalError};
+use crate::journal::{Journal, JournalError};
 use crate::linkname::LinkName;
 use crate::plan::{self, Step};
 use crate::tempname;
@@ -330,7 +330,7 @@ pub fn reclaim(
         source,
     };
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr)?;
+    let _lock = host.lock_zone(zone).map_err(jerr)?;
     let mut j = Journal::load(&state, zone).map_err(jerr)?;
     let obs = observe_links(host, flavour, Some(zone))?;
     let plan = decide(zone, flavour, &obs, &j);
@@ -590,13 +590,13 @@ mod tests {
     fn dlmgmtd_down_is_recognised() {
         let e = HostError::Dladm {
             kind: DladmErrorKind::Other,
-            argv: "show-vnic".into(),
+            argv: crate::host::Argv::from(["show-vnic"]),
             message: "dladm show-vnic: show-vnic failed: operation failed".into(),
         };
         assert!(is_dlmgmtd_down(&e));
         let e = HostError::Dladm {
             kind: DladmErrorKind::NotFound,
-            argv: "show-vnic".into(),
+            argv: crate::host::Argv::from(["show-vnic"]),
             message: "dladm show-vnic: object not found".into(),
         };
         assert!(!is_dlmgmtd_down(&e));

@@ -96,7 +96,7 @@ pub fn probe_command() -> Vec<String> {
 }
 
 /// A link property given to `create-vnic -p`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkProp {
     pub name: String,
     /// Several values are written `name=v1,v2`, which dladm's property parser reads back as one
@@ -120,7 +120,7 @@ impl fmt::Display for LinkProp {
 }
 
 /// Everything `create-vnic` needs. Always temporary (`-t`): netzone's links never outlive the boot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VnicSpec {
     pub name: LinkName,
     pub over: LinkName,
