@@ -334,8 +334,21 @@ pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, Ap
 /// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
 /// `<root>/etc/zones/<zone>.xml`, so a run that waited for another sees the MACs it saved.
 pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
+    up_zone_with(host, flavour, zone, false)
+}
+
+/// [`up_zone`] with the brand's default for nets without a `persistent` net-attr (the hook's
+/// `--persistent`).
+pub fn up_zone_with(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    persistent_default: bool,
+) -> Result<Outcome, ApplyError> {
     let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
-    let cfg = crate::zonecfg::load(&host.root, zone).map_err(Box::new)?;
+    let cfg = crate::zonecfg::load(&host.root, zone)
+        .map_err(Box::new)?
+        .with_persistent_default(persistent_default);
     up_locked(host, flavour, &cfg)
 }
 
@@ -566,7 +579,12 @@ impl<'a> Run<'a> {
                     from,
                     to,
                 } => self.rename(net, zone, from, to),
-                Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
+                Step::Delete {
+                    net,
+                    name,
+                    zone,
+                    persistent,
+                } => self.delete(net.as_ref(), name, zone.as_ref(), *persistent),
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
@@ -622,6 +640,7 @@ impl<'a> Run<'a> {
                 zone: self.zone.clone(),
                 state: LinkState::Intent,
                 run: self.run_id.clone(),
+                persistent: spec.persistent,
             });
             self.save()?;
             match self.host.dladm(&dladm::create_vnic_command(&spec)) {
@@ -724,6 +743,7 @@ impl<'a> Run<'a> {
         net: Option<&LinkName>,
         name: &LinkName,
         zone: Option<&ZoneName>,
+        persistent: bool,
     ) -> Result<(), ApplyError> {
         let temp = net
             .and_then(|n| self.journal.links.iter().find(|e| &e.net == n))
@@ -731,7 +751,14 @@ impl<'a> Run<'a> {
             .or_else(|| {
                 tempname::owned_index(name, self.zone).map(|i| tempname::temp_name(self.zone, i))
             });
-        match delete_link(self.host, self.flavour, name, zone, temp.as_ref()) {
+        match delete_link(
+            self.host,
+            self.flavour,
+            name,
+            zone,
+            temp.as_ref(),
+            persistent,
+        ) {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
             }
@@ -795,7 +822,14 @@ impl<'a> Run<'a> {
             };
             let mut ok = true;
             for name in e.candidate_names() {
-                match delete_link(self.host, self.flavour, name, zone.as_ref(), Some(&e.name)) {
+                match delete_link(
+                    self.host,
+                    self.flavour,
+                    name,
+                    zone.as_ref(),
+                    Some(&e.name),
+                    e.persistent,
+                ) {
                     Ok(Deleted::Gone) => {}
                     Ok(Deleted::Unreachable) => {
                         ok = false;
@@ -861,14 +895,16 @@ pub enum Deleted {
 
 /// Deletes link `name`, seen in `zone` (`None` = global zone): "not found" counts as done, "link
 /// busy" is retried [`BUSY_ATTEMPTS`] times; a link on loan is first handed back to the global
-/// zone, and on joyent renamed back to `temp` first when it has another name. Shared with the
-/// operator tools (`recover`, `gc`).
+/// zone, and on joyent renamed back to `temp` first when it has another name. A `persistent`
+/// link is deleted without `-t`, its persistent configuration with it. Shared with the operator
+/// tools (`recover`, `gc`).
 pub fn delete_link(
     host: &Host,
     flavour: Flavour,
     name: &LinkName,
     zone: Option<&ZoneName>,
     temp: Option<&LinkName>,
+    persistent: bool,
 ) -> Result<Deleted, HostError> {
     let mut name = name.clone();
     let mut zone = zone.cloned();
@@ -879,7 +915,11 @@ pub fn delete_link(
     let mut returned = false;
     let mut pause = BUSY_BACKOFF;
     for attempt in 1..=BUSY_ATTEMPTS {
-        match host.dladm(&dladm::delete_vnic_command(z(&zone).as_ref(), &name)) {
+        match host.dladm(&dladm::delete_vnic_command(
+            z(&zone).as_ref(),
+            &name,
+            persistent,
+        )) {
             Ok(_) => return Ok(Deleted::Gone),
             Err(e) => match e.dladm_kind() {
                 Some(DladmErrorKind::NotFound) => {
@@ -924,7 +964,7 @@ pub fn delete_link(
     }
     Err(HostError::Dladm {
         kind: DladmErrorKind::LinkBusy,
-        argv: dladm::delete_vnic_command(None, &name).into(),
+        argv: dladm::delete_vnic_command(None, &name, persistent).into(),
         message: format!("dladm delete-vnic: {name}: still busy after {BUSY_ATTEMPTS} attempts"),
     })
 }

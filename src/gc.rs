@@ -160,8 +160,16 @@ fn apply_zone(
     };
     for a in actions {
         let res = match a {
-            GcAction::Delete { name, temp, .. } => {
-                match apply::delete_link(host, flavour, name, None, temp.as_ref()) {
+            GcAction::Delete {
+                name, temp, net, ..
+            } => {
+                // A persistent link (its record says so) goes with its persistent configuration.
+                let persistent = j.as_ref().is_some_and(|j| {
+                    j.links
+                        .iter()
+                        .any(|e| Some(&e.net) == net.as_ref() && e.persistent)
+                });
+                match apply::delete_link(host, flavour, name, None, temp.as_ref(), persistent) {
                     Ok(Deleted::Gone) => Ok(()),
                     Ok(Deleted::Unreachable) => Err(format!("{name}: on loan to a zone")),
                     Err(e) => Err(format!("{name}: {e}")),

@@ -109,6 +109,13 @@ fn check_cid(c: &str) -> Result<(), String> {
 /// checked as dladm will check what they become, so a bad one fails `netzone check` rather
 /// than the boot.
 pub fn check(name: &str, value: &str) -> Result<(), String> {
+    if name == crate::zonecfg::Net::PERSISTENT_ATTR {
+        // netzone's own attribute: exactly true or false.
+        return match value {
+            "true" | "false" => Ok(()),
+            _ => Err("must be 'true' or 'false'".into()),
+        };
+    }
     if BOOLEAN_ATTRS.contains(&name) {
         return match value {
             "true" | "false" | "1" | "0" => Ok(()),

@@ -428,6 +428,7 @@ mod tests {
             zone: zn(zone),
             state: LinkState::Active,
             run: "1-1".into(),
+            persistent: false,
         }
     }
 
