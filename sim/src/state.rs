@@ -148,6 +148,10 @@ pub struct Host {
     /// set with `illumos-sim nictag`).
     #[serde(default)]
     pub nictags: std::collections::BTreeMap<String, String>,
+    /// Flows (`sim-flowadm add-flow`), each on a link; a flow whose link is gone is dropped
+    /// when the state is saved (the kernel removes a link's flows with it).
+    #[serde(default)]
+    pub flows: Vec<crate::flowadm::Flow>,
     /// The IP routing table `route -n get` answers from (`illumos-sim route`).
     #[serde(default)]
     pub routes: Vec<crate::route::Route>,
@@ -214,6 +218,7 @@ impl Host {
             next_zone_id: 1,
             next_link_id: 1,
             nictags: Default::default(),
+            flows: Vec::new(),
             routes: Vec::new(),
             boot_time: now_secs(),
             persistent_only: Vec::new(),
@@ -281,6 +286,10 @@ impl Host {
         let mut host = Host::load(root)?;
         let before = serde_json::to_value(&host).map_err(io::Error::other)?;
         let r = f(&mut host);
+        // A link's flows go with it (mac_flow: the flows of a MAC client are torn down when
+        // the link is), however it went: delete-vnic, a zone's halt, a reboot.
+        let ids: Vec<u32> = host.links.iter().map(|l| l.id).collect();
+        host.flows.retain(|fl| ids.contains(&fl.link));
         let after = serde_json::to_value(&host).map_err(io::Error::other)?;
         if before != after {
             host.save(root)?;
@@ -326,6 +335,14 @@ impl Host {
                 "props": l.props,
             })).collect::<Vec<_>>(),
             "nictags": self.nictags,
+            "flows": self.flows.iter().map(|fl| json!({
+                "name": fl.name,
+                "link": self.link(fl.link).map(|l| l.name.clone()),
+                "zone": self.link(fl.link).map(|l| l.zone.clone()),
+                "temporary": fl.temporary,
+                "attrs": fl.attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+                "props": fl.props.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+            })).collect::<Vec<_>>(),
         })
     }
 
