@@ -714,6 +714,13 @@ impl<'a> Run<'a> {
                     .dladm(&step.argv(self.flavour))
                     .map(|_| Done::Completed)
                     .map_err(|e| self.step_err(Some(net), e)),
+                // A flow on a link this run made: if it fails, the undo deletes the link, and
+                // the kernel its flows with it.
+                Step::AddFlow { net, .. } => self
+                    .host
+                    .run_checked(crate::host::Tool::Flowadm, &step.argv(self.flavour))
+                    .map(|_| Done::Completed)
+                    .map_err(|e| self.step_err(Some(net), e)),
             };
             match r {
                 Ok(d) => self.outcomes.push((step.clone(), d)),

@@ -210,6 +210,47 @@ pub fn blocked_ports(net: &Net) -> Vec<u16> {
     v
 }
 
+/// SmartOS's flow name for a blocked port: `f` + the VNIC's MAC with `_` for `:` + `_br_` +
+/// the port (statechange: "br = block remote"; unique per link, under 31 characters for a
+/// unique kstat). A MAC netzone does not know in advance (`factory`) gives `<link>_br_<port>`.
+pub fn flow_name(mac: crate::mac::MacSpec, link: &crate::linkname::LinkName, port: u16) -> String {
+    use crate::mac::MacSpec;
+    let m = match mac {
+        MacSpec::Fixed(m) => Some(m.to_string()),
+        MacSpec::Vrrp { vrid } => Some(format!("0:0:5e:0:1:{vrid:x}")),
+        _ => None,
+    };
+    match m {
+        Some(m) => format!("f{}_br_{port}", m.replace(':', "_")),
+        None => format!("{link}_br_{port}"),
+    }
+}
+
+/// `add-flow -t -l LINK [-z ZONE] -a transport=tcp,remote_port=PORT -p maxbw=0 NAME`
+/// (statechange `setup_net`; flowadm(8)).
+pub fn add_flow_command(
+    link: &crate::linkname::LinkName,
+    zone: Option<&crate::zonename::ZoneName>,
+    name: &str,
+    port: u16,
+) -> Vec<String> {
+    let mut a: Vec<String> = ["add-flow", "-t", "-l", link.as_str()]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    if let Some(z) = zone {
+        a.extend(["-z".to_string(), z.to_string()]);
+    }
+    a.extend([
+        "-a".to_string(),
+        format!("transport=tcp,remote_port={port}"),
+        "-p".to_string(),
+        "maxbw=0".to_string(),
+        name.to_string(),
+    ]);
+    a
+}
+
 /// The link properties SmartOS gives the net's VNIC, besides `mtu` and `zone` (module doc), in
 /// the order the script sets them.
 pub fn smartos_props(net: &Net) -> Vec<LinkProp> {

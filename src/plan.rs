@@ -116,15 +116,35 @@ pub enum Step {
         name: LinkName,
         prop: LinkProp,
     },
+    /// `flowadm add-flow`: SmartOS's `blocked_outgoing_ports`, one flow dropping TCP to `port`
+    /// (`maxbw=0`) on the net's link `link` (in `zone` on joyent). The flow lives and dies
+    /// with the link, which netzone owns (its record proves it); the kernel removes a link's
+    /// flows with it, so no step removes them.
+    AddFlow {
+        net: LinkName,
+        link: LinkName,
+        zone: Option<ZoneName>,
+        name: String,
+        port: u16,
+    },
 }
 
 impl Step {
+    /// The program the step runs: `dladm`, or `flowadm` for [`Step::AddFlow`].
+    pub fn program(&self) -> &'static str {
+        match self {
+            Step::AddFlow { .. } => "flowadm",
+            _ => "dladm",
+        }
+    }
+
     /// The net this step serves, if any.
     pub fn net(&self) -> Option<&LinkName> {
         match self {
-            Step::Create { net, .. } | Step::Rename { net, .. } | Step::SetProp { net, .. } => {
-                Some(net)
-            }
+            Step::Create { net, .. }
+            | Step::Rename { net, .. }
+            | Step::SetProp { net, .. }
+            | Step::AddFlow { net, .. } => Some(net),
             Step::Delete { net, .. } => net.as_ref(),
             Step::Return { .. } | Step::RenameInZone { .. } => None,
         }
@@ -154,6 +174,13 @@ impl Step {
                 dladm::rename_link_command(z(Some(zone)).as_ref(), from, to)
             }
             Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
+            Step::AddFlow {
+                link,
+                zone,
+                name,
+                port,
+                ..
+            } => crate::netattr::add_flow_command(link, z(zone.as_ref()).as_ref(), name, *port),
         }
     }
 
@@ -197,6 +224,12 @@ impl Step {
                 w("renamed", "rename")
             ),
             Step::SetProp { name, prop, .. } => format!("{} {prop} on {name}", w("set", "set")),
+            Step::AddFlow {
+                link, name, port, ..
+            } => format!(
+                "{} flow {name} on {link} (blocks TCP to port {port})",
+                w("added", "add")
+            ),
         }
     }
 }
@@ -311,7 +344,7 @@ impl serde::Serialize for Plan {
                 .steps
                 .iter()
                 .map(|step| {
-                    let mut argv = vec!["dladm".to_string()];
+                    let mut argv = vec![step.program().to_string()];
                     argv.extend(step.argv(self.flavour));
                     StepOut { step, argv }
                 })
@@ -335,7 +368,7 @@ impl fmt::Display for Plan {
     /// (its script argument quoted).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for s in &self.steps {
-            writeln!(f, "dladm {}", s.argv(self.flavour).join(" "))?;
+            writeln!(f, "{} {}", s.program(), s.argv(self.flavour).join(" "))?;
         }
         if let Some(a) = crate::zonecfg_write::mac_writeback_command(&self.zone, &self.save_macs) {
             writeln!(f, "zonecfg {} {} '{}'", a[0], a[1], a[2])?;
@@ -833,7 +866,28 @@ fn gate_create(d: &Desired<'_>, mac: MacSpec, drawn: bool) -> Vec<Step> {
         drawn,
     }];
     v.extend(mtu_step(d));
+    v.extend(flow_steps(d, &net, None, mac));
     v
+}
+
+/// `blocked_outgoing_ports`: one add-flow per port on the net's link, named as SmartOS names
+/// them (`netattr::flow_name`).
+fn flow_steps(
+    d: &Desired<'_>,
+    link: &LinkName,
+    zone: Option<&ZoneName>,
+    mac: MacSpec,
+) -> Vec<Step> {
+    crate::netattr::blocked_ports(d.net)
+        .into_iter()
+        .map(|port| Step::AddFlow {
+            net: d.net.physical.clone(),
+            link: link.clone(),
+            zone: zone.cloned(),
+            name: crate::netattr::flow_name(mac, link, port),
+            port,
+        })
+        .collect()
 }
 
 fn create_and_rename(
@@ -844,7 +898,7 @@ fn create_and_rename(
     drawn: bool,
 ) -> Vec<Step> {
     let net = d.net.physical.clone();
-    vec![
+    let mut v = vec![
         Step::Create {
             net: net.clone(),
             index: d.index,
@@ -857,7 +911,9 @@ fn create_and_rename(
             from: tmp,
             to: net,
         },
-    ]
+    ];
+    v.extend(flow_steps(d, &d.net.physical, Some(zone), mac));
+    v
 }
 
 /// The steps that remove every link netzone can prove it made for `zone`: the links its journal

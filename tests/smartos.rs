@@ -42,6 +42,7 @@ const ZONE: &str = r#"
   <network physical="net0" global-nic="admin" mac-addr="2:8:20:0:0:1" vlan-id="0">
     <net-attr name="ips" value="10.0.0.5/24"/>
     <net-attr name="primary" value="true"/>
+    <net-attr name="blocked_outgoing_ports" value="25,587"/>
   </network>
   <network physical="net1" global-nic="external" vlan-id="42">
     <net-attr name="ips" value="dhcp,addrconf"/>
@@ -176,6 +177,20 @@ fn vmadm_zone_boots_with_smartos_properties_and_halts_clean() {
     assert_eq!(n4.over.as_deref(), Some("e1000g0"));
     assert_eq!(props(n4), pv(&[("protection", "mac-nospoof,restricted")]));
 
+    // blocked_outgoing_ports: one flow per port on net0, named f<MAC>_br_<port> as SmartOS
+    // names them, dropping TCP to the port (maxbw=0).
+    let st = sim.state();
+    let flows = st["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 2, "{flows:#?}");
+    for (f, port) in flows.iter().zip(["25", "587"]) {
+        assert_eq!(f["name"], format!("f2_8_20_0_0_1_br_{port}"));
+        assert_eq!(f["link"], "net0");
+        assert_eq!(f["zone"], "sm1");
+        assert_eq!(f["attrs"]["transport"], "tcp");
+        assert_eq!(f["attrs"]["remote_port"], port);
+        assert_eq!(f["props"]["maxbw"], "0");
+    }
+
     // The whole boot asked sysinfo once, with no other netzone process for it.
     let log = sim.log();
     assert_eq!(
@@ -187,6 +202,7 @@ fn vmadm_zone_boots_with_smartos_properties_and_halts_clean() {
     sim.zoneadm(&["-z", "sm1", "halt"]).ok();
     assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
     assert!(in_zone(&sim, "sm1").is_empty());
+    assert!(sim.state()["flows"].as_array().unwrap().is_empty());
 }
 
 #[test]
@@ -354,4 +370,34 @@ fn global_nic_must_be_able_to_carry_vnics() {
         "{}",
         r.stderr()
     );
+}
+
+#[test]
+fn a_failed_flow_undoes_the_link() {
+    let sim = host();
+    sim.add_zone_raw(
+        "f1",
+        "joyent",
+        r#"<network physical="net0" global-nic="admin"><net-attr name="blocked_outgoing_ports" value="25"/></network>"#,
+    );
+    let r = sim.netzone(&["plan", "f1"]).ok();
+    let flow_line = r
+        .stdout()
+        .lines()
+        .find(|l| {
+            l.starts_with(
+                "flowadm add-flow -t -l net0 -z f1 -a transport=tcp,remote_port=25 -p maxbw=0 f",
+            )
+        })
+        .map(String::from);
+    assert!(flow_line.is_some(), "{}", r.stdout());
+    sim.fault("add-flow", "before", "fail", None);
+    let r = sim.zoneadm(&["-z", "f1", "boot"]).fails();
+    assert!(
+        r.stderr().contains("zone 'f1': net 'net0': flowadm"),
+        "{}",
+        r.stderr()
+    );
+    assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
+    assert!(sim.state()["flows"].as_array().unwrap().is_empty());
 }
