@@ -291,7 +291,7 @@ fn sysinfo_failure_names_the_tag() {
     );
     sim.env
         .push(("NETZONE_SYSINFO".into(), "/nonexistent/sysinfo".into()));
-    let r = sim.netzone(&["up", "t2"]).fails();
+    let r = sim.netzone(&["plan", "t2"]).fails();
     assert!(
         r.stderr()
             .contains("net 'net0': global-nic 'external' needs the nic tags, but sysinfo failed"),
@@ -349,7 +349,7 @@ fn global_nic_must_be_able_to_carry_vnics() {
         "joyent",
         r#"<network physical="net0" global-nic="oper0"><net-attr name="mtu" value="1500"/></network>"#,
     );
-    let r = sim.netzone(&["up", "c1"]).fails();
+    let r = sim.netzone(&["plan", "c1"]).fails();
     assert!(
         r.stderr()
             .contains("global-nic 'oper0': link of class 'vnic' cannot carry VNICs"),
@@ -362,7 +362,7 @@ fn global_nic_must_be_able_to_carry_vnics() {
         "joyent",
         r#"<network physical="net0" global-nic="nosuch0"><net-attr name="mtu" value="1500"/></network>"#,
     );
-    let r = sim.netzone(&["up", "c2"]).fails();
+    let r = sim.netzone(&["plan", "c2"]).fails();
     assert!(
         r.stderr().contains(
             "global-nic 'nosuch0': no nic tag 'nosuch0' in sysinfo and no such physical link"
