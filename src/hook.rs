@@ -122,6 +122,8 @@ pub enum UsageError {
     FlagValue(String),
     #[error("unknown option '{0}'")]
     Option(String),
+    #[error("--brand-features: {0}")]
+    Features(String),
     #[error("option {0} needs {1}")]
     Requires(&'static str, &'static str),
     #[error("option {0}: '{1}' is not one of {2}")]
@@ -150,6 +152,9 @@ pub struct HookOptions {
     pub chain_pre: Option<PathBuf>,
     /// Same for post calls (OmniOS `poststate`).
     pub chain_post: Option<PathBuf>,
+    /// `--brand-features vrrp,unfiltered-promisc|none`: the SmartOS brand features to honour
+    /// (`globalnic::BrandFeatures`); unset: from the brand's name.
+    pub brand_features: Option<crate::globalnic::BrandFeatures>,
     /// Words given to the `--chain-pre` program before the zone name (`--chain-pre-arg`,
     /// repeatable): `support prestate ZONE ...` for OmniOS bhyve's `support prestate %z %R`.
     pub chain_pre_args: Vec<String>,
@@ -208,12 +213,13 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             i += 1;
             continue;
         }
-        const KNOWN: [&str; 6] = [
+        const KNOWN: [&str; 7] = [
             "--chain",
             "--chain-pre",
             "--chain-post",
             "--chain-pre-arg",
             "--chain-post-arg",
+            "--brand-features",
             "--order",
         ];
         if !KNOWN.contains(&key) {
@@ -237,6 +243,10 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             "--chain-post" => opts.chain_post = Some(PathBuf::from(v)),
             "--chain-pre-arg" => opts.chain_pre_args.push(v),
             "--chain-post-arg" => opts.chain_post_args.push(v),
+            "--brand-features" => {
+                opts.brand_features =
+                    Some(crate::globalnic::BrandFeatures::parse(&v).map_err(UsageError::Features)?)
+            }
             _ => {
                 opts.order = match v.as_str() {
                     "chain-first" => Order::ChainFirst,
@@ -293,7 +303,8 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 /// Usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
 [--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
-[--order chain-first|netzone-first] [--persistent] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+[--order chain-first|netzone-first] [--persistent] \
+[--brand-features vrrp,unfiltered-promisc|none] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -489,6 +500,8 @@ pub enum HookError {
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
     #[error(transparent)]
+    Resolve(#[from] crate::globalnic::ResolveError),
+    #[error(transparent)]
     Apply(#[from] crate::apply::ApplyError),
     #[error(transparent)]
     Recover(#[from] crate::recover::RecoverError),
@@ -543,9 +556,11 @@ pub fn execute_with(
             None
         }
         Action::Validate => {
-            // The configuration must read and validate; `global-nic="auto"` is resolved when
-            // the links are planned (post-ready), so a boot looks the route up once.
-            crate::zonecfg::load(&host.root, &args.zone)?;
+            // The configuration must read and validate, and overlay rules are refused here,
+            // spawning nothing; `global-nic="auto"` and nic tags are resolved when the links are
+            // planned (post-ready), so a boot looks each up once.
+            let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
+            crate::globalnic::check_forms(&cfg)?;
             None
         }
         Action::Up => {

@@ -18,12 +18,17 @@ use crate::dladm::{self, DladmErrorKind};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The programs netzone drives and where they live. The binaries read them from
+/// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG`, `NETZONE_SYSINFO` and
+/// `NETZONE_FLOWADM`.
 /// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and `NETZONE_ROUTE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
     pub dladm: PathBuf,
     pub zoneadm: PathBuf,
     pub zonecfg: PathBuf,
+    /// SmartOS `sysinfo`, run (`-p`) only to resolve nic tags.
+    pub sysinfo: PathBuf,
+    pub flowadm: PathBuf,
     /// `route`, run as `route -n get ADDR` for `global-nic="auto"` ([`crate::globalnic`]).
     pub route: PathBuf,
 }
@@ -35,6 +40,8 @@ impl Default for Tools {
             dladm: "/usr/sbin/dladm".into(),
             zoneadm: "/usr/sbin/zoneadm".into(),
             zonecfg: "/usr/sbin/zonecfg".into(),
+            sysinfo: "/usr/bin/sysinfo".into(),
+            flowadm: "/usr/sbin/flowadm".into(),
             route: "/usr/sbin/route".into(),
         }
     }
@@ -50,6 +57,8 @@ impl Tools {
             dladm: get("NETZONE_DLADM", d.dladm),
             zoneadm: get("NETZONE_ZONEADM", d.zoneadm),
             zonecfg: get("NETZONE_ZONECFG", d.zonecfg),
+            sysinfo: get("NETZONE_SYSINFO", d.sysinfo),
+            flowadm: get("NETZONE_FLOWADM", d.flowadm),
             route: get("NETZONE_ROUTE", d.route),
         }
     }
@@ -61,6 +70,8 @@ pub enum Tool {
     Dladm,
     Zoneadm,
     Zonecfg,
+    Sysinfo,
+    Flowadm,
     Route,
 }
 
@@ -70,6 +81,8 @@ impl Tool {
             Tool::Dladm => "dladm",
             Tool::Zoneadm => "zoneadm",
             Tool::Zonecfg => "zonecfg",
+            Tool::Sysinfo => "sysinfo",
+            Tool::Flowadm => "flowadm",
             Tool::Route => "route",
         }
     }
@@ -227,6 +240,11 @@ pub struct Host {
     pub root: PathBuf,
     /// Deadline for each child process.
     pub timeout: Duration,
+    /// The SmartOS brand features to assume (`--brand-features`, `NETZONE_BRAND_FEATURES`);
+    /// `None`: from the zone's brand name.
+    pub brand_features: Option<crate::globalnic::BrandFeatures>,
+    /// sysinfo's nic tags, read at most once (shared by clones of this host).
+    pub nic_tags: crate::globalnic::TagCache,
     /// How long a run waits for another run on the same zone to release the zone's lock;
     /// `None` waits as long as it takes. Past it the run fails with
     /// [`crate::journal::JournalError::Locked`] (kind [`crate::error::ErrorKind::Locked`]).
@@ -246,10 +264,17 @@ impl Host {
             tools,
             root: root.into(),
             timeout: DEFAULT_TIMEOUT,
+            brand_features: None,
+            nic_tags: Default::default(),
             lock_timeout: None,
             prefix: Vec::new(),
             env: Vec::new(),
         }
+    }
+
+    pub fn with_brand_features(mut self, f: Option<crate::globalnic::BrandFeatures>) -> Self {
+        self.brand_features = f;
+        self
     }
 
     /// Sets the deadline for each child process.
@@ -323,6 +348,8 @@ impl Host {
             Tool::Dladm => &self.tools.dladm,
             Tool::Zoneadm => &self.tools.zoneadm,
             Tool::Zonecfg => &self.tools.zonecfg,
+            Tool::Sysinfo => &self.tools.sysinfo,
+            Tool::Flowadm => &self.tools.flowadm,
             Tool::Route => &self.tools.route,
         }
     }
@@ -596,6 +623,7 @@ mod tests {
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
                 route: "/nonexistent/route".into(),
+                ..Default::default()
             },
             "/",
         )
@@ -736,6 +764,7 @@ mod launch_tests {
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
                 route: "/nonexistent/route".into(),
+                ..Default::default()
             },
             "/",
         )

@@ -62,6 +62,8 @@
 //! #     zoneadm: bin.join("sim-zoneadm"),
 //! #     zonecfg: bin.join("sim-zonecfg"),
 //! #     route: bin.join("sim-route"),
+//! #     sysinfo: bin.join("sim-sysinfo"),
+//! #     flowadm: bin.join("sim-flowadm"),
 //! # };
 //! // `tools` and `root` name the simulated host; on illumos: `Tools::default()` and "/".
 //! let host = Host::new(tools, root)
@@ -123,6 +125,7 @@ pub mod journal;
 pub mod linkname;
 pub mod mac;
 pub mod mtu;
+pub mod netattr;
 pub mod output;
 pub mod plan;
 pub mod recover;

@@ -139,7 +139,10 @@ fn line(step: &Step, d: &Done) -> String {
     let name = match step {
         Step::Delete { name, .. } | Step::Return { name, .. } => name,
         Step::RenameInZone { from, .. } => from,
-        Step::Create { net, .. } | Step::Rename { net, .. } | Step::SetProp { net, .. } => net,
+        Step::Create { net, .. }
+        | Step::Rename { net, .. }
+        | Step::SetProp { net, .. }
+        | Step::AddFlow { net, .. } => net,
     };
     match d {
         Done::Completed => step.describe(true),

@@ -477,7 +477,7 @@ fn shell_metacharacters_in_global_nic() {
     .expect(
         1,
         &net_line(
-            "global-nic '$(reboot)0': link name may contain only letters, digits, '_' and '.'",
+            "global-nic '$(reboot)0': not a link name or nic tag: link name may contain only letters, digits, '_' and '.'",
         ),
     );
 }
@@ -744,7 +744,10 @@ fn bad_net_attrs() {
   <net-attr value="x"/>
 </network>"#;
     let out = check_one(zone_xml("web1", "exclusive", body));
-    out.expect(1, &net_line("primary 'yes': must be 'true' or 'false'"));
+    out.expect(
+        1,
+        &net_line("primary 'yes': must be 'true', 'false', '1' or '0'"),
+    );
     out.expect(
         1,
         &net_line("ips '10.0.0.2/24': net-attr given more than once"),
@@ -770,7 +773,7 @@ fn every_problem_is_reported_in_order() {
             "netzone: zone 'web1': net 'net01': physical 'net01': link name's number must not have a leading zero",
             "netzone: zone 'web1': net 'net1': mac-addr 'ff:ff:ff:ff:ff:ff': multicast or broadcast MAC address cannot be assigned to a VNIC",
             "netzone: zone 'web1': net 'net1': vlan-id '4095': VLAN id must be 1-4094",
-            "netzone: zone 'web1': net 'net2': global-nic 'igb 0': link name may contain only letters, digits, '_' and '.'",
+            "netzone: zone 'web1': net 'net2': global-nic 'igb 0': not a link name or nic tag: link name may contain only letters, digits, '_' and '.'",
         ]
     );
 }

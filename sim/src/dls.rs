@@ -48,6 +48,7 @@ pub enum DlStatus {
     InvalidMacAddrLen,
     InvalidMtu,
     PersistOnTemp,
+    TooSmall,
 }
 
 impl DlStatus {
@@ -70,6 +71,7 @@ impl DlStatus {
             DlStatus::MacAddrInUse => "MAC address is already in use",
             DlStatus::InvalidMacAddr => "invalid MAC address value",
             DlStatus::InvalidMacAddrLen => "invalid MAC address length",
+            DlStatus::TooSmall => "buffer size too small",
             DlStatus::InvalidMtu => "MTU check failed, MTU outside of device's supported range",
             DlStatus::PersistOnTemp => "can't create persistent object on top of temporary object",
         }
@@ -91,6 +93,9 @@ pub enum LinkClass {
     Phys,
     Vnic,
     Etherstub,
+    /// `DATALINK_CLASS_MISC`: links a driver registers outside the other classes (Oxide's
+    /// `proteusN` ports, xde); VNICs may sit on them.
+    Misc,
 }
 
 impl LinkClass {
@@ -99,6 +104,7 @@ impl LinkClass {
             LinkClass::Phys => "phys",
             LinkClass::Vnic => "vnic",
             LinkClass::Etherstub => "etherstub",
+            LinkClass::Misc => "misc",
         }
     }
 }
@@ -337,6 +343,16 @@ impl Host {
         let id = self.next_link_id.max(1);
         self.next_link_id = id + 1;
         id
+    }
+
+    /// Adds a misc-class link (as a driver would at attach; `illumos-sim init --misc`): MTU
+    /// 1500, a factory-looking MAC like a phys link's.
+    pub fn add_misc(&mut self, name: &str, index: usize) -> Result<u32, DlStatus> {
+        let id = self.add_phys(name, index)?;
+        if let Some(l) = self.link_mut(id) {
+            l.class = LinkClass::Misc;
+        }
+        Ok(id)
     }
 
     /// Adds a physical link as the kernel and dlmgmtd would at boot (used by `illumos-sim

@@ -6,7 +6,8 @@
 //! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
 //! 2 bad arguments; a chained hook's non-zero status is passed on. Messages go to stderr, which
 //! zoneadmd logs, and to syslog (daemon facility). Environment: NETZONE_ROOT (when ALTROOT is
-//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_ROUTE, NETZONE_FLAVOUR, NETZONE_TIMEOUT
+//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_ROUTE, NETZONE_SYSINFO,
+//! NETZONE_FLOWADM, NETZONE_BRAND_FEATURES, NETZONE_FLAVOUR, NETZONE_TIMEOUT
 //! (seconds per dladm/zonecfg run, default 30), NETZONE_CHAIN_TIMEOUT (seconds, default 600).
 
 use std::io::Write;
@@ -95,8 +96,19 @@ fn main() -> ExitCode {
         .clone()
         .or_else(|| std::env::var_os("NETZONE_ROOT").map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/"));
-    let host =
-        Host::new(Tools::from_env(), root).with_timeout(secs_from_env("NETZONE_TIMEOUT", 30));
+    let features = match opts.brand_features {
+        Some(f) => Some(f),
+        None => match netzone::globalnic::features_from_env() {
+            Ok(f) => f,
+            Err(e) => {
+                say(Level::Error, &e);
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let host = Host::new(Tools::from_env(), root)
+        .with_timeout(secs_from_env("NETZONE_TIMEOUT", 30))
+        .with_brand_features(features);
 
     let choice = std::env::var("NETZONE_FLAVOUR").ok();
     let cleanup = args.cmd == hook::CMD_HALT;

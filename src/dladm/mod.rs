@@ -127,7 +127,7 @@ pub struct VnicSpec {
     pub mac: Option<MacSpec>,
     pub vid: Option<VlanId>,
     pub mtu: Option<Mtu>,
-    /// Other properties (protection, allowed-ips), in order.
+    /// Other properties (protection, allowed-ips, ...), in order.
     pub props: Vec<LinkProp>,
     /// `zone=Z`, always written last: once the zone holds the link a later bad property could not
     /// be undone (SmartOS `jcommon/statechange` comment).
@@ -151,7 +151,7 @@ impl VnicSpec {
     }
 }
 
-/// `create-vnic -t -l OVER [-m MAC] [-v VID] [-p PROPS] NAME`.
+/// `create-vnic -t -l OVER [-m MAC | -V VRID -A inet -m vrrp] [-v VID] [-p PROPS] NAME`.
 pub fn create_vnic_command(spec: &VnicSpec) -> Vec<String> {
     let mut a = argv(&["create-vnic"]);
     if !spec.persistent {
@@ -164,9 +164,10 @@ pub fn create_vnic_command(spec: &VnicSpec) -> Vec<String> {
         Some(MacSpec::Random) => a.extend(argv(&["-m", "random"])),
         Some(MacSpec::Factory) => a.extend(argv(&["-m", "factory"])),
         Some(MacSpec::Vrrp { vrid }) => {
-            a.extend(argv(&["-m", "vrrp", "-V"]));
+            // SmartOS's order (jcommon/statechange): `-V VRID -A inet -m vrrp`.
+            a.push("-V".to_string());
             a.push(vrid.to_string());
-            a.extend(argv(&["-A", "inet"]));
+            a.extend(argv(&["-A", "inet", "-m", "vrrp"]));
         }
     }
     if let Some(v) = spec.vid {
@@ -561,7 +562,7 @@ mod tests {
         vrrp.mac = Some(MacSpec::Vrrp { vrid: 7 });
         assert_eq!(
             create_vnic_command(&vrrp).join(" "),
-            "create-vnic -t -l igb0 -m vrrp -V 7 -A inet net0"
+            "create-vnic -t -l igb0 -V 7 -A inet -m vrrp net0"
         );
         let mut p = spec.clone();
         p.persistent = true;

@@ -43,16 +43,29 @@ pub fn host(g: &GlobalOpts) -> Host {
             zoneadm: g.zoneadm.clone(),
             zonecfg: g.zonecfg.clone(),
             route: g.route.clone(),
+            ..Tools::from_env()
         },
         &g.root,
     )
-    .with_timeout(timeout);
+    .with_timeout(timeout)
+    .with_brand_features(brand_features());
     match std::env::var("NETZONE_LOCK_TIMEOUT")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
     {
         Some(secs) => host.with_lock_timeout(Duration::from_secs(secs)),
         None => host,
+    }
+}
+
+/// `NETZONE_BRAND_FEATURES`; an invalid value is reported and ignored (the brand's name decides).
+pub fn brand_features() -> Option<netzone::globalnic::BrandFeatures> {
+    match netzone::globalnic::features_from_env() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("netzone: {e}; using the brand's defaults");
+            None
+        }
     }
 }
 
