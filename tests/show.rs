@@ -153,3 +153,37 @@ fn bad_output_requests_are_errors() {
         assert!(r.stdout().is_empty(), "{args:?}");
     }
 }
+
+/// Runs `sim`'s command in a thread and fails the test if it has not finished in 20 s.
+fn within_20s(f: impl FnOnce() -> common::Run + Send + 'static) -> common::Run {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20))
+        .expect("the command hung")
+}
+
+#[test]
+fn a_fifo_in_a_journals_place_hangs_nothing_and_is_named() {
+    let sim = std::sync::Arc::new(Sim::new("joyent", &["e1000g0"]));
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let p = sim.journal_path("web1");
+    std::fs::remove_file(&p).unwrap();
+    let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+    // SAFETY: plain system call on a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let want = format!(
+        "journal {}: is a FIFO, not a regular file; netzone will not read it: move it aside",
+        p.display()
+    );
+    let s = sim.clone();
+    let show = within_20s(move || s.netzone(&["show"]));
+    assert!(show.stderr().contains(&want), "{}", show.stderr());
+    // The halt's teardown refuses to guess rather than hang zoneadmd.
+    let s = sim.clone();
+    let halt = within_20s(move || s.zoneadm(&["-z", "web1", "halt"]));
+    let all = halt.stdout() + &halt.stderr();
+    assert!(all.contains(&want), "{all}");
+}

@@ -78,6 +78,13 @@ fn bad_arguments_fail_with_usage() {
         &["pre", "web1", "/zones/web1", "3", "0", "/a", "extra"],
         &["--chain"],
         &["--bogus", "x", "pre", "web1", "/zones/web1", "3", "0"],
+        // Issue 12: a ZONEPATH with a blank, split by zoneadmd's sh -c, shifts the arguments
+        // (this one used to halt against a root named `4`); signs are not what %d prints;
+        // an option word is not a program.
+        &["post", "web1", "/zones/my", "3", "4", "4"],
+        &["pre", "web1", "/zones/web1", "+2", "0"],
+        &["pre", "web1", "/zones/web1", "2", "+0"],
+        &["--chain", "--", "pre", "web1", "/zones/web1", "2", "0"],
     ] {
         let r = sim.statechange(args).fails();
         assert_eq!(r.code(), Some(2), "{args:?}");
@@ -239,4 +246,35 @@ fn a_chained_hook_or_dladm_that_leaves_a_background_process_does_not_hold_the_ho
         t.elapsed()
     );
     assert_eq!(sim.vnics(), vec![]);
+}
+
+#[test]
+fn netzone_root_empty_means_unset_and_relative_is_refused() {
+    let mut sim = Sim::new("joyent", &["e1000g0"]);
+    sim.env.push(("NETZONE_FLAVOUR".into(), "joyent".into()));
+    sim.env
+        .push(("NETZONE_ROOT".into(), "relative/root".into()));
+    let r = sim
+        .statechange(&["pre", "nosuchzone", "/zones/nosuchzone", "2", "0"])
+        .fails();
+    assert_eq!(r.code(), Some(2));
+    assert!(
+        r.stderr().starts_with(
+            "netzone-statechange: NETZONE_ROOT 'relative/root' is not an absolute path\nusage: "
+        ),
+        "{}",
+        r.stderr()
+    );
+    // Empty: the real root, "/", whose etc/zones has no such zone (never a relative etc/zones).
+    sim.env.pop();
+    sim.env.push(("NETZONE_ROOT".into(), String::new()));
+    let r = sim
+        .statechange(&["pre", "nosuchzone", "/zones/nosuchzone", "2", "0"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    assert!(
+        r.stderr().contains("/etc/zones/nosuchzone.xml"),
+        "{}",
+        r.stderr()
+    );
 }

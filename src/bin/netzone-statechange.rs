@@ -89,10 +89,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // An empty NETZONE_ROOT is the same as none; a relative one would resolve against
+    // whatever directory zoneadmd happens to run the hook in.
+    let env_root = std::env::var_os("NETZONE_ROOT").filter(|v| !v.is_empty());
+    if let Some(r) = env_root.as_ref().filter(|r| !Path::new(r).is_absolute()) {
+        let e = format!(
+            "NETZONE_ROOT '{}' is not an absolute path",
+            Path::new(r).display()
+        );
+        eprintln!("netzone-statechange: {e}\n{}", hook::USAGE);
+        syslog::log(Level::Error, &format!("netzone-statechange: {e}"));
+        return ExitCode::from(2);
+    }
     let root = args
         .altroot
         .clone()
-        .or_else(|| std::env::var_os("NETZONE_ROOT").map(PathBuf::from))
+        .or_else(|| env_root.map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/"));
     let host =
         Host::new(Tools::from_env(), root).with_timeout(secs_from_env("NETZONE_TIMEOUT", 30));
