@@ -336,3 +336,43 @@ fn up_recovers_a_leftover_temp_link_without_a_journal() {
     let again = sim.netzone(&["up", "web1"]).ok().stdout();
     assert!(again.contains("nothing to do"), "{again}");
 }
+
+#[test]
+fn down_of_a_running_zone_is_refused_before_any_step() {
+    // A running zone holds the links it booted with (IP plumbed): moving one out fails "link
+    // busy" (dls_link_setzid), while joyent's rename-link -z would still succeed, which used to
+    // leave the running zone with a NIC under netzone's temporary name.
+    for flavour in ["joyent", "gate"] {
+        let sim = Sim::new(flavour, &["e1000g0"]);
+        sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+        sim.zoneadm(&["-z", "web1", "boot"]).ok();
+        let before = sim.links();
+        let n = sim.log().len();
+        let r = sim.netzone(&["down", "web1"]).fails();
+        assert_eq!(
+            r.stderr(),
+            "netzone: zone 'web1': the zone is running and its links are in use; netzone takes \
+             links back only from a zone that is ready or halted: halt it (zoneadm -z web1 \
+             halt), whose teardown removes them\n",
+            "{flavour}"
+        );
+        assert_eq!(sim.links(), before, "{flavour}: nothing changed");
+        assert!(
+            !sim.log()[n..].iter().any(|c| c.contains("dladm")),
+            "{flavour}: no dladm step ran: {:?}",
+            &sim.log()[n..]
+        );
+        assert!(!sim.links().iter().any(|l| common::is_temp(&l.name)));
+        // The way out works.
+        sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        assert_eq!(sim.vnics(), vec![], "{flavour}");
+        // joyent, at ready (nothing plumbed): down does its job. (On gate the global zone
+        // cannot name a link on loan, so down of a ready zone leaves it to the halt.)
+        if flavour == "joyent" {
+            sim.zoneadm(&["-z", "web1", "ready"]).ok();
+            sim.netzone(&["down", "web1"]).ok();
+            assert_eq!(sim.vnics(), vec![], "{flavour}");
+            sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        }
+    }
+}

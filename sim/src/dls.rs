@@ -199,6 +199,13 @@ pub struct Link {
     /// without `-t` and by `set-linkprop` without `-t`): what the link has after a reboot.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pprops: BTreeMap<String, String>,
+    /// IP is plumbed on the link from inside the zone that holds it: a DLPI stream opened from
+    /// the link's own zone counts in `dl_zone_ref` (dls.c `dls_open`, released by
+    /// `dls_close`), and while it is non-zero the link cannot change zone (dls_link.c
+    /// `dls_link_setzid`: EBUSY, "link busy"). Set for the zone's links when it boots (its
+    /// network/physical service plumbs them), cleared when it shuts down (its IP stack goes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plumbed: bool,
 }
 
 /// Random bytes from the OS (for `random`/`auto` MAC addresses).
@@ -372,6 +379,7 @@ impl Host {
             mtu: PHYS_MTU,
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
+            plumbed: false,
         });
         Ok(id)
     }
@@ -413,6 +421,7 @@ impl Host {
             mtu: ETHERSTUB_MTU,
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
+            plumbed: false,
         });
         Ok(id)
     }
@@ -522,6 +531,7 @@ impl Host {
             mtu: lower.mtu,
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
+            plumbed: false,
         });
         Ok(id)
     }
@@ -618,7 +628,9 @@ impl Host {
     /// - only the global zone may change it (EACCES -> "permission denied") - callers check;
     /// - the zone must exist in the kernel, be ready or running (IPD 3) and be exclusive-IP
     ///   (`ZF_NET_EXCL`), else BADVAL;
-    /// - same zone: no-op; the name must be free in the destination namespace (EEXIST);
+    /// - same zone: no-op; a link with IP plumbed in its zone cannot leave it (dls_link.c
+    ///   `dls_link_setzid`, EBUSY: "link busy"); the name must be free in the destination
+    ///   namespace (EEXIST);
     /// - moving in sets `ll_onloan`, moving to `global` clears it.
     pub fn set_link_zone(&mut self, id: u32, zone: &str) -> Result<(), DlStatus> {
         self.door()?;
@@ -633,6 +645,10 @@ impl Host {
         }
         if l.zone == zone {
             return Ok(());
+        }
+        if l.plumbed {
+            // dls_link.c `dls_link_setzid`: the zone's own streams (`dl_zone_ref`) hold it.
+            return Err(DlStatus::LinkBusy);
         }
         if self.name_taken(zone, &l.name) {
             return Err(DlStatus::Exist);
@@ -758,6 +774,32 @@ mod tests {
         assert_eq!(h.zone_teardown_links("z"), Ok(()));
         assert_eq!(h.link(p).unwrap().zone, GLOBAL);
         assert!(!h.link(p).unwrap().onloan);
+    }
+
+    #[test]
+    fn a_running_zone_holds_its_plumbed_links_but_rename_z_still_works() {
+        let mut h = Host::new(Flavour::Joyent);
+        h.add_phys("e1000g0", 1).unwrap();
+        h.zone_create("z", true).unwrap();
+        let v = vnic(&mut h, "net0", "e1000g0").unwrap();
+        h.set_link_zone(v, "z").unwrap();
+        // Booting plumbs it: it cannot leave (dls_link_setzid) ...
+        h.zone_set_state("z", ZoneState::Running).unwrap();
+        assert!(h.link(v).unwrap().plumbed);
+        assert_eq!(h.set_link_zone(v, GLOBAL), Err(DlStatus::LinkBusy));
+        assert_eq!(h.link(v).unwrap().zone, "z");
+        // ... while joyent's rename-link -z in the zone's namespace still succeeds
+        // (dls_devnet_rename does not look at dl_zone_ref).
+        h.rename_link(GLOBAL, v, "nz0", Flavour::Joyent).unwrap();
+        assert_eq!(h.link(v).unwrap().name, "nz0");
+        // A link lent to the running zone afterwards is not plumbed and may leave again.
+        let w = vnic(&mut h, "net1", "e1000g0").unwrap();
+        h.set_link_zone(w, "z").unwrap();
+        h.set_link_zone(w, GLOBAL).unwrap();
+        // Shutting down unplumbs: the halt returns it.
+        h.zone_set_state("z", ZoneState::ShuttingDown).unwrap();
+        h.set_link_zone(v, GLOBAL).unwrap();
+        assert!(!h.link(v).unwrap().plumbed);
     }
 
     #[test]
