@@ -72,8 +72,7 @@ pub enum GlobalNicError {
 
 /// The address `auto` routes: the net's first `allowed-address`, without its prefix length.
 pub fn route_address(net: &Net) -> Option<IpAddr> {
-    let first = net.allowed_address.first()?;
-    first.split('/').next()?.parse().ok()
+    net.allowed_address.first().map(|a| a.addr())
 }
 
 /// `route -n get [-inet6] ADDR` (after the program name).
@@ -193,8 +192,8 @@ mod tests {
         Net {
             physical: ln("net0"),
             address: None,
-            allowed_address: allowed.iter().map(|s| s.to_string()).collect(),
-            defrouter: None,
+            allowed_address: allowed.iter().map(|s| s.parse().unwrap()).collect(),
+            defrouter: vec![],
             global_nic: Some(GlobalNic::Auto),
             mac: None,
             vlan: None,

@@ -121,6 +121,8 @@ pub enum UsageError {
     OptionProgram(String, String),
     #[error("unknown option '{0}'")]
     Option(String),
+    #[error("option {0} needs {1}")]
+    Requires(&'static str, &'static str),
 }
 
 /// Options that come before the positional arguments.
@@ -132,6 +134,11 @@ pub struct HookOptions {
     pub chain_pre: Option<PathBuf>,
     /// Same for post calls (OmniOS `poststate`).
     pub chain_post: Option<PathBuf>,
+    /// Words given to the `--chain-pre` program before the zone name (`--chain-pre-arg`,
+    /// repeatable): `support prestate ZONE ...` for OmniOS bhyve's `support prestate %z %R`.
+    pub chain_pre_args: Vec<String>,
+    /// Same for `--chain-post` (`--chain-post-arg`).
+    pub chain_post_args: Vec<String>,
 }
 
 /// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
@@ -163,12 +170,16 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             Some((k, v)) => (k, Some(v.to_string())),
             None => (a.as_str(), None),
         };
-        let slot = match key {
-            "--chain" => &mut opts.chain,
-            "--chain-pre" => &mut opts.chain_pre,
-            "--chain-post" => &mut opts.chain_post,
-            _ => return Err(UsageError::Option(a.clone())),
-        };
+        const KNOWN: [&str; 5] = [
+            "--chain",
+            "--chain-pre",
+            "--chain-post",
+            "--chain-pre-arg",
+            "--chain-post-arg",
+        ];
+        if !KNOWN.contains(&key) {
+            return Err(UsageError::Option(a.clone()));
+        }
         let v = match inline {
             Some(v) => v,
             None => {
@@ -181,11 +192,24 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
         if v.is_empty() {
             return Err(UsageError::OptionValue(key.to_string()));
         }
-        if v.starts_with('-') {
+        let program = matches!(key, "--chain" | "--chain-pre" | "--chain-post");
+        if program && v.starts_with('-') {
             return Err(UsageError::OptionProgram(key.to_string(), v));
         }
-        *slot = Some(PathBuf::from(v));
+        match key {
+            "--chain" => opts.chain = Some(PathBuf::from(v)),
+            "--chain-pre" => opts.chain_pre = Some(PathBuf::from(v)),
+            "--chain-post" => opts.chain_post = Some(PathBuf::from(v)),
+            "--chain-pre-arg" => opts.chain_pre_args.push(v),
+            _ => opts.chain_post_args.push(v),
+        }
         i += 1;
+    }
+    if !opts.chain_pre_args.is_empty() && opts.chain_pre.is_none() {
+        return Err(UsageError::Requires("--chain-pre-arg", "--chain-pre"));
+    }
+    if !opts.chain_post_args.is_empty() && opts.chain_post.is_none() {
+        return Err(UsageError::Requires("--chain-post-arg", "--chain-post"));
     }
     let pos = &args[i..];
     if !(5..=6).contains(&pos.len()) {
@@ -228,8 +252,9 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 }
 
 /// Usage text.
-pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] \
-[--chain-post PROGRAM] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
+[--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
+pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -363,6 +388,39 @@ mod tests {
                 "{a:?}"
             );
         }
+        assert_eq!(
+            parse_args(&s(&["--chain-pre-arg", "x", "pre", "web1", "/z", "2", "0"])).unwrap_err(),
+            UsageError::Requires("--chain-pre-arg", "--chain-pre")
+        );
+        assert_eq!(
+            parse_args(&s(&["--chain-post-arg=x", "post", "web1", "/z", "2", "0"])).unwrap_err(),
+            UsageError::Requires("--chain-post-arg", "--chain-post")
+        );
+    }
+
+    #[test]
+    fn chain_words_keep_their_order() {
+        let argv = s(&[
+            "--chain-pre",
+            "/usr/lib/brand/bhyve/support",
+            "--chain-pre-arg",
+            "prestate",
+            "--chain-pre-arg=-x",
+            "--chain-post",
+            "/p",
+            "--chain-post-arg",
+            "poststate",
+            "pre",
+            "web1",
+            "/zones/web1",
+            "2",
+            "0",
+        ]);
+        let (o, a) = parse_args(&argv).unwrap();
+        assert_eq!(o.chain_pre_args, ["prestate", "-x"]);
+        assert_eq!(o.chain_post_args, ["poststate"]);
+        assert_eq!(a.zone.to_string(), "web1");
+        assert_eq!(positional(&argv), &argv[9..]);
     }
 }
 

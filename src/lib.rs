@@ -4,12 +4,14 @@
 //! and to take them away at halt. See the README for the design.
 
 pub mod apply;
+pub mod brand;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
 pub mod globalnic;
 pub mod hook;
 pub mod host;
+pub mod ipprefix;
 pub mod journal;
 pub mod linkname;
 pub mod mac;
@@ -18,6 +20,7 @@ pub mod output;
 pub mod plan;
 pub mod recover;
 pub mod show;
+pub mod spec;
 pub mod syslog;
 pub mod tempname;
 #[cfg(test)]

@@ -34,15 +34,15 @@
 //!     "example",
 //! )?;
 //! // Nothing on the host yet, nothing recorded: create under the temporary name, then rename.
-//! let p = plan::plan_up(&cfg, Flavour::Joyent, &Observation::default(), &Journal::empty(&cfg.name))?;
-//! let tmp = tempname::temp_name(&cfg.name, 0);
+//! let p = plan::plan_up(&cfg, Flavour::Joyent, &Observation::default(), &Journal::empty(cfg.name()))?;
+//! let tmp = tempname::temp_name(cfg.name(), 0);
 //! assert_eq!(
 //!     p.to_string(),
 //!     format!("dladm create-vnic -t -l e1000g0 -v 42 -p zone=web1 {tmp}\n\
 //!              dladm rename-link -z web1 {tmp} net0\n")
 //! );
 //! // gate: the final name directly, after checking it is free host-wide.
-//! let p = plan::plan_up(&cfg, Flavour::Gate, &Observation::default(), &Journal::empty(&cfg.name))?;
+//! let p = plan::plan_up(&cfg, Flavour::Gate, &Observation::default(), &Journal::empty(cfg.name()))?;
 //! assert_eq!(p.to_string(), "dladm create-vnic -t -l e1000g0 -v 42 net0\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -237,7 +237,7 @@ pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
             values: net
                 .allowed_address
                 .iter()
-                .map(|a| a.split('/').next().unwrap_or(a).to_string())
+                .map(|a| a.addr().to_string())
                 .collect(),
         });
     }
@@ -619,7 +619,7 @@ mod tests {
             physical: ln(phys),
             address: None,
             allowed_address: vec![],
-            defrouter: None,
+            defrouter: vec![],
             global_nic: over.map(|o| GlobalNic::Link(ln(o))),
             mac: None,
             vlan: None,
@@ -633,7 +633,7 @@ mod tests {
         n1.vlan = Some(VlanId::new(42).unwrap());
         n1.mac = Some(MacSpec::Fixed("2:8:20:a:b:c".parse().unwrap()));
         let mut n2 = net("net2", Some("e1000g1"));
-        n2.allowed_address = vec!["10.0.0.5/24".into()];
+        n2.allowed_address = vec!["10.0.0.5/24".parse().unwrap()];
         n2.mtu = Some(Mtu::new(9000).unwrap());
         ZoneConfig {
             name: zn("web1"),

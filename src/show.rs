@@ -432,7 +432,7 @@ mod tests {
             physical: ln(phys),
             address: None,
             allowed_address: vec![],
-            defrouter: None,
+            defrouter: vec![],
             global_nic: over.map(|o| GlobalNic::Link(ln(o))),
             mac: None,
             vlan: None,

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use crate::ipprefix::IpPrefix;
 use crate::linkname::LinkName;
 use crate::mac::{Mac, MacSpec};
 use crate::mtu::Mtu;
@@ -68,23 +69,8 @@ fn set(v: &Option<String>) -> Option<&str> {
 }
 
 /// Parses `addr[/prefix]` (IPv4 or IPv6).
-fn parse_prefixed(s: &str) -> Result<(), String> {
-    let (addr, prefix) = match s.split_once('/') {
-        Some((a, p)) => (a, Some(p)),
-        None => (s, None),
-    };
-    let ip: IpAddr = addr
-        .parse()
-        .map_err(|_| "not an IP address (expected addr or addr/prefix)".to_string())?;
-    if let Some(p) = prefix {
-        let max = if ip.is_ipv4() { 32 } else { 128 };
-        let ok = !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit());
-        match p.parse::<u8>() {
-            Ok(n) if ok && n <= max => {}
-            _ => return Err(format!("prefix length must be 0-{max}")),
-        }
-    }
-    Ok(())
+fn parse_prefixed(s: &str) -> Result<IpPrefix, String> {
+    s.parse::<IpPrefix>().map_err(|e| e.to_string())
 }
 
 /// A shared-IP `address`: `addr[/prefix]` or a host name.
@@ -113,6 +99,20 @@ fn is_attr_name(s: &str) -> bool {
 /// Validates one zone as read from XML. `expect` is the zone the file was loaded for (its name
 /// must match). Returns the typed configuration, or every problem found.
 pub fn zone(raw: &RawZone, expect: Option<&ZoneName>) -> Result<ZoneConfig, Vec<Problem>> {
+    zone_with(raw, expect, true)
+}
+
+/// Validates a network specification built in code ([`crate::spec`]): the same rules as
+/// [`zone`], except that `zonepath` (which only a zone file has) is not required.
+pub fn network_spec(raw: &RawZone) -> Result<ZoneConfig, Vec<Problem>> {
+    zone_with(raw, None, false)
+}
+
+fn zone_with(
+    raw: &RawZone,
+    expect: Option<&ZoneName>,
+    need_zonepath: bool,
+) -> Result<ZoneConfig, Vec<Problem>> {
     let label = match (set(&raw.name), expect) {
         (Some(n), _) => n.to_string(),
         (None, Some(z)) => z.to_string(),
@@ -148,6 +148,7 @@ pub fn zone(raw: &RawZone, expect: Option<&ZoneName>) -> Result<ZoneConfig, Vec<
     }
 
     let zonepath = match set(&raw.zonepath) {
+        None if !need_zonepath => Some(PathBuf::new()),
         None => {
             p.add(None, Some("zonepath"), None, "required attribute missing");
             None
@@ -295,17 +296,18 @@ fn net(rn: &RawNet, r: &NetRef, ip_type: Option<IpType>, p: &mut Problems) -> Op
         }
         for a in aa.split(',') {
             match parse_prefixed(a) {
-                Ok(()) => allowed.push(a.to_string()),
+                Ok(ip) => allowed.push(ip),
                 Err(e) => p.add(r, Some("allowed-address"), Some(a), e),
             }
         }
     }
 
-    let defrouter = set(&rn.defrouter);
-    if let Some(d) = defrouter {
+    let mut defrouter = Vec::new();
+    if let Some(d) = set(&rn.defrouter) {
         for a in d.split(',') {
-            if a.parse::<IpAddr>().is_err() {
-                p.add(r, Some("defrouter"), Some(a), "not an IP address");
+            match a.parse::<IpAddr>() {
+                Ok(ip) => defrouter.push(ip),
+                Err(_) => p.add(r, Some("defrouter"), Some(a), "not an IP address"),
             }
         }
     }
@@ -420,7 +422,7 @@ fn net(rn: &RawNet, r: &NetRef, ip_type: Option<IpType>, p: &mut Problems) -> Op
         physical: physical?,
         address: address.map(str::to_string),
         allowed_address: allowed,
-        defrouter: defrouter.map(str::to_string),
+        defrouter,
         global_nic,
         mac,
         vlan,
@@ -441,7 +443,7 @@ fn taken_macs(
     let mut taken = HashMap::new();
     for o in others
         .iter()
-        .filter(|o| o.name.as_str() != except && Some(o.zonepath.as_path()) != zonepath)
+        .filter(|o| o.name.as_str() != except && (zonepath.is_none() || o.zonepath() != zonepath))
     {
         for n in &o.nets {
             if let Some(m) = n.mac.and_then(|m| m.fixed()) {
@@ -479,7 +481,7 @@ fn mac_conflicts<'a>(
 pub fn host_conflicts(zone: &ZoneConfig, others: &[ZoneConfig]) -> Vec<Problem> {
     mac_conflicts(
         zone.name.as_str(),
-        Some(zone.zonepath.as_path()),
+        zone.zonepath(),
         zone.nets
             .iter()
             .filter_map(|n| Some((n.physical.as_str(), n.mac?.fixed()?))),
@@ -572,7 +574,11 @@ mod tests {
             "fe80::1/128",
             "::/0",
         ] {
-            assert_eq!(parse_prefixed(ok), Ok(()), "{ok}");
+            assert_eq!(
+                parse_prefixed(ok).map(|p| p.to_string()),
+                Ok(ok.into()),
+                "{ok}"
+            );
         }
         for bad in [
             "",

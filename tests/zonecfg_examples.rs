@@ -17,12 +17,16 @@ fn link(s: &str) -> LinkName {
 #[test]
 fn smartos_style_with_net_attrs() {
     let z = zonecfg::parse_file(&example("smartos-web1.xml")).unwrap();
-    assert_eq!(z.name.as_str(), "web1");
-    assert_eq!(z.brand, "joyent-minimal");
-    assert_eq!(z.zonepath, PathBuf::from("/zones/web1"));
-    assert_eq!(z.ip_type, IpType::Exclusive);
-    assert_eq!(z.nets.len(), 2, "nets separated by a dataset are both read");
-    let n0 = &z.nets[0];
+    assert_eq!(z.name().as_str(), "web1");
+    assert_eq!(z.brand(), Some("joyent-minimal"));
+    assert_eq!(z.zonepath(), Some(std::path::Path::new("/zones/web1")));
+    assert_eq!(z.ip_type(), IpType::Exclusive);
+    assert_eq!(
+        z.nets().len(),
+        2,
+        "nets separated by a dataset are both read"
+    );
+    let n0 = &z.nets()[0];
     assert_eq!(n0.physical, link("net0"));
     assert_eq!(n0.global_nic, Some(GlobalNic::Link(link("ixgbe0"))));
     assert_eq!(
@@ -31,13 +35,13 @@ fn smartos_style_with_net_attrs() {
     );
     assert_eq!(n0.vlan, None, "vlan-id 0 is untagged");
     assert_eq!(n0.mtu.map(|m| m.get()), Some(9000));
-    assert_eq!(n0.allowed_address, vec!["10.88.88.50/24".to_string()]);
-    assert_eq!(n0.defrouter.as_deref(), Some("10.88.88.1"));
+    assert_eq!(strs(&n0.allowed_address), ["10.88.88.50/24"]);
+    assert_eq!(strs(&n0.defrouter), ["10.88.88.1"]);
     assert_eq!(n0.address, None);
     assert_eq!(n0.attrs.len(), 3);
     assert_eq!(n0.attrs["ips"], "10.88.88.50/24");
     assert_eq!(n0.attrs["primary"], "true");
-    let n1 = &z.nets[1];
+    let n1 = &z.nets()[1];
     assert_eq!(n1.physical, link("net1"));
     assert_eq!(n1.global_nic, Some(GlobalNic::Link(link("ixgbe1"))));
     assert_eq!(n1.mac.unwrap().to_string(), "2:8:20:a:b:c");
@@ -50,49 +54,52 @@ fn smartos_style_with_net_attrs() {
 #[test]
 fn omnios_style() {
     let z = zonecfg::parse_file(&example("omnios-web01.xml")).unwrap();
-    assert_eq!(z.name.as_str(), "web01");
-    assert_eq!(z.brand, "sparse");
-    assert_eq!(z.ip_type, IpType::Exclusive);
-    assert_eq!(z.nets.len(), 3);
-    assert_eq!(z.nets[0].physical, link("web01_0"));
-    assert_eq!(z.nets[0].global_nic, Some(GlobalNic::Link(link("igb0"))));
-    assert_eq!(z.nets[0].allowed_address, vec!["192.168.10.21/24"]);
-    assert_eq!(z.nets[0].defrouter.as_deref(), Some("192.168.10.1"));
-    assert_eq!(z.nets[0].mac, None);
-    assert_eq!(z.nets[1].vlan.map(|v| v.get()), Some(42));
+    assert_eq!(z.name().as_str(), "web01");
+    assert_eq!(z.brand(), Some("sparse"));
+    assert_eq!(z.ip_type(), IpType::Exclusive);
+    assert_eq!(z.nets().len(), 3);
+    assert_eq!(z.nets()[0].physical, link("web01_0"));
+    assert_eq!(z.nets()[0].global_nic, Some(GlobalNic::Link(link("igb0"))));
+    assert_eq!(strs(&z.nets()[0].allowed_address), ["192.168.10.21/24"]);
+    assert_eq!(strs(&z.nets()[0].defrouter), ["192.168.10.1"]);
+    assert_eq!(z.nets()[0].mac, None);
+    assert_eq!(z.nets()[1].vlan.map(|v| v.get()), Some(42));
     // Zero-padded on input, printed as dladm prints it.
-    assert_eq!(z.nets[1].mac.unwrap().to_string(), "2:8:20:ab:cd:ef");
-    assert_eq!(z.nets[2].global_nic, Some(GlobalNic::Auto));
-    assert_eq!(z.nets[2].allowed_address, vec!["172.16.5.9/16"]);
-    assert!(z.nets.iter().all(|n| n.attrs.is_empty() && n.mtu.is_none()));
+    assert_eq!(z.nets()[1].mac.unwrap().to_string(), "2:8:20:ab:cd:ef");
+    assert_eq!(z.nets()[2].global_nic, Some(GlobalNic::Auto));
+    assert_eq!(strs(&z.nets()[2].allowed_address), ["172.16.5.9/16"]);
+    assert!(z
+        .nets()
+        .iter()
+        .all(|n| n.attrs.is_empty() && n.mtu.is_none()));
 }
 
 #[test]
 fn upstream_only() {
     let z = zonecfg::parse_file(&example("upstream-db1.xml")).unwrap();
-    assert_eq!(z.name.as_str(), "db1");
-    assert_eq!(z.brand, "ipkg");
-    assert_eq!(z.ip_type, IpType::Exclusive);
-    assert_eq!(z.nets.len(), 1);
-    let n = &z.nets[0];
+    assert_eq!(z.name().as_str(), "db1");
+    assert_eq!(z.brand(), Some("ipkg"));
+    assert_eq!(z.ip_type(), IpType::Exclusive);
+    assert_eq!(z.nets().len(), 1);
+    let n = &z.nets()[0];
     assert_eq!(n.physical, link("db1_0"));
     assert_eq!(n.global_nic, None);
     assert_eq!(n.mac, None);
     assert_eq!(n.vlan, None);
-    assert_eq!(n.allowed_address, vec!["10.0.0.5/8"]);
+    assert_eq!(strs(&n.allowed_address), ["10.0.0.5/8"]);
     assert_eq!(z.managed_nets().count(), 0);
 }
 
 #[test]
 fn shared_ip() {
     let z = zonecfg::parse_file(&example("shared-ip-mail1.xml")).unwrap();
-    assert_eq!(z.name.as_str(), "mail1");
-    assert_eq!(z.ip_type, IpType::Shared, "ip-type defaults to shared");
-    assert_eq!(z.nets.len(), 2);
-    assert_eq!(z.nets[0].address.as_deref(), Some("192.168.1.25/24"));
-    assert_eq!(z.nets[0].physical, link("e1000g0"));
-    assert_eq!(z.nets[1].address.as_deref(), Some("mail1-backup"));
-    assert!(z.nets.iter().all(|n| n.global_nic.is_none()));
+    assert_eq!(z.name().as_str(), "mail1");
+    assert_eq!(z.ip_type(), IpType::Shared, "ip-type defaults to shared");
+    assert_eq!(z.nets().len(), 2);
+    assert_eq!(z.nets()[0].address.as_deref(), Some("192.168.1.25/24"));
+    assert_eq!(z.nets()[0].physical, link("e1000g0"));
+    assert_eq!(z.nets()[1].address.as_deref(), Some("mail1-backup"));
+    assert!(z.nets().iter().all(|n| n.global_nic.is_none()));
 }
 
 #[test]
@@ -105,7 +112,7 @@ fn load_reads_root_etc_zones() {
     )
     .unwrap();
     let z = zonecfg::load(d.path(), &"web01".parse().unwrap()).unwrap();
-    assert_eq!(z.nets.len(), 3);
+    assert_eq!(z.nets().len(), 3);
     let e = zonecfg::load(d.path(), &"web02".parse().unwrap()).unwrap_err();
     assert!(matches!(e, zonecfg::ConfigError::MissingZone { .. }), "{e}");
 }
@@ -149,9 +156,9 @@ fn dtd_matches_what_the_parser_reads() {
         "inline",
     )
     .unwrap();
-    let n = &z.nets[0];
-    assert_eq!(n.allowed_address, ["10.0.0.2/24"]);
-    assert_eq!(n.defrouter.as_deref(), Some("10.0.0.1"));
+    let n = &z.nets()[0];
+    assert_eq!(strs(&n.allowed_address), ["10.0.0.2/24"]);
+    assert_eq!(strs(&n.defrouter), ["10.0.0.1"]);
     assert_eq!(n.global_nic.as_ref().unwrap().to_string(), "e1000g0");
     assert_eq!(n.mac.unwrap().to_string(), "2:8:20:1:2:3");
     assert_eq!(n.vlan.unwrap().get(), 7);
@@ -162,7 +169,7 @@ fn dtd_matches_what_the_parser_reads() {
         "inline",
     )
     .unwrap();
-    assert_eq!(s.nets[0].address.as_deref(), Some("10.0.0.9/24"));
+    assert_eq!(s.nets()[0].address.as_deref(), Some("10.0.0.9/24"));
 }
 
 #[test]
@@ -197,7 +204,7 @@ fn configured_zones_lists_every_index_entry() {
         ["web01", "db1", "ghost", "bad;name"],
         "global left out"
     );
-    assert_eq!(all[0].config.as_ref().unwrap().nets.len(), 3);
+    assert_eq!(all[0].config.as_ref().unwrap().nets().len(), 3);
     assert_eq!(all[1].entry.path, PathBuf::from("/zones/db:1"));
     assert!(all[1].config.is_ok());
     assert!(matches!(
@@ -206,4 +213,9 @@ fn configured_zones_lists_every_index_entry() {
     ));
     let e = all[3].config.as_ref().unwrap_err().to_string();
     assert!(e.starts_with("zone 'bad;name': name: in "), "{e}");
+}
+
+/// Typed values as their text, to compare with what the file says.
+fn strs<T: ToString>(v: &[T]) -> Vec<String> {
+    v.iter().map(ToString::to_string).collect()
 }

@@ -125,7 +125,7 @@ proptest! {
             esc(&phys), esc(&nic), esc(&mac), esc(&vlan)
         );
         match zonecfg::parse_str(&xml, "prop") {
-            Ok(z) => prop_assert_eq!(z.nets[0].physical.as_str(), phys.as_str()),
+            Ok(z) => prop_assert_eq!(z.nets()[0].physical.as_str(), phys.as_str()),
             Err(e) => prop_assert!(!e.lines().is_empty()),
         }
     }

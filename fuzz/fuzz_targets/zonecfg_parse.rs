@@ -15,8 +15,8 @@ fuzz_target!(|data: &[u8]| {
     match zonecfg::parse_str(text, "fuzz") {
         Ok(z) => {
             assert!(raw_ok);
-            assert!(z.nets.len() <= zonecfg::raw::MAX_NETS);
-            for n in &z.nets {
+            assert!(z.nets().len() <= zonecfg::raw::MAX_NETS);
+            for n in z.nets() {
                 assert!(netzone::linkname::LinkName::new(n.physical.as_str()).is_ok());
                 if let Some(v) = n.vlan {
                     assert!((1..=4094).contains(&v.get()));

@@ -1,6 +1,6 @@
-//! `netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM] [--chain-post PROGRAM]
-//! pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`: the brand's `prestatechange` and
-//! `poststatechange` hook (dispatch table in `netzone::hook`).
+//! `netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM [--chain-pre-arg ARG]...]
+//! [--chain-post PROGRAM [--chain-post-arg ARG]...] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`:
+//! the brand's `prestatechange` and `poststatechange` hook (dispatch table in `netzone::hook`).
 //!
 //! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
 //! 2 bad arguments; a chained hook's non-zero status is passed on. Messages go to stderr, which
@@ -113,16 +113,18 @@ fn main() -> ExitCode {
     // creates anything; cleanup calls still run netzone's part.
     let mut status = 0u8;
     let phase_chain = match args.phase {
-        Phase::Pre => opts.chain_pre.as_ref(),
-        Phase::Post => opts.chain_post.as_ref(),
+        Phase::Pre => opts.chain_pre.as_ref().map(|p| (p, &opts.chain_pre_args)),
+        Phase::Post => opts.chain_post.as_ref().map(|p| (p, &opts.chain_post_args)),
     };
     if let Some(p) = &opts.chain {
         status = run_chain(&host, p, hook::positional(&argv));
     }
     if status == 0 {
-        if let Some(p) = phase_chain {
+        if let Some((p, words)) = phase_chain {
+            // PROGRAM [ARG...] ZONE ZONEPATH STATE CMD [ALTROOT]: the phase word dropped.
             let pos = hook::positional(&argv);
-            status = run_chain(&host, p, &pos[1..]);
+            let chained: Vec<String> = words.iter().chain(&pos[1..]).cloned().collect();
+            status = run_chain(&host, p, &chained);
         }
     }
     let cleanup = args.cmd == hook::CMD_HALT;

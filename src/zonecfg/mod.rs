@@ -15,10 +15,12 @@ pub mod raw;
 
 use std::collections::BTreeMap;
 use std::io::Read;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 pub use error::{ConfigError, NetRef, Problem};
 
+use crate::ipprefix::IpPrefix;
 use crate::linkname::LinkName;
 use crate::mac::MacSpec;
 use crate::mtu::Mtu;
@@ -80,9 +82,9 @@ pub struct Net {
     /// Shared-IP `address` (never set together with `global_nic`).
     pub address: Option<String>,
     /// `allowed-address`, split on `,`; each an IP address with an optional `/prefix`.
-    pub allowed_address: Vec<String>,
-    /// `defrouter` as written (one address, or a comma-separated list on SmartOS).
-    pub defrouter: Option<String>,
+    pub allowed_address: Vec<IpPrefix>,
+    /// `defrouter`: one address, or several (a comma-separated list on SmartOS).
+    pub defrouter: Vec<IpAddr>,
     /// `None`: an operator-provided link that netzone does not create.
     pub global_nic: Option<GlobalNic>,
     pub mac: Option<MacSpec>,
@@ -94,17 +96,48 @@ pub struct Net {
     pub attrs: BTreeMap<String, String>,
 }
 
-/// The parts of a zone's configuration netzone reads.
+/// The parts of a zone's configuration netzone reads: always validated, so every value is
+/// usable as it is. Made by reading a zone file ([`load`], [`parse_str`], [`parse_file`]) or by
+/// [`crate::spec::ZoneSpec`] for a zone a program manages without zonecfg.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ZoneConfig {
-    pub name: ZoneName,
-    pub brand: String,
-    pub zonepath: PathBuf,
-    pub ip_type: IpType,
-    pub nets: Vec<Net>,
+    pub(crate) name: ZoneName,
+    /// Empty when not known (a spec built in code).
+    pub(crate) brand: String,
+    /// Empty when not known (a spec built in code).
+    pub(crate) zonepath: PathBuf,
+    pub(crate) ip_type: IpType,
+    pub(crate) nets: Vec<Net>,
 }
 
 impl ZoneConfig {
+    /// The zone's name.
+    pub fn name(&self) -> &ZoneName {
+        &self.name
+    }
+
+    /// The zone's brand, if the configuration names one (a zone file does; a spec built in code
+    /// does not).
+    pub fn brand(&self) -> Option<&str> {
+        Some(self.brand.as_str()).filter(|b| !b.is_empty())
+    }
+
+    /// The zone's zonepath, if known (always for a zone file, never for a spec built in code).
+    pub fn zonepath(&self) -> Option<&Path> {
+        Some(self.zonepath.as_path()).filter(|p| !p.as_os_str().is_empty())
+    }
+
+    /// The zone's `ip-type`.
+    pub fn ip_type(&self) -> IpType {
+        self.ip_type
+    }
+
+    /// Every `<network>` resource, in configuration order (a net's index, which its temporary
+    /// link name derives from, is its position here).
+    pub fn nets(&self) -> &[Net] {
+        &self.nets
+    }
+
     /// The nets netzone creates links for (those with a `global-nic`).
     pub fn managed_nets(&self) -> impl Iterator<Item = &Net> {
         self.nets.iter().filter(|n| n.global_nic.is_some())

@@ -42,8 +42,8 @@ fn verdict(g: &GlobalOpts, res: Result<ZoneConfig, ConfigError>) -> bool {
             if g.verbose {
                 eprintln!(
                     "netzone: zone '{}': valid ({} nets, {} created by netzone)",
-                    cfg.name,
-                    cfg.nets.len(),
+                    cfg.name(),
+                    cfg.nets().len(),
                     cfg.managed_nets().count()
                 );
             }

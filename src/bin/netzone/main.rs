@@ -1,6 +1,7 @@
 //! `netzone`: the operator's command. Each subcommand lives in its own module; this file only
 //! parses arguments and dispatches. Exit status: 0 success, 1 failure, 2 usage error.
 
+mod brand;
 mod check;
 mod lifecycle;
 mod ops;
@@ -96,6 +97,9 @@ enum Cmd {
     Show(ops::ShowArgs),
     /// Remove orphaned netzone links.
     Gc(ops::GcArgs),
+    /// Brands that run netzone's hooks: derive one, print one, or overlay one at boot (SmartOS).
+    #[command(subcommand)]
+    Brand(brand::BrandCmd),
 }
 
 fn main() -> ExitCode {
@@ -109,6 +113,7 @@ fn main() -> ExitCode {
         Cmd::Recover(a) => ops::recover(g, a),
         Cmd::Show(a) => ops::show(g, a),
         Cmd::Gc(a) => ops::gc(g, a),
+        Cmd::Brand(c) => brand::run(g, c),
     };
     match res {
         Ok(code) => code,

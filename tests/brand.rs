@@ -1,0 +1,883 @@
+//! `netzone brand install|config|smf` end to end: a base brand with its own logging hooks is
+//! derived with `brand install`, a zone of the derived brand boots on the simulated host with
+//! the VNICs netzone made and the base's hooks run, and halt leaves nothing; the SmartOS overlay
+//! (`brand smf`) passes its structure and shell checks and, run against the simulated host's
+//! root with stand-in mount/umount programs, overlays and restores the brand.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{NetSpec, Sim};
+
+/// The directory holding netzone's binaries (`--bindir` of the wrapped hooks).
+fn bindir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_netzone"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn log_path(sim: &Sim) -> PathBuf {
+    sim.root().join("var/log/base-hooks.log")
+}
+
+fn base_log(sim: &Sim) -> Vec<String> {
+    std::fs::read_to_string(log_path(sim))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// A shell script that appends its name and arguments to the base-hook log and exits with
+/// `status`.
+fn logging_hook(sim: &Sim, path: &Path, status: u8) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let name = path.file_name().unwrap().to_string_lossy();
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\necho \"{name} $*\" >> '{}'\nexit {status}\n",
+            log_path(sim).display()
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Writes brand `name` whose hooks are the three given lines (with `@B@` standing for the
+/// brand's directory), plus a platform.xml.
+fn base_brand(sim: &Sim, name: &str, pre: &str, post: &str, verify: &str) -> PathBuf {
+    let dir = sim.root().join("usr/lib/brand").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(sim.root().join("var/log")).unwrap();
+    let d = dir.display().to_string();
+    let xml = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE brand PUBLIC \"-//Sun Microsystems Inc//DTD Brands//EN\" \"file:///usr/share/lib/xml/dtd/brand.dtd.1\">\n<brand name=\"{name}\">\n\t<modname></modname>\n\t<initname>/sbin/init</initname>\n\t<login_cmd>/usr/bin/login -z %Z %u</login_cmd>\n\t<forcedlogin_cmd>/usr/bin/login -z %Z -f %u</forcedlogin_cmd>\n\t<user_cmd>/usr/bin/getent passwd %u</user_cmd>\n\t<install>/bin/true</install>\n\t<sysboot>{d}/prestate %z %R 99 0</sysboot>\n\t<verify_cfg>{v}</verify_cfg>\n\t<prestatechange>{p}</prestatechange>\n\t<poststatechange>{q}</poststatechange>\n\t<privilege set=\"default\" name=\"sys_mount\" />\n</brand>\n",
+        v = verify.replace("@B@", &d),
+        p = pre.replace("@B@", &d),
+        q = post.replace("@B@", &d),
+    );
+    std::fs::write(dir.join("config.xml"), xml).unwrap();
+    std::fs::write(
+        dir.join("platform.xml"),
+        "<?xml version=\"1.0\"?>\n<platform name=\"base\" allow-exclusive-ip=\"true\">\n</platform>\n",
+    )
+    .unwrap();
+    dir
+}
+
+/// An OmniOS-style base (`prestate %z %R`, `poststate %z %R`, a verify program) with logging
+/// hooks.
+fn omnios_base(sim: &Sim, name: &str) -> PathBuf {
+    let dir = base_brand(
+        sim,
+        name,
+        "@B@/prestate %z %R",
+        "@B@/poststate %z %R",
+        "@B@/verify",
+    );
+    for h in ["prestate", "poststate", "verify"] {
+        logging_hook(sim, &dir.join(h), 0);
+    }
+    dir
+}
+
+fn install(sim: &Sim, base: &str, name: &str) -> common::Run {
+    let bin = bindir().display().to_string();
+    sim.netzone(&[
+        "brand", "install", "--base", base, "--name", name, "--bindir", &bin,
+    ])
+}
+
+fn derived_boot_and_halt(flavour: &str) {
+    let sim = Sim::new(flavour, &["e1000g0"]);
+    omnios_base(&sim, "logbase");
+    let r = install(&sim, "logbase", "logbase-nz").ok();
+    assert!(r.stdout().contains("wrote"), "{}", r.stdout());
+    let mut n1 = NetSpec::new("net1", "e1000g0");
+    n1.vlan = Some(7);
+    sim.add_zone_with_brand("web1", "logbase-nz", &[NetSpec::new("net0", "e1000g0"), n1]);
+
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    assert_eq!(sim.zone_state("web1"), "running");
+    // netzone made the zone's VNICs, and its journal proves it.
+    let mut mine: Vec<_> = sim
+        .vnics()
+        .into_iter()
+        .filter(|l| l.zone == "web1")
+        .collect();
+    mine.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<&str> = mine.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["net0", "net1"], "{mine:?}");
+    assert_eq!(mine[1].vid, 7);
+    let j = sim.journal("web1").expect("netzone's journal");
+    assert_eq!(j["links"].as_array().unwrap().len(), 2, "{j}");
+    // The base's hooks ran, each call with zoneadmd's arguments, before netzone's. netzone's
+    // MAC write-back (`zonecfg ... commit`) ran the brand's verify_cfg, the base's chained.
+    let (verify, hooks): (Vec<String>, Vec<String>) = base_log(&sim)
+        .into_iter()
+        .partition(|l| l.starts_with("verify "));
+    assert_eq!(verify.len(), 1, "{verify:?}");
+    assert!(verify[0].contains("zonecfg_verify"), "{verify:?}");
+    assert_eq!(
+        hooks,
+        [
+            "prestate web1 /zones/web1 2 0",
+            "poststate web1 /zones/web1 2 0",
+            "prestate web1 /zones/web1 2 1",
+            "poststate web1 /zones/web1 2 1",
+        ]
+    );
+
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert_eq!(sim.vnics(), vec![], "halt leaves no link");
+    assert!(sim.journal("web1").is_none(), "journal removed");
+    let log = base_log(&sim);
+    assert_eq!(
+        &log[5..],
+        [
+            "prestate web1 /zones/web1 4 4",
+            "poststate web1 /zones/web1 4 4"
+        ]
+    );
+}
+
+#[test]
+fn gate_derived_brand_boots_with_netzone_and_the_base_hooks() {
+    derived_boot_and_halt("gate");
+}
+
+#[test]
+fn joyent_derived_brand_boots_with_netzone_and_the_base_hooks() {
+    derived_boot_and_halt("joyent");
+}
+
+#[test]
+fn jcommon_style_base_is_chained_with_chain() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let dir = base_brand(
+        &sim,
+        "jbase",
+        "@B@/statechange pre %z %R",
+        "@B@/statechange post %z %R",
+        "",
+    );
+    logging_hook(&sim, &dir.join("statechange"), 0);
+    install(&sim, "jbase", "jbase-nz").ok();
+    let cfg =
+        std::fs::read_to_string(sim.root().join("usr/lib/brand/jbase-nz/config.xml")).unwrap();
+    assert!(
+        cfg.contains(&format!("--chain {}/statechange pre %z %R", dir.display())),
+        "{cfg}"
+    );
+    sim.add_zone_with_brand("z1", "jbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "z1", "ready"]).ok();
+    assert_eq!(
+        sim.vnics()
+            .iter()
+            .map(|l| (l.name.as_str(), l.zone.as_str()))
+            .collect::<Vec<_>>(),
+        [("net0", "z1")]
+    );
+    assert_eq!(
+        base_log(&sim),
+        [
+            "statechange pre z1 /zones/z1 2 0",
+            "statechange post z1 /zones/z1 2 0"
+        ]
+    );
+    sim.zoneadm(&["-z", "z1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+}
+
+#[test]
+fn a_failing_base_pre_hook_stops_the_ready_before_netzone_creates_anything() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let dir = omnios_base(&sim, "logbase");
+    logging_hook(&sim, &dir.join("prestate"), 3);
+    install(&sim, "logbase", "logbase-nz").ok();
+    sim.add_zone_with_brand("web1", "logbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).fails();
+    assert_eq!(sim.vnics(), vec![]);
+    assert!(base_log(&sim).contains(&"prestate web1 /zones/web1 2 0".to_string()));
+    assert!(!sim
+        .log()
+        .iter()
+        .any(|l| l.contains("sim-dladm create-vnic")));
+}
+
+#[test]
+fn zonecfg_commit_runs_the_base_verify_and_netzones() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    omnios_base(&sim, "logbase");
+    install(&sim, "logbase", "logbase-nz").ok();
+    sim.add_zone_with_brand("web1", "logbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    let zonecfg = sim.bin.join("sim-zonecfg");
+    sim.run(
+        &zonecfg,
+        &[
+            "-z",
+            "web1",
+            "select net physical=net0; set vlan-id=12; end; commit",
+        ],
+    )
+    .ok();
+    let log = base_log(&sim);
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert!(
+        log[0].starts_with("verify ") && log[0].contains("zonecfg_verify"),
+        "{log:?}"
+    );
+    // netzone-verify refuses what netzone cannot set up; the base's verify is not reached
+    // twice and nothing is saved.
+    let before = sim.zone_xml("web1");
+    let r = sim
+        .run(
+            &zonecfg,
+            &[
+                "-z",
+                "web1",
+                "select net physical=net0; set vlan-id=4095; end; commit",
+            ],
+        )
+        .fails();
+    assert!(r.stderr().contains("vlan-id '4095'"), "{}", r.stderr());
+    assert_eq!(sim.zone_xml("web1"), before);
+}
+
+#[test]
+fn install_is_idempotent_and_refuses_what_it_did_not_make() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    omnios_base(&sim, "logbase");
+    install(&sim, "logbase", "logbase-nz").ok();
+    let cfg = sim.root().join("usr/lib/brand/logbase-nz/config.xml");
+    let first = std::fs::read_to_string(&cfg).unwrap();
+    let r = install(&sim, "logbase", "logbase-nz").ok();
+    assert!(r.stdout().contains("unchanged"), "{}", r.stdout());
+    assert_eq!(std::fs::read_to_string(&cfg).unwrap(), first);
+
+    // The test brand of the harness is not netzone's.
+    let r = install(&sim, "logbase", common::BRAND).fails();
+    assert_eq!(r.code(), Some(1));
+    let want = format!(
+        "netzone: brand '{}': {}: exists and was not made by netzone",
+        common::BRAND,
+        sim.root()
+            .join(format!("usr/lib/brand/{b}/config.xml", b = common::BRAND))
+            .display()
+    );
+    assert!(r.stderr().starts_with(&want), "{}", r.stderr());
+    // A missing base, named with its path.
+    let r = install(&sim, "nosuch", "x").fails();
+    assert!(
+        r.stderr().contains("netzone: brand 'nosuch': ")
+            && r.stderr()
+                .contains("usr/lib/brand/nosuch/config.xml: no such brand"),
+        "{}",
+        r.stderr()
+    );
+    assert!(!sim.root().join("usr/lib/brand/x").exists());
+    // Usage errors exit 2.
+    assert_eq!(
+        sim.netzone(&["brand", "install", "--base", "logbase"])
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn config_prints_without_writing() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let dir = omnios_base(&sim, "logbase");
+    let before = std::fs::read_to_string(dir.join("config.xml")).unwrap();
+    let r = sim
+        .netzone(&[
+            "brand",
+            "config",
+            "--base",
+            "logbase",
+            "--bindir",
+            "/opt/nz/bin",
+        ])
+        .ok();
+    assert!(
+        r.stdout().contains("<brand name=\"logbase\">"),
+        "{}",
+        r.stdout()
+    );
+    assert!(r.stdout().contains(&format!(
+        "/opt/nz/bin/netzone-statechange --chain-pre {}/prestate pre %z %R",
+        dir.display()
+    )));
+    let r = sim
+        .netzone(&["brand", "config", "--base", "logbase", "--name", "other"])
+        .ok();
+    assert!(r.stdout().contains("<brand name=\"other\">"));
+    assert!(r
+        .stdout()
+        .contains("/opt/netzone/bin/netzone-verify --chain"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.xml")).unwrap(),
+        before
+    );
+    let entries: Vec<_> = std::fs::read_dir(sim.root().join("usr/lib/brand"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!entries.contains(&"other".to_string()), "{entries:?}");
+    let r = sim
+        .netzone(&[
+            "brand",
+            "config",
+            "--base",
+            "logbase",
+            "--bindir",
+            "relative/bin",
+        ])
+        .fails();
+    assert!(
+        r.stderr()
+            .contains("invalid program directory 'relative/bin'"),
+        "{}",
+        r.stderr()
+    );
+}
+
+// ---- the SmartOS overlay ----
+
+/// One element's content model from illumos-gate `usr/src/cmd/svc/dtd/service_bundle.dtd.1`:
+/// a sequence of (alternatives, min, max) items, the required attributes and the enumerated
+/// ones.
+struct Model {
+    name: &'static str,
+    seq: &'static [(&'static [&'static str], u32, u32)],
+    text: bool,
+    required: &'static [&'static str],
+    allowed: &'static [&'static str],
+    enums: &'static [(&'static str, &'static [&'static str])],
+}
+
+const MANY: u32 = u32::MAX;
+const PROPS: &[&str] = &["propval", "property"];
+const TYPES: &[&str] = &[
+    "count",
+    "integer",
+    "opaque",
+    "host",
+    "hostname",
+    "net_address_v4",
+    "net_address_v6",
+    "time",
+    "astring",
+    "ustring",
+    "boolean",
+    "fmri",
+    "uri",
+];
+const GROUPINGS: &[&str] = &["require_all", "require_any", "exclude_all", "optional_all"];
+const RESTART_ON: &[&str] = &["error", "restart", "refresh", "none"];
+
+const SERVICE_BUNDLE_DTD: &[Model] = &[
+    Model {
+        name: "service_bundle",
+        seq: &[(&["service"], 0, MANY)],
+        text: false,
+        required: &["type", "name"],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "service",
+        seq: &[
+            (&["create_default_instance"], 0, 1),
+            (&["single_instance"], 0, 1),
+            (&["restarter"], 0, 1),
+            (&["dependency"], 0, MANY),
+            (&["dependent"], 0, MANY),
+            (&["method_context"], 0, 1),
+            (&["exec_method"], 0, MANY),
+            (&["property_group"], 0, MANY),
+            (&["instance"], 0, MANY),
+            (&["stability"], 0, 1),
+            (&["template"], 0, 1),
+        ],
+        text: false,
+        required: &["name", "version", "type"],
+        allowed: &[],
+        enums: &[("type", &["service", "restarter", "milestone"])],
+    },
+    Model {
+        name: "create_default_instance",
+        seq: &[],
+        text: false,
+        required: &["enabled"],
+        allowed: &[],
+        enums: &[("enabled", &["true", "false"])],
+    },
+    Model {
+        name: "single_instance",
+        seq: &[],
+        text: false,
+        required: &[],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "dependency",
+        seq: &[
+            (&["service_fmri"], 0, MANY),
+            (&["stability"], 0, 1),
+            (PROPS, 0, MANY),
+        ],
+        text: false,
+        required: &["name", "grouping", "restart_on", "type"],
+        allowed: &["delete"],
+        enums: &[("grouping", GROUPINGS), ("restart_on", RESTART_ON)],
+    },
+    Model {
+        name: "dependent",
+        seq: &[
+            (&["service_fmri"], 1, 1),
+            (&["stability"], 0, 1),
+            (PROPS, 0, MANY),
+        ],
+        text: false,
+        required: &["name", "grouping", "restart_on"],
+        allowed: &["delete", "override"],
+        enums: &[("grouping", GROUPINGS), ("restart_on", RESTART_ON)],
+    },
+    Model {
+        name: "service_fmri",
+        seq: &[],
+        text: false,
+        required: &["value"],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "exec_method",
+        seq: &[
+            (&["method_context"], 0, 1),
+            (&["stability"], 0, 1),
+            (PROPS, 0, MANY),
+        ],
+        text: false,
+        required: &["type", "name", "exec", "timeout_seconds"],
+        allowed: &["delete"],
+        enums: &[("type", &["method", "monitor"])],
+    },
+    Model {
+        name: "property_group",
+        seq: &[(&["stability"], 0, 1), (PROPS, 0, MANY)],
+        text: false,
+        required: &["name", "type"],
+        allowed: &["delete"],
+        enums: &[],
+    },
+    Model {
+        name: "propval",
+        seq: &[],
+        text: false,
+        required: &["name", "type", "value"],
+        allowed: &["override"],
+        enums: &[("type", TYPES)],
+    },
+    Model {
+        name: "stability",
+        seq: &[],
+        text: false,
+        required: &["value"],
+        allowed: &[],
+        enums: &[(
+            "value",
+            &[
+                "Standard", "Stable", "Evolving", "Unstable", "External", "Obsolete",
+            ],
+        )],
+    },
+    Model {
+        name: "template",
+        seq: &[
+            (&["common_name"], 1, 1),
+            (&["description"], 0, 1),
+            (&["documentation"], 0, 1),
+            (&["pg_pattern"], 0, MANY),
+        ],
+        text: false,
+        required: &[],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "common_name",
+        seq: &[(&["loctext"], 1, MANY)],
+        text: false,
+        required: &[],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "loctext",
+        seq: &[],
+        text: true,
+        required: &["xml:lang"],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "documentation",
+        seq: &[(&["doc_link", "manpage"], 0, MANY)],
+        text: false,
+        required: &[],
+        allowed: &[],
+        enums: &[],
+    },
+    Model {
+        name: "manpage",
+        seq: &[],
+        text: false,
+        required: &["title", "section"],
+        allowed: &["manpath"],
+        enums: &[],
+    },
+];
+
+#[derive(Debug)]
+struct Node {
+    name: String,
+    attrs: Vec<(String, String)>,
+    children: Vec<Node>,
+    text: String,
+}
+
+fn parse_tree(xml: &str) -> (Option<String>, Node) {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<Node> = Vec::new();
+    let mut doctype = None;
+    let mut root = None;
+    let node = |e: &quick_xml::events::BytesStart<'_>| Node {
+        name: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
+        attrs: e
+            .attributes()
+            .map(|a| {
+                let a = a.unwrap();
+                (
+                    String::from_utf8_lossy(a.key.as_ref()).into_owned(),
+                    a.unescape_value().unwrap().into_owned(),
+                )
+            })
+            .collect(),
+        children: Vec::new(),
+        text: String::new(),
+    };
+    loop {
+        match r.read_event().unwrap() {
+            Event::Eof => break,
+            Event::DocType(d) => doctype = Some(String::from_utf8_lossy(&d).trim().to_string()),
+            Event::Start(e) => stack.push(node(&e)),
+            Event::Empty(e) => {
+                let n = node(&e);
+                match stack.last_mut() {
+                    Some(p) => p.children.push(n),
+                    None => root = Some(n),
+                }
+            }
+            Event::End(_) => {
+                let n = stack.pop().unwrap();
+                match stack.last_mut() {
+                    Some(p) => p.children.push(n),
+                    None => root = Some(n),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(p) = stack.last_mut() {
+                    p.text.push_str(&t.unescape().unwrap());
+                }
+            }
+            _ => {}
+        }
+    }
+    (doctype, root.expect("a root element"))
+}
+
+/// Checks `n` and its descendants against [`SERVICE_BUNDLE_DTD`]; returns the violations.
+fn validate(n: &Node, errs: &mut Vec<String>) {
+    let Some(m) = SERVICE_BUNDLE_DTD.iter().find(|m| m.name == n.name) else {
+        errs.push(format!("<{}> is not an element this check knows", n.name));
+        return;
+    };
+    for r in m.required {
+        if !n.attrs.iter().any(|(k, _)| k == r) {
+            errs.push(format!("<{}> lacks required attribute {r}", n.name));
+        }
+    }
+    for (k, v) in &n.attrs {
+        if !m.required.contains(&k.as_str()) && !m.allowed.contains(&k.as_str()) {
+            errs.push(format!("<{}> has undeclared attribute {k}", n.name));
+        }
+        if let Some((_, vals)) = m.enums.iter().find(|(a, _)| a == k) {
+            if !vals.contains(&v.as_str()) {
+                errs.push(format!("<{}> {k}=\"{v}\" is not one of {vals:?}", n.name));
+            }
+        }
+    }
+    if !m.text && !n.text.trim().is_empty() {
+        errs.push(format!("<{}> holds text", n.name));
+    }
+    // Walk the sequence.
+    let mut i = 0;
+    for (alts, min, max) in m.seq {
+        let mut count = 0;
+        while i < n.children.len() && alts.contains(&n.children[i].name.as_str()) && count < *max {
+            count += 1;
+            i += 1;
+        }
+        if count < *min {
+            errs.push(format!("<{}> needs {min} of {alts:?}, has {count}", n.name));
+        }
+    }
+    if i < n.children.len() {
+        errs.push(format!(
+            "<{}>: <{}> is out of the DTD's order or not allowed here",
+            n.name, n.children[i].name
+        ));
+    }
+    for c in &n.children {
+        validate(c, errs);
+    }
+}
+
+#[test]
+fn the_validator_catches_what_it_checks() {
+    // The checker itself must fail on each kind of violation.
+    let good = netzone::brand::smf::manifest(
+        &netzone::brand::smf::Spec::new(
+            "joyent",
+            Path::new("/opt/netzone/bin"),
+            Path::new("/opt/custom/smf"),
+        )
+        .unwrap(),
+    );
+    let bad = [
+        good.replace("grouping=\"optional_all\"", "grouping=\"optional\""),
+        good.replace(" timeout_seconds=\"60\"", ""),
+        good.replace("<single_instance/>\n", "").replace(
+            "<create_default_instance enabled=\"true\"/>",
+            "<single_instance/>\n    <create_default_instance enabled=\"true\"/>",
+        ),
+        good.replace("<stability value=\"Unstable\"/>", "").replace(
+            "</template>",
+            "</template>\n    <stability value=\"Unstable\"/>",
+        ),
+        good.replace("<service_fmri value=\"svc:/system/zones:default\"/>", ""),
+        good.replace("restart_on=\"none\">", "restart_on=\"none\" bogus=\"1\">"),
+    ];
+    for b in bad {
+        assert_ne!(b, good);
+        let mut errs = Vec::new();
+        validate(&parse_tree(&b).1, &mut errs);
+        assert!(!errs.is_empty(), "not caught:\n{b}");
+    }
+}
+
+fn smf_files(sim: &Sim, dir: &Path) -> (PathBuf, PathBuf) {
+    let bin = bindir().display().to_string();
+    let d = dir.display().to_string();
+    let r = sim
+        .netzone(&[
+            "brand", "smf", "--base", "jbase", "--dir", &d, "--bindir", &bin,
+        ])
+        .ok();
+    assert!(r.stdout().contains("svccfg import"), "{}", r.stdout());
+    (
+        dir.join("netzone-brand-jbase.xml"),
+        dir.join("netzone-brand-jbase"),
+    )
+}
+
+fn jcommon_base(sim: &Sim) -> PathBuf {
+    let dir = base_brand(
+        sim,
+        "jbase",
+        "@B@/statechange pre %z %R",
+        "@B@/statechange post %z %R",
+        "",
+    );
+    logging_hook(sim, &dir.join("statechange"), 0);
+    dir
+}
+
+#[test]
+fn smf_manifest_is_valid_against_the_service_bundle_dtd() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    jcommon_base(&sim);
+    let out = tempfile::tempdir().unwrap();
+    let (manifest, _) = smf_files(&sim, out.path());
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let (doctype, root) = parse_tree(&text);
+    assert_eq!(
+        doctype.as_deref(),
+        Some("service_bundle SYSTEM \"/usr/share/lib/xml/dtd/service_bundle.dtd.1\"")
+    );
+    assert_eq!(root.name, "service_bundle");
+    let mut errs = Vec::new();
+    validate(&root, &mut errs);
+    assert!(errs.is_empty(), "{errs:#?}\n{text}");
+    // Zones wait for the overlay: the service is a dependent of system/zones, restarting it
+    // never restarts zones.
+    let svc = &root.children[0];
+    let dep = svc.children.iter().find(|c| c.name == "dependent").unwrap();
+    assert_eq!(dep.children[0].attrs[0].1, "svc:/system/zones:default");
+    assert!(dep.attrs.contains(&("restart_on".into(), "none".into())));
+    let start = svc
+        .children
+        .iter()
+        .find(|c| c.name == "exec_method" && c.attrs.contains(&("name".into(), "start".into())))
+        .unwrap();
+    assert!(start.attrs.contains(&(
+        "exec".into(),
+        "/opt/custom/smf/netzone-brand-jbase start".into()
+    )));
+}
+
+fn run_shell(prog: &str, args: &[&str]) -> Option<std::process::Output> {
+    Command::new(prog).args(args).output().ok()
+}
+
+#[test]
+fn smf_method_passes_the_shell_checks() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    jcommon_base(&sim);
+    let out = tempfile::tempdir().unwrap();
+    let (_, method) = smf_files(&sim, out.path());
+    let m = method.display().to_string();
+    let text = std::fs::read_to_string(&method).unwrap();
+    assert!(text.starts_with("#!/bin/sh\n"));
+    // No bash or ksh syntax a POSIX sh would reject.
+    for bashism in ["[[", "function ", "local ", "$(<", "==", "<<<"] {
+        assert!(!text.contains(bashism), "{bashism}");
+    }
+    let sh = run_shell("sh", &["-n", &m]).expect("sh");
+    assert!(
+        sh.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sh.stderr)
+    );
+    if let Some(d) = run_shell("dash", &["-n", &m]) {
+        assert!(d.status.success(), "{}", String::from_utf8_lossy(&d.stderr));
+    } else {
+        eprintln!("dash not installed: dash -n skipped");
+    }
+    match run_shell("shellcheck", &["-s", "sh", &m]) {
+        Some(o) => assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout)),
+        None => eprintln!("shellcheck not installed: skipped"),
+    }
+}
+
+/// Stand-ins for illumos `mount -F lofs -o ro SPECIAL TARGET` and `umount TARGET` on a file:
+/// a mount saves the file it covers and copies SPECIAL over it (what a reader of TARGET then
+/// sees), adding an /etc/mnttab-style line; an unmount restores the covered file and drops the
+/// line. Layers stack as on illumos.
+fn fake_mount_tools(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let mnttab = dir.join("mnttab");
+    std::fs::write(&mnttab, "").unwrap();
+    let mount = dir.join("mount");
+    let umount = dir.join("umount");
+    let tab = mnttab.display();
+    std::fs::write(
+        &mount,
+        format!(
+            "#!/bin/sh\n[ \"$1 $2 $3 $4\" = \"-F lofs -o ro\" ] || {{ echo \"mount: bad args $*\" >&2; exit 2; }}\nn=$(grep -c \"\t$6\t\" '{tab}')\ncp \"$6\" \"$6.covered.$n\" && cp \"$5\" \"$6\" && printf '%s\\t%s\\tlofs\\tro\\t0\\n' \"$5\" \"$6\" >> '{tab}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        &umount,
+        format!(
+            "#!/bin/sh\nn=$(grep -c \"\t$1\t\" '{tab}')\n[ \"$n\" -gt 0 ] || {{ echo \"umount: $1 not mounted\" >&2; exit 1; }}\nn=$((n - 1))\nmv \"$1.covered.$n\" \"$1\"\nawk -v t=\"$1\" -F '\t' 'BEGIN {{ d = 0 }} {{ if ($2 == t) last = NR; l[NR] = $0 }} END {{ for (i = 1; i <= NR; i++) if (i != last) print l[i] }}' '{tab}' > '{tab}.new' && mv '{tab}.new' '{tab}'\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for p in [&mount, &umount] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    (mount, umount, mnttab)
+}
+
+#[test]
+fn smf_method_overlays_the_brand_at_start_and_restores_it_at_stop() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let base_dir = jcommon_base(&sim);
+    let target = base_dir.join("config.xml");
+    let original = std::fs::read_to_string(&target).unwrap();
+    let tools = tempfile::tempdir().unwrap();
+    let (mount, umount, mnttab) = fake_mount_tools(tools.path());
+
+    // The method as `brand smf` renders it, with the sim's root and the stand-in tools.
+    let mut spec = netzone::brand::smf::Spec::new("jbase", &bindir(), tools.path()).unwrap();
+    spec.root = sim.root().to_path_buf();
+    spec.keep_dir = sim.root().join("opt/netzone/etc/brand/jbase");
+    spec.mount = mount;
+    spec.umount = umount;
+    spec.mnttab = mnttab.clone();
+    netzone::brand::smf::write(tools.path(), &spec).unwrap();
+    let method = spec.method_path().display().to_string();
+    let mounts = || {
+        std::fs::read_to_string(&mnttab)
+            .unwrap()
+            .lines()
+            .filter(|l| l.split('\t').nth(1) == Some(target.to_str().unwrap()))
+            .count()
+    };
+
+    // Two starts (a restart without a stop): one layer, netzone's hooks wrapping the base's
+    // once.
+    for _ in 0..2 {
+        sim.run(Path::new("/bin/sh"), &[&method, "start"]).ok();
+        assert_eq!(mounts(), 1);
+    }
+    let seen = std::fs::read_to_string(&target).unwrap();
+    assert_eq!(
+        seen,
+        std::fs::read_to_string(spec.keep_dir.join("config.xml")).unwrap()
+    );
+    assert_eq!(seen.matches("--chain ").count(), 2, "{seen}");
+    assert!(seen.contains("<brand name=\"jbase\">"));
+
+    // A zone of the (unrenamed) brand boots with netzone's VNICs and the base's hook.
+    sim.add_zone_with_brand("z1", "jbase", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "z1", "boot"]).ok();
+    assert_eq!(
+        sim.vnics()
+            .iter()
+            .map(|l| (l.name.as_str(), l.zone.as_str()))
+            .collect::<Vec<_>>(),
+        [("net0", "z1")]
+    );
+    assert!(sim.journal("z1").is_some());
+    assert_eq!(base_log(&sim).len(), 4, "{:?}", base_log(&sim));
+    sim.zoneadm(&["-z", "z1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+
+    // stop: the platform's file is back, nothing mounted; stop again is harmless.
+    sim.run(Path::new("/bin/sh"), &[&method, "stop"]).ok();
+    assert_eq!(mounts(), 0);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), original);
+    sim.run(Path::new("/bin/sh"), &[&method, "stop"]).ok();
+
+    // A base netzone cannot wrap: start fails (SMF_EXIT_ERR_CONFIG), nothing is mounted.
+    std::fs::write(&target, original.replace("pre %z %R", "pre %z %R; true")).unwrap();
+    let r = sim.run(Path::new("/bin/sh"), &[&method, "start"]).fails();
+    assert_eq!(r.code(), Some(96));
+    assert!(r.stderr().contains("cannot wrap"), "{}", r.stderr());
+    assert_eq!(mounts(), 0);
+    let r = sim.run(Path::new("/bin/sh"), &[&method, "frob"]).fails();
+    assert!(r.stderr().contains("usage:"));
+}
