@@ -123,6 +123,21 @@ pub enum UsageError {
     Option(String),
     #[error("option {0} needs {1}")]
     Requires(&'static str, &'static str),
+    #[error("option {0}: '{1}' is not one of {2}")]
+    Value(&'static str, String, &'static str),
+}
+
+/// Whether the chained brand hook or netzone runs first (`--order`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// The brand's hook first; if it fails on a call that is not a halt, netzone does nothing.
+    #[default]
+    ChainFirst,
+    /// netzone first, so that a brand hook that makes a zone's VNICs itself finds them made
+    /// and leaves them (SmartOS jcommon `setup_net` skips a VNIC the zone already has; OmniOS
+    /// `vnic.ksh` reuses an existing one); if the brand's hook then fails on the call where
+    /// netzone created links, netzone removes them again.
+    NetzoneFirst,
 }
 
 /// Options that come before the positional arguments.
@@ -139,6 +154,8 @@ pub struct HookOptions {
     pub chain_pre_args: Vec<String>,
     /// Same for `--chain-post` (`--chain-post-arg`).
     pub chain_post_args: Vec<String>,
+    /// `--order chain-first|netzone-first`.
+    pub order: Order,
 }
 
 /// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
@@ -170,12 +187,13 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             Some((k, v)) => (k, Some(v.to_string())),
             None => (a.as_str(), None),
         };
-        const KNOWN: [&str; 5] = [
+        const KNOWN: [&str; 6] = [
             "--chain",
             "--chain-pre",
             "--chain-post",
             "--chain-pre-arg",
             "--chain-post-arg",
+            "--order",
         ];
         if !KNOWN.contains(&key) {
             return Err(UsageError::Option(a.clone()));
@@ -201,7 +219,20 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             "--chain-pre" => opts.chain_pre = Some(PathBuf::from(v)),
             "--chain-post" => opts.chain_post = Some(PathBuf::from(v)),
             "--chain-pre-arg" => opts.chain_pre_args.push(v),
-            _ => opts.chain_post_args.push(v),
+            "--chain-post-arg" => opts.chain_post_args.push(v),
+            _ => {
+                opts.order = match v.as_str() {
+                    "chain-first" => Order::ChainFirst,
+                    "netzone-first" => Order::NetzoneFirst,
+                    _ => {
+                        return Err(UsageError::Value(
+                            "--order",
+                            v,
+                            "chain-first, netzone-first",
+                        ))
+                    }
+                }
+            }
         }
         i += 1;
     }
@@ -254,7 +285,7 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 /// Usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
 [--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
-pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+[--order chain-first|netzone-first] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -399,6 +430,27 @@ mod tests {
     }
 
     #[test]
+    fn order_option() {
+        let argv = |o: &str| s(&["--order", o, "--chain", "/c", "post", "z", "/z", "2", "0"]);
+        assert_eq!(
+            parse_args(&argv("netzone-first")).unwrap().0.order,
+            Order::NetzoneFirst
+        );
+        assert_eq!(
+            parse_args(&argv("chain-first")).unwrap().0.order,
+            Order::ChainFirst
+        );
+        assert_eq!(
+            parse_args(&argv("random")).unwrap_err(),
+            UsageError::Value("--order", "random".into(), "chain-first, netzone-first")
+        );
+        assert_eq!(
+            positional(&argv("netzone-first")),
+            &argv("netzone-first")[4..]
+        );
+    }
+
+    #[test]
     fn chain_words_keep_their_order() {
         let argv = s(&[
             "--chain-pre",
@@ -418,6 +470,7 @@ mod tests {
         ]);
         let (o, a) = parse_args(&argv).unwrap();
         assert_eq!(o.chain_pre_args, ["prestate", "-x"]);
+        assert_eq!(o.order, Order::ChainFirst);
         assert_eq!(o.chain_post_args, ["poststate"]);
         assert_eq!(a.zone.to_string(), "web1");
         assert_eq!(positional(&argv), &argv[9..]);

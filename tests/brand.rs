@@ -196,19 +196,178 @@ fn jcommon_style_base_is_chained_with_chain() {
 }
 
 #[test]
-fn a_failing_base_pre_hook_stops_the_ready_before_netzone_creates_anything() {
+fn a_failing_base_pre_hook_fails_the_ready_and_netzone_removes_what_it_made() {
+    // gate: netzone creates in pre-ready, before the base's prestate (netzone-first); the
+    // base fails, gate's zoneadmd runs no cleanup hook, so netzone itself removes the link.
     let sim = Sim::new("gate", &["e1000g0"]);
     let dir = omnios_base(&sim, "logbase");
     logging_hook(&sim, &dir.join("prestate"), 3);
     install(&sim, "logbase", "logbase-nz").ok();
     sim.add_zone_with_brand("web1", "logbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    let r = sim.zoneadm(&["-z", "web1", "boot"]).fails();
+    assert!(
+        r.stderr()
+            .contains("the brand's hook failed; removing the links netzone created"),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sim.vnics(), vec![]);
+    assert!(sim.journal("web1").is_none());
+    assert!(base_log(&sim).contains(&"prestate web1 /zones/web1 2 0".to_string()));
+    let log = sim.log();
+    let pos = |what: &str| log.iter().position(|l| l.contains(what));
+    assert!(
+        pos("sim-dladm create-vnic") < pos("sim-dladm delete-vnic"),
+        "{log:#?}"
+    );
+    assert_eq!(sim.zone_state("web1"), "installed");
+}
+
+#[test]
+fn when_netzone_fails_first_the_base_hook_does_not_run() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    omnios_base(&sim, "logbase");
+    install(&sim, "logbase", "logbase-nz").ok();
+    let mut n = NetSpec::new("net0", "e1000g0");
+    n.global_nic = Some("nosuchnic0".into());
+    sim.add_zone_with_brand("web1", "logbase-nz", &[n]);
     sim.zoneadm(&["-z", "web1", "boot"]).fails();
     assert_eq!(sim.vnics(), vec![]);
-    assert!(base_log(&sim).contains(&"prestate web1 /zones/web1 2 0".to_string()));
-    assert!(!sim
-        .log()
-        .iter()
-        .any(|l| l.contains("sim-dladm create-vnic")));
+    // The ready's pre hook stopped at netzone; the halt zoneadmd then runs (cmd 4) still
+    // reaches the base.
+    let log = base_log(&sim);
+    assert!(
+        !log.contains(&"prestate web1 /zones/web1 2 0".to_string()),
+        "{log:?}"
+    );
+    assert!(
+        log.contains(&"prestate web1 /zones/web1 2 4".to_string()),
+        "{log:?}"
+    );
+}
+
+/// A SmartOS jcommon-like `statechange`: at post-ready it makes net0 in the zone (temporary
+/// name, rename) unless the zone already has it, as `setup_net` does.
+fn vnic_making_statechange(sim: &Sim, path: &Path) {
+    let log = log_path(sim).display().to_string();
+    std::fs::write(
+        path,
+        format!(
+            r#"#!/bin/sh
+echo "statechange $*" >> '{log}'
+if [ "$1" = post ] && [ "$5" = 0 ]; then
+	if "$NETZONE_DLADM" show-vnic -p -o LINK -z "$2" net0 > /dev/null 2>&1; then
+		echo "statechange: $2 has net0, skipped" >> '{log}'
+	else
+		"$NETZONE_DLADM" create-vnic -t -l e1000g0 -p zone="$2" tmp$$0 || exit 1
+		"$NETZONE_DLADM" rename-link -z "$2" tmp$$0 net0 || exit 1
+	fi
+fi
+exit 0
+"#
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_base_that_makes_vnics_itself_finds_netzones_and_leaves_them() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let dir = base_brand(
+        &sim,
+        "jbase",
+        "@B@/statechange pre %z %R",
+        "@B@/statechange post %z %R",
+        "",
+    );
+    vnic_making_statechange(&sim, &dir.join("statechange"));
+    install(&sim, "jbase", "jbase-nz").ok();
+    sim.add_zone_with_brand("z1", "jbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "z1", "boot"]).ok();
+    let v = sim.vnics();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!((v[0].name.as_str(), v[0].zone.as_str()), ("net0", "z1"));
+    // netzone's: in its journal, with the MAC it recorded.
+    let j = sim.journal("z1").unwrap();
+    assert_eq!(j["links"][0]["mac"].as_str(), v[0].mac.as_deref(), "{j}");
+    assert!(base_log(&sim).contains(&"statechange: z1 has net0, skipped".to_string()));
+    sim.zoneadm(&["-z", "z1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+
+    // The same base chained the other way round (the brand's hook first): the brand makes
+    // net0, netzone finds a link it did not make and refuses, and the boot fails.
+    sim.install_brand(
+        "jbase-cf",
+        Some(&format!("--chain {}/statechange", dir.display())),
+    );
+    sim.add_zone_with_brand("z2", "jbase-cf", &[NetSpec::new("net0", "e1000g0")]);
+    let r = sim.zoneadm(&["-z", "z2", "boot"]).fails();
+    assert!(r.stderr().contains("net0"), "{}", r.stderr());
+    assert!(sim
+        .journal("z2")
+        .is_none_or(|j| j["links"].as_array().is_none_or(|a| a.is_empty())));
+}
+
+/// An OmniOS vnic.ksh-like prestate/poststate: pre-ready makes a persistent VNIC named net0
+/// unless one exists; post-halt deletes it, failures only logged.
+fn vnic_making_prestate(sim: &Sim, dir: &Path) {
+    let log = log_path(sim).display().to_string();
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        let text = format!("#!/bin/sh\necho \"{name} $*\" >> '{log}'\n{body}exit 0\n");
+        std::fs::write(&p, text).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    write(
+        "prestate",
+        &format!(
+            r#"if [ "$4" = 0 ]; then
+	if "$NETZONE_DLADM" show-vnic -p -o LINK net0 > /dev/null 2>&1; then
+		echo "prestate: net0 exists, reused" >> '{log}'
+	else
+		"$NETZONE_DLADM" create-vnic -l e1000g0 net0 || exit 255
+	fi
+fi
+"#
+        ),
+    );
+    write(
+        "poststate",
+        &format!(
+            r#"if [ "$4" = 4 ]; then
+	"$NETZONE_DLADM" delete-vnic net0 2>> '{log}' || echo "poststate: delete-vnic net0 failed" >> '{log}'
+fi
+"#
+        ),
+    );
+}
+
+#[test]
+fn an_omnios_base_that_makes_vnics_reuses_netzones() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let dir = omnios_base(&sim, "obase");
+    vnic_making_prestate(&sim, &dir);
+    install(&sim, "obase", "obase-nz").ok();
+    sim.add_zone_with_brand("web1", "obase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let v = sim.vnics();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!((v[0].name.as_str(), v[0].zone.as_str()), ("net0", "web1"));
+    assert_eq!(
+        sim.journal("web1").unwrap()["links"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(base_log(&sim).contains(&"prestate: net0 exists, reused".to_string()));
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+    assert!(sim.journal("web1").is_none());
+    assert!(base_log(&sim).contains(&"poststate: delete-vnic net0 failed".to_string()));
 }
 
 #[test]
@@ -311,7 +470,7 @@ fn config_prints_without_writing() {
         r.stdout()
     );
     assert!(r.stdout().contains(&format!(
-        "/opt/nz/bin/netzone-statechange --chain-pre {}/prestate pre %z %R",
+        "/opt/nz/bin/netzone-statechange --order netzone-first --chain-pre {}/prestate pre %z %R",
         dir.display()
     )));
     let r = sim

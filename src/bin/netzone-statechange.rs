@@ -1,5 +1,6 @@
 //! `netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM [--chain-pre-arg ARG]...]
-//! [--chain-post PROGRAM [--chain-post-arg ARG]...] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`:
+//! [--chain-post PROGRAM [--chain-post-arg ARG]...] [--order chain-first|netzone-first]
+//! pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`:
 //! the brand's `prestatechange` and `poststatechange` hook (dispatch table in `netzone::hook`).
 //!
 //! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use netzone::hook::{self, Action, HookArgs, Phase};
+use netzone::hook::{self, Action, HookArgs, HookOptions, Order, Phase};
 use netzone::host::{Host, Tools};
 use netzone::syslog::{self, Level};
 
@@ -109,42 +110,96 @@ fn main() -> ExitCode {
     let host =
         Host::new(Tools::from_env(), root).with_timeout(secs_from_env("NETZONE_TIMEOUT", 30));
 
-    // The brand's own hook first: a failing pre hook stops the state change before netzone
-    // creates anything; cleanup calls still run netzone's part.
+    let choice = std::env::var("NETZONE_FLAVOUR").ok();
+    let cleanup = args.cmd == hook::CMD_HALT;
+    match opts.order {
+        // The brand's own hook first: a failing pre hook stops the state change before
+        // netzone creates anything; cleanup calls still run netzone's part.
+        Order::ChainFirst => {
+            let status = run_chains(&host, &opts, &args, &argv);
+            if status != 0 && !cleanup {
+                return ExitCode::from(status);
+            }
+            let ok = run_netzone(&host, choice.as_deref(), &args).is_some();
+            ExitCode::from(if status != 0 || ok { status } else { 1 })
+        }
+        // netzone first: a brand hook that makes VNICs finds the zone's made. If netzone fails
+        // the brand's hook does not run (except on cleanup calls); if the brand's hook fails
+        // after netzone created links, they are removed again, since gate's zoneadmd runs no
+        // cleanup hook after a failed pre-ready.
+        Order::NetzoneFirst => {
+            let report = run_netzone(&host, choice.as_deref(), &args);
+            if report.is_none() && !cleanup {
+                return ExitCode::from(1);
+            }
+            let status = run_chains(&host, &opts, &args, &argv);
+            let created = report
+                .as_ref()
+                .and_then(|r| r.outcome.as_ref())
+                .is_some_and(|o| !o.created.is_empty());
+            if status != 0 && created {
+                let undo = HookArgs {
+                    phase: Phase::Post,
+                    state: hook::STATE_READY,
+                    cmd: hook::CMD_HALT,
+                    ..args.clone()
+                };
+                say(
+                    Level::Notice,
+                    &format!(
+                        "zone '{}': the brand's hook failed; removing the links netzone created",
+                        args.zone
+                    ),
+                );
+                run_netzone(&host, choice.as_deref(), &undo);
+            }
+            ExitCode::from(if status != 0 {
+                status
+            } else if report.is_some() {
+                0
+            } else {
+                1
+            })
+        }
+    }
+}
+
+/// Runs the chained brand hooks for this call (`--chain`, then `--chain-pre`/`--chain-post`);
+/// returns the first non-zero status.
+fn run_chains(host: &Host, opts: &HookOptions, args: &HookArgs, argv: &[String]) -> u8 {
     let mut status = 0u8;
     let phase_chain = match args.phase {
         Phase::Pre => opts.chain_pre.as_ref().map(|p| (p, &opts.chain_pre_args)),
         Phase::Post => opts.chain_post.as_ref().map(|p| (p, &opts.chain_post_args)),
     };
     if let Some(p) = &opts.chain {
-        status = run_chain(&host, p, hook::positional(&argv));
+        status = run_chain(host, p, hook::positional(argv));
     }
     if status == 0 {
         if let Some((p, words)) = phase_chain {
             // PROGRAM [ARG...] ZONE ZONEPATH STATE CMD [ALTROOT]: the phase word dropped.
-            let pos = hook::positional(&argv);
+            let pos = hook::positional(argv);
             let chained: Vec<String> = words.iter().chain(&pos[1..]).cloned().collect();
-            status = run_chain(&host, p, &chained);
+            status = run_chain(host, p, &chained);
         }
     }
-    let cleanup = args.cmd == hook::CMD_HALT;
-    if status != 0 && !cleanup {
-        return ExitCode::from(status);
-    }
+    status
+}
 
-    let choice = std::env::var("NETZONE_FLAVOUR").ok();
-    match hook::execute(&host, choice.as_deref(), &args) {
+/// netzone's part of the call; `None` after reporting a failure.
+fn run_netzone(host: &Host, choice: Option<&str>, args: &HookArgs) -> Option<hook::HookReport> {
+    match hook::execute(host, choice, args) {
         Ok(r) => {
-            if let Some(msg) = summary(&args, &r) {
+            if let Some(msg) = summary(args, &r) {
                 syslog::log(Level::Info, &msg);
             }
-            ExitCode::from(status)
+            Some(r)
         }
         Err(e) => {
             for line in e.lines() {
                 say(Level::Error, &line);
             }
-            ExitCode::from(if status != 0 { status } else { 1 })
+            None
         }
     }
 }

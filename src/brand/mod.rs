@@ -22,6 +22,13 @@
 //! | `P W... %z %R` (OmniOS bhyve `support prestate %z %R`)  | `--chain-pre P --chain-pre-arg W... pre %z %R`   |
 //! | `verify_cfg` `V W...`                               | `netzone-verify --chain V --chain-arg W...`       |
 //!
+//! Each chained state-change hook runs with `--order netzone-first`: netzone makes the zone's
+//! links before the brand's hook runs, because the platforms' own hooks leave a VNIC alone that
+//! already exists (SmartOS jcommon `setup_net`: "check if this zone already has this vnic
+//! setup. If so, move on"; OmniOS `vnic.ksh` `config_vnics` reuses an existing VNIC). Run the
+//! other way round, the brand's hook makes the VNIC first and netzone finds a link that is not
+//! its own. If the brand's hook then fails, netzone removes what it made in that call.
+//!
 //! Anything else (words after `%z %R`, shell syntax, an environment assignment first) is refused
 //! with the element named: netzone passes words to programs without a shell and cannot promise
 //! the same call. [`install`] and [`config`] are the edges that read and write files; [`smf`]
@@ -313,15 +320,18 @@ pub fn wrapped_hooks(
             if a.program == b.program && a.words == ["pre"] && b.words == ["post"] =>
         {
             (
-                format!("{sc} --chain {} pre %z %R", a.program),
-                format!("{sc} --chain {} post %z %R", b.program),
+                format!("{sc} --order netzone-first --chain {} pre %z %R", a.program),
+                format!(
+                    "{sc} --order netzone-first --chain {} post %z %R",
+                    b.program
+                ),
             )
         }
         _ => {
             let line = |c: &Option<Chained>, flag: &str, phase: &str| {
                 let mut l = sc.clone();
                 if let Some(c) = c {
-                    l += &format!(" --chain-{flag} {}", c.program);
+                    l += &format!(" --order netzone-first --chain-{flag} {}", c.program);
                     for w in &c.words {
                         l += &format!(" --chain-{flag}-arg {w}");
                     }

@@ -114,13 +114,13 @@ fn omnios_prestate_poststate_are_chained_per_phase() {
             ),
             (
                 "\t<prestatechange>/usr/lib/brand/ipkg/prestate %z %R</prestatechange>",
-                "\t<prestatechange>/opt/netzone/bin/netzone-statechange --chain-pre \
-                 /usr/lib/brand/ipkg/prestate pre %z %R</prestatechange>"
+                "\t<prestatechange>/opt/netzone/bin/netzone-statechange --order netzone-first \
+                 --chain-pre /usr/lib/brand/ipkg/prestate pre %z %R</prestatechange>"
             ),
             (
                 "\t<poststatechange>/usr/lib/brand/ipkg/poststate %z %R</poststatechange>",
-                "\t<poststatechange>/opt/netzone/bin/netzone-statechange --chain-post \
-                 /usr/lib/brand/ipkg/poststate post %z %R</poststatechange>"
+                "\t<poststatechange>/opt/netzone/bin/netzone-statechange --order netzone-first \
+                 --chain-post /usr/lib/brand/ipkg/poststate post %z %R</poststatechange>"
             ),
         ]
     );
@@ -142,15 +142,15 @@ fn jcommon_statechange_is_chained_with_chain() {
     assert_eq!(
         s.hook("prestatechange"),
         Some(
-            "/opt/netzone/bin/netzone-statechange --chain /usr/lib/brand/joyent/statechange \
-             pre %z %R"
+            "/opt/netzone/bin/netzone-statechange --order netzone-first --chain \
+             /usr/lib/brand/joyent/statechange pre %z %R"
         )
     );
     assert_eq!(
         s.hook("poststatechange"),
         Some(
-            "/opt/netzone/bin/netzone-statechange --chain /usr/lib/brand/joyent/statechange \
-             post %z %R"
+            "/opt/netzone/bin/netzone-statechange --order netzone-first --chain \
+             /usr/lib/brand/joyent/statechange post %z %R"
         )
     );
     assert_eq!(
@@ -174,15 +174,15 @@ fn words_before_the_zone_become_chain_args() {
     assert_eq!(
         s.hook("prestatechange"),
         Some(
-            "/opt/netzone/bin/netzone-statechange --chain-pre /usr/lib/brand/bhyve/support \
-             --chain-pre-arg prestate pre %z %R"
+            "/opt/netzone/bin/netzone-statechange --order netzone-first --chain-pre \
+             /usr/lib/brand/bhyve/support --chain-pre-arg prestate pre %z %R"
         )
     );
     assert_eq!(
         s.hook("poststatechange"),
         Some(
-            "/opt/netzone/bin/netzone-statechange --chain-post /usr/lib/brand/bhyve/support \
-             --chain-post-arg poststate post %z %R"
+            "/opt/netzone/bin/netzone-statechange --order netzone-first --chain-post \
+             /usr/lib/brand/bhyve/support --chain-post-arg poststate post %z %R"
         )
     );
     // A self-closing empty verify_cfg becomes an element with netzone's program.
