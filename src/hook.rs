@@ -109,7 +109,7 @@ pub enum UsageError {
     Count(usize),
     #[error("'{0}' is neither pre nor post")]
     Phase(String),
-    #[error("invalid zone name '{0}': {1}")]
+    #[error("zone '{0}': invalid zone name: {1}")]
     Zone(String, String),
     #[error("{0} '{1}' is not a number")]
     Number(&'static str, String),

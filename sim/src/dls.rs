@@ -626,8 +626,10 @@ impl Host {
     /// The `zone` link property (linkprop.c `check_zone`, `do_set_zone`; dlmgmt_door.c
     /// `dlmgmt_setzoneid`; dls_mgmt.c `dls_devnet_setzid`):
     /// - only the global zone may change it (EACCES -> "permission denied") - callers check;
-    /// - the zone must exist in the kernel, be ready or running (IPD 3) and be exclusive-IP
-    ///   (`ZF_NET_EXCL`), else BADVAL;
+    /// - the zone must exist in the kernel and be exclusive-IP (`ZF_NET_EXCL`), else BADVAL:
+    ///   `check_zone` looks it up with `getzoneidbyname`, which finds a kernel zone from ready
+    ///   through shutting down to down (zone.c `zone_find_by_name`/`zone_find_by_id`: a zone
+    ///   outside READY..DOWN "doesn't exist"), so every state the sim has qualifies;
     /// - same zone: no-op; a link with IP plumbed in its zone cannot leave it (dls_link.c
     ///   `dls_link_setzid`, EBUSY: "link busy"); the name must be free in the destination
     ///   namespace (EEXIST);
@@ -637,9 +639,7 @@ impl Host {
         let l = self.link(id).ok_or(DlStatus::NotFound)?.clone();
         if zone != GLOBAL {
             let z = self.zone(zone).ok_or(DlStatus::BadVal)?;
-            if z.ip_type != IpType::Excl
-                || !matches!(z.state, ZoneState::Ready | ZoneState::Running)
-            {
+            if z.ip_type != IpType::Excl {
                 return Err(DlStatus::BadVal);
             }
         }
@@ -741,15 +741,20 @@ mod tests {
     }
 
     #[test]
-    fn zone_property_needs_ready_exclusive_zone() {
+    fn zone_property_needs_an_exclusive_kernel_zone() {
         let mut h = host();
         let v = vnic(&mut h, "v0", "net0").unwrap();
         assert_eq!(h.set_link_zone(v, "nope"), Err(DlStatus::BadVal));
         h.zone_create("sh", false).unwrap();
         assert_eq!(h.set_link_zone(v, "sh"), Err(DlStatus::BadVal));
-        h.zone_create("dn", true).unwrap();
-        h.zone_set_state("dn", ZoneState::Down).unwrap();
-        assert_eq!(h.set_link_zone(v, "dn"), Err(DlStatus::BadVal));
+        // Any kernel zone from ready to down qualifies (linkprop.c `check_zone` finds it).
+        for st in [ZoneState::ShuttingDown, ZoneState::Down] {
+            h.zone_create("dn", true).unwrap();
+            h.zone_set_state("dn", st).unwrap();
+            assert_eq!(h.set_link_zone(v, "dn"), Ok(()));
+            assert_eq!(h.set_link_zone(v, GLOBAL), Ok(()));
+            h.zone_destroy("dn").unwrap();
+        }
     }
 
     #[test]

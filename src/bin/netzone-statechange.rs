@@ -109,18 +109,38 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| PathBuf::from("/"));
     let host =
         Host::new(Tools::from_env(), root).with_timeout(secs_from_env("NETZONE_TIMEOUT", 30));
+    // A halt's teardown is not cut short by SIGINT/SIGTERM: it finishes, then exits as asked.
+    let deferred = (args.cmd == hook::CMD_HALT).then(netzone::signals::defer);
+    let code = run(&host, &argv, &opts, &args);
+    match deferred.and_then(netzone::signals::Deferred::finish) {
+        Some(sig) => {
+            say(
+                Level::Warning,
+                &format!(
+                    "zone '{}': {} received: stopped after finishing the teardown",
+                    args.zone,
+                    netzone::signals::name(sig)
+                ),
+            );
+            ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0)))
+        }
+        None => code,
+    }
+}
 
+/// The chained hooks, then netzone's part.
+fn run(host: &Host, argv: &[String], opts: &hook::HookOptions, args: &HookArgs) -> ExitCode {
     let choice = std::env::var("NETZONE_FLAVOUR").ok();
     let cleanup = args.cmd == hook::CMD_HALT;
     match opts.order {
         // The brand's own hook first: a failing pre hook stops the state change before
         // netzone creates anything; cleanup calls still run netzone's part.
         Order::ChainFirst => {
-            let status = run_chains(&host, &opts, &args, &argv);
+            let status = run_chains(host, opts, args, argv);
             if status != 0 && !cleanup {
                 return ExitCode::from(status);
             }
-            let ok = run_netzone(&host, choice.as_deref(), &args).is_some();
+            let ok = run_netzone(host, choice.as_deref(), args).is_some();
             ExitCode::from(if status != 0 || ok { status } else { 1 })
         }
         // netzone first: a brand hook that makes VNICs finds the zone's made. If netzone fails
@@ -128,11 +148,11 @@ fn main() -> ExitCode {
         // after netzone created links, they are removed again, since gate's zoneadmd runs no
         // cleanup hook after a failed pre-ready.
         Order::NetzoneFirst => {
-            let report = run_netzone(&host, choice.as_deref(), &args);
+            let report = run_netzone(host, choice.as_deref(), args);
             if report.is_none() && !cleanup {
                 return ExitCode::from(1);
             }
-            let status = run_chains(&host, &opts, &args, &argv);
+            let status = run_chains(host, opts, args, argv);
             let created = report
                 .as_ref()
                 .and_then(|r| r.outcome.as_ref())
@@ -151,7 +171,7 @@ fn main() -> ExitCode {
                         args.zone
                     ),
                 );
-                run_netzone(&host, choice.as_deref(), &undo);
+                run_netzone(host, choice.as_deref(), &undo);
             }
             ExitCode::from(if status != 0 {
                 status

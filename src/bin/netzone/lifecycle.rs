@@ -51,7 +51,7 @@ pub fn host(g: &GlobalOpts) -> Host {
 }
 
 fn zone_name(s: &str) -> anyhow::Result<ZoneName> {
-    ZoneName::new(s).with_context(|| format!("invalid zone name '{s}'"))
+    ZoneName::new(s).with_context(|| format!("zone '{s}': invalid zone name"))
 }
 
 fn setup(g: &GlobalOpts, zone: &str) -> anyhow::Result<(Host, Flavour, ZoneName)> {
