@@ -26,13 +26,14 @@
 use std::thread;
 use std::time::Duration;
 
+use crate::conflicts::{self, MacConflict};
 use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::{self, DladmErrorKind};
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError, Tool};
 use crate::journal::{self, Journal, JournalError, JournalLink, LinkState};
 use crate::linkname::LinkName;
-use crate::mac::Mac;
+use crate::mac::{Mac, MacSpec};
 use crate::plan::{self, Plan, PlanError, Step};
 use crate::tempname;
 use crate::zonecfg::ZoneConfig;
@@ -77,6 +78,9 @@ pub enum ApplyError {
         source: Box<HostError>,
         undo: Vec<String>,
     },
+    /// A configured `mac-addr` is already used elsewhere on the host (nothing was created).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    MacConflicts(Vec<MacConflict>),
     /// gate: a link on loan to a zone cannot be named from the global zone.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to zone '{holder}' and cannot be removed until it halts")]
     OnLoan {
@@ -160,6 +164,9 @@ fn observe_zone(
 ///
 /// `look` forces the observation on joyent: after a `create-vnic` found its temporary name taken
 /// (a leftover whose journal was lost), the retry must see it to remove it.
+///
+/// A zone with a configured `mac-addr` needs every VNIC's MAC (the host-wide check of
+/// [`conflicts::mac_conflicts`]), so its observation is always the full one.
 fn observe_for_up(
     host: &Host,
     flavour: Flavour,
@@ -168,12 +175,15 @@ fn observe_for_up(
     look: bool,
 ) -> Result<Observation, ApplyError> {
     let want = plan::desired_nets(cfg)?;
-    if j.links.is_empty() && (want.is_empty() || (flavour == Flavour::Joyent && !look)) {
+    let full = want
+        .iter()
+        .any(|d| matches!(d.net.mac, Some(MacSpec::Fixed(_))));
+    if !full && j.links.is_empty() && (want.is_empty() || (flavour == Flavour::Joyent && !look)) {
         return Ok(Observation::default());
     }
     let zone = &cfg.name;
     let interest = |n: &LinkName| {
-        want.iter().any(|d| &d.net.physical == n)
+        full || want.iter().any(|d| &d.net.physical == n)
             || j.find(n).is_some()
             || tempname::owned_index(n, zone).is_some()
     };
@@ -192,7 +202,89 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let cfg = &crate::globalnic::resolve(host, cfg)?;
     let obs = observe_for_up(host, flavour, cfg, &j, false)?;
-    Ok(plan::plan_up(cfg, flavour, &obs, &j)?)
+    check_conflicts(host, cfg, &obs, &j)?;
+    plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))
+}
+
+/// What the host-wide checks read besides the observation: the NICs' MACs, the other zones'
+/// configurations and every journal. Read only when the zone configures a MAC.
+fn check_conflicts(
+    host: &Host,
+    cfg: &ZoneConfig,
+    obs: &Observation,
+    own: &Journal,
+) -> Result<(), ApplyError> {
+    if conflicts::configured_macs(cfg).is_empty() {
+        return Ok(());
+    }
+    let oerr = |source: ObserveError| ApplyError::Observe {
+        zone: cfg.name.clone(),
+        source,
+    };
+    let out = host
+        .dladm(&dladm::show_phys_mac_command())
+        .map_err(|e| oerr(e.into()))?;
+    let phys = dladm::parse_show_phys_mac_output(&out).map_err(|e| oerr(e.into()))?;
+    let others: Vec<ZoneConfig> = crate::zonecfg::configured_zones(&host.root)
+        .map(|zs| zs.into_iter().filter_map(|z| z.config.ok()).collect())
+        .unwrap_or_default();
+    let journals = all_journals(host);
+    let found = conflicts::mac_conflicts(cfg, obs, &phys, own, &others, &journals);
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(ApplyError::MacConflicts(found))
+    }
+}
+
+/// Every zone's journal that can be read.
+fn all_journals(host: &Host) -> Vec<Journal> {
+    let state = host.state_dir();
+    journal::zones_with_journal(&state)
+        .iter()
+        .filter_map(|z| Journal::load(&state, z).ok())
+        .collect()
+}
+
+/// gate: a final name taken in the global zone by another zone's link (two zones configuring
+/// the same `physical`) is reported with the zone that holds it.
+fn name_the_holder(host: &Host, flavour: Flavour, e: PlanError) -> ApplyError {
+    if let PlanError::Conflict { zone, net, .. } = &e {
+        if flavour == Flavour::Gate {
+            if let Some(holder) = conflicts::name_holders(net, zone, &all_journals(host)).first() {
+                return PlanError::NameInUseByZone {
+                    zone: zone.clone(),
+                    net: net.clone(),
+                    holder: holder.clone(),
+                }
+                .into();
+            }
+        }
+    }
+    e.into()
+}
+
+/// gate: a `create-vnic` whose final name another zone took meanwhile (two zones with the same
+/// `physical` readied at once) fails naming that zone. Nothing was created, nothing undone.
+fn name_the_racer(host: &Host, flavour: Flavour, e: ApplyError) -> ApplyError {
+    match &e {
+        ApplyError::Step {
+            zone,
+            net: Some(net),
+            ..
+        } if flavour == Flavour::Gate && e.is_create_name_taken() => {
+            match conflicts::name_holders(net, zone, &all_journals(host)).first() {
+                Some(holder) => PlanError::NameInUseByZone {
+                    zone: zone.clone(),
+                    net: net.clone(),
+                    holder: holder.clone(),
+                }
+                .into(),
+                None => e,
+            }
+        }
+        _ => e,
+    }
 }
 
 /// Gives the zone its links (`netzone up`, joyent post-ready, gate pre-ready), then writes back
@@ -239,7 +331,9 @@ fn up_attempt(
     let state = host.state_dir();
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
     let obs = observe_for_up(host, flavour, cfg, &j, look)?;
-    let plan = plan::plan_up(cfg, flavour, &obs, &j)?;
+    check_conflicts(host, cfg, &obs, &j)?;
+    let plan =
+        plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
     match res {
@@ -250,38 +344,82 @@ fn up_attempt(
             macs_written,
             plan,
         }),
-        Err(e) => Err(run.undo(e)),
+        Err(e) => Err(name_the_racer(host, flavour, run.undo(e))),
     }
 }
 
-/// Removes every link netzone owns for the zone (`netzone down`, post-halt, failed ready).
+/// Removes every link netzone can prove it made for the zone (`netzone down`).
 pub fn down(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
     remove(host, flavour, zone, false)
 }
 
-/// Frees a zone stuck `down`: deletes netzone's links it still holds and hands every other link
-/// back to the global zone; never deletes a link netzone does not own. On gate the global zone
-/// cannot name a link on loan (names are per zone, no `-z`), so such links are left to the
-/// halt that follows: zoneadmd's `unconfigure_exclusive_network_interfaces` returns them by link
-/// id, and post-halt's [`down`] deletes netzone's.
-pub fn reclaim(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
+/// [`down`] for the post-halt hook (and the cleanup of a failed ready). When every record is
+/// over the same lower link, the observation is one process, `show-vnic -l OVER`, which also
+/// proves dlmgmtd answers (no probe): on joyent that is the whole halt, since netzone's links
+/// in a zone are transient and died with it (`dls_mgmt.c` `dls_devnet_unset`); on gate one
+/// `delete-vnic` per link follows. gate's `show-vnic` has no zone column: the halted zone holds
+/// nothing, but if a name of interest appears twice (another zone holds a link of that name),
+/// or the lower link cannot be looked up, the full observation is made instead.
+pub fn down_after_halt(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+) -> Result<Outcome, ApplyError> {
     remove(host, flavour, zone, true)
+}
+
+fn plan_after_halt(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    journal: &Journal,
+) -> Result<Plan, ApplyError> {
+    let Some(first) = journal.links.first() else {
+        return Ok(plan::plan_down(
+            zone,
+            flavour,
+            &Observation::default(),
+            journal,
+        ));
+    };
+    let one_over = journal.links.iter().all(|e| e.over == first.over);
+    let quick = one_over
+        .then(|| observe::observe_over(host, flavour, &first.over).ok())
+        .flatten();
+    let interest =
+        |n: &LinkName| journal.find(n).is_some() || tempname::owned_index(n, zone).is_some();
+    let obs = match quick {
+        Some(vnics) if flavour == Flavour::Joyent => Observation::from_joyent(vnics),
+        Some(vnics)
+            if !vnics
+                .iter()
+                .enumerate()
+                .any(|(i, v)| interest(&v.link) && vnics[..i].iter().any(|w| w.link == v.link)) =>
+        {
+            Observation::from_gate(Vec::new(), vnics)
+        }
+        _ => observe_zone(host, flavour, zone, journal)?,
+    };
+    Ok(plan::plan_down(zone, flavour, &obs, journal))
 }
 
 fn remove(
     host: &Host,
     flavour: Flavour,
     zone: &ZoneName,
-    reclaim: bool,
+    halted: bool,
 ) -> Result<Outcome, ApplyError> {
     let state = host.state_dir();
     let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
-    let plan = removal_plan(host, flavour, zone, &j, reclaim)?;
+    let plan = if halted {
+        plan_after_halt(host, flavour, zone, &j)?
+    } else {
+        removal_plan(host, flavour, zone, &j)?
+    };
     let mut run = Run::new(host, flavour, zone, &mut j);
     // Removal has nothing to undo: keep going past a failed delete, report the first failure.
     run.keep_going = true;
-    run.leave_on_loan = reclaim;
     run.execute(&plan)?;
     Ok(Outcome {
         zone: zone.clone(),
@@ -292,19 +430,17 @@ fn remove(
     })
 }
 
-/// The plan of [`down`] (or of [`reclaim`]) without running it, for dry runs.
+/// The plan of [`down`] without running it, for dry runs.
 ///
 /// `down` with an empty journal observes nothing: the journal is written before every
 /// `create-vnic`, so a zone without entries holds no link netzone created (a reboot empties both).
-/// A reclaim always observes, since it also hands back links netzone does not own.
 pub fn removal_plan(
     host: &Host,
     flavour: Flavour,
     zone: &ZoneName,
     journal: &Journal,
-    reclaim: bool,
 ) -> Result<Plan, ApplyError> {
-    if !reclaim && journal.links.is_empty() {
+    if journal.links.is_empty() {
         return Ok(plan::plan_down(
             zone,
             flavour,
@@ -313,11 +449,7 @@ pub fn removal_plan(
         ));
     }
     let obs = observe_zone(host, flavour, zone, journal)?;
-    Ok(if reclaim {
-        plan::plan_reclaim(zone, flavour, &obs, journal)
-    } else {
-        plan::plan_down(zone, flavour, &obs, journal)
-    })
+    Ok(plan::plan_down(zone, flavour, &obs, journal))
 }
 
 /// One execution: the journal it keeps and the links it created.
@@ -331,9 +463,6 @@ struct Run<'a> {
     created: Vec<LinkName>,
     removed: Vec<LinkName>,
     keep_going: bool,
-    /// Reclaim on gate: a link on loan that the global zone cannot name is left to zoneadmd,
-    /// whose teardown hands it back by link id; post-halt then deletes it.
-    leave_on_loan: bool,
 }
 
 impl<'a> Run<'a> {
@@ -347,7 +476,6 @@ impl<'a> Run<'a> {
             created: Vec::new(),
             removed: Vec::new(),
             keep_going: false,
-            leave_on_loan: false,
         }
     }
 
@@ -393,7 +521,12 @@ impl<'a> Run<'a> {
         let mut first_err = None;
         for step in &plan.steps {
             let r = match step {
-                Step::Create { net, index, spec } => self.create(net, *index, spec),
+                Step::Create {
+                    net,
+                    index,
+                    spec,
+                    drawn,
+                } => self.create(net, *index, spec, *drawn),
                 Step::Rename {
                     net,
                     zone,
@@ -401,7 +534,6 @@ impl<'a> Run<'a> {
                     to,
                 } => self.rename(net, zone, from, to),
                 Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
-                Step::ReturnToGlobal { name, .. } => self.return_to_global(step, name),
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
@@ -433,47 +565,90 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// Hands an operator's link back to the global zone; "not found" means it is gone already.
-    fn return_to_global(&mut self, step: &Step, name: &LinkName) -> Result<(), ApplyError> {
-        match self.host.dladm(&step.argv(self.flavour)) {
-            Ok(_) => {
-                self.removed.push(name.clone());
-                Ok(())
-            }
-            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(()),
-            Err(e) => Err(self.step_err(None, e)),
-        }
-    }
-
     fn create(
         &mut self,
         net: &LinkName,
         index: usize,
         spec: &dladm::VnicSpec,
+        drawn: bool,
     ) -> Result<(), ApplyError> {
-        // Intent first: if the process dies during create-vnic, the record names the link.
-        self.journal.remove(net);
-        self.journal.links.push(JournalLink {
-            net: net.clone(),
-            index,
-            name: spec.name.clone(),
-            final_name: net.clone(),
-            over: spec.over.clone(),
-            vid: spec.vid,
-            mac: spec.mac.and_then(|m| m.fixed()),
-            zone: self.zone.clone(),
-            state: LinkState::Intent,
-            run: self.run_id.clone(),
-        });
-        self.save()?;
+        let mut spec = spec.clone();
+        let mut draws = 1;
+        loop {
+            // Intent first, with the MAC the link will have: if the process dies during
+            // create-vnic, the record names the link and proves it netzone's.
+            self.journal.remove(net);
+            self.journal.links.push(JournalLink {
+                net: net.clone(),
+                index,
+                name: spec.name.clone(),
+                final_name: net.clone(),
+                over: spec.over.clone(),
+                vid: spec.vid,
+                mac: plan::known_mac(spec.mac.as_ref()),
+                zone: self.zone.clone(),
+                state: LinkState::Intent,
+                run: self.run_id.clone(),
+            });
+            self.save()?;
+            match self.host.dladm(&dladm::create_vnic_command(&spec)) {
+                Ok(_) => break,
+                // dladm refused the request: nothing was created (above all not on "object
+                // already exists", where the name is somebody else's), so there is nothing to
+                // undo and nothing to record. Any other failure (a timeout, a signal, a message
+                // netzone does not know) may have created the link: the intent stays, and the
+                // undo removes it.
+                Err(e) if e.dladm_kind().is_some_and(refused) => {
+                    self.journal.remove(net);
+                    self.save()?;
+                    if drawn
+                        && e.dladm_kind() == Some(DladmErrorKind::MacInUse)
+                        && draws < plan::MAC_DRAWS
+                    {
+                        draws += 1;
+                        spec.mac = Some(MacSpec::Fixed(Mac::draw_random()));
+                        continue;
+                    }
+                    return Err(self.step_err(Some(net), e));
+                }
+                Err(e) => {
+                    self.created.push(net.clone());
+                    return Err(self.step_err(Some(net), e));
+                }
+            }
+        }
         self.created.push(net.clone());
-        self.host
-            .dladm(&dladm::create_vnic_command(spec))
-            .map_err(|e| self.step_err(Some(net), e))?;
         // Created until the run's other steps for the net (rename on joyent, the MTU on gate) are
         // done: a crash in between makes the next run finish them.
         self.journal.entry_mut(net).expect("just recorded").state = LinkState::Created;
+        if self.journal.entry_mut(net).is_some_and(|e| e.mac.is_none()) {
+            // `factory`: the slot dladm picked is known only now; read it back so the record
+            // can prove the link netzone's.
+            let mac = self.read_mac(&spec.name)?;
+            self.journal.entry_mut(net).expect("just recorded").mac = mac;
+        }
         self.save()
+    }
+
+    /// The MAC of the link `name` netzone just created (in this zone on joyent, in the global
+    /// zone on gate).
+    fn read_mac(&self, name: &LinkName) -> Result<Option<Mac>, ApplyError> {
+        let vnics = observe::observe_vnics(self.host, self.flavour).map_err(|source| {
+            ApplyError::Observe {
+                zone: self.zone.clone(),
+                source,
+            }
+        })?;
+        Ok(vnics
+            .iter()
+            .find(|v| {
+                &v.link == name
+                    && match self.flavour {
+                        Flavour::Joyent => v.zone.as_ref() == Some(self.zone),
+                        Flavour::Gate => true,
+                    }
+            })
+            .and_then(|v| v.mac))
     }
 
     fn rename(
@@ -527,7 +702,6 @@ impl<'a> Run<'a> {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
             }
-            Ok(Deleted::Unreachable) if self.leave_on_loan => return Ok(()),
             Ok(Deleted::Unreachable) => {
                 return Err(ApplyError::OnLoan {
                     zone: self.zone.clone(),
@@ -551,43 +725,25 @@ impl<'a> Run<'a> {
         Ok(())
     }
 
-    /// MACs of nets with no `mac-addr`, read back in one walk and written with one zonecfg run.
+    /// The MACs of nets with no `mac-addr`, which netzone chose and recorded, written back
+    /// with one zonecfg run so the zone keeps them across boots.
     fn write_back_macs(&mut self, cfg: &ZoneConfig) -> Result<Vec<(LinkName, Mac)>, ApplyError> {
-        let want: Vec<&LinkName> = plan::desired_nets(cfg)?
+        let macs: Vec<(LinkName, Mac)> = plan::desired_nets(cfg)?
             .into_iter()
             .filter(|d| d.net.mac.is_none())
-            .map(|d| &d.net.physical)
+            .filter_map(|d| {
+                let e = self
+                    .journal
+                    .links
+                    .iter()
+                    .find(|e| e.net == d.net.physical)?;
+                Some((d.net.physical.clone(), e.mac?))
+            })
             .collect();
-        if want.is_empty() {
-            return Ok(Vec::new());
-        }
-        let vnics = observe::observe_vnics(self.host, self.flavour).map_err(|source| {
-            ApplyError::Observe {
-                zone: self.zone.clone(),
-                source,
-            }
-        })?;
-        let mut macs = Vec::new();
-        for net in want {
-            let found = vnics.iter().find(|v| {
-                &v.link == net
-                    && match self.flavour {
-                        Flavour::Joyent => v.zone.as_ref() == Some(self.zone),
-                        Flavour::Gate => true,
-                    }
-            });
-            if let Some(m) = found.and_then(|v| v.mac) {
-                macs.push((net.clone(), m));
-                if let Some(e) = self.journal.entry_mut(net) {
-                    e.mac = Some(m);
-                }
-            }
-        }
         if let Some(args) = zonecfg_write::mac_writeback_command(self.zone, &macs) {
             self.host
                 .run_checked(Tool::Zonecfg, &args)
                 .map_err(|e| self.step_err(None, e))?;
-            self.save()?;
         }
         Ok(macs)
     }
@@ -643,6 +799,22 @@ impl<'a> Run<'a> {
             other => other,
         }
     }
+}
+
+/// Whether a failed `create-vnic` left nothing behind: dladm checks the name, the MAC, the
+/// values and the caller's privileges before the link exists (`libdlvnic.c`
+/// `dladm_vnic_create`, which also deletes a VNIC whose properties it could not set).
+fn refused(kind: DladmErrorKind) -> bool {
+    matches!(
+        kind,
+        DladmErrorKind::AlreadyExists
+            | DladmErrorKind::MacInUse
+            | DladmErrorKind::InvalidValue
+            | DladmErrorKind::InvalidArgument
+            | DladmErrorKind::NotFound
+            | DladmErrorKind::PermissionDenied
+            | DladmErrorKind::LinkBusy
+    )
 }
 
 /// How a delete ended.

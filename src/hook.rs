@@ -533,7 +533,9 @@ pub fn execute(
             None
         }
         Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),
-        Action::Down => Some(crate::apply::down(host, flavour, &args.zone)?),
+        // Every post-halt call follows a teardown that succeeded (zoneadmd skips post-halt
+        // otherwise), the failed ready's cleanup included.
+        Action::Down => Some(crate::apply::down_after_halt(host, flavour, &args.zone)?),
         Action::Reclaim => {
             // The operator tools' reclaim (`netzone recover`), which also moves an operator link
             // out of the way of a global-zone link of the same name (illumos bug 10001).
@@ -544,5 +546,10 @@ pub fn execute(
             None
         }
     };
+    for n in outcome.iter().flat_map(|o| &o.plan.not_ours) {
+        let line = n.to_string();
+        eprintln!("netzone: {line}");
+        crate::syslog::log(crate::syslog::Level::Notice, &line);
+    }
     Ok(HookReport { action, outcome })
 }

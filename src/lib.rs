@@ -5,12 +5,14 @@
 
 pub mod apply;
 pub mod brand;
+pub mod conflicts;
 pub mod dladm;
 pub mod flavour;
 pub mod gc;
 pub mod globalnic;
 pub mod hook;
 pub mod host;
+pub mod identity;
 pub mod ipprefix;
 pub mod journal;
 pub mod linkname;

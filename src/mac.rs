@@ -42,7 +42,39 @@ impl Mac {
     pub fn octets(&self) -> [u8; 6] {
         self.0
     }
+
+    /// A MAC in dladm's random format: the prefix [`RANDOM_PREFIX`] (`2:8:20`, libdlvnic.c
+    /// `dladm_vnic_def_prefix`) and three random octets, which is what `create-vnic -m random`
+    /// would pick. netzone draws it itself so that the journal can record a link's MAC before
+    /// the link exists (the MAC is part of the link's identity, see `crate::identity`).
+    pub fn draw_random() -> Mac {
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // std's RandomState is seeded from the OS's random source; a process-wide counter makes
+        // successive draws differ even where the hasher keys repeat.
+        static DRAWS: AtomicU64 = AtomicU64::new(0);
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(DRAWS.fetch_add(1, Ordering::Relaxed));
+        h.write_u32(std::process::id());
+        let r = h.finish().to_le_bytes();
+        Mac::with_random_prefix([r[0], r[1], r[2]])
+    }
+
+    /// `2:8:20:a:b:c` from `[a, b, c]`.
+    pub fn with_random_prefix(tail: [u8; 3]) -> Mac {
+        let p = RANDOM_PREFIX;
+        Mac([p[0], p[1], p[2], tail[0], tail[1], tail[2]])
+    }
+
+    /// Whether the address has dladm's random prefix.
+    pub fn has_random_prefix(&self) -> bool {
+        self.0[..3] == RANDOM_PREFIX
+    }
 }
+
+/// dladm's prefix for random MACs (`libdlvnic.c` `dladm_vnic_def_prefix`): locally
+/// administered, unicast.
+pub const RANDOM_PREFIX: [u8; 3] = [2, 8, 0x20];
 
 /// Six `:`-separated hex octets of one or two digits each, either case (`2:8:20:a:b:c`,
 /// `02:08:20:0A:0B:0C`).
@@ -153,6 +185,21 @@ impl serde::Serialize for MacSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_draws_have_the_prefix_and_differ() {
+        let draws: std::collections::BTreeSet<Mac> = (0..64).map(|_| Mac::draw_random()).collect();
+        assert!(draws.len() > 60, "{draws:?}");
+        assert!(draws.iter().all(|m| m.has_random_prefix()));
+        assert_eq!(
+            Mac::with_random_prefix([10, 11, 12]).to_string(),
+            "2:8:20:a:b:c"
+        );
+        assert!(!"90:b8:d0:c0:ff:ee"
+            .parse::<Mac>()
+            .unwrap()
+            .has_random_prefix());
+    }
 
     fn mac(s: &str) -> Result<Mac, MacError> {
         s.parse()

@@ -3,8 +3,9 @@
 //! decision is unit-tested without a host; `apply` runs the steps.
 //!
 //! What netzone owns: only nets with a `global-nic` (the others are the operator's links, which
-//! zoneadmd lends as they are); among links found on the host, only those its journal records or
-//! that carry this zone's temporary name (`tempname`).
+//! zoneadmd lends as they are); among links found on the host, only those a journal record
+//! identifies on every field, or that carry this zone's temporary name over the lower link
+//! recorded or configured for it ([`crate::identity`]).
 //!
 //! Per flavour (design notes, "Flavours"):
 //! - joyent: `create-vnic -t -l GLOBAL [-m MAC] [-v VID] -p [mtu=..,][protection=..,allowed-ips=..,]zone=Z TMP`
@@ -25,6 +26,7 @@
 //! use netzone::dladm::observe::Observation;
 //! use netzone::flavour::Flavour;
 //! use netzone::journal::Journal;
+//! use netzone::mac::Mac;
 //! use netzone::{plan, tempname, zonecfg};
 //!
 //! let cfg = zonecfg::parse_str(
@@ -33,17 +35,20 @@
 //!        </zone>"#,
 //!     "example",
 //! )?;
+//! // netzone picks the MAC of a net without mac-addr itself (at random; fixed here).
+//! let mut draw = || Mac::with_random_prefix([1, 2, 3]);
 //! // Nothing on the host yet, nothing recorded: create under the temporary name, then rename.
-//! let p = plan::plan_up(&cfg, Flavour::Joyent, &Observation::default(), &Journal::empty(cfg.name()))?;
+//! let none = Observation::default();
+//! let p = plan::plan_up_with(&cfg, Flavour::Joyent, &none, &Journal::empty(cfg.name()), &mut draw)?;
 //! let tmp = tempname::temp_name(cfg.name(), 0);
 //! assert_eq!(
 //!     p.to_string(),
-//!     format!("dladm create-vnic -t -l e1000g0 -v 42 -p zone=web1 {tmp}\n\
+//!     format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 -p zone=web1 {tmp}\n\
 //!              dladm rename-link -z web1 {tmp} net0\n")
 //! );
 //! // gate: the final name directly, after checking it is free host-wide.
-//! let p = plan::plan_up(&cfg, Flavour::Gate, &Observation::default(), &Journal::empty(cfg.name()))?;
-//! assert_eq!(p.to_string(), "dladm create-vnic -t -l e1000g0 -v 42 net0\n");
+//! let p = plan::plan_up_with(&cfg, Flavour::Gate, &none, &Journal::empty(cfg.name()), &mut draw)?;
+//! assert_eq!(p.to_string(), "dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 net0\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -52,9 +57,10 @@ use std::fmt;
 use crate::dladm::observe::{Observation, ObservedLink};
 use crate::dladm::{self, LinkProp, VnicSpec};
 use crate::flavour::Flavour;
+use crate::identity::{self, NotOurs};
 use crate::journal::{Journal, JournalLink, LinkState};
 use crate::linkname::LinkName;
-use crate::mac::MacSpec;
+use crate::mac::{Mac, MacSpec};
 use crate::tempname;
 use crate::zonecfg::{GlobalNic, IpType, Net, ZoneConfig};
 use crate::zonename::ZoneName;
@@ -67,6 +73,9 @@ pub enum Step {
         net: LinkName,
         index: usize,
         spec: VnicSpec,
+        /// The MAC in `spec` was drawn by netzone (no `mac-addr`, `auto` or `random`): the
+        /// executor draws another when dladm reports it in use.
+        drawn: bool,
     },
     /// joyent: give the link in `zone` its final name.
     Rename {
@@ -81,8 +90,6 @@ pub enum Step {
         name: LinkName,
         zone: Option<ZoneName>,
     },
-    /// Hand a link netzone does not own back to the global zone (reclaim only).
-    ReturnToGlobal { name: LinkName, zone: ZoneName },
     /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
     /// the resource properties when it creates a temporary VNIC, so the MTU is set again
     /// afterwards, as omicron does (illumos 15695).
@@ -101,7 +108,6 @@ impl Step {
                 Some(net)
             }
             Step::Delete { net, .. } => net.as_ref(),
-            Step::ReturnToGlobal { .. } => None,
         }
     }
 
@@ -118,9 +124,6 @@ impl Step {
             }
             Step::Delete { name, zone, .. } => {
                 dladm::delete_vnic_command(z(zone.as_ref()).as_ref(), name)
-            }
-            Step::ReturnToGlobal { name, zone } => {
-                dladm::return_to_global_command(z(Some(zone)).as_ref(), name)
             }
             Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
         }
@@ -160,8 +163,12 @@ pub struct Plan {
     /// Journal entries to record as they are, for links found already in place (a crash between
     /// a command and its confirmation).
     pub adopt: Vec<JournalLink>,
-    /// Nets whose journal entries name no existing link: dropped from the journal.
+    /// Nets whose journal entries identify no existing link: dropped from the journal.
     pub forget: Vec<LinkName>,
+    /// Links that a record names but does not identify: somebody else's, left alone.
+    pub not_ours: Vec<NotOurs>,
+    /// Links of netzone's that cannot be removed now, and why (left, their records kept).
+    pub blocked: Vec<(LinkName, String)>,
 }
 
 impl Plan {
@@ -174,6 +181,8 @@ impl Plan {
             satisfied: Vec::new(),
             adopt: Vec::new(),
             forget: Vec::new(),
+            not_ours: Vec::new(),
+            blocked: Vec::new(),
         }
     }
 
@@ -249,11 +258,12 @@ fn spec_for(
     name: LinkName,
     zone: Option<&ZoneName>,
     flavour: Flavour,
+    mac: Option<MacSpec>,
 ) -> VnicSpec {
     VnicSpec {
         name,
         over: d.over.clone(),
-        mac: d.net.mac,
+        mac,
         vid: d.net.vlan,
         mtu: d.net.mtu,
         props: vnic_props(d.net, flavour),
@@ -273,6 +283,46 @@ pub fn matches(d: &Desired<'_>, l: &ObservedLink) -> bool {
     }
 }
 
+/// The MAC a `create-vnic` of `spec` gives the link, when it is known before the link exists:
+/// an explicit address, or a VRRP router's (`00:00:5e:00:01:VRID`, RFC 5798 §7.3, IPv4: netzone
+/// passes `-A inet`). `factory` picks a slot of the NIC: known only once the link exists.
+pub fn known_mac(spec: Option<&MacSpec>) -> Option<Mac> {
+    match spec {
+        Some(MacSpec::Fixed(m)) => Some(*m),
+        Some(MacSpec::Vrrp { vrid }) => Mac::from_octets([0, 0, 0x5e, 0, 1, *vrid]).ok(),
+        _ => None,
+    }
+}
+
+/// The MAC netzone asks `create-vnic` for: the configured address, `factory` and `vrrp` as
+/// configured, otherwise (no `mac-addr`, `auto`, `random`) one drawn in dladm's random format,
+/// avoiding `taken`. The second value says whether it was drawn (and may be drawn again when
+/// dladm reports it in use). `auto` would let dladm pick a factory slot if one were free;
+/// netzone draws instead, so that the address is known before the link exists.
+pub fn choose_mac(
+    net: &Net,
+    draw: &mut dyn FnMut() -> Mac,
+    taken: &dyn Fn(&Mac) -> bool,
+) -> (MacSpec, bool) {
+    match net.mac {
+        Some(s @ (MacSpec::Fixed(_) | MacSpec::Factory | MacSpec::Vrrp { .. })) => (s, false),
+        None | Some(MacSpec::Auto | MacSpec::Random) => {
+            let mut m = draw();
+            for _ in 0..MAC_DRAWS {
+                if !taken(&m) {
+                    break;
+                }
+                m = draw();
+            }
+            (MacSpec::Fixed(m), true)
+        }
+    }
+}
+
+/// How many MACs are drawn for one link before giving up, against the observed links at plan
+/// time and against dladm's "MAC address is already in use" at create time.
+pub const MAC_DRAWS: usize = 8;
+
 /// The journal entry this plan writes for net `d`.
 fn entry_for(d: &Desired<'_>, zone: &ZoneName, name: LinkName, state: LinkState) -> JournalLink {
     JournalLink {
@@ -287,12 +337,6 @@ fn entry_for(d: &Desired<'_>, zone: &ZoneName, name: LinkName, state: LinkState)
         state,
         run: String::new(),
     }
-}
-
-/// Whether netzone may delete `name` seen for `zone`: its journal records it, or it carries the
-/// zone's temporary-name pattern.
-pub fn owns(journal: &Journal, zone: &ZoneName, name: &LinkName) -> bool {
-    journal.find(name).is_some() || tempname::owned_index(name, zone).is_some()
 }
 
 fn place(zone: Option<&ZoneName>) -> String {
@@ -310,42 +354,85 @@ fn delete(net: Option<&LinkName>, l: &ObservedLink) -> Step {
     }
 }
 
-/// The names under which an entry's link may be removed. A `renaming` entry names both the
-/// temporary and the final name, but while a link still carries the temporary name the rename
-/// did not happen (dladm renames atomically), so a link with the final name is not netzone's:
-/// e.g. the operator's global-zone link of that name, which zoneadmd lent to the zone at ready
-/// because the name is a configured `physical`. Only the temporary name is then netzone's.
-fn names_to_remove<'a>(
-    e: &'a JournalLink,
-    obs: &Observation,
-    zone: &ZoneName,
-) -> Vec<&'a LinkName> {
-    let names = e.candidate_names();
-    let temp_present = || {
-        obs.named(&e.name)
-            .any(|l| l.zone.is_none() || l.zone.as_ref() == Some(zone))
+/// What the host shows of one record: the links it identifies, and the links that carry one of
+/// its names in its zone or the global zone but are somebody else's.
+struct Found<'a> {
+    ours: Vec<&'a ObservedLink>,
+    others: Vec<NotOurs>,
+}
+
+fn find_record<'a>(e: &JournalLink, obs: &'a Observation, zone: &ZoneName) -> Found<'a> {
+    let mut f = Found {
+        ours: Vec::new(),
+        others: Vec::new(),
     };
-    if e.state == LinkState::Renaming && e.name != e.final_name && temp_present() {
-        vec![&e.name]
-    } else {
-        names
+    for l in &obs.links {
+        if l.name == e.name || l.name == e.final_name {
+            match identity::mismatch(e, l) {
+                None => f.ours.push(l),
+                Some(why) if l.zone.is_none() || l.zone.as_ref() == Some(zone) => {
+                    f.others.push(NotOurs::new(e, l, why))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    f
+}
+
+/// Records the links a stale record names but does not identify (the record is dropped).
+fn report_others(plan: &mut Plan, found: Found<'_>) {
+    if found.ours.is_empty() {
+        plan.not_ours.extend(found.others);
     }
 }
 
-/// The steps that give `cfg`'s zone its links.
+/// The steps that give `cfg`'s zone its links; MACs are drawn at random where netzone picks
+/// them ([`plan_up_with`] takes the draw).
 pub fn plan_up(
     cfg: &ZoneConfig,
     flavour: Flavour,
     obs: &Observation,
     journal: &Journal,
 ) -> Result<Plan, PlanError> {
+    plan_up_with(cfg, flavour, obs, journal, &mut Mac::draw_random)
+}
+
+/// [`plan_up`] with the MAC draw given (tests pass a deterministic one).
+pub fn plan_up_with(
+    cfg: &ZoneConfig,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+    draw: &mut dyn FnMut() -> Mac,
+) -> Result<Plan, PlanError> {
     let zone = &cfg.name;
     let want = desired_nets(cfg)?;
     let mut plan = Plan::new(zone, flavour);
     let mut deletes: Vec<Step> = Vec::new();
+    let here = |l: &ObservedLink| l.zone.is_none() || l.zone.as_ref() == Some(zone);
+    let already = |deletes: &[Step], l: &ObservedLink| {
+        deletes.iter().any(
+            |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
+        )
+    };
+    let live_macs: Vec<Mac> = obs
+        .links
+        .iter()
+        .filter_map(|l| l.vnic.as_ref().and_then(|v| v.mac))
+        .collect();
+    let mut chosen: Vec<Mac> = Vec::new();
+    let mut pick = |net: &Net, chosen: &mut Vec<Mac>| {
+        let (spec, drawn) = choose_mac(net, draw, &|m| live_macs.contains(m) || chosen.contains(m));
+        if let Some(m) = spec.fixed() {
+            chosen.push(m);
+        }
+        (spec, drawn)
+    };
 
-    // Leftovers first: temporary names of this zone and journal entries for nets that are no
-    // longer configured (or no longer netzone's).
+    // Leftovers first: journal entries for nets that are no longer configured (or no longer
+    // netzone's), and links with this zone's temporary names that a record or the configuration
+    // proves are netzone's.
     let wanted_nets: Vec<&LinkName> = want.iter().map(|d| &d.net.physical).collect();
     let wanted_tmp: Vec<LinkName> = want
         .iter()
@@ -355,26 +442,31 @@ pub fn plan_up(
         if wanted_nets.contains(&&e.net) {
             continue;
         }
-        let mut found = false;
-        for n in names_to_remove(e, obs, zone) {
-            for l in obs.named(n) {
-                if l.zone.is_none() || l.zone.as_ref() == Some(zone) {
-                    deletes.push(delete(Some(&e.net), l));
-                    found = true;
-                }
-            }
-        }
-        if !found {
+        let found = find_record(e, obs, zone);
+        if found.ours.is_empty() {
             plan.forget.push(e.net.clone());
         }
+        for l in &found.ours {
+            deletes.push(delete(Some(&e.net), l));
+        }
+        report_others(&mut plan, found);
     }
+    let over_of = |i: usize| {
+        journal
+            .links
+            .iter()
+            .find(|e| e.index == i)
+            .map(|e| e.over.clone())
+            .or_else(|| want.iter().find(|d| d.index == i).map(|d| d.over.clone()))
+    };
     for l in &obs.links {
-        if tempname::owned_index(&l.name, zone).is_some()
-            && !wanted_tmp.contains(&l.name)
-            && (l.zone.is_none() || l.zone.as_ref() == Some(zone))
-            && !deletes.iter().any(
-                |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
-            )
+        let Some(i) = tempname::owned_index(&l.name, zone) else {
+            continue;
+        };
+        if !wanted_tmp.contains(&l.name)
+            && here(l)
+            && !already(&deletes, l)
+            && identity::temp_proof(l, zone, over_of(i).as_ref())
         {
             deletes.push(delete(None, l));
         }
@@ -384,21 +476,30 @@ pub fn plan_up(
     for d in &want {
         let net = &d.net.physical;
         let entry = journal.links.iter().find(|e| &e.net == net);
-        let journal_names =
-            |n: &LinkName| entry.is_some_and(|e| names_to_remove(e, obs, zone).contains(&n));
-        // An entry for this net that does not name the link found under the net's name: that
-        // link is someone else's (see `names_to_remove`), never "already done".
-        let not_ours = |n: &LinkName| entry.is_some() && !journal_names(n);
+        let found = entry.map(|e| find_record(e, obs, zone));
+        let ours = |l: &ObservedLink| {
+            found
+                .as_ref()
+                .is_some_and(|f| f.ours.iter().any(|o| std::ptr::eq(*o, l)))
+        };
+        let mut adopted = false;
         match flavour {
             Flavour::Joyent => {
                 let tmp = tempname::temp_name(zone, d.index);
+                // This net's temporary links: the record's, or proven by name and lower link.
                 let tmps: Vec<&ObservedLink> = obs
                     .named(&tmp)
-                    .filter(|l| l.zone.is_none() || l.zone.as_ref() == Some(zone))
+                    .filter(|l| ours(l) || identity::temp_proof(l, zone, Some(&d.over)))
                     .collect();
+                // A record's link left in the global zone under the final name (a crash while
+                // handing it back): netzone's, removed.
+                if let Some(l) = obs.find(net, None).filter(|l| ours(l)) {
+                    deletes.push(delete(Some(net), l));
+                }
                 match obs.find(net, Some(zone)) {
-                    Some(l) if matches(d, l) && !not_ours(net) => {
+                    Some(l) if ours(l) && matches(d, l) => {
                         plan.satisfied.push(net.clone());
+                        adopted = true;
                         if entry.is_some_and(|e| e.state != LinkState::Active) {
                             let mut e = entry_for(d, zone, tmp.clone(), LinkState::Active);
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
@@ -406,18 +507,20 @@ pub fn plan_up(
                         }
                         deletes.extend(tmps.iter().map(|l| delete(Some(net), l)));
                     }
-                    Some(l) => {
-                        if !journal_names(net) {
-                            return Err(PlanError::Conflict {
-                                zone: zone.clone(),
-                                net: net.clone(),
-                                place: place(Some(zone)),
-                                over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
-                            });
-                        }
+                    Some(l) if ours(l) => {
+                        // netzone's, but no longer as configured: replace it.
                         deletes.push(delete(Some(net), l));
                         deletes.extend(tmps.iter().map(|l| delete(Some(net), l)));
-                        creates.extend(create_and_rename(d, zone, tmp));
+                        let (mac, drawn) = pick(d.net, &mut chosen);
+                        creates.extend(create_and_rename(d, zone, tmp, mac, drawn));
+                    }
+                    Some(l) => {
+                        return Err(PlanError::Conflict {
+                            zone: zone.clone(),
+                            net: net.clone(),
+                            place: place(Some(zone)),
+                            over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
+                        });
                     }
                     None => {
                         // A temporary link already in the zone and as configured: finish it.
@@ -428,6 +531,7 @@ pub fn plan_up(
                             let mut e = entry_for(d, zone, tmp.clone(), LinkState::Created);
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
                             plan.adopt.push(e);
+                            adopted = true;
                             deletes.extend(
                                 tmps.iter()
                                     .filter(|o| o.zone != l.zone)
@@ -441,15 +545,13 @@ pub fn plan_up(
                             });
                         } else {
                             deletes.extend(tmps.iter().map(|l| delete(Some(net), l)));
-                            creates.extend(create_and_rename(d, zone, tmp));
+                            let (mac, drawn) = pick(d.net, &mut chosen);
+                            creates.extend(create_and_rename(d, zone, tmp, mac, drawn));
                         }
                     }
                 }
             }
             Flavour::Gate => {
-                let here = obs
-                    .named(net)
-                    .find(|l| l.zone.is_none() || l.zone.as_ref() == Some(zone));
                 if let Some(other) = obs
                     .named(net)
                     .find(|l| l.zone.is_some() && l.zone.as_ref() != Some(zone))
@@ -460,22 +562,23 @@ pub fn plan_up(
                         holder: other.zone.clone().expect("filtered on Some"),
                     });
                 }
-                match here {
-                    // A matching link in the global zone is netzone's only if the journal
-                    // names it: an operator's link of that name is a conflict below, never
-                    // adopted (zoneadmd would lend it to the zone as if it were this net).
-                    Some(l) if matches(d, l) && (l.zone.is_some() || journal_names(net)) => {
+                match obs.named(net).find(|l| here(l)) {
+                    // Only a link the record identifies is netzone's: an operator's link of
+                    // that name is a conflict, never adopted (zoneadmd would lend it to the
+                    // zone as if it were this net).
+                    Some(l) if ours(l) && matches(d, l) => {
                         plan.satisfied.push(net.clone());
+                        adopted = true;
                         if entry.is_some_and(|e| e.state != LinkState::Active) {
                             // Created by a run that stopped before its last step: adopt it
                             // (confirmed once this run's steps are done) and redo the MTU.
                             let mut e = entry_for(d, zone, net.clone(), LinkState::Created);
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
                             plan.adopt.push(e);
-                            creates.extend(gate_create(d).into_iter().skip(1));
+                            creates.extend(mtu_step(d));
                         }
                     }
-                    Some(l) if !journal_names(net) => {
+                    Some(l) if !ours(l) => {
                         return Err(PlanError::Conflict {
                             zone: zone.clone(),
                             net: net.clone(),
@@ -491,18 +594,24 @@ pub fn plan_up(
                     }
                     Some(l) => {
                         deletes.push(delete(Some(net), l));
-                        creates.extend(gate_create(d));
+                        let (mac, drawn) = pick(d.net, &mut chosen);
+                        creates.extend(gate_create(d, mac, drawn));
                     }
-                    None => creates.extend(gate_create(d)),
+                    None => {
+                        let (mac, drawn) = pick(d.net, &mut chosen);
+                        creates.extend(gate_create(d, mac, drawn));
+                    }
                 }
             }
         }
-        if entry.is_some_and(|e| e.state == LinkState::Intent)
-            && !plan.adopt.iter().any(|a| &a.net == net)
-            && !creates.iter().any(|s| s.net() == Some(net))
-            && !deletes.iter().any(|s| s.net() == Some(net))
-        {
-            plan.forget.push(net.clone());
+        // A record that identifies no link is stale: dropped (a create step writes a new one).
+        if let (Some(e), Some(f)) = (entry, found) {
+            if f.ours.is_empty() && !adopted {
+                if !creates.iter().any(|s| s.net() == Some(net)) {
+                    plan.forget.push(e.net.clone());
+                }
+                report_others(&mut plan, f);
+            }
         }
     }
     plan.steps = deletes;
@@ -510,31 +619,43 @@ pub fn plan_up(
     Ok(plan)
 }
 
+/// gate: set the MTU again after `create-vnic -t` (illumos 15695), if one is configured.
+fn mtu_step(d: &Desired<'_>) -> Option<Step> {
+    let net = d.net.physical.clone();
+    d.net.mtu.map(|m| Step::SetProp {
+        net: net.clone(),
+        name: net,
+        prop: LinkProp::new("mtu", &[&m.to_string()]),
+    })
+}
+
 /// gate: create under the final name; set the MTU again if one is configured.
-fn gate_create(d: &Desired<'_>) -> Vec<Step> {
+fn gate_create(d: &Desired<'_>, mac: MacSpec, drawn: bool) -> Vec<Step> {
     let net = d.net.physical.clone();
     let mut v = vec![Step::Create {
         net: net.clone(),
         index: d.index,
-        spec: spec_for(d, net.clone(), None, Flavour::Gate),
+        spec: spec_for(d, net.clone(), None, Flavour::Gate, Some(mac)),
+        drawn,
     }];
-    if let Some(m) = d.net.mtu {
-        v.push(Step::SetProp {
-            net: net.clone(),
-            name: net,
-            prop: LinkProp::new("mtu", &[&m.to_string()]),
-        });
-    }
+    v.extend(mtu_step(d));
     v
 }
 
-fn create_and_rename(d: &Desired<'_>, zone: &ZoneName, tmp: LinkName) -> Vec<Step> {
+fn create_and_rename(
+    d: &Desired<'_>,
+    zone: &ZoneName,
+    tmp: LinkName,
+    mac: MacSpec,
+    drawn: bool,
+) -> Vec<Step> {
     let net = d.net.physical.clone();
     vec![
         Step::Create {
             net: net.clone(),
             index: d.index,
-            spec: spec_for(d, tmp.clone(), Some(zone), Flavour::Joyent),
+            spec: spec_for(d, tmp.clone(), Some(zone), Flavour::Joyent, Some(mac)),
+            drawn,
         },
         Step::Rename {
             net: net.clone(),
@@ -545,60 +666,50 @@ fn create_and_rename(d: &Desired<'_>, zone: &ZoneName, tmp: LinkName) -> Vec<Ste
     ]
 }
 
-/// The steps that remove every link netzone owns for `zone`: journal entries (under any name
-/// they may have) and links with the zone's temporary names, in the global zone or in `zone`.
-/// Journal entries naming no existing link are forgotten.
+/// The steps that remove every link netzone can prove it made for `zone`: the links its journal
+/// records identify (under any name they may have), in the global zone or in `zone`. Records
+/// that identify no link are forgotten; links they name that are somebody else's are reported
+/// in [`Plan::not_ours`] and left alone.
+///
+/// On gate the global zone names links by name only (no `-z`): a link of the zone's that is on
+/// loan while the global zone holds another link of the same name (illumos bug 10001) cannot be
+/// addressed without hitting the other one, so it is left and reported in [`Plan::blocked`].
 pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: &Journal) -> Plan {
     let mut plan = Plan::new(zone, flavour);
-    let here = |l: &ObservedLink| l.zone.is_none() || l.zone.as_ref() == Some(zone);
     for e in &journal.links {
-        let mut found = false;
-        for n in names_to_remove(e, obs, zone) {
-            for l in obs.named(n).filter(|l| here(l)) {
-                // On gate a final name in the global zone may be the operator's once the journal
-                // entry is only an intent: it was never confirmed as ours.
-                if flavour == Flavour::Gate
-                    && e.state == LinkState::Intent
-                    && !matches!(&l.vnic, Some(v) if v.over == e.over.as_str())
-                {
-                    continue;
-                }
-                plan.steps.push(delete(Some(&e.net), l));
-                found = true;
-            }
-        }
-        if !found {
+        let found = find_record(e, obs, zone);
+        if found.ours.is_empty() {
             plan.forget.push(e.net.clone());
         }
+        for l in &found.ours {
+            let shadowed =
+                flavour == Flavour::Gate && l.zone.is_some() && obs.find(&l.name, None).is_some();
+            if shadowed {
+                plan.blocked.push((
+                    l.name.clone(),
+                    format!(
+                        "it is on loan to zone '{zone}' and the global zone has another link named \
+                         {} (illumos bug 10001); rename or delete the global zone's {} and try again",
+                        l.name, l.name
+                    ),
+                ));
+            } else {
+                plan.steps.push(delete(Some(&e.net), l));
+            }
+        }
+        report_others(&mut plan, found);
     }
-    for l in obs.links.iter().filter(|l| here(l)) {
-        if tempname::owned_index(&l.name, zone).is_some()
+    let over_of = |i: usize| journal.links.iter().find(|e| e.index == i).map(|e| &e.over);
+    for l in &obs.links {
+        let Some(i) = tempname::owned_index(&l.name, zone) else {
+            continue;
+        };
+        if identity::temp_proof(l, zone, over_of(i))
             && !plan.steps.iter().any(
                 |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
             )
         {
             plan.steps.push(delete(None, l));
-        }
-    }
-    plan
-}
-
-/// Reclaim for a zone stuck `down`: delete the links netzone owns that the zone still holds,
-/// and hand every other link it holds back to the global zone (what zoneadmd's
-/// `unconfigure_exclusive_network_interfaces` retries), so the next halt can finish.
-pub fn plan_reclaim(
-    zone: &ZoneName,
-    flavour: Flavour,
-    obs: &Observation,
-    journal: &Journal,
-) -> Plan {
-    let mut plan = plan_down(zone, flavour, obs, journal);
-    for l in obs.in_zone(zone) {
-        if !owns(journal, zone, &l.name) {
-            plan.steps.push(Step::ReturnToGlobal {
-                name: l.name.clone(),
-                zone: zone.clone(),
-            });
         }
     }
     plan
@@ -663,10 +774,32 @@ mod tests {
         p.to_string().lines().map(String::from).collect()
     }
 
+    /// Draws 2:8:20:0:0:1, 2:8:20:0:0:2, ...
+    fn counter() -> impl FnMut() -> Mac {
+        let mut n = 0u8;
+        move || {
+            n += 1;
+            Mac::with_random_prefix([0, 0, n])
+        }
+    }
+
+    fn up(c: &ZoneConfig, f: Flavour, obs: &Observation, j: &Journal) -> Result<Plan, PlanError> {
+        plan_up_with(c, f, obs, j, &mut counter())
+    }
+
+    /// The record netzone keeps for net `i` of [`cfg`] once its link exists with `mac`.
+    fn record(i: usize, name: LinkName, state: LinkState, mac: &str) -> JournalLink {
+        let c = cfg();
+        let d = desired_nets(&c).unwrap();
+        let mut e = entry_for(&d[i], &zn("web1"), name, state);
+        e.mac = mac.parse().ok();
+        e
+    }
+
     #[test]
     fn joyent_fresh_zone() {
         let z = zn("web1");
-        let p = plan_up(
+        let p = up(
             &cfg(),
             Flavour::Joyent,
             &Observation::default(),
@@ -677,7 +810,7 @@ mod tests {
         assert_eq!(
             lines(&p),
             vec![
-                format!("dladm create-vnic -t -l e1000g0 -p zone=web1 {}", t(0)),
+                format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:1 -p zone=web1 {}", t(0)),
                 format!("dladm rename-link -z web1 {} net0", t(0)),
                 format!(
                     "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 -p zone=web1 {}",
@@ -685,13 +818,64 @@ mod tests {
                 ),
                 format!("dladm rename-link -z web1 {} net1", t(1)),
                 format!(
-                    "dladm create-vnic -t -l e1000g1 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5,zone=web1 {}",
+                    "dladm create-vnic -t -l e1000g1 -m 2:8:20:0:0:2 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5,zone=web1 {}",
                     t(2)
                 ),
                 format!("dladm rename-link -z web1 {} net2", t(2)),
             ]
         );
         assert!(!p.is_noop());
+        let drawn: Vec<bool> = p
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Create { drawn, .. } => Some(*drawn),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(drawn, vec![true, false, true]);
+    }
+
+    #[test]
+    fn drawn_macs_avoid_live_ones() {
+        let z = zn("web1");
+        let obs = Observation {
+            links: vec![vnic("opvnic0", "e1000g0", "2:8:20:0:0:1", 0, None)],
+        };
+        let p = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap();
+        assert_eq!(
+            lines(&p)[0],
+            "dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:2 net0"
+        );
+        // Every draw taken: the last one is used, and dladm's "in use" makes the executor draw
+        // again.
+        let mut same = || Mac::with_random_prefix([0, 0, 1]);
+        let p = plan_up_with(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z), &mut same).unwrap();
+        assert!(lines(&p)[0].contains("-m 2:8:20:0:0:1"));
+        let mut n = net("x0", Some("e1000g0"));
+        for (spec, drawn) in [
+            (None, true),
+            (Some(MacSpec::Auto), true),
+            (Some(MacSpec::Random), true),
+            (Some(MacSpec::Factory), false),
+            (Some(MacSpec::Vrrp { vrid: 7 }), false),
+        ] {
+            n.mac = spec;
+            let (got, d) = choose_mac(&n, &mut counter(), &|_| false);
+            assert_eq!(d, drawn, "{spec:?}");
+            if drawn {
+                assert_eq!(got, MacSpec::Fixed(Mac::with_random_prefix([0, 0, 1])));
+            } else {
+                assert_eq!(Some(got), spec);
+            }
+        }
+        assert_eq!(
+            known_mac(Some(&MacSpec::Vrrp { vrid: 7 }))
+                .unwrap()
+                .to_string(),
+            "0:0:5e:0:1:7"
+        );
+        assert_eq!(known_mac(Some(&MacSpec::Factory)), None);
     }
 
     #[test]
@@ -705,11 +889,23 @@ mod tests {
                 vnic("oper0", "e1000g0", "2:8:20:1:1:3", 0, Some("web1")),
                 // Another zone's net0 does not matter on joyent.
                 vnic("net0", "e1000g0", "2:8:20:1:1:4", 0, Some("web2")),
+                // Nor does the operator's global-zone link of a net's name.
+                vnic("net2", "e1000g0", "2:8:20:1:1:5", 0, None),
             ],
         };
-        let p = plan_up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap();
+        let mut j = Journal::empty(&z);
+        j.links = vec![
+            record(0, ln("net0"), LinkState::Active, "2:8:20:1:1:1"),
+            record(1, ln("net1"), LinkState::Active, "2:8:20:a:b:c"),
+            record(2, ln("net2"), LinkState::Active, "2:8:20:1:1:2"),
+        ];
+        let p = up(&cfg(), Flavour::Joyent, &obs, &j).unwrap();
         assert!(p.is_noop(), "{p:?}");
         assert_eq!(p.satisfied.len(), 3);
+        assert!(p.not_ours.is_empty(), "{:?}", p.not_ours);
+        // Without the records, the zone's net0 is not provably netzone's.
+        let e = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
+        assert!(e.to_string().contains("net 'net0'"), "{e}");
     }
 
     #[test]
@@ -718,12 +914,17 @@ mod tests {
         let obs = Observation {
             links: vec![vnic("net1", "e1000g0", "2:8:20:9:9:9", 0, Some("web1"))],
         };
-        let e = plan_up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
+        let e = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
         assert!(
             e.to_string()
                 .starts_with("zone 'web1': net 'net1': link 'net1' already exists in zone 'web1'"),
             "{e}"
         );
+        // A record naming it with another MAC does not make it netzone's either.
+        let mut j = Journal::empty(&z);
+        j.links
+            .push(record(1, ln("net1"), LinkState::Active, "2:8:20:a:b:c"));
+        assert!(up(&cfg(), Flavour::Joyent, &obs, &j).is_err());
     }
 
     #[test]
@@ -731,33 +932,47 @@ mod tests {
         let z = zn("web1");
         let t0 = tempname::temp_name(&z, 0);
         let t1 = tempname::temp_name(&z, 1);
+        let t7 = tempname::temp_name(&z, 7);
         let obs = Observation {
             links: vec![
                 // net0 created and in the zone, crash before the rename: finish it.
                 vnic(t0.as_str(), "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
                 // net1's temp link with a wrong MAC: delete and recreate.
                 vnic(t1.as_str(), "e1000g0", "2:8:20:1:1:7", 42, Some("web1")),
-                // A temp name of an index no longer configured, left in the GZ.
-                vnic(
-                    tempname::temp_name(&z, 7).as_str(),
-                    "e1000g0",
-                    "2:8:20:1:1:8",
-                    0,
-                    None,
-                ),
+                // A temp name of an index no longer configured and recorded nowhere: its lower
+                // link proves nothing, so it is left alone.
+                vnic(t7.as_str(), "e1000g0", "2:8:20:1:1:8", 0, None),
             ],
         };
-        let p = plan_up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap();
+        let p = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap();
         let l = lines(&p);
-        assert_eq!(
-            l[0],
-            format!("dladm delete-vnic -t {}", tempname::temp_name(&z, 7))
-        );
-        assert_eq!(l[1], format!("dladm delete-vnic -t -z web1 {t1}"));
-        assert_eq!(l[2], format!("dladm rename-link -z web1 {t0} net0"));
-        assert!(l[3].contains(&format!("-m 2:8:20:a:b:c -v 42 -p zone=web1 {t1}")));
+        assert_eq!(l[0], format!("dladm delete-vnic -t -z web1 {t1}"));
+        assert_eq!(l[1], format!("dladm rename-link -z web1 {t0} net0"));
+        assert!(l[2].contains(&format!("-m 2:8:20:a:b:c -v 42 -p zone=web1 {t1}")));
+        assert!(!p.to_string().contains(t7.as_str()), "{p}");
         assert_eq!(p.adopt.len(), 1);
         assert_eq!(p.adopt[0].state, LinkState::Created);
+        // Recorded (as an earlier net 7 over e1000g0), the same link is netzone's.
+        let mut j = Journal::empty(&z);
+        let mut e = record(0, t7.clone(), LinkState::Created, "2:8:20:1:1:8");
+        e.net = ln("old7");
+        e.index = 7;
+        e.final_name = ln("old7");
+        j.links.push(e);
+        let p = up(&cfg(), Flavour::Joyent, &obs, &j).unwrap();
+        assert_eq!(lines(&p)[0], format!("dladm delete-vnic -t {t7}"));
+        // A temp link over another lower link than the configured one is not netzone's.
+        let obs = Observation {
+            links: vec![vnic(
+                t0.as_str(),
+                "e1000g1",
+                "2:8:20:1:1:1",
+                0,
+                Some("web1"),
+            )],
+        };
+        let p = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap();
+        assert!(!p.to_string().contains("delete-vnic"), "{p}");
     }
 
     #[test]
@@ -766,12 +981,12 @@ mod tests {
         let obs = Observation {
             links: vec![vnic("net1", "e1000g0", "2:8:20:9:9:9", 0, Some("web2"))],
         };
-        let e = plan_up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
+        let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
         assert_eq!(
             e.to_string(),
             "zone 'web1': net 'net1': link name 'net1' is in use by zone 'web2'"
         );
-        let p = plan_up(
+        let p = up(
             &cfg(),
             Flavour::Gate,
             &Observation::default(),
@@ -781,40 +996,44 @@ mod tests {
         assert_eq!(
             lines(&p),
             vec![
-                "dladm create-vnic -t -l e1000g0 net0",
+                "dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:1 net0",
                 "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 net1",
-                "dladm create-vnic -t -l e1000g1 -p mtu=9000 net2",
+                "dladm create-vnic -t -l e1000g1 -m 2:8:20:0:0:2 -p mtu=9000 net2",
                 "dladm set-linkprop -t -p mtu=9000 net2",
             ]
         );
-        // An operator's link of that name in the GZ is not replaced.
-        let obs = Observation {
-            links: vec![vnic("net0", "e1000g1", "2:8:20:9:9:9", 0, None)],
-        };
-        let e = plan_up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
-        assert!(e.to_string().contains("the global zone"), "{e}");
+        // An operator's link of that name in the GZ is not replaced, even one that looks like
+        // the net: only a record identifying it makes it netzone's.
+        for over in ["e1000g1", "e1000g0"] {
+            let obs = Observation {
+                links: vec![vnic("net0", over, "2:8:20:9:9:9", 0, None)],
+            };
+            let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
+            assert!(e.to_string().contains("the global zone"), "{e}");
+        }
     }
 
     #[test]
     fn gate_recreates_own_wrong_link_and_keeps_right_one() {
         let z = zn("web1");
         let mut j = Journal::empty(&z);
-        let c = cfg();
-        let d = desired_nets(&c).unwrap();
+        // net0 was made over e1000g1 by an earlier configuration.
+        let mut e0 = record(0, ln("net0"), LinkState::Active, "2:8:20:9:9:9");
+        e0.over = ln("e1000g1");
+        j.links.push(e0);
         j.links
-            .push(entry_for(&d[0], &z, ln("net0"), LinkState::Active));
-        j.links
-            .push(entry_for(&d[1], &z, ln("net1"), LinkState::Created));
+            .push(record(1, ln("net1"), LinkState::Created, "2:8:20:a:b:c"));
         let obs = Observation {
             links: vec![
                 vnic("net0", "e1000g1", "2:8:20:9:9:9", 0, None),
                 vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, None),
             ],
         };
-        let p = plan_up(&c, Flavour::Gate, &obs, &j).unwrap();
+        let c = cfg();
+        let p = up(&c, Flavour::Gate, &obs, &j).unwrap();
         let l = lines(&p);
         assert_eq!(l[0], "dladm delete-vnic -t net0");
-        assert_eq!(l[1], "dladm create-vnic -t -l e1000g0 net0");
+        assert_eq!(l[1], "dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:1 net0");
         assert_eq!(l[3], "dladm set-linkprop -t -p mtu=9000 net2");
         assert_eq!(l.len(), 4);
         assert_eq!(p.satisfied, vec![ln("net1")]);
@@ -826,7 +1045,7 @@ mod tests {
         let mut c = cfg();
         c.ip_type = IpType::Shared;
         let z = zn("web1");
-        let p = plan_up(
+        let p = up(
             &c,
             Flavour::Joyent,
             &Observation::default(),
@@ -836,7 +1055,7 @@ mod tests {
         assert!(p.is_noop());
         let mut c = cfg();
         c.nets[0].global_nic = Some(GlobalNic::Auto);
-        let e = plan_up(
+        let e = up(
             &c,
             Flavour::Joyent,
             &Observation::default(),
@@ -847,41 +1066,32 @@ mod tests {
     }
 
     #[test]
-    fn down_removes_only_owned_links() {
+    fn down_removes_only_identified_links() {
         let z = zn("web1");
-        let c = cfg();
-        let d = desired_nets(&c).unwrap();
+        let t1 = tempname::temp_name(&z, 1);
         let mut j = Journal::empty(&z);
-        j.links.push(entry_for(
-            &d[0],
-            &z,
+        j.links.push(record(
+            0,
             tempname::temp_name(&z, 0),
             LinkState::Active,
+            "2:8:20:1:1:1",
         ));
-        j.links.push(entry_for(
-            &d[1],
-            &z,
-            tempname::temp_name(&z, 1),
-            LinkState::Renaming,
-        ));
-        j.links.push(entry_for(
-            &d[2],
-            &z,
+        j.links
+            .push(record(1, t1.clone(), LinkState::Renaming, "2:8:20:a:b:c"));
+        j.links.push(record(
+            2,
             tempname::temp_name(&z, 2),
             LinkState::Intent,
+            "2:8:20:1:1:9",
         ));
         let obs = Observation {
             links: vec![
                 vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
-                vnic(
-                    tempname::temp_name(&z, 1).as_str(),
-                    "e1000g0",
-                    "2:8:20:a:b:c",
-                    42,
-                    Some("web1"),
-                ),
+                vnic(t1.as_str(), "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
                 vnic("oper0", "e1000g0", "2:8:20:1:1:3", 0, Some("web1")),
                 vnic("net0", "e1000g0", "2:8:20:1:1:4", 0, Some("web2")),
+                // The operator's global-zone net0: named by the record, not identified.
+                vnic("net0", "e1000g0", "2:8:20:1:1:5", 0, None),
             ],
         };
         let p = plan_down(&z, Flavour::Joyent, &obs, &j);
@@ -889,23 +1099,55 @@ mod tests {
             lines(&p),
             vec![
                 "dladm delete-vnic -t -z web1 net0".to_string(),
-                format!(
-                    "dladm delete-vnic -t -z web1 {}",
-                    tempname::temp_name(&z, 1)
-                ),
+                format!("dladm delete-vnic -t -z web1 {t1}"),
             ]
         );
         assert_eq!(p.forget, vec![ln("net2")]);
-        let r = plan_reclaim(&z, Flavour::Joyent, &obs, &j);
-        assert_eq!(
-            r.steps.last().unwrap().argv(Flavour::Joyent).join(" "),
-            "set-linkprop -t -z web1 -p zone=global oper0"
+        assert!(
+            p.not_ours.is_empty(),
+            "net0's record is identified: {:?}",
+            p.not_ours
         );
-        // Without a journal only the temporary name proves ownership.
+        // Stale records (a hook killed after the links went): the operator's net0 is reported,
+        // not deleted, and the record dropped.
+        let obs2 = Observation {
+            links: vec![vnic("net0", "e1000g0", "2:8:20:1:1:5", 0, None)],
+        };
+        let p = plan_down(&z, Flavour::Joyent, &obs2, &j);
+        assert!(p.steps.is_empty(), "{p}");
+        assert_eq!(p.forget, vec![ln("net0"), ln("net1"), ln("net2")]);
+        assert_eq!(p.not_ours.len(), 1);
+        assert!(
+            p.not_ours[0].why.contains("MAC address is 2:8:20:1:1:5"),
+            "{:?}",
+            p.not_ours
+        );
+        // Without a journal a temporary name alone proves nothing.
         let p = plan_down(&z, Flavour::Joyent, &obs, &Journal::empty(&z));
-        assert_eq!(p.steps.len(), 1);
-        let mut obs = obs;
-        obs.links.remove(1);
-        assert!(plan_down(&z, Flavour::Joyent, &obs, &Journal::empty(&z)).is_noop());
+        assert!(p.is_noop(), "{p}");
+    }
+
+    #[test]
+    fn gate_never_addresses_a_shadowed_loaned_link() {
+        let z = zn("web1");
+        let mut j = Journal::empty(&z);
+        j.links
+            .push(record(0, ln("net0"), LinkState::Active, "2:8:20:1:1:1"));
+        // The zone holds netzone's net0 on loan; the operator made another net0 in the GZ
+        // (illumos bug 10001): `delete-vnic net0` from the GZ would hit the operator's.
+        let obs = Observation {
+            links: vec![
+                vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
+                vnic("net0", "e1000g0", "2:8:20:7:7:7", 0, None),
+            ],
+        };
+        let p = plan_down(&z, Flavour::Gate, &obs, &j);
+        assert!(p.steps.is_empty(), "{p}");
+        assert!(p.forget.is_empty());
+        assert_eq!(p.blocked.len(), 1);
+        assert!(p.blocked[0].1.contains("10001"));
+        // joyent names it with -z: no problem there.
+        let p = plan_down(&z, Flavour::Joyent, &obs, &j);
+        assert_eq!(lines(&p), vec!["dladm delete-vnic -t -z web1 net0"]);
     }
 }

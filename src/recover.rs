@@ -30,6 +30,7 @@ use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::{self, DladmErrorKind};
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError};
+use crate::identity;
 use crate::journal::{self, Journal, JournalError};
 use crate::linkname::LinkName;
 use crate::plan::{self, Step};
@@ -121,8 +122,10 @@ impl Action {
 pub struct ReclaimPlan {
     pub zone: ZoneName,
     pub actions: Vec<Action>,
-    /// Journal entries that name no existing link: dropped.
+    /// Journal entries that identify no existing link: dropped.
     pub forget: Vec<LinkName>,
+    /// Links the journal names that are somebody else's: left alone, reported.
+    pub not_ours: Vec<identity::NotOurs>,
 }
 
 impl ReclaimPlan {
@@ -183,6 +186,12 @@ pub fn decide(
             });
         }
     }
+    for (name, reason) in &down.blocked {
+        actions.push(Action::Blocked {
+            name: name.clone(),
+            reason: reason.clone(),
+        });
+    }
     let in_zone: BTreeSet<&str> = obs.in_zone(zone).map(|l| l.name.as_str()).collect();
     let mut global: BTreeSet<String> = obs
         .links
@@ -191,19 +200,10 @@ pub fn decide(
         .map(|l| l.name.to_string())
         .collect();
     for l in obs.in_zone(zone) {
-        if plan::owns(journal, zone, &l.name) {
-            continue;
-        }
-        if tempname::is_temp_name(&l.name) {
-            // Another zone's temporary name inside this zone: still netzone's, never the
-            // operator's (only a hash collision of two zone names could put it here).
-            actions.push(Action::Delete {
-                name: l.name.clone(),
-                zone: Some(zone.clone()),
-                net: None,
-                temp: Some(l.name.clone()),
-                proof: Proof::TempName,
-            });
+        // netzone's links (those a record identifies) are the plan's to delete, or blocked.
+        if journal.links.iter().any(|e| identity::identifies(e, l))
+            || down.blocked.iter().any(|(n, _)| n == &l.name)
+        {
             continue;
         }
         if !global.contains(l.name.as_str()) {
@@ -237,6 +237,7 @@ pub fn decide(
         zone: zone.clone(),
         actions,
         forget: down.forget,
+        not_ours: down.not_ours,
     }
 }
 
@@ -466,7 +467,7 @@ mod tests {
             final_name: ln(net),
             over: ln("e1000g0"),
             vid: None,
-            mac: None,
+            mac: "2:8:20:1:2:3".parse().ok(),
             zone: zn(zone),
             state,
             run: "1-1".into(),
@@ -505,13 +506,9 @@ mod tests {
                     temp: Some(tempname::temp_name(&z, 0)),
                     proof: Proof::Journal,
                 },
-                Action::Delete {
-                    name: tmp.clone(),
-                    zone: Some(z.clone()),
-                    net: None,
-                    temp: Some(tmp.clone()),
-                    proof: Proof::TempName,
-                },
+                // A temporary name of this zone but no record: not provably netzone's, so it
+                // is handed back like any operator link.
+                Action::Return { name: tmp.clone() },
                 Action::Return { name: ln("data0") },
             ]
         );

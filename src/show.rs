@@ -17,13 +17,13 @@
 
 use std::collections::BTreeSet;
 
-use crate::dladm::observe::Observation;
+use crate::dladm::observe::{Observation, ObservedLink};
 use crate::flavour::Flavour;
 use crate::host::Host;
+use crate::identity;
 use crate::journal::{Journal, LinkState};
 use crate::linkname::LinkName;
 use crate::output;
-use crate::plan;
 use crate::recover::{self, RecoverError};
 use crate::tempname;
 use crate::zoneadm::{self, State, Zone};
@@ -132,6 +132,10 @@ pub struct Inventory {
     pub obs: Observation,
     pub journals: Vec<Journal>,
     pub configs: Vec<ZoneConfig>,
+    /// Configurations of the zones whose temporary names links in the global zone carry: a
+    /// link with a zone's temporary name and no record is netzone's only over the lower link
+    /// that zone configures for that net ([`identity::temp_proof`]).
+    pub temp_configs: Vec<ZoneConfig>,
     /// Things that could not be read (a corrupt journal, an unreadable configuration): shown on
     /// stderr, never fatal.
     pub warnings: Vec<String>,
@@ -145,20 +149,17 @@ impl Inventory {
             .map(|z| z.state)
     }
 
-    fn journal_of(&self, zone: &ZoneName) -> Option<&Journal> {
-        self.journals.iter().find(|j| &j.zone == zone)
-    }
-
-    /// The zone whose temporary names `name` has, among the zones netzone knows.
-    fn temp_owner(&self, name: &LinkName) -> Option<ZoneName> {
-        let known = self
-            .zones
-            .iter()
-            .filter_map(|z| ZoneName::new(&z.name).ok())
-            .chain(self.journals.iter().map(|j| j.zone.clone()));
-        known
-            .into_iter()
-            .find(|z| tempname::owned_index(name, z).is_some())
+    /// The zone whose temporary name the global-zone link `l` carries and whose configuration
+    /// puts that net over the link's lower link, with that lower link.
+    fn temp_owner(&self, l: &ObservedLink) -> Option<(ZoneName, LinkName)> {
+        self.temp_configs.iter().chain(&self.configs).find_map(|c| {
+            let i = tempname::owned_index(&l.name, &c.name)?;
+            let over = match &c.nets.get(i)?.global_nic {
+                Some(GlobalNic::Link(o)) => o.clone(),
+                _ => return None,
+            };
+            identity::temp_proof(l, &c.name, Some(&over)).then(|| (c.name.clone(), over))
+        })
     }
 }
 
@@ -194,53 +195,51 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
             net: None,
             temp: None,
         };
+        // A record proves ownership only when it identifies the link on every field; a record
+        // that merely names it shows it as the operator's.
+        let identified = inv.journals.iter().find_map(|j| {
+            j.links
+                .iter()
+                .find(|e| e.zone == j.zone && identity::identifies(e, l))
+                .map(|e| (j.zone.clone(), e))
+        });
+        let named = inv.journals.iter().any(|j| {
+            j.find(&l.name).is_some() && (l.zone.is_none() || l.zone.as_ref() == Some(&j.zone))
+        });
         match &l.zone {
             Some(z) => {
-                let entry = inv.journal_of(z).and_then(|j| j.find(&l.name));
-                let owned = entry.is_some()
-                    || inv.journal_of(z).is_some_and(|j| plan::owns(j, z, &l.name))
-                    || tempname::is_temp_name(&l.name);
-                if owned {
+                if let Some((_, e)) = identified.as_ref().filter(|(jz, _)| jz == z) {
                     row.owner = Owner::Netzone;
+                    row.net = Some(e.net.clone());
+                    row.temp = Some(e.name.clone());
                 }
-                row.net = entry.map(|e| e.net.clone());
-                row.temp = entry
-                    .map(|e| e.name.clone())
-                    .or_else(|| tempname::is_temp_name(&l.name).then(|| l.name.clone()));
                 if inv.state_of(z) == Some(State::Down) {
                     row.state = RowState::Stuck;
                 }
             }
             None => {
-                // A netzone link in the global zone: recorded by some zone's journal, or carrying
-                // a temporary name.
-                // An intent entry under a final name (gate) was never confirmed: the link is only
-                // netzone's if it is over the recorded link, as the engine's `plan_down` checks.
-                let recorded = inv.journals.iter().find_map(|j| {
-                    j.find(&l.name)
-                        .filter(|e| e.zone == j.zone)
-                        .filter(|e| {
-                            e.state != LinkState::Intent
-                                || e.name != e.final_name
-                                || l.vnic.as_ref().is_some_and(|v| v.over == e.over.as_str())
-                        })
-                        .map(|e| (j.zone.clone(), e))
-                });
-                if let Some((z, e)) = recorded {
+                if let Some((z, e)) = identified {
                     row.owner = Owner::Netzone;
                     row.zone = Some(z.clone());
                     row.net = Some(e.net.clone());
                     row.temp = Some(e.name.clone());
+                    // Under its temporary name in the global zone, a link is on its way out
+                    // (a removal stopped after handing it back): an orphan whatever the zone's
+                    // state. Under its final name it may be a gate link waiting to be lent.
                     let st = inv.state_of(&z);
-                    if !(is_up(st) || st == Some(State::Down)) {
+                    let temp = l.name == e.name && e.name != e.final_name;
+                    if temp || !(is_up(st) || st == Some(State::Down)) {
                         row.state = RowState::Orphan;
                     }
-                } else if tempname::is_temp_name(&l.name) {
+                } else if let Some((z, over)) = inv.temp_owner(l) {
                     row.owner = Owner::Netzone;
-                    row.zone = inv.temp_owner(&l.name);
+                    row.zone = Some(z);
                     row.temp = Some(l.name.clone());
+                    row.over = over.to_string();
                     row.state = RowState::Orphan;
-                } else {
+                } else if !named {
+                    // The operator's global-zone links are not listed, except those a record
+                    // names: shown as the operator's, so the mismatch is visible.
                     continue;
                 }
             }
@@ -251,11 +250,7 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
     // Journal entries whose link exists nowhere.
     for j in &inv.journals {
         for e in &j.links {
-            let found = e.candidate_names().iter().any(|n| {
-                inv.obs
-                    .named(n)
-                    .any(|l| l.zone.is_none() || l.zone.as_ref() == Some(&j.zone))
-            });
+            let found = inv.obs.links.iter().any(|l| identity::identifies(e, l));
             if found {
                 continue;
             }
@@ -359,6 +354,21 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
             Err(e) => inv.warnings.push(format!("zone '{name}': {e}")),
         }
     }
+    for z in &inv.zones {
+        let Ok(name) = ZoneName::new(&z.name) else {
+            continue;
+        };
+        let has_temp = inv
+            .obs
+            .links
+            .iter()
+            .any(|l| l.zone.is_none() && tempname::owned_index(&l.name, &name).is_some());
+        if has_temp && !inv.configs.iter().any(|c| c.name == name) {
+            if let Ok(cfg) = zonecfg::load(&host.root, &name) {
+                inv.temp_configs.push(cfg);
+            }
+        }
+    }
     Ok(inv)
 }
 
@@ -374,6 +384,7 @@ mod tests {
     use crate::dladm::observe::ObservedLink;
     use crate::dladm::VnicInfo;
     use crate::journal::JournalLink;
+    use crate::tempname;
     use crate::testutil::{ln, zn};
     use crate::zonecfg::{IpType, Net};
     use std::collections::BTreeMap;
@@ -414,7 +425,7 @@ mod tests {
             final_name: ln(net),
             over: ln("e1000g0"),
             vid: None,
-            mac: None,
+            mac: "2:8:20:1:2:3".parse().ok(),
             zone: zn(zone),
             state: LinkState::Active,
             run: "1-1".into(),
@@ -493,7 +504,14 @@ mod tests {
                     "web1",
                     vec![entry("web1", "net0", 0), entry("web1", "net1", 1)],
                 ),
-                journal("db1", vec![entry("db1", "net0", 0)]),
+                journal(
+                    "db1",
+                    vec![{
+                        let mut e = entry("db1", "net0", 0);
+                        e.vid = crate::vlan::VlanId::new(42).ok();
+                        e
+                    }],
+                ),
                 journal(
                     "old1",
                     vec![entry("old1", "oldnet0", 0), entry("old1", "net5", 1)],
@@ -508,13 +526,15 @@ mod tests {
                     net("data5", None),
                 ],
             )],
+            temp_configs: vec![],
             warnings: vec![],
         };
         let rows = classify(&inv);
         assert_eq!(
             summary(&rows),
             vec![
-                format!("{gz_tmp} - netzone orphan"),
+                // gz_tmp carries a temporary name of a zone with no record: not netzone's by
+                // proof, an operator link of the global zone, not listed.
                 "data1 db1 operator stuck".to_string(),
                 "net0 db1 netzone stuck".to_string(),
                 "net5 old1 netzone orphan".to_string(),
@@ -534,20 +554,45 @@ mod tests {
     }
 
     #[test]
-    fn temp_name_in_the_global_zone_is_attributed_to_its_zone() {
+    fn temp_name_in_the_global_zone_is_shown_only_with_proof() {
         let tmp = tempname::temp_name(&zn("web1"), 3);
-        let inv = Inventory {
+        let mut inv = Inventory {
             zones: vec![zone("web1", State::Installed)],
             obs: Observation {
                 links: vec![link(tmp.as_str(), None, 0)],
             },
             ..Inventory::default()
         };
+        assert!(
+            classify(&inv).is_empty(),
+            "a temporary name alone proves nothing"
+        );
+        let mut e = entry("web1", "net3", 3);
+        e.state = LinkState::Intent;
+        inv.journals.push(journal("web1", vec![e.clone()]));
         let rows = classify(&inv);
         assert_eq!(rows.len(), 1);
         assert_eq!(rows[0].zone, Some(zn("web1")));
         assert_eq!(rows[0].state, RowState::Orphan);
+        assert_eq!(rows[0].owner, Owner::Netzone);
         assert_eq!(rows[0].temp, Some(tmp));
+        // The same record with another MAC: the link is the operator's, the record an orphan.
+        e.mac = "2:8:20:9:9:9".parse().ok();
+        inv.journals = vec![journal("web1", vec![e])];
+        let rows = classify(&inv);
+        let owners: Vec<(&str, Owner, RowState)> = rows
+            .iter()
+            .map(|r| (r.link.as_str(), r.owner, r.state))
+            .collect();
+        assert_eq!(
+            owners,
+            vec![
+                (rows[0].link.as_str(), Owner::Operator, RowState::Ok),
+                (rows[1].link.as_str(), Owner::Netzone, RowState::Orphan),
+            ]
+        );
+        assert_eq!(rows[0].zone, None);
+        assert_eq!(rows[1].source, Source::Journal { net: ln("net3") });
     }
 
     #[test]
@@ -557,7 +602,14 @@ mod tests {
             obs: Observation {
                 links: vec![link("net0", Some("web1"), 7)],
             },
-            journals: vec![journal("web1", vec![entry("web1", "net0", 0)])],
+            journals: vec![journal(
+                "web1",
+                vec![{
+                    let mut e = entry("web1", "net0", 0);
+                    e.vid = crate::vlan::VlanId::new(7).ok();
+                    e
+                }],
+            )],
             ..Inventory::default()
         };
         let rows = classify(&inv);

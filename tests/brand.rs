@@ -441,6 +441,21 @@ fn install_is_idempotent_and_refuses_what_it_did_not_make() {
         r.stderr()
     );
     assert!(!sim.root().join("usr/lib/brand/x").exists());
+    // A kernel brand cannot be renamed.
+    let lx = sim.root().join("usr/lib/brand/logbase/config.xml");
+    let text = std::fs::read_to_string(&lx).unwrap();
+    std::fs::write(
+        &lx,
+        text.replace("<modname></modname>", "<modname>lx_brand</modname>"),
+    )
+    .unwrap();
+    let r = install(&sim, "logbase", "logbase-nz").fails();
+    assert!(
+        r.stderr()
+            .contains("kernel brand module (<modname>lx_brand</modname>)"),
+        "{}",
+        r.stderr()
+    );
     // Usage errors exit 2.
     assert_eq!(
         sim.netzone(&["brand", "install", "--base", "logbase"])

@@ -111,9 +111,18 @@ fn missing_links_and_orphans_are_reported_and_orphans_set_the_exit_status() {
         "  <network physical=\"net2\" global-nic=\"e1000g0\"/>\n</zone>",
     );
     std::fs::write(&xml_path, xml).unwrap();
-    // A crash left a netzone temporary name in the global zone.
-    let tmp = netzone::tempname::temp_name(&netzone::zonename::ZoneName::new("web9").unwrap(), 0);
+    // A crash left one of web1's temporary names in the global zone, over the lower link web1
+    // configures for that net: netzone's by name and lower link.
+    let tmp = netzone::tempname::temp_name(&netzone::zonename::ZoneName::new("web1").unwrap(), 0);
     sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", tmp.as_str()])
+        .ok();
+    // A temporary name of a zone nobody configured, and one of web1's over another lower
+    // link, prove nothing: the operator's, not listed.
+    let web9 = netzone::tempname::temp_name(&netzone::zonename::ZoneName::new("web9").unwrap(), 0);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", web9.as_str()])
+        .ok();
+    let wrong = netzone::tempname::temp_name(&netzone::zonename::ZoneName::new("web1").unwrap(), 1);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", wrong.as_str()])
         .ok();
     let p = sim
         .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
@@ -121,7 +130,11 @@ fn missing_links_and_orphans_are_reported_and_orphans_set_the_exit_status() {
         .stdout();
     assert!(p.contains("net2:web1:netzone:missing\n"), "{p}");
     assert!(!p.contains("net0:web1:netzone:missing\n"), "{p}");
-    assert!(p.contains(&format!("{tmp}::netzone:orphan\n")), "{p}");
+    assert!(p.contains(&format!("{tmp}:web1:netzone:orphan\n")), "{p}");
+    assert!(
+        !p.contains(web9.as_str()) && !p.contains(wrong.as_str()),
+        "{p}"
+    );
     let r = sim
         .netzone(&["show", "--orphans", "-p", "-o", "link"])
         .fails();

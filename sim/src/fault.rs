@@ -41,6 +41,10 @@ pub enum Action {
     Fail,
     /// The command kills its parent with SIGKILL, then exits.
     Crash,
+    /// The host reboots at this point ([`Host::reboot`], under the same state lock as the
+    /// command's effect, then `etc/svc/volatile` emptied): every simulated-host and netzone
+    /// process up the caller chain is killed with SIGKILL, as a host crash would stop them.
+    Reboot,
 }
 
 impl Action {
@@ -48,6 +52,7 @@ impl Action {
         match s {
             "fail" => Some(Action::Fail),
             "crash" => Some(Action::Crash),
+            "reboot" => Some(Action::Reboot),
             _ => None,
         }
     }
@@ -55,6 +60,7 @@ impl Action {
         match self {
             Action::Fail => "fail",
             Action::Crash => "crash",
+            Action::Reboot => "reboot",
         }
     }
 }
@@ -101,6 +107,60 @@ pub fn check(host: &mut Host, cmd: &str, when: When) -> Option<Action> {
         .iter()
         .position(|f| f.cmd == cmd && f.when == when && f.seen == f.nth)?;
     Some(host.faults.remove(pos).action)
+}
+
+/// [`check`] for a command that runs no effect under the lock itself: a `reboot` fault also
+/// reboots the state in the same locked run.
+pub fn check_locked(
+    root: &std::path::Path,
+    cmd: &str,
+    when: When,
+) -> std::io::Result<Option<Action>> {
+    Host::with_locked(root, |h| {
+        let a = check(h, cmd, when);
+        if a == Some(Action::Reboot) {
+            h.reboot();
+        }
+        a
+    })
+}
+
+/// The end of a `reboot` fault, after the state was rebooted: every ancestor that is a process
+/// of the simulated host or of netzone (executable name starting with `sim-` or `netzone`;
+/// read from `/proc`) is SIGKILLed, nearest first, `etc/svc/volatile` is emptied, and the
+/// command exits 1. The walk stops at the first other process (the test or the operator's
+/// shell), which survives, as whatever watches a crashing host would.
+pub fn reboot_finish(root: &std::path::Path) -> ! {
+    let mut pid = std::process::id() as i32;
+    while let Some((comm, ppid)) = proc_stat(pid) {
+        if pid != std::process::id() as i32 {
+            if !(comm.starts_with("sim-") || comm.starts_with("netzone")) {
+                break;
+            }
+            // SAFETY: kill has no memory-safety preconditions.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        }
+        if ppid <= 1 {
+            break;
+        }
+        pid = ppid;
+    }
+    if let Err(e) = crate::state::empty_volatile(root) {
+        eprintln!("illumos-sim: reboot: {e}");
+    }
+    std::process::exit(1)
+}
+
+/// (comm, ppid) of a process from `/proc/<pid>/stat`.
+fn proc_stat(pid: i32) -> Option<(String, i32)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let open = s.find('(')?;
+    let close = s.rfind(')')?;
+    let comm = s[open + 1..close].to_string();
+    let ppid = s[close + 1..].split_whitespace().nth(1)?.parse().ok()?;
+    Some((comm, ppid))
 }
 
 /// Performs the crash: SIGKILL to the parent process, then exit with status 1.

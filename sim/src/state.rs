@@ -158,6 +158,27 @@ pub struct Host {
     pub persistent_only: Vec<Link>,
 }
 
+/// Empties `ROOT/etc/svc/volatile` (a tmpfs on illumos, fresh at every boot), keeping the
+/// directory itself.
+pub fn empty_volatile(root: &Path) -> io::Result<()> {
+    let dir = root.join("etc/svc/volatile");
+    let entries = match fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    for e in entries {
+        let e = e?;
+        let p = e.path();
+        if e.file_type()?.is_dir() {
+            fs::remove_dir_all(&p)?;
+        } else {
+            fs::remove_file(&p)?;
+        }
+    }
+    Ok(())
+}
+
 /// The current time in unix seconds.
 pub fn now_secs() -> u64 {
     std::time::SystemTime::now()

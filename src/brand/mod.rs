@@ -116,6 +116,12 @@ pub enum WrapError {
     },
     #[error("it already runs netzone ({0}); derive from the brand it wraps instead")]
     AlreadyWrapped(String),
+    #[error(
+        "it has a kernel brand module (<modname>{0}</modname>), which zoneadmd registers under \
+         the zone's brand name, so a brand of another name cannot boot; overlay the brand's own \
+         config.xml instead (netzone brand smf)"
+    )]
+    KernelBrand(String),
 }
 
 /// Why `brand install`, `brand config` or `brand smf` failed.
@@ -362,6 +368,8 @@ pub struct Scan {
     pub hooks: Vec<(&'static str, String)>,
     /// Whether a comment marks the document as netzone's.
     pub marked: bool,
+    /// The `<modname>` text, trimmed (empty: no kernel brand module).
+    pub modname: String,
 }
 
 impl Scan {
@@ -407,6 +415,8 @@ pub fn scan(xml: &str) -> Result<Scan, WrapError> {
                             return Err(WrapError::Duplicate(h));
                         }
                         in_hook = Some((h, String::new()));
+                    } else if tag == b"modname" && !s.children.iter().any(|c| c == "modname") {
+                        in_hook = Some(("modname", String::new()));
                     }
                     s.children.push(name);
                 } else if let Some((h, _)) = &in_hook {
@@ -434,8 +444,10 @@ pub fn scan(xml: &str) -> Result<Scan, WrapError> {
             Event::End(_) => {
                 depth = depth.saturating_sub(1);
                 if depth == 1 {
-                    if let Some(h) = in_hook.take() {
-                        s.hooks.push(h);
+                    match in_hook.take() {
+                        Some(("modname", t)) => s.modname = t.trim().to_string(),
+                        Some(h) => s.hooks.push(h),
+                        None => {}
                     }
                 }
             }
@@ -499,6 +511,12 @@ pub fn wrap_config(xml: &str, spec: &WrapSpec<'_>) -> Result<String, WrapError> 
             found: s.name,
             expected: spec.base.to_string(),
         });
+    }
+    // vplat.c `vplat_create`: with a non-empty modname, zoneadmd passes the zone's brand name
+    // (`ba_brandname`) with the module to `zone_setattr(ZONE_ATTR_BRAND)`, and the kernel knows
+    // the module only under the base's name.
+    if spec.name != spec.base && !s.modname.is_empty() {
+        return Err(WrapError::KernelBrand(s.modname));
     }
     if s.marked {
         return Err(WrapError::AlreadyWrapped(format!(

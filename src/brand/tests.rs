@@ -41,7 +41,7 @@ const IPKG: &str = r#"<?xml version="1.0"?>
 const JOYENT: &str = r#"<?xml version="1.0"?>
 <!DOCTYPE brand PUBLIC "-//Joyent Inc//DTD Brands//EN" "file:///usr/share/lib/xml/dtd/brand.dtd.1">
 <brand name="joyent" extra="kept">
-  <modname>sn1_brand</modname>
+  <modname></modname>
   <initname>/sbin/init</initname>
   <login_cmd>/usr/bin/login -z %Z %u</login_cmd>
   <forcedlogin_cmd>/usr/bin/login -z %Z -f %u</forcedlogin_cmd>
@@ -347,6 +347,13 @@ fn refuses_documents_that_are_not_the_base_brand() {
         wrap(&nested, "ipkg", "x").unwrap_err(),
         WrapError::Nested("verify_cfg")
     );
+    // A kernel brand (lx): derived under another name it could not boot; an overlay can.
+    let lx = IPKG.replace("<modname></modname>", "<modname>lx_brand</modname>");
+    let e = wrap(&lx, "ipkg", "ipkg-nz").unwrap_err();
+    assert_eq!(e, WrapError::KernelBrand("lx_brand".into()));
+    assert!(e.to_string().contains("netzone brand smf"), "{e}");
+    assert!(wrap(&lx, "ipkg", "ipkg").is_ok());
+    assert_eq!(scan(&lx).unwrap().modname, "lx_brand");
     // A file netzone wrote is not wrapped again.
     let once = wrap(IPKG, "ipkg", "ipkg").unwrap();
     assert!(matches!(

@@ -59,6 +59,15 @@ pub fn show_vnic_command(flavour: Flavour) -> Vec<String> {
     argv(&["show-vnic", "-p", "-o", fields])
 }
 
+/// `show-vnic -p -o <fields> -l OVER`: the VNICs over one lower link. The lower link is looked
+/// up by name through dlmgmtd's door first, so unlike the walk this fails when dlmgmtd is not
+/// answering: an empty answer means "no VNIC over it", never "dlmgmtd is down".
+pub fn show_vnic_over_command(flavour: Flavour, over: &LinkName) -> Vec<String> {
+    let mut a = show_vnic_command(flavour);
+    a.extend(["-l".to_string(), over.to_string()]);
+    a
+}
+
 /// `show-linkprop -c -o LINK,VALUE -p zone`: every link with the zone it is assigned to. This is
 /// how gate names the zone holding a link (omicron `sled-agent` points at the same call, #725).
 pub fn show_zone_prop_command() -> Vec<String> {
@@ -73,6 +82,12 @@ pub fn show_zone_prop_command() -> Vec<String> {
 
 /// show-linkprop's parsable-output option letter.
 const SHOW_LINKPROP_PARSABLE: char = 'c';
+
+/// `show-phys -m -p -o LINK,ADDRESS`: the MAC addresses of the NICs (each slot; the primary
+/// one is the NIC's factory address), which `show-vnic` does not list.
+pub fn show_phys_mac_command() -> Vec<String> {
+    argv(&["show-phys", "-m", "-p", "-o", "LINK,ADDRESS"])
+}
 
 /// The flavour probe: joyent's `show-vnic` knows the `ZONE` field, gate's refuses it in parsable
 /// mode with "unknown output field" before walking anything.
@@ -329,6 +344,15 @@ pub fn parse_show_zone_prop_output(
         };
         Ok((link, zone))
     })
+}
+
+/// Parses `show-phys -m -p -o LINK,ADDRESS`; slots without a usable address are skipped.
+pub fn parse_show_phys_mac_output(out: &str) -> Result<Vec<(LinkName, Mac)>, ParseError> {
+    let rows = parse_records(out, 2, |f| {
+        let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
+        Ok(f[1].parse::<Mac>().ok().map(|m| (link, m)))
+    })?;
+    Ok(rows.into_iter().flatten().collect())
 }
 
 /// What went wrong in a failed dladm command, from its message.

@@ -206,7 +206,14 @@ fn walk_interested(
                 dladm::parse_show_zone_prop_output(&host.dladm(&dladm::show_zone_prop_command())?)?;
             let vnics = if zones.iter().any(|(n, _)| interest(n)) {
                 let out = host.dladm(&dladm::show_vnic_command(flavour))?;
-                dladm::parse_show_vnic_output(&out, flavour)?
+                let v = dladm::parse_show_vnic_output(&out, flavour)?;
+                // The first walk listed links of interest and the second none: dlmgmtd may
+                // have stopped in between (walks then print nothing and succeed). Without the
+                // details those links would read as "not a VNIC", i.e. not netzone's.
+                if v.is_empty() {
+                    verify_dlmgmtd(host)?;
+                }
+                v
             } else {
                 Vec::new()
             };
@@ -215,7 +222,19 @@ fn walk_interested(
     }
 }
 
-/// Gate only: VNIC details without zones (one process), for reading assigned MACs.
+/// The VNICs over `over` (one process): on joyent with their zones, on gate without (as if in
+/// the global zone). Fails when dlmgmtd is not answering (see
+/// [`dladm::show_vnic_over_command`]), so no probe is needed.
+pub fn observe_over(
+    host: &Host,
+    flavour: Flavour,
+    over: &LinkName,
+) -> Result<Vec<VnicInfo>, ObserveError> {
+    let out = host.dladm(&dladm::show_vnic_over_command(flavour, over))?;
+    Ok(dladm::parse_show_vnic_output(&out, flavour)?)
+}
+
+/// VNIC details (one process); on gate without zones.
 pub fn observe_vnics(host: &Host, flavour: Flavour) -> Result<Vec<VnicInfo>, ObserveError> {
     let out = host.dladm(&dladm::show_vnic_command(flavour))?;
     Ok(dladm::parse_show_vnic_output(&out, flavour)?)

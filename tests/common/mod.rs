@@ -40,6 +40,7 @@ pub fn bin_dir() -> PathBuf {
 }
 
 /// Result of a command, with helpers that print everything on failure.
+#[derive(Debug)]
 pub struct Run {
     pub argv: String,
     pub out: Output,
@@ -258,7 +259,7 @@ impl Sim {
         std::fs::write(index, text).unwrap();
     }
 
-    fn command(&self, program: &Path, args: &[&str]) -> Command {
+    pub fn command(&self, program: &Path, args: &[&str]) -> Command {
         let mut c = Command::new(program);
         c.args(args)
             .env("ILLUMOS_SIM_ROOT", self.root())

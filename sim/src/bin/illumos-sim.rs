@@ -4,7 +4,7 @@
 //! illumos-sim init --root R [--flavour joyent|gate] --phys net0,e1000g0 [--etherstub stub0,...]
 //! illumos-sim state [--root R] [--json]
 //! illumos-sim dlmgmtd stop|start [--root R]
-//! illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash [--root R]
+//! illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash|reboot [--root R]
 //! illumos-sim fault list [--root R]
 //! illumos-sim fault clear [--root R]
 //! illumos-sim log [--root R]
@@ -26,7 +26,7 @@ use netzone_sim::state::{Flavour, Host};
 const USAGE: &str = "usage: illumos-sim init --root R [--flavour joyent|gate] --phys LINK[,LINK...] [--etherstub LINK[,LINK...]]
        illumos-sim state [--root R] [--json]
        illumos-sim dlmgmtd stop|start [--root R]
-       illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash [--root R]
+       illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash|reboot [--root R]
        illumos-sim fault list [--root R]
        illumos-sim fault clear [--root R]
        illumos-sim log [--root R]
@@ -264,10 +264,12 @@ fn fault(a: &Args) {
                 .get("action")
                 .map(|w| {
                     Action::parse(w).unwrap_or_else(|| {
-                        usage(&format!("--action must be fail or crash, not '{w}'"))
+                        usage(&format!(
+                            "--action must be fail, crash or reboot, not '{w}'"
+                        ))
                     })
                 })
-                .unwrap_or_else(|| usage("fault add needs --action fail|crash"));
+                .unwrap_or_else(|| usage("fault add needs --action fail|crash|reboot"));
             let f = Fault::new(cmd, nth, when, action);
             Host::with_locked(&a.root(), |h| h.faults.push(f)).unwrap_or_else(|e| fail(e));
         }
@@ -385,28 +387,6 @@ fn route(a: &Args) {
     }
 }
 
-/// Empties `ROOT/etc/svc/volatile` (a tmpfs on illumos, fresh at every boot), keeping the
-/// directory itself.
-fn empty_volatile(root: &std::path::Path) {
-    let dir = root.join("etc/svc/volatile");
-    let entries = match std::fs::read_dir(&dir) {
-        Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-        Err(e) => fail(format!("{}: {e}", dir.display())),
-    };
-    for e in entries.flatten() {
-        let p = e.path();
-        let r = if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-            std::fs::remove_dir_all(&p)
-        } else {
-            std::fs::remove_file(&p)
-        };
-        if let Err(e) = r {
-            fail(format!("{}: {e}", p.display()));
-        }
-    }
-}
-
 fn reboot(a: &Args) {
     a.only(&["root"]);
     if a.words.len() != 1 {
@@ -416,8 +396,9 @@ fn reboot(a: &Args) {
     Host::with_locked(&root, |h| {
         // Under the state lock, so no sim command runs half before and half after.
         h.reboot();
-        empty_volatile(&root);
+        netzone_sim::state::empty_volatile(&root)
     })
+    .unwrap_or_else(|e| fail(e))
     .unwrap_or_else(|e| fail(e));
 }
 

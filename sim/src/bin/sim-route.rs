@@ -13,7 +13,7 @@ use netzone_sim::{common, route};
 const FAULT_CMD: &str = "route";
 
 fn fire(root: &std::path::Path, when: When) {
-    match Host::with_locked(root, |h| fault::check(h, FAULT_CMD, when)) {
+    match fault::check_locked(root, FAULT_CMD, when) {
         Ok(Some(Action::Fail)) => {
             eprintln!(
                 "route: injected failure ({}) from illumos-sim",
@@ -22,6 +22,7 @@ fn fire(root: &std::path::Path, when: When) {
             std::process::exit(1);
         }
         Ok(Some(Action::Crash)) => fault::crash(),
+        Ok(Some(Action::Reboot)) => fault::reboot_finish(root),
         Ok(None) => {}
         Err(e) => {
             eprintln!("route: simulated host: {e}");

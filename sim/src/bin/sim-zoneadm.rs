@@ -8,12 +8,11 @@
 use std::io::Write;
 
 use netzone_sim::fault::{self, Action, When};
-use netzone_sim::state::Host;
 use netzone_sim::{common, zoneadm};
 
 fn fire(root: &std::path::Path, cmd: &str, when: When) {
     // No simulated host: zoneadm itself reports that.
-    let Ok(action) = Host::with_locked(root, |h| fault::check(h, cmd, when)) else {
+    let Ok(action) = fault::check_locked(root, cmd, when) else {
         return;
     };
     match action {
@@ -25,6 +24,7 @@ fn fire(root: &std::path::Path, cmd: &str, when: When) {
             std::process::exit(zoneadm::Z_ERR);
         }
         Some(Action::Crash) => fault::crash(),
+        Some(Action::Reboot) => fault::reboot_finish(root),
         None => {}
     }
 }

@@ -7,14 +7,13 @@
 use std::io::Write;
 
 use netzone_sim::fault::{self, Action, When};
-use netzone_sim::state::Host;
 use netzone_sim::{common, zonecfg_cmd};
 
 /// Fault name for every sim-zonecfg run.
 const FAULT_CMD: &str = "zonecfg";
 
 fn fire(root: &std::path::Path, when: When) {
-    let action = Host::with_locked(root, |h| fault::check(h, FAULT_CMD, when));
+    let action = fault::check_locked(root, FAULT_CMD, when);
     match action {
         Ok(Some(Action::Fail)) => {
             eprintln!(
@@ -24,6 +23,7 @@ fn fire(root: &std::path::Path, when: When) {
             std::process::exit(zonecfg_cmd::Z_ERR);
         }
         Ok(Some(Action::Crash)) => fault::crash(),
+        Ok(Some(Action::Reboot)) => fault::reboot_finish(root),
         Ok(None) => {}
         Err(e) => {
             eprintln!("zonecfg: simulated host: {e}");

@@ -341,6 +341,9 @@ fn main_in(root: &Path, argv: Vec<String>) -> i32 {
         .unwrap_or_else(|| GLOBAL.to_string());
     let res = Host::with_locked(root, |host| {
         if let Some(a) = fault::check(host, &sub, When::Before) {
+            if a == Action::Reboot {
+                host.reboot();
+            }
             return (String::new(), String::new(), 1, Some((a, When::Before)));
         }
         if caller != GLOBAL {
@@ -361,6 +364,9 @@ fn main_in(root: &Path, argv: Vec<String>) -> i32 {
         }
         let (out, err, code) = run(host, &caller, &argv);
         let after = fault::check(host, &sub, When::After).map(|a| (a, When::After));
+        if matches!(after, Some((Action::Reboot, _))) {
+            host.reboot();
+        }
         (out, err, code, after)
     });
     let (out, err, code, fault) = match res {
@@ -377,6 +383,7 @@ fn main_in(root: &Path, argv: Vec<String>) -> i32 {
     match fault {
         None => code,
         Some((Action::Crash, _)) => fault::crash(),
+        Some((Action::Reboot, _)) => fault::reboot_finish(root),
         Some((Action::Fail, w)) => {
             let flavour = Host::load(root).map(|h| h.flavour()).unwrap_or_default();
             eprintln!(

@@ -94,6 +94,7 @@ fn plan_json(p: &Plan) -> serde_json::Value {
         "flavour": p.flavour,
         "steps": steps,
         "unchanged": p.satisfied,
+        "not_ours": p.not_ours,
     })
 }
 
@@ -127,6 +128,10 @@ pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
 fn report(verb: &str, o: &Outcome, verbose: bool) {
     if verbose {
         eprint!("{}", o.plan);
+    }
+    for n in &o.plan.not_ours {
+        eprintln!("netzone: {n}");
+        syslog::log(Level::Notice, &n.to_string());
     }
     let z = &o.zone;
     if o.is_noop() {

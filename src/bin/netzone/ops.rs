@@ -245,7 +245,13 @@ fn recover_one(
         if a.dry_run { "would free" } else { "freeing" }
     );
     let mut ok = true;
-    match recover::reclaim(host, flavour, z, a.dry_run, log) {
+    let res = recover::reclaim(host, flavour, z, a.dry_run, log);
+    if let Ok(r) = &res {
+        for n in &r.plan.not_ours {
+            eprintln!("netzone: {n}");
+        }
+    }
+    match res {
         Ok(r) if a.dry_run => {
             for act in &r.plan.actions {
                 println!("  {}", act.describe(false));
