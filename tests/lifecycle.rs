@@ -494,3 +494,20 @@ fn each_cause_is_said_once_in_one_wording_without_internal_names() {
         r.stderr()
     );
 }
+
+#[test]
+fn flavour_detection_survives_a_zone_field_in_gates_show_vnic() {
+    // IPD 3 proposes a ZONE field for gate's show-vnic, without joyent's -z: a probe that
+    // asked show-vnic for ZONE would call such a host joyent and rename-link -z would fail.
+    let mut sim = Sim::new("gate", &["e1000g0"]);
+    sim.env.push(("ILLUMOS_SIM_IPD3".into(), "1".into()));
+    sim.dladm(&["show-vnic", "-p", "-o", "LINK,ZONE"]).ok();
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.netzone(&["plan", "web1"]).ok();
+    let cache = sim.root().join("etc/svc/volatile/netzone/flavour.cache");
+    let text = std::fs::read_to_string(&cache).expect("flavour cached");
+    assert!(text.contains("\"gate\""), "{text}");
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+}

@@ -278,3 +278,50 @@ fn netzone_root_empty_means_unset_and_relative_is_refused() {
         r.stderr()
     );
 }
+
+#[test]
+fn sigterm_during_a_halt_hook_lets_its_teardown_finish() {
+    // The post-halt hook's teardown is not cut short by SIGTERM: it removes every link and its
+    // journal, then exits 128 + 15 saying so.
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let nets: Vec<NetSpec> = (0..3)
+        .map(|i| NetSpec::new(&format!("net{i}"), "e1000g0"))
+        .collect();
+    sim.add_zone("web1", &nets);
+    sim.netzone(&["--flavour", "joyent", "plan", "web1"]).ok();
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    assert_eq!(sim.vnics().len(), 3);
+    let mut cmd = std::process::Command::new(Sim::statechange_path());
+    cmd.args(["post", "web1", "/zones/web1", "3", "4", ""])
+        .env("ILLUMOS_SIM_ROOT", sim.root())
+        .env("NETZONE_ROOT", sim.root())
+        .env("NETZONE_DLADM", sim.bin.join("sim-dladm"))
+        .env("NETZONE_ZONEADM", sim.bin.join("sim-zoneadm"))
+        .env("NETZONE_ZONECFG", sim.bin.join("sim-zonecfg"))
+        .env("NETZONE_FLAVOUR", "joyent")
+        .env("ILLUMOS_SIM_LATENCY_MS", "150")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(250));
+    // SAFETY: plain system call on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(
+        stderr,
+        "netzone: zone 'web1': SIGTERM received: stopped after finishing the teardown\n"
+    );
+    assert!(sim.journal("web1").is_none(), "{stderr}");
+    assert!(
+        !sim.vnics()
+            .iter()
+            .any(|l| l.zone == "web1" || common::is_temp(&l.name)),
+        "{:?}",
+        sim.vnics()
+    );
+}

@@ -38,6 +38,9 @@
 //!   (`<prop>: <value>`, the value in double quotes if it contains a space, or
 //!   `<prop> not specified`), then `property: (name=<n>,value="<v>")` per net-attr.
 //!   `info net physical=X` filters ("No such net resource." when nothing matches).
+//! - `info attr [name=X]` (`info_attr`) likewise ("No such attr resource."); `info <type>` of a
+//!   resource type with nothing configured prints nothing (zonecfg.c `info_fs` and kin: "No
+//!   such <type> resource." only after a property filter), exit 0.
 //!
 //! Not modelled: adding or removing whole resources, resources other than net, global
 //! properties other than for `info`, interactive and `-f` modes, the usage text after a

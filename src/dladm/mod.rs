@@ -89,10 +89,13 @@ pub fn show_phys_mac_command() -> Vec<String> {
     argv(&["show-phys", "-m", "-p", "-o", "LINK,ADDRESS"])
 }
 
-/// The flavour probe: joyent's `show-vnic` knows the `ZONE` field, gate's refuses it in parsable
-/// mode with "unknown output field" before walking anything.
+/// The flavour probe asks for what netzone relies on, the `-z ZONE` option illumos-joyent's dladm
+/// gives its subcommands (`rename-link -z` among them): joyent's `show-link -z global` lists the
+/// global zone's links; gate's getopt refuses the letter ("unrecognized option '-z'",
+/// dladm.c `die_opterr`) before walking anything. (It used to ask `show-vnic` for its `ZONE`
+/// field, which gate would answer too once IPD 3's ZONE field lands, without any `-z`.)
 pub fn probe_command() -> Vec<String> {
-    argv(&["show-vnic", "-p", "-o", "LINK,ZONE"])
+    argv(&["show-link", "-z", "global", "-p", "-o", "LINK"])
 }
 
 /// A link property given to `create-vnic -p`.
