@@ -103,6 +103,12 @@ impl Host {
             ),
         )
         .unwrap();
+        // libbrand's brand_open also needs the brand's platform.xml.
+        std::fs::write(
+            dir.join("platform.xml"),
+            "<?xml version=\"1.0\"?>\n<platform name=\"nzbench\" allow-exclusive-ip=\"true\">\n</platform>\n",
+        )
+        .unwrap();
         h
     }
 

@@ -204,6 +204,12 @@ fn run(host: &Host) {
         h = hook.display()
     );
     std::fs::write(brand_dir.join("config.xml"), &brand).expect("config.xml");
+    // libbrand's brand_open also needs the brand's platform.xml.
+    std::fs::write(
+        brand_dir.join("platform.xml"),
+        "<?xml version=\"1.0\"?>\n<platform name=\"netzone-demo\" allow-exclusive-ip=\"true\">\n</platform>\n",
+    )
+    .expect("platform.xml");
     step(
         2,
         "Wire netzone into the zone brand",

@@ -97,7 +97,7 @@ impl ApplyError {
             ApplyError::Step { source, undo, .. } => {
                 undo.is_empty()
                     && matches!(source.as_ref(), HostError::Dladm { kind: DladmErrorKind::AlreadyExists, argv, .. }
-                        if argv.starts_with("create-vnic"))
+                        if argv.first() == Some("create-vnic"))
             }
             _ => false,
         }
@@ -123,6 +123,39 @@ pub struct Outcome {
     pub removed: Vec<LinkName>,
     /// MACs written back into the zone's configuration.
     pub macs_written: Vec<(LinkName, Mac)>,
+}
+
+impl serde::Serialize for Outcome {
+    /// The plan's fields ([`Plan`]'s serialisation) plus `"created"`, `"removed"`,
+    /// `"macs_written": [{"net", "mac"}]` and `"changed"` (false when the run changed nothing).
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct MacOut<'a> {
+            net: &'a LinkName,
+            mac: &'a Mac,
+        }
+        #[derive(serde::Serialize)]
+        struct OutcomeOut<'a> {
+            #[serde(flatten)]
+            plan: &'a Plan,
+            created: &'a [LinkName],
+            removed: &'a [LinkName],
+            macs_written: Vec<MacOut<'a>>,
+            changed: bool,
+        }
+        OutcomeOut {
+            plan: &self.plan,
+            created: &self.created,
+            removed: &self.removed,
+            macs_written: self
+                .macs_written
+                .iter()
+                .map(|(net, mac)| MacOut { net, mac })
+                .collect(),
+            changed: !self.is_noop(),
+        }
+        .serialize(s)
+    }
 }
 
 impl Outcome {
@@ -198,7 +231,7 @@ fn observe_for_up(
 /// Observes and plans without changing anything (`netzone plan`): the plan `up` would run now.
 pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, ApplyError> {
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let _lock = host.lock_zone(&cfg.name).map_err(jerr(&cfg.name))?;
     let j = Journal::load(&state, &cfg.name).map_err(jerr(&cfg.name))?;
     let cfg = &crate::globalnic::resolve(host, cfg)?;
     let obs = observe_for_up(host, flavour, cfg, &j, false)?;
@@ -293,17 +326,28 @@ fn name_the_racer(host: &Host, flavour: Flavour, e: ApplyError) -> ApplyError {
 /// `cfg` should be read after any earlier run on the zone finished; [`up_zone`] reads it under
 /// the zone's lock, which is what the CLI and the hook use.
 pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
-    let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, &cfg.name).map_err(jerr(&cfg.name))?;
+    let _lock = host.lock_zone(&cfg.name).map_err(jerr(&cfg.name))?;
     up_locked(host, flavour, cfg)
 }
 
 /// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
 /// `<root>/etc/zones/<zone>.xml`, so a run that waited for another sees the MACs it saved.
 pub fn up_zone(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
-    let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
-    let cfg = crate::zonecfg::load(&host.root, zone).map_err(Box::new)?;
+    up_zone_with(host, flavour, zone, false)
+}
+
+/// [`up_zone`] with the brand's default for nets without a `persistent` net-attr (the hook's
+/// `--persistent`).
+pub fn up_zone_with(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    persistent_default: bool,
+) -> Result<Outcome, ApplyError> {
+    let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
+    let cfg = crate::zonecfg::load(&host.root, zone)
+        .map_err(Box::new)?
+        .with_persistent_default(persistent_default);
     up_locked(host, flavour, &cfg)
 }
 
@@ -410,7 +454,7 @@ fn remove(
     halted: bool,
 ) -> Result<Outcome, ApplyError> {
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr(zone))?;
+    let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
     let plan = if halted {
         plan_after_halt(host, flavour, zone, &j)?
@@ -533,7 +577,12 @@ impl<'a> Run<'a> {
                     from,
                     to,
                 } => self.rename(net, zone, from, to),
-                Step::Delete { net, name, zone } => self.delete(net.as_ref(), name, zone.as_ref()),
+                Step::Delete {
+                    net,
+                    name,
+                    zone,
+                    persistent,
+                } => self.delete(net.as_ref(), name, zone.as_ref(), *persistent),
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
@@ -589,6 +638,7 @@ impl<'a> Run<'a> {
                 zone: self.zone.clone(),
                 state: LinkState::Intent,
                 run: self.run_id.clone(),
+                persistent: spec.persistent,
             });
             self.save()?;
             match self.host.dladm(&dladm::create_vnic_command(&spec)) {
@@ -691,6 +741,7 @@ impl<'a> Run<'a> {
         net: Option<&LinkName>,
         name: &LinkName,
         zone: Option<&ZoneName>,
+        persistent: bool,
     ) -> Result<(), ApplyError> {
         let temp = net
             .and_then(|n| self.journal.links.iter().find(|e| &e.net == n))
@@ -698,7 +749,14 @@ impl<'a> Run<'a> {
             .or_else(|| {
                 tempname::owned_index(name, self.zone).map(|i| tempname::temp_name(self.zone, i))
             });
-        match delete_link(self.host, self.flavour, name, zone, temp.as_ref()) {
+        match delete_link(
+            self.host,
+            self.flavour,
+            name,
+            zone,
+            temp.as_ref(),
+            persistent,
+        ) {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
             }
@@ -762,7 +820,14 @@ impl<'a> Run<'a> {
             };
             let mut ok = true;
             for name in e.candidate_names() {
-                match delete_link(self.host, self.flavour, name, zone.as_ref(), Some(&e.name)) {
+                match delete_link(
+                    self.host,
+                    self.flavour,
+                    name,
+                    zone.as_ref(),
+                    Some(&e.name),
+                    e.persistent,
+                ) {
                     Ok(Deleted::Gone) => {}
                     Ok(Deleted::Unreachable) => {
                         ok = false;
@@ -828,14 +893,16 @@ pub enum Deleted {
 
 /// Deletes link `name`, seen in `zone` (`None` = global zone): "not found" counts as done, "link
 /// busy" is retried [`BUSY_ATTEMPTS`] times; a link on loan is first handed back to the global
-/// zone, and on joyent renamed back to `temp` first when it has another name. Shared with the
-/// operator tools (`recover`, `gc`).
+/// zone, and on joyent renamed back to `temp` first when it has another name. A `persistent`
+/// link is deleted without `-t`, its persistent configuration with it. Shared with the operator
+/// tools (`recover`, `gc`).
 pub fn delete_link(
     host: &Host,
     flavour: Flavour,
     name: &LinkName,
     zone: Option<&ZoneName>,
     temp: Option<&LinkName>,
+    persistent: bool,
 ) -> Result<Deleted, HostError> {
     let mut name = name.clone();
     let mut zone = zone.cloned();
@@ -846,7 +913,11 @@ pub fn delete_link(
     let mut returned = false;
     let mut pause = BUSY_BACKOFF;
     for attempt in 1..=BUSY_ATTEMPTS {
-        match host.dladm(&dladm::delete_vnic_command(z(&zone).as_ref(), &name)) {
+        match host.dladm(&dladm::delete_vnic_command(
+            z(&zone).as_ref(),
+            &name,
+            persistent,
+        )) {
             Ok(_) => return Ok(Deleted::Gone),
             Err(e) => match e.dladm_kind() {
                 Some(DladmErrorKind::NotFound) => {
@@ -891,7 +962,7 @@ pub fn delete_link(
     }
     Err(HostError::Dladm {
         kind: DladmErrorKind::LinkBusy,
-        argv: dladm::delete_vnic_command(None, &name).join(" "),
+        argv: dladm::delete_vnic_command(None, &name, persistent).into(),
         message: format!("dladm delete-vnic: {name}: still busy after {BUSY_ATTEMPTS} attempts"),
     })
 }

@@ -250,6 +250,7 @@ mod tests {
             zone: zn(zone),
             state: LinkState::Active,
             run: String::new(),
+            persistent: false,
         }
     }
 

@@ -4,7 +4,7 @@
 //! Detection costs one dladm run, so its answer is cached in
 //! `<root>/etc/svc/volatile/netzone/flavour.cache` (not `.json`: journals are `<zone>.json`, and
 //! `flavour` is a valid zone name) for the life of the host's boot. The cache is
-//! keyed by the boot's identity and by the dladm binary (path, size, mtime): a cache written under
+//! keyed by the boot ([`crate::journal::boot_key`]) and by the dladm binary (path, size, mtime): a cache written under
 //! another boot or for another dladm is ignored and rewritten. `/etc/svc/volatile` is a tmpfs on
 //! illumos, emptied at boot, so on a real host the key is a second line of defence.
 
@@ -149,7 +149,9 @@ pub fn cache_path(host: &Host) -> std::path::PathBuf {
 pub fn cached(host: &Host) -> Option<Flavour> {
     let text = std::fs::read_to_string(cache_path(host)).ok()?;
     let e: CacheEntry = serde_json::from_str(&text).ok()?;
-    (e.boot == boot_identity() && e.dladm == dladm_identity(&host.tools.dladm)).then_some(e.flavour)
+    (e.boot == crate::journal::boot_key(&host.state_dir())
+        && e.dladm == dladm_identity(&host.tools.dladm))
+    .then_some(e.flavour)
 }
 
 /// Probes dladm (one process) and caches the answer. The cache write is best effort: a failure
@@ -160,7 +162,7 @@ pub fn detect(host: &Host) -> Result<Flavour, FlavourError> {
     }
     let f = parse_probe_output(host.dladm(&dladm::probe_command()))?;
     let e = CacheEntry {
-        boot: boot_identity(),
+        boot: crate::journal::boot_key(&host.state_dir()),
         dladm: dladm_identity(&host.tools.dladm),
         flavour: f,
     };
@@ -199,19 +201,19 @@ mod tests {
         );
         let gate = HostError::Dladm {
             kind: DladmErrorKind::UnknownField,
-            argv: String::new(),
+            argv: Default::default(),
             message: "unknown output field: `zone'".into(),
         };
         assert_eq!(parse_probe_output(Err(gate)).unwrap(), Flavour::Gate);
         let gate = HostError::Dladm {
             kind: DladmErrorKind::Other,
-            argv: String::new(),
+            argv: Default::default(),
             message: "dladm show-link: unrecognized option '-z'".into(),
         };
         assert_eq!(parse_probe_output(Err(gate)).unwrap(), Flavour::Gate);
         let down = HostError::Dladm {
             kind: DladmErrorKind::DlmgmtdDown,
-            argv: String::new(),
+            argv: Default::default(),
             message: "x".into(),
         };
         assert!(parse_probe_output(Err(down)).is_err());
@@ -231,7 +233,7 @@ mod tests {
         );
         assert_eq!(cached(&host), None);
         let e = CacheEntry {
-            boot: boot_identity(),
+            boot: crate::journal::boot_key(&host.state_dir()),
             dladm: dladm_identity(&fake),
             flavour: Flavour::Gate,
         };

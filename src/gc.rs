@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use crate::apply::{self, Deleted};
 use crate::flavour::Flavour;
 use crate::host::Host;
-use crate::journal::{self, Journal};
+use crate::journal::Journal;
 use crate::linkname::LinkName;
 use crate::recover::RecoverError;
 use crate::show::{self, Inventory, Row, RowState, Source};
@@ -116,12 +116,10 @@ pub fn run(
     for zone in zones {
         let (_lock, actions) = match &zone {
             Some(z) => {
-                let state = host.state_dir();
-                let lock =
-                    journal::lock_zone(&state, z).map_err(|source| RecoverError::Journal {
-                        zone: z.clone(),
-                        source,
-                    })?;
+                let lock = host.lock_zone(z).map_err(|source| RecoverError::Journal {
+                    zone: z.clone(),
+                    source,
+                })?;
                 // Read again under the lock: a run on this zone may have changed things.
                 let fresh = show::gather(host, flavour)?;
                 let acts: Vec<GcAction> = decide(&show::classify(&fresh))
@@ -162,8 +160,16 @@ fn apply_zone(
     };
     for a in actions {
         let res = match a {
-            GcAction::Delete { name, temp, .. } => {
-                match apply::delete_link(host, flavour, name, None, temp.as_ref()) {
+            GcAction::Delete {
+                name, temp, net, ..
+            } => {
+                // A persistent link (its record says so) goes with its persistent configuration.
+                let persistent = j.as_ref().is_some_and(|j| {
+                    j.links
+                        .iter()
+                        .any(|e| Some(&e.net) == net.as_ref() && e.persistent)
+                });
+                match apply::delete_link(host, flavour, name, None, temp.as_ref(), persistent) {
                     Ok(Deleted::Gone) => Ok(()),
                     Ok(Deleted::Unreachable) => Err(format!("{name}: on loan to a zone")),
                     Err(e) => Err(format!("{name}: {e}")),
@@ -209,8 +215,8 @@ mod tests {
         Row {
             link: ln(link),
             zone: zone.map(zn),
-            over: "e1000g0".into(),
-            mac: String::new(),
+            over: Some(crate::zonecfg::GlobalNic::Link(ln("e1000g0"))),
+            mac: None,
             vid: 0,
             owner: Owner::Netzone,
             state,

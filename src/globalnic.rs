@@ -155,11 +155,11 @@ pub fn resolve_auto(host: &Host, zone: &ZoneName, net: &Net) -> Result<LinkName,
         None => Err(route_err(match out.status {
             None => HostError::Signalled {
                 tool: "route",
-                argv: args.join(" "),
+                argv: crate::host::Argv::from(&args[..]),
             },
             Some(_) => HostError::Failed {
                 tool: "route",
-                argv: args.join(" "),
+                argv: crate::host::Argv::from(&args[..]),
                 message: format!("{} {}", out.stdout.trim(), out.stderr.trim())
                     .trim()
                     .replace('\n', "; "),

@@ -119,6 +119,8 @@ pub enum UsageError {
     OptionValue(String),
     #[error("option {0}: '{1}' is not a program (it starts with '-')")]
     OptionProgram(String, String),
+    #[error("option {0} takes no value")]
+    FlagValue(String),
     #[error("unknown option '{0}'")]
     Option(String),
     #[error("option {0} needs {1}")]
@@ -156,7 +158,14 @@ pub struct HookOptions {
     pub chain_post_args: Vec<String>,
     /// `--order chain-first|netzone-first`.
     pub order: Order,
+    /// `--persistent`: every net of the zone whose link netzone creates gets a persistent link
+    /// unless its own `persistent` net-attr says `false` (OmniOS brands; see
+    /// [`crate::zonecfg::ZoneConfig::with_persistent_default`]).
+    pub persistent: bool,
 }
+
+/// Options that take no value.
+const FLAG_OPTIONS: &[&str] = &["--persistent"];
 
 /// The positional arguments (`pre|post ZONE ...`) of an argument list that [`parse_args`]
 /// accepted: what a chained hook is given.
@@ -167,8 +176,13 @@ pub fn positional(args: &[String]) -> &[String] {
             i += 1;
             break;
         }
-        // Options always take a value, inline (`--chain=P`) or as the next argument.
-        i += if args[i].contains('=') { 1 } else { 2 };
+        // Flags stand alone; the other options take a value, inline (`--chain=P`) or as the
+        // next argument.
+        i += if args[i].contains('=') || FLAG_OPTIONS.contains(&args[i].as_str()) {
+            1
+        } else {
+            2
+        };
     }
     &args[i.min(args.len())..]
 }
@@ -187,6 +201,14 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             Some((k, v)) => (k, Some(v.to_string())),
             None => (a.as_str(), None),
         };
+        if FLAG_OPTIONS.contains(&key) {
+            if inline.is_some() {
+                return Err(UsageError::FlagValue(key.to_string()));
+            }
+            opts.persistent = true;
+            i += 1;
+            continue;
+        }
         const KNOWN: [&str; 6] = [
             "--chain",
             "--chain-pre",
@@ -285,7 +307,7 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 /// Usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
 [--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
-[--order chain-first|netzone-first] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+[--order chain-first|netzone-first] [--persistent] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -369,6 +391,29 @@ mod tests {
         );
         assert_eq!(o.chain_pre, Some(PathBuf::from("/x/prestate")));
         assert_eq!(a.altroot, Some(PathBuf::from("/a")));
+    }
+
+    #[test]
+    fn persistent_is_a_flag() {
+        let all = s(&[
+            "--persistent",
+            "--chain-pre",
+            "/y",
+            "pre",
+            "web1",
+            "/z",
+            "2",
+            "0",
+        ]);
+        let (o, _) = parse_args(&all).unwrap();
+        assert!(o.persistent);
+        assert_eq!(positional(&all), &all[3..]);
+        let (o, _) = parse_args(&s(&["pre", "web1", "/z", "2", "0"])).unwrap();
+        assert!(!o.persistent);
+        assert_eq!(
+            parse_args(&s(&["--persistent=yes", "pre", "web1", "/z", "2", "0"])).unwrap_err(),
+            UsageError::FlagValue("--persistent".into())
+        );
     }
 
     #[test]
@@ -516,6 +561,16 @@ pub fn execute(
     flavour_choice: Option<&str>,
     args: &HookArgs,
 ) -> Result<HookReport, HookError> {
+    execute_with(host, flavour_choice, &HookOptions::default(), args)
+}
+
+/// [`execute`] with the hook's options: `--persistent` (the chain options are the binary's).
+pub fn execute_with(
+    host: &crate::host::Host,
+    flavour_choice: Option<&str>,
+    opts: &HookOptions,
+    args: &HookArgs,
+) -> Result<HookReport, HookError> {
     if !may_act(args.phase, args.state, args.cmd) {
         return Ok(HookReport {
             action: Action::Nothing,
@@ -532,7 +587,12 @@ pub fn execute(
             crate::zonecfg::load(&host.root, &args.zone)?;
             None
         }
-        Action::Up => Some(crate::apply::up_zone(host, flavour, &args.zone)?),
+        Action::Up => Some(crate::apply::up_zone_with(
+            host,
+            flavour,
+            &args.zone,
+            opts.persistent,
+        )?),
         // Every post-halt call follows a teardown that succeeded (zoneadmd skips post-halt
         // otherwise), the failed ready's cleanup included.
         Action::Down => Some(crate::apply::down_after_halt(host, flavour, &args.zone)?),

@@ -5,6 +5,7 @@
 //! outlives it is killed (SIGKILL) and reported as [`HostError::Timeout`]. A hook that hangs would
 //! hold zoneadmd's door thread; a dladm blocked on a dead dlmgmtd is the usual cause.
 
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -89,6 +90,72 @@ impl Output {
     }
 }
 
+/// A program's arguments (after its name), as run: shown joined by spaces, serialised as an
+/// array. Arguments never go through a shell, so the joined form is for reading only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct Argv(pub Vec<String>);
+
+impl Argv {
+    /// The first argument (dladm's subcommand), if any.
+    pub fn first(&self) -> Option<&str> {
+        self.0.first().map(String::as_str)
+    }
+
+    /// The arguments.
+    pub fn as_slice(&self) -> &[String] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Argv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join(" "))
+    }
+}
+
+impl From<Vec<String>> for Argv {
+    fn from(v: Vec<String>) -> Self {
+        Argv(v)
+    }
+}
+
+impl From<&[String]> for Argv {
+    fn from(v: &[String]) -> Self {
+        Argv(v.to_vec())
+    }
+}
+
+impl From<&Vec<String>> for Argv {
+    fn from(v: &Vec<String>) -> Self {
+        Argv(v.clone())
+    }
+}
+
+impl From<&[&str]> for Argv {
+    fn from(v: &[&str]) -> Self {
+        Argv(v.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+impl<const N: usize> From<[&str; N]> for Argv {
+    fn from(v: [&str; N]) -> Self {
+        Argv(v.iter().map(|s| s.to_string()).collect())
+    }
+}
+
+/// A duration the way people read a deadline: whole seconds as `30 s`, anything else in
+/// milliseconds (`500 ms`, `1500 ms`), never a misleading `0 s`.
+pub fn human_duration(d: Duration) -> String {
+    if d.subsec_nanos() == 0 && d.as_secs() > 0 {
+        format!("{} s", d.as_secs())
+    } else if d.as_millis() > 0 || d.is_zero() {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} us", d.as_micros())
+    }
+}
+
 /// A failure to run a program at all, or a program that failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
@@ -99,26 +166,42 @@ pub enum HostError {
         program: PathBuf,
         error: std::io::Error,
     },
-    #[error("{tool} {argv}: timed out after {secs} s and was killed")]
+    /// The program outlived its deadline and was killed with its process group.
+    #[error("{tool} {argv}: timed out after {} and was killed", human_duration(*timeout))]
     Timeout {
+        /// The program's short name (`dladm`, `zonecfg`, `chained hook`, ...).
         tool: &'static str,
-        argv: String,
-        secs: u64,
+        /// Its arguments.
+        argv: Argv,
+        /// The deadline it outlived.
+        timeout: Duration,
     },
+    /// The program was killed by a signal.
     #[error("{tool} {argv}: killed by a signal")]
-    Signalled { tool: &'static str, argv: String },
+    Signalled {
+        /// The program's short name.
+        tool: &'static str,
+        /// Its arguments.
+        argv: Argv,
+    },
     /// dladm exited non-zero; `kind` is read from its message.
     #[error("{message}")]
     Dladm {
+        /// What dladm's message says went wrong.
         kind: DladmErrorKind,
-        argv: String,
+        /// dladm's arguments (the subcommand first).
+        argv: Argv,
+        /// `dladm SUBCOMMAND: <dladm's message>`, on one line.
         message: String,
     },
     /// zoneadm or zonecfg exited non-zero.
     #[error("{tool} {argv}: {message}")]
     Failed {
+        /// The program's short name.
         tool: &'static str,
-        argv: String,
+        /// Its arguments.
+        argv: Argv,
+        /// Its stderr, on one line.
         message: String,
     },
 }
@@ -133,27 +216,85 @@ impl HostError {
     }
 }
 
-/// The host netzone acts on: tool paths, the alternate root and the child deadline.
+/// The host netzone acts on: tool paths, the alternate root, the child deadline, and how
+/// children are started (a command prefix such as `pfexec`, extra environment) and how long a
+/// run waits for a zone's lock.
 #[derive(Debug, Clone)]
 pub struct Host {
+    /// Where dladm, zoneadm, zonecfg and route are.
     pub tools: Tools,
     /// Alternate root (`-R`): zone configurations and netzone's state live under it.
     pub root: PathBuf,
+    /// Deadline for each child process.
     pub timeout: Duration,
+    /// How long a run waits for another run on the same zone to release the zone's lock;
+    /// `None` waits as long as it takes. Past it the run fails with
+    /// [`crate::journal::JournalError::Locked`] (kind [`crate::error::ErrorKind::Locked`]).
+    pub lock_timeout: Option<Duration>,
+    /// Words put before every tool's path, e.g. `["pfexec"]` to run dladm with the caller's
+    /// RBAC profile (`pfexec(1)`). Chained brand hooks are run without it.
+    pub prefix: Vec<OsString>,
+    /// Environment set for every child on top of the caller's (later entries win).
+    pub env: Vec<(OsString, OsString)>,
 }
 
 impl Host {
+    /// A host with the given tools and root, the default child deadline, no lock deadline, no
+    /// prefix and no extra environment.
     pub fn new(tools: Tools, root: impl Into<PathBuf>) -> Self {
         Host {
             tools,
             root: root.into(),
             timeout: DEFAULT_TIMEOUT,
+            lock_timeout: None,
+            prefix: Vec::new(),
+            env: Vec::new(),
         }
     }
 
+    /// Sets the deadline for each child process.
     pub fn with_timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
+    }
+
+    /// Sets how long a run waits for the zone's lock (see [`Host::lock_timeout`]).
+    pub fn with_lock_timeout(mut self, t: Duration) -> Self {
+        self.lock_timeout = Some(t);
+        self
+    }
+
+    /// Puts `words` before every tool's path: `with_prefix(["pfexec"])` runs
+    /// `pfexec /usr/sbin/dladm ...`.
+    pub fn with_prefix<I, S>(mut self, words: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<OsString>,
+    {
+        self.prefix = words.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `key=value` in every child's environment (on top of the caller's).
+    pub fn with_env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    fn launch(&self, prefixed: bool) -> Launch<'_> {
+        Launch {
+            prefix: if prefixed { &self.prefix } else { &[] },
+            env: &self.env,
+        }
+    }
+
+    /// Takes `zone`'s lock in this host's state directory, waiting at most
+    /// [`Host::lock_timeout`]. Every run that reads or writes the zone's journal holds it.
+    pub fn lock_zone(
+        &self,
+        zone: &crate::zonename::ZoneName,
+    ) -> Result<crate::journal::ZoneLock, crate::journal::JournalError> {
+        crate::journal::lock_zone_within(&self.state_dir(), zone, self.lock_timeout)
     }
 
     /// `<root>/etc/svc/volatile/netzone`: netzone's state, gone at reboot like the links it
@@ -174,11 +315,12 @@ impl Host {
     /// Runs `tool args...` to completion or the deadline. A non-zero exit is not an error here.
     pub fn run(&self, tool: Tool, args: &[String]) -> Result<Output, HostError> {
         run_captured(
+            self.launch(true),
             self.path(tool),
             args,
             self.timeout,
             tool.name(),
-            args.join(" "),
+            Argv::from(args),
         )
     }
 
@@ -190,8 +332,16 @@ impl Host {
         args: &[String],
         timeout: Duration,
     ) -> Result<Output, HostError> {
-        let argv = format!("{} {}", program.display(), args.join(" "));
-        run_captured(program, args, timeout, "chained hook", argv)
+        let mut argv = vec![program.display().to_string()];
+        argv.extend(args.iter().cloned());
+        run_captured(
+            self.launch(false),
+            program,
+            args,
+            timeout,
+            "chained hook",
+            Argv(argv),
+        )
     }
 
     /// Runs dladm; a non-zero exit becomes [`HostError::Dladm`] with its classified message.
@@ -202,7 +352,7 @@ impl Host {
             Some(0) => Ok(out.stdout),
             Some(_) => Err(HostError::Dladm {
                 kind: dladm::parse_error_output(&out.stderr),
-                argv: args.join(" "),
+                argv: Argv::from(args),
                 message: format!(
                     "dladm {}: {}",
                     args.first().map(String::as_str).unwrap_or(""),
@@ -211,7 +361,7 @@ impl Host {
             }),
             None => Err(HostError::Signalled {
                 tool: "dladm",
-                argv: args.join(" "),
+                argv: Argv::from(args),
             }),
         }
     }
@@ -226,12 +376,12 @@ impl Host {
             Some(0) => Ok(out.stdout),
             Some(_) => Err(HostError::Failed {
                 tool: tool.name(),
-                argv: args.join(" "),
+                argv: Argv::from(args),
                 message: out.stderr.trim().replace('\n', "; "),
             }),
             None => Err(HostError::Signalled {
                 tool: tool.name(),
-                argv: args.join(" "),
+                argv: Argv::from(args),
             }),
         }
     }
@@ -369,20 +519,40 @@ fn wait_with_deadline(mut child: Child, timeout: Duration) -> Result<Output, Wai
 /// process group of its own (so the deadline can kill whatever it starts, and a terminal's ^C
 /// reaches netzone, which decides, rather than a dladm half-way through), and waits for it
 /// until `timeout`; `label` and `argv` name it in a timeout error.
+/// How a child is started beyond its argv: words before the program, extra environment.
+struct Launch<'a> {
+    prefix: &'a [OsString],
+    env: &'a [(OsString, OsString)],
+}
+
 fn run_captured(
+    launch: Launch<'_>,
     program: &Path,
     args: &[String],
     timeout: Duration,
     label: &'static str,
-    argv: String,
+    argv: Argv,
 ) -> Result<Output, HostError> {
     use std::os::unix::process::CommandExt;
     let spawn_error = |error| HostError::Spawn {
-        program: program.to_path_buf(),
+        program: launch
+            .prefix
+            .first()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| program.to_path_buf()),
         error,
     };
-    let child = Command::new(program)
+    let mut cmd = match launch.prefix.split_first() {
+        Some((first, rest)) => {
+            let mut c = Command::new(first);
+            c.args(rest).arg(program);
+            c
+        }
+        None => Command::new(program),
+    };
+    let child = cmd
         .args(args)
+        .envs(launch.env.iter().map(|(k, v)| (k, v)))
         .env("LC_ALL", "C")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -394,7 +564,7 @@ fn run_captured(
         WaitError::Timeout => HostError::Timeout {
             tool: label,
             argv,
-            secs: timeout.as_secs(),
+            timeout,
         },
         WaitError::Io(error) => spawn_error(error),
     })
@@ -537,5 +707,70 @@ mod tests {
         let e = h.run(Tool::Dladm, &["5".into()]).unwrap_err();
         assert!(matches!(e, HostError::Timeout { .. }), "{e}");
         assert!(t.elapsed() < Duration::from_secs(3));
+    }
+}
+
+#[cfg(test)]
+mod launch_tests {
+    use super::*;
+
+    fn host(dladm: &str) -> Host {
+        Host::new(
+            Tools {
+                dladm: dladm.into(),
+                zoneadm: "/nonexistent/zoneadm".into(),
+                zonecfg: "/bin/false".into(),
+                route: "/nonexistent/route".into(),
+            },
+            "/",
+        )
+    }
+
+    #[test]
+    fn prefix_goes_before_tools_but_not_chained_hooks() {
+        // `env` as the prefix runs the tool unchanged; `env -u X` proves the words are passed.
+        let h = host("/bin/sh")
+            .with_prefix(["env", "NETZONE_PREFIX_SEEN=yes"])
+            .with_env("NETZONE_HOST_ENV", "a b");
+        let args = vec![
+            "-c".into(),
+            "echo $NETZONE_PREFIX_SEEN:$NETZONE_HOST_ENV".into(),
+        ];
+        let out = h.run(Tool::Dladm, &args).unwrap();
+        assert_eq!(out.stdout, "yes:a b\n");
+        let out = h
+            .run_external(Path::new("/bin/sh"), &args, Duration::from_secs(5))
+            .unwrap();
+        assert_eq!(
+            out.stdout, ":a b\n",
+            "no prefix for a chained hook, env yes"
+        );
+        // LC_ALL=C is not overridden by the host's environment.
+        let h = host("/bin/sh").with_env("LC_ALL", "de_DE.UTF-8");
+        let out = h
+            .run(Tool::Dladm, &["-c".into(), "echo $LC_ALL".into()])
+            .unwrap();
+        assert_eq!(out.stdout, "C\n");
+        // A missing prefix program is named in the error.
+        let h = host("/bin/sh").with_prefix(["/nonexistent/pfexec"]);
+        let e = h.run(Tool::Dladm, &[]).unwrap_err();
+        assert!(e.to_string().contains("/nonexistent/pfexec"), "{e}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn durations_read_as_people_write_them() {
+        assert_eq!(human_duration(Duration::from_millis(500)), "500 ms");
+        assert_eq!(human_duration(Duration::from_secs(30)), "30 s");
+        assert_eq!(human_duration(Duration::from_millis(1500)), "1500 ms");
+        assert_eq!(human_duration(Duration::ZERO), "0 ms");
+        assert_eq!(human_duration(Duration::from_micros(20)), "20 us");
+        let h = host("sleep").with_timeout(Duration::from_millis(200));
+        let e = h.run(Tool::Dladm, &["5".into()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "dladm 5: timed out after 200 ms and was killed"
+        );
+        assert_eq!(e.kind(), crate::error::ErrorKind::Timeout);
     }
 }

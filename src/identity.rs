@@ -142,6 +142,7 @@ mod tests {
             zone: zn("web1"),
             state: LinkState::Active,
             run: String::new(),
+            persistent: false,
         }
     }
 

@@ -1,8 +1,24 @@
 //! The per-zone journal: netzone's proof of which links it created.
 //!
-//! One JSON file per zone, `<root>/etc/svc/volatile/netzone/<zone>.json`, in the volatile
-//! directory because netzone's links are temporary (`create-vnic -t`) and die with the boot, like
-//! dlmgmtd's own cache in `/etc/svc/volatile/dladm`. Rules:
+//! Records live where the links they describe live:
+//! - temporary links (`create-vnic -t`, the default) die with the boot, so their records are in
+//!   `<root>/etc/svc/volatile/netzone/<zone>.json`, a tmpfs emptied at boot like dlmgmtd's own
+//!   cache in `/etc/svc/volatile/dladm`;
+//! - persistent links (`persistent` net-attr, hook `--persistent`) come back after a reboot,
+//!   from `/etc/dladm/datalink.conf`, so their records are in `<root>/etc/netzone/<zone>.json`.
+//!   `/etc` because that is where illumos keeps the persistent configuration these records
+//!   vouch for (`/etc/dladm/datalink.conf`, read by dlmgmtd early at boot, and the zones'
+//!   `/etc/zones`): on the same file system of the same boot environment, a record and its
+//!   link are rolled back or forward together by `beadm`, which a record under a `/var` that
+//!   may be a separate, shared dataset would not be, and `/var/run` is a tmpfs like
+//!   `/etc/svc/volatile`.
+//!
+//! One [`Journal`] holds both kinds; [`Journal::load`] merges the two files and
+//! [`Journal::save`] splits the records by [`JournalLink::persistent`]. Each file carries the
+//! boot it was written in ([`boot_key`]): temporary records from another boot are void (their
+//! links are gone) and are dropped on load, even where `/etc/svc/volatile` is not a tmpfs (an
+//! alternate root); persistent records stay whatever the boot, and whether their link still
+//! exists is for the plan to see. Rules:
 //! - an entry is written (state `intent`) *before* the `create-vnic` that creates its link, and
 //!   confirmed (`created`, `renaming`, `active`) after each step, so a crash at any point leaves a
 //!   record naming every link that might exist;
@@ -47,6 +63,14 @@ pub enum JournalError {
         path.display()
     )]
     Unusable { path: PathBuf, reason: String },
+    /// Another run held the zone's lock for longer than the caller would wait.
+    #[error("lock {path}: another netzone run on the zone still holds it after {}", crate::host::human_duration(*waited))]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// How long this run waited.
+        waited: std::time::Duration,
+    },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
@@ -118,6 +142,13 @@ pub struct JournalLink {
     pub state: LinkState,
     /// Which run wrote the entry (`<pid>-<unix seconds>`), for diagnostics.
     pub run: String,
+    /// Created without `-t`: the link outlives the boot, and so does this record.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub persistent: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl JournalLink {
@@ -141,12 +172,75 @@ pub struct Journal {
     pub zone: ZoneName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flavour: Option<Flavour>,
+    /// The boot the file was written in ([`boot_key`]); set by [`Journal::save`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot: Option<String>,
     pub links: Vec<JournalLink>,
 }
 
-/// `<state_dir>/<zone>.json`.
+/// `<state_dir>/<zone>.json`: the records of temporary links.
 pub fn path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
     state_dir.join(format!("{zone}.json"))
+}
+
+/// netzone's volatile state directory under a root (what `Host::state_dir` gives).
+const VOLATILE: &str = "etc/svc/volatile/netzone";
+
+/// The directory of persistent-link records that goes with the state directory `state_dir`:
+/// `<root>/etc/netzone` for netzone's `<root>/etc/svc/volatile/netzone`; any other state
+/// directory (a library user's, a test's) keeps them in its `persistent` subdirectory.
+pub fn persistent_dir(state_dir: &Path) -> PathBuf {
+    if state_dir.ends_with(VOLATILE) {
+        if let Some(root) = state_dir.ancestors().nth(4) {
+            return root.join("etc/netzone");
+        }
+    }
+    state_dir.join("persistent")
+}
+
+/// `<persistent_dir>/<zone>.json`: the records of persistent links.
+pub fn persistent_path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
+    persistent_dir(state_dir).join(format!("{zone}.json"))
+}
+
+/// The identity of the running boot as netzone keys its records and caches on: the platform's
+/// ([`crate::flavour::boot_identity`]: utmpx's `BOOT_TIME` on illumos) together with a token
+/// netzone keeps in `state_dir`, drawn when it is missing. `/etc/svc/volatile` is emptied at
+/// every boot, so a new boot always means a new token, also where the platform's identity
+/// cannot be read or is not the simulated host's.
+pub fn boot_key(state_dir: &Path) -> String {
+    format!(
+        "{}/{}",
+        crate::flavour::boot_identity(),
+        boot_token(state_dir).unwrap_or_else(|| "no-token".into())
+    )
+}
+
+/// The token file's content; created (once, atomically: link(2) of a complete file) if
+/// missing.
+fn boot_token(state_dir: &Path) -> Option<String> {
+    let p = state_dir.join("boot.token");
+    let read = || {
+        fs::read_to_string(&p)
+            .ok()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+    };
+    if let Some(t) = read() {
+        return Some(t);
+    }
+    fs::create_dir_all(state_dir).ok()?;
+    let mut b = [0u8; 16];
+    File::open("/dev/urandom")
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut b))
+        .ok()?;
+    let token: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    let tmp = state_dir.join(format!(".boot.token.{}", std::process::id()));
+    fs::write(&tmp, format!("{token}\n")).ok()?;
+    // Fails with EEXIST if another run got there first: then its token is the one.
+    let _ = fs::hard_link(&tmp, &p);
+    let _ = fs::remove_file(&tmp);
+    read()
 }
 
 /// An identifier for this run's entries.
@@ -225,42 +319,84 @@ impl Journal {
             version: VERSION,
             zone: zone.clone(),
             flavour: None,
+            boot: None,
             links: Vec::new(),
         }
     }
 
-    /// Reads the zone's journal; a missing file is an empty journal.
-    pub fn load(state_dir: &Path, zone: &ZoneName) -> Result<Self, JournalError> {
-        let p = path(state_dir, zone);
-        let Some(text) = read_journal_file(&p)? else {
-            return Ok(Journal::empty(zone));
+    /// Reads one of the zone's files; a missing file is `None`.
+    fn load_file(p: &Path, zone: &ZoneName) -> Result<Option<Self>, JournalError> {
+        let Some(text) = read_journal_file(p)? else {
+            return Ok(None);
         };
         let j: Journal = serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
-            path: p.clone(),
+            path: p.to_path_buf(),
             reason: e.to_string(),
         })?;
         if j.version != VERSION || &j.zone != zone {
             return Err(JournalError::Corrupt {
-                path: p,
+                path: p.to_path_buf(),
                 reason: format!("version {} for zone '{}'", j.version, j.zone),
             });
+        }
+        Ok(Some(j))
+    }
+
+    /// Reads the zone's journal: the records of its temporary links written during this boot,
+    /// and the records of its persistent links. Missing files are empty.
+    pub fn load(state_dir: &Path, zone: &ZoneName) -> Result<Self, JournalError> {
+        let mut j = Journal::empty(zone);
+        if let Some(v) = Self::load_file(&path(state_dir, zone), zone)? {
+            j.flavour = v.flavour;
+            // Temporary records from another boot name links that are gone: void.
+            if v.boot.is_none() || v.boot == Some(boot_key(state_dir)) {
+                j.links.extend(v.links.into_iter().map(|mut e| {
+                    e.persistent = false;
+                    e
+                }));
+            }
+        }
+        if let Some(p) = Self::load_file(&persistent_path(state_dir, zone), zone)? {
+            j.flavour = j.flavour.or(p.flavour);
+            for mut e in p.links {
+                e.persistent = true;
+                if j.links.iter().all(|x| x.net != e.net) {
+                    j.links.push(e);
+                }
+            }
         }
         Ok(j)
     }
 
-    /// Writes the journal atomically, or removes the file when no entry is left.
+    /// Writes the journal: the temporary records to the volatile file and the persistent ones
+    /// to the persistent file, each atomically, a file with no record removed.
     pub fn save(&self, state_dir: &Path) -> Result<(), JournalError> {
-        let p = path(state_dir, &self.zone);
-        if self.links.is_empty() {
-            return match fs::remove_file(&p) {
-                Ok(()) => sync_dir(state_dir),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-                Err(e) => Err(io_err(&p)(e)),
+        let (pers, temp): (Vec<JournalLink>, Vec<JournalLink>) =
+            self.links.iter().cloned().partition(|e| e.persistent);
+        let boot = Some(boot_key(state_dir));
+        for (p, links) in [
+            (path(state_dir, &self.zone), temp),
+            (persistent_path(state_dir, &self.zone), pers),
+        ] {
+            let dir = p.parent().unwrap_or(state_dir).to_path_buf();
+            if links.is_empty() {
+                match fs::remove_file(&p) {
+                    Ok(()) => sync_dir(&dir)?,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err(&p)(e)),
+                }
+                continue;
+            }
+            let part = Journal {
+                links,
+                boot: boot.clone(),
+                ..self.clone()
             };
+            let mut bytes = serde_json::to_vec_pretty(&part).expect("journal serialises");
+            bytes.push(b'\n');
+            write_atomic(&p, &bytes)?;
         }
-        let mut bytes = serde_json::to_vec_pretty(self).expect("journal serialises");
-        bytes.push(b'\n');
-        write_atomic(&p, &bytes)
+        Ok(())
     }
 
     /// The entry recording a link that may be called `name`.
@@ -281,12 +417,11 @@ impl Journal {
     }
 }
 
-/// Zones that have a journal (for `show`/`gc`/`recover --all`).
+/// Zones that have a journal of either kind (for `show`/`gc`/`recover --all`).
 pub fn zones_with_journal(state_dir: &Path) -> Vec<ZoneName> {
-    let mut res: Vec<ZoneName> = fs::read_dir(state_dir)
-        .into_iter()
-        .flatten()
-        .flatten()
+    let mut res: Vec<ZoneName> = [state_dir.to_path_buf(), persistent_dir(state_dir)]
+        .iter()
+        .flat_map(|d| fs::read_dir(d).into_iter().flatten().flatten())
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
             let stem = name.strip_suffix(".json")?;
@@ -294,6 +429,7 @@ pub fn zones_with_journal(state_dir: &Path) -> Vec<ZoneName> {
         })
         .collect();
     res.sort();
+    res.dedup();
     res
 }
 
@@ -306,6 +442,16 @@ pub struct ZoneLock {
 /// Takes the zone's lock, waiting for another netzone run on the same zone to finish. The lock is
 /// released by the kernel if the holder dies, so a crash never wedges the zone.
 pub fn lock_zone(state_dir: &Path, zone: &ZoneName) -> Result<ZoneLock, JournalError> {
+    lock_zone_within(state_dir, zone, None)
+}
+
+/// [`lock_zone`], waiting at most `deadline` (`None`: as long as it takes); past it,
+/// [`JournalError::Locked`].
+pub fn lock_zone_within(
+    state_dir: &Path,
+    zone: &ZoneName,
+    deadline: Option<std::time::Duration>,
+) -> Result<ZoneLock, JournalError> {
     fs::create_dir_all(state_dir).map_err(io_err(state_dir))?;
     let p = state_dir.join(format!("{zone}.lock"));
     let f = OpenOptions::new()
@@ -314,8 +460,25 @@ pub fn lock_zone(state_dir: &Path, zone: &ZoneName) -> Result<ZoneLock, JournalE
         .write(true)
         .open(&p)
         .map_err(io_err(&p))?;
-    flock(&f, false).map_err(io_err(&p))?;
-    Ok(ZoneLock { _file: f })
+    let Some(deadline) = deadline else {
+        flock(&f, false).map_err(io_err(&p))?;
+        return Ok(ZoneLock { _file: f });
+    };
+    let start = std::time::Instant::now();
+    let mut nap = std::time::Duration::from_millis(1);
+    loop {
+        match flock(&f, true) {
+            Ok(()) => return Ok(ZoneLock { _file: f }),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(io_err(&p)(e)),
+        }
+        let waited = start.elapsed();
+        if waited >= deadline {
+            return Err(JournalError::Locked { path: p, waited });
+        }
+        std::thread::sleep(nap.min(deadline - waited));
+        nap = (nap * 2).min(std::time::Duration::from_millis(50));
+    }
 }
 
 /// `flock(2)` the whole file exclusively; with `try_only`, fail with `WouldBlock` instead of
@@ -352,6 +515,7 @@ mod tests {
             zone: ZoneName::new("web1").unwrap(),
             state,
             run: "1-2".into(),
+            persistent: false,
         }
     }
 
@@ -372,8 +536,60 @@ mod tests {
         j.remove(&ln("net0"));
         j.save(dir.path()).unwrap();
         assert!(!path(dir.path(), &z).exists());
-        // No temp files left behind.
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        // No temp files left behind: only the boot token.
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("boot.token")]);
+    }
+
+    #[test]
+    fn persistent_records_outlive_the_boot_and_temporary_ones_do_not() {
+        let root = tempfile::tempdir().unwrap();
+        let state = root.path().join(VOLATILE);
+        assert_eq!(persistent_dir(&state), root.path().join("etc/netzone"));
+        let z = ZoneName::new("web1").unwrap();
+        let mut j = Journal::empty(&z);
+        j.links.push(entry(LinkState::Active));
+        let mut p = entry(LinkState::Active);
+        p.net = ln("net1");
+        p.persistent = true;
+        j.links.push(p.clone());
+        j.save(&state).unwrap();
+        let vol = fs::read_to_string(path(&state, &z)).unwrap();
+        let per = fs::read_to_string(persistent_path(&state, &z)).unwrap();
+        let net = |n: &str| format!("\"net\": \"{n}\"");
+        assert!(
+            vol.contains(&net("net0")) && !vol.contains(&net("net1")),
+            "{vol}"
+        );
+        assert!(
+            per.contains(&net("net1")) && !per.contains(&net("net0")),
+            "{per}"
+        );
+        assert_eq!(Journal::load(&state, &z).unwrap().links.len(), 2);
+        // Another boot: a new token (the volatile directory was emptied, or not: the file's
+        // boot no longer matches). The temporary record is void, the persistent one stays.
+        fs::remove_file(state.join("boot.token")).unwrap();
+        let after = Journal::load(&state, &z).unwrap();
+        assert_eq!(after.links, vec![p]);
+        assert_eq!(zones_with_journal(&state), vec![z.clone()]);
+        // Saving writes only what is left; the stale volatile file goes.
+        after.save(&state).unwrap();
+        assert!(!path(&state, &z).exists());
+        Journal::empty(&z).save(&state).unwrap();
+        assert!(!persistent_path(&state, &z).exists());
+        assert!(zones_with_journal(&state).is_empty());
+    }
+
+    #[test]
+    fn boot_key_is_stable_within_a_boot() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = boot_key(dir.path());
+        assert_eq!(a, boot_key(dir.path()));
+        fs::remove_file(dir.path().join("boot.token")).unwrap();
+        assert_ne!(a, boot_key(dir.path()));
     }
 
     #[test]
@@ -480,5 +696,31 @@ mod tests {
         assert!(flock(&f, true).is_err(), "second lock must wait");
         drop(g);
         assert!(flock(&f, true).is_ok());
+    }
+
+    #[test]
+    fn lock_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = ZoneName::new("web1").unwrap();
+        let g = lock_zone(dir.path(), &z).unwrap();
+        let t = std::time::Instant::now();
+        let e = lock_zone_within(dir.path(), &z, Some(std::time::Duration::from_millis(300)))
+            .unwrap_err();
+        assert!(t.elapsed() >= std::time::Duration::from_millis(300));
+        assert!(matches!(e, JournalError::Locked { .. }), "{e}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::Locked);
+        assert!(
+            e.to_string().ends_with("still holds it after 300 ms"),
+            "{e}"
+        );
+        // Released before the deadline: taken.
+        let d = dir.path().to_path_buf();
+        let z2 = z.clone();
+        let waiter = std::thread::spawn(move || {
+            lock_zone_within(&d, &z2, Some(std::time::Duration::from_secs(10))).is_ok()
+        });
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        drop(g);
+        assert!(waiter.join().unwrap());
     }
 }

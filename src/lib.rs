@@ -7,6 +7,7 @@ pub mod apply;
 pub mod brand;
 pub mod conflicts;
 pub mod dladm;
+pub mod error;
 pub mod flavour;
 pub mod gc;
 pub mod globalnic;

@@ -65,8 +65,10 @@ use crate::tempname;
 use crate::zonecfg::{GlobalNic, IpType, Net, ZoneConfig};
 use crate::zonename::ZoneName;
 
-/// One dladm command of a plan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One dladm command of a plan. Serialised with its variant as `action` (`create`, `rename`,
+/// `delete`, `return-to-global`, `set-prop`); [`Plan`]'s serialisation adds each step's argv.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Step {
     /// Create the VNIC of net `net` (index `index` in the configuration).
     Create {
@@ -84,11 +86,13 @@ pub enum Step {
         from: LinkName,
         to: LinkName,
     },
-    /// Delete a link netzone owns. `zone` is where it was seen (`None` = global zone).
+    /// Delete a link netzone owns. `zone` is where it was seen (`None` = global zone);
+    /// `persistent`: its record says it was created without `-t`, so it is deleted without `-t`.
     Delete {
         net: Option<LinkName>,
         name: LinkName,
         zone: Option<ZoneName>,
+        persistent: bool,
     },
     /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
     /// the resource properties when it creates a temporary VNIC, so the MTU is set again
@@ -122,9 +126,12 @@ impl Step {
             Step::Rename { zone, from, to, .. } => {
                 dladm::rename_link_command(z(Some(zone)).as_ref(), from, to)
             }
-            Step::Delete { name, zone, .. } => {
-                dladm::delete_vnic_command(z(zone.as_ref()).as_ref(), name)
-            }
+            Step::Delete {
+                name,
+                zone,
+                persistent,
+                ..
+            } => dladm::delete_vnic_command(z(zone.as_ref()).as_ref(), name, *persistent),
             Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
         }
     }
@@ -141,15 +148,18 @@ pub enum PlanError {
         net: LinkName,
         holder: ZoneName,
     },
-    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone (over {over})")]
+    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone ({})", over.as_ref().map(|o| format!("over {o}")).unwrap_or_else(|| "not a VNIC".into()))]
     Conflict {
         zone: ZoneName,
         net: LinkName,
         place: String,
-        over: String,
+        /// The existing link's lower link, if it is a VNIC.
+        over: Option<LinkName>,
     },
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to the zone but differs from its configuration; halt the zone first")]
     WrongLinkOnLoan { zone: ZoneName, net: LinkName },
+    #[error("zone '{zone}': net '{net}': persistent links need the gate flavour (illumos-gate, OmniOS, Helios): on this dladm a zone's link is lent at creation by the temporary-only zone property and named in the zone's name space")]
+    PersistentOnJoyent { zone: ZoneName, net: LinkName },
 }
 
 /// Ordered steps plus the journal bookkeeping that needs no command.
@@ -189,6 +199,60 @@ impl Plan {
     /// True when running the plan changes nothing on the host or in the journal.
     pub fn is_noop(&self) -> bool {
         self.steps.is_empty() && self.adopt.is_empty() && self.forget.is_empty()
+    }
+}
+
+impl serde::Serialize for Plan {
+    /// `{"zone", "flavour", "steps": [{"action", "net", ..., "argv": ["dladm", ...]}],
+    /// "unchanged": [net...], "adopt": [journal entry...], "forget": [net...], "not_ours":
+    /// [{"zone", "net", "link", "in", "why"}], "blocked": [{"link", "why"}]}`: each step with
+    /// its typed fields and the exact command the executor runs.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(serde::Serialize)]
+        struct StepOut<'a> {
+            #[serde(flatten)]
+            step: &'a Step,
+            argv: Vec<String>,
+        }
+        #[derive(serde::Serialize)]
+        struct PlanOut<'a> {
+            zone: &'a ZoneName,
+            flavour: Flavour,
+            steps: Vec<StepOut<'a>>,
+            unchanged: &'a [LinkName],
+            adopt: &'a [JournalLink],
+            forget: &'a [LinkName],
+            not_ours: &'a [NotOurs],
+            blocked: Vec<Blocked<'a>>,
+        }
+        #[derive(serde::Serialize)]
+        struct Blocked<'a> {
+            link: &'a LinkName,
+            why: &'a str,
+        }
+        PlanOut {
+            zone: &self.zone,
+            flavour: self.flavour,
+            steps: self
+                .steps
+                .iter()
+                .map(|step| {
+                    let mut argv = vec!["dladm".to_string()];
+                    argv.extend(step.argv(self.flavour));
+                    StepOut { step, argv }
+                })
+                .collect(),
+            unchanged: &self.satisfied,
+            adopt: &self.adopt,
+            forget: &self.forget,
+            not_ours: &self.not_ours,
+            blocked: self
+                .blocked
+                .iter()
+                .map(|(link, why)| Blocked { link, why })
+                .collect(),
+        }
+        .serialize(s)
     }
 }
 
@@ -268,6 +332,7 @@ fn spec_for(
         mtu: d.net.mtu,
         props: vnic_props(d.net, flavour),
         zone: zone.cloned(),
+        persistent: d.net.persistent(),
     }
 }
 
@@ -336,6 +401,7 @@ fn entry_for(d: &Desired<'_>, zone: &ZoneName, name: LinkName, state: LinkState)
         zone: zone.clone(),
         state,
         run: String::new(),
+        persistent: d.net.persistent(),
     }
 }
 
@@ -346,12 +412,18 @@ fn place(zone: Option<&ZoneName>) -> String {
     }
 }
 
-fn delete(net: Option<&LinkName>, l: &ObservedLink) -> Step {
+fn delete(net: Option<&LinkName>, l: &ObservedLink, persistent: bool) -> Step {
     Step::Delete {
         net: net.cloned(),
         name: l.name.clone(),
         zone: l.zone.clone(),
+        persistent,
     }
+}
+
+/// Whether the record of net `net` says its link is persistent.
+fn recorded_persistent(journal: &Journal, net: &LinkName) -> bool {
+    journal.links.iter().any(|e| &e.net == net && e.persistent)
 }
 
 /// What the host shows of one record: the links it identifies, and the links that carry one of
@@ -408,6 +480,14 @@ pub fn plan_up_with(
 ) -> Result<Plan, PlanError> {
     let zone = &cfg.name;
     let want = desired_nets(cfg)?;
+    if flavour == Flavour::Joyent {
+        if let Some(d) = want.iter().find(|d| d.net.persistent()) {
+            return Err(PlanError::PersistentOnJoyent {
+                zone: zone.clone(),
+                net: d.net.physical.clone(),
+            });
+        }
+    }
     let mut plan = Plan::new(zone, flavour);
     let mut deletes: Vec<Step> = Vec::new();
     let here = |l: &ObservedLink| l.zone.is_none() || l.zone.as_ref() == Some(zone);
@@ -447,7 +527,7 @@ pub fn plan_up_with(
             plan.forget.push(e.net.clone());
         }
         for l in &found.ours {
-            deletes.push(delete(Some(&e.net), l));
+            deletes.push(delete(Some(&e.net), l, e.persistent));
         }
         report_others(&mut plan, found);
     }
@@ -468,7 +548,7 @@ pub fn plan_up_with(
             && !already(&deletes, l)
             && identity::temp_proof(l, zone, over_of(i).as_ref())
         {
-            deletes.push(delete(None, l));
+            deletes.push(delete(None, l, false));
         }
     }
 
@@ -482,6 +562,8 @@ pub fn plan_up_with(
                 .as_ref()
                 .is_some_and(|f| f.ours.iter().any(|o| std::ptr::eq(*o, l)))
         };
+        // A link of the other persistence than now configured is replaced, not kept.
+        let same_kind = entry.is_none_or(|e| e.persistent == d.net.persistent());
         let mut adopted = false;
         match flavour {
             Flavour::Joyent => {
@@ -494,7 +576,7 @@ pub fn plan_up_with(
                 // A record's link left in the global zone under the final name (a crash while
                 // handing it back): netzone's, removed.
                 if let Some(l) = obs.find(net, None).filter(|l| ours(l)) {
-                    deletes.push(delete(Some(net), l));
+                    deletes.push(delete(Some(net), l, recorded_persistent(journal, net)));
                 }
                 match obs.find(net, Some(zone)) {
                     Some(l) if ours(l) && matches(d, l) => {
@@ -505,12 +587,18 @@ pub fn plan_up_with(
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
                             plan.adopt.push(e);
                         }
-                        deletes.extend(tmps.iter().map(|l| delete(Some(net), l)));
+                        deletes.extend(
+                            tmps.iter()
+                                .map(|l| delete(Some(net), l, recorded_persistent(journal, net))),
+                        );
                     }
                     Some(l) if ours(l) => {
                         // netzone's, but no longer as configured: replace it.
-                        deletes.push(delete(Some(net), l));
-                        deletes.extend(tmps.iter().map(|l| delete(Some(net), l)));
+                        deletes.push(delete(Some(net), l, recorded_persistent(journal, net)));
+                        deletes.extend(
+                            tmps.iter()
+                                .map(|l| delete(Some(net), l, recorded_persistent(journal, net))),
+                        );
                         let (mac, drawn) = pick(d.net, &mut chosen);
                         creates.extend(create_and_rename(d, zone, tmp, mac, drawn));
                     }
@@ -519,7 +607,7 @@ pub fn plan_up_with(
                             zone: zone.clone(),
                             net: net.clone(),
                             place: place(Some(zone)),
-                            over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
+                            over: l.vnic.as_ref().and_then(|v| LinkName::new(&v.over).ok()),
                         });
                     }
                     None => {
@@ -533,9 +621,9 @@ pub fn plan_up_with(
                             plan.adopt.push(e);
                             adopted = true;
                             deletes.extend(
-                                tmps.iter()
-                                    .filter(|o| o.zone != l.zone)
-                                    .map(|l| delete(Some(net), l)),
+                                tmps.iter().filter(|o| o.zone != l.zone).map(|l| {
+                                    delete(Some(net), l, recorded_persistent(journal, net))
+                                }),
                             );
                             creates.push(Step::Rename {
                                 net: net.clone(),
@@ -544,7 +632,11 @@ pub fn plan_up_with(
                                 to: net.clone(),
                             });
                         } else {
-                            deletes.extend(tmps.iter().map(|l| delete(Some(net), l)));
+                            deletes.extend(
+                                tmps.iter().map(|l| {
+                                    delete(Some(net), l, recorded_persistent(journal, net))
+                                }),
+                            );
                             let (mac, drawn) = pick(d.net, &mut chosen);
                             creates.extend(create_and_rename(d, zone, tmp, mac, drawn));
                         }
@@ -566,7 +658,7 @@ pub fn plan_up_with(
                     // Only a link the record identifies is netzone's: an operator's link of
                     // that name is a conflict, never adopted (zoneadmd would lend it to the
                     // zone as if it were this net).
-                    Some(l) if ours(l) && matches(d, l) => {
+                    Some(l) if ours(l) && matches(d, l) && same_kind => {
                         plan.satisfied.push(net.clone());
                         adopted = true;
                         if entry.is_some_and(|e| e.state != LinkState::Active) {
@@ -583,7 +675,7 @@ pub fn plan_up_with(
                             zone: zone.clone(),
                             net: net.clone(),
                             place: place(l.zone.as_ref()),
-                            over: l.vnic.as_ref().map(|v| v.over.clone()).unwrap_or_default(),
+                            over: l.vnic.as_ref().and_then(|v| LinkName::new(&v.over).ok()),
                         })
                     }
                     Some(l) if l.zone.is_some() => {
@@ -593,7 +685,7 @@ pub fn plan_up_with(
                         })
                     }
                     Some(l) => {
-                        deletes.push(delete(Some(net), l));
+                        deletes.push(delete(Some(net), l, recorded_persistent(journal, net)));
                         let (mac, drawn) = pick(d.net, &mut chosen);
                         creates.extend(gate_create(d, mac, drawn));
                     }
@@ -694,7 +786,7 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
                     ),
                 ));
             } else {
-                plan.steps.push(delete(Some(&e.net), l));
+                plan.steps.push(delete(Some(&e.net), l, e.persistent));
             }
         }
         report_others(&mut plan, found);
@@ -709,7 +801,7 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
                 |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
             )
         {
-            plan.steps.push(delete(None, l));
+            plan.steps.push(delete(None, l, false));
         }
     }
     plan

@@ -31,7 +31,7 @@ use crate::dladm::{self, DladmErrorKind};
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError};
 use crate::identity;
-use crate::journal::{self, Journal, JournalError};
+use crate::journal::{Journal, JournalError};
 use crate::linkname::LinkName;
 use crate::plan::{self, Step};
 use crate::tempname;
@@ -66,6 +66,8 @@ pub enum Action {
         net: Option<LinkName>,
         temp: Option<LinkName>,
         proof: Proof,
+        /// Its record says it is persistent: deleted without `-t`.
+        persistent: bool,
     },
     /// Hand an operator link back to the global zone.
     Return { name: LinkName },
@@ -166,7 +168,13 @@ pub fn decide(
     let down = plan::plan_down(zone, flavour, obs, journal);
     let mut actions = Vec::new();
     for step in &down.steps {
-        if let Step::Delete { net, name, zone: z } = step {
+        if let Step::Delete {
+            net,
+            name,
+            zone: z,
+            persistent,
+        } = step
+        {
             let entry = net
                 .as_ref()
                 .and_then(|n| journal.links.iter().find(|e| &e.net == n));
@@ -183,6 +191,7 @@ pub fn decide(
                 } else {
                     Proof::TempName
                 },
+                persistent: *persistent,
             });
         }
     }
@@ -330,7 +339,7 @@ pub fn reclaim(
         source,
     };
     let state = host.state_dir();
-    let _lock = journal::lock_zone(&state, zone).map_err(jerr)?;
+    let _lock = host.lock_zone(zone).map_err(jerr)?;
     let mut j = Journal::load(&state, zone).map_err(jerr)?;
     let obs = observe_links(host, flavour, Some(zone))?;
     let plan = decide(zone, flavour, &obs, &j);
@@ -408,8 +417,16 @@ fn execute(host: &Host, flavour: Flavour, zone: &ZoneName, a: &Action) -> Result
             name,
             zone: seen,
             temp,
+            persistent,
             ..
-        } => match apply::delete_link(host, flavour, name, seen.as_ref(), temp.as_ref()) {
+        } => match apply::delete_link(
+            host,
+            flavour,
+            name,
+            seen.as_ref(),
+            temp.as_ref(),
+            *persistent,
+        ) {
             Ok(Deleted::Gone) => Ok(Done::Completed),
             Ok(Deleted::Unreachable) => Ok(Done::LeftForHalt(GATE_ON_LOAN.to_string())),
             Err(e) => Err(format!("link {name}: {e}")),
@@ -471,6 +488,7 @@ mod tests {
             zone: zn(zone),
             state,
             run: "1-1".into(),
+            persistent: false,
         }
     }
 
@@ -505,6 +523,7 @@ mod tests {
                     net: Some(ln("net0")),
                     temp: Some(tempname::temp_name(&z, 0)),
                     proof: Proof::Journal,
+                    persistent: false,
                 },
                 // A temporary name of this zone but no record: not provably netzone's, so it
                 // is handed back like any operator link.
@@ -590,13 +609,13 @@ mod tests {
     fn dlmgmtd_down_is_recognised() {
         let e = HostError::Dladm {
             kind: DladmErrorKind::Other,
-            argv: "show-vnic".into(),
+            argv: crate::host::Argv::from(["show-vnic"]),
             message: "dladm show-vnic: show-vnic failed: operation failed".into(),
         };
         assert!(is_dlmgmtd_down(&e));
         let e = HostError::Dladm {
             kind: DladmErrorKind::NotFound,
-            argv: "show-vnic".into(),
+            argv: crate::host::Argv::from(["show-vnic"]),
             message: "dladm show-vnic: object not found".into(),
         };
         assert!(!is_dlmgmtd_down(&e));
@@ -615,6 +634,7 @@ mod tests {
             net: None,
             temp: None,
             proof: Proof::TempName,
+            persistent: false,
         };
         assert_eq!(
             d.describe(true),

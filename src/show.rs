@@ -23,6 +23,7 @@ use crate::host::Host;
 use crate::identity;
 use crate::journal::{Journal, LinkState};
 use crate::linkname::LinkName;
+use crate::mac::Mac;
 use crate::output;
 use crate::recover::{self, RecoverError};
 use crate::tempname;
@@ -78,7 +79,8 @@ impl RowState {
 }
 
 /// Where a row comes from, which is what `gc` needs to act on an orphan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     /// A link the walk saw; `held_by` is the zone holding it (`None` = global zone).
     Link { held_by: Option<ZoneName> },
@@ -89,13 +91,15 @@ pub enum Source {
 }
 
 /// One line of `netzone show`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Row {
     pub link: LinkName,
     /// The zone holding the link, or the zone it is recorded or configured for.
     pub zone: Option<ZoneName>,
-    pub over: String,
-    pub mac: String,
+    /// The VNIC's lower link (`auto` for a configured net whose link is chosen by route).
+    pub over: Option<GlobalNic>,
+    /// The link's MAC address, when known.
+    pub mac: Option<Mac>,
     /// 0: untagged.
     pub vid: u16,
     pub owner: Owner,
@@ -116,8 +120,11 @@ impl Row {
                 .as_ref()
                 .map(ToString::to_string)
                 .unwrap_or_default(),
-            self.over.clone(),
-            self.mac.clone(),
+            self.over
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            self.mac.map(|m| m.to_string()).unwrap_or_default(),
             self.vid.to_string(),
             self.owner.as_str().to_string(),
             self.state.as_str().to_string(),
@@ -175,11 +182,11 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
     for l in &inv.obs.links {
         let (over, mac, vid) = match &l.vnic {
             Some(v) => (
-                v.over.clone(),
-                v.mac.map(|m| m.to_string()).unwrap_or_default(),
+                LinkName::new(&v.over).ok().map(GlobalNic::Link),
+                v.mac,
                 v.vid.map(|v| v.get()).unwrap_or(0),
             ),
-            None => (String::new(), String::new(), 0),
+            None => (None, None, 0),
         };
         let mut row = Row {
             link: l.name.clone(),
@@ -235,7 +242,7 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                     row.owner = Owner::Netzone;
                     row.zone = Some(z);
                     row.temp = Some(l.name.clone());
-                    row.over = over.to_string();
+                    row.over = Some(GlobalNic::Link(over));
                     row.state = RowState::Orphan;
                 } else if !named {
                     // The operator's global-zone links are not listed, except those a record
@@ -263,8 +270,8 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
             rows.push(Row {
                 link,
                 zone: Some(j.zone.clone()),
-                over: e.over.to_string(),
-                mac: e.mac.map(|m| m.to_string()).unwrap_or_default(),
+                over: Some(GlobalNic::Link(e.over.clone())),
+                mac: e.mac,
                 vid: e.vid.map(|v| v.get()).unwrap_or(0),
                 owner: Owner::Netzone,
                 state: if is_up(st) && st != Some(State::ShuttingDown) {
@@ -295,16 +302,8 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
             rows.push(Row {
                 link: n.physical.clone(),
                 zone: Some(cfg.name.clone()),
-                over: match &n.global_nic {
-                    Some(GlobalNic::Link(l)) => l.to_string(),
-                    Some(GlobalNic::Auto) => "auto".to_string(),
-                    None => String::new(),
-                },
-                mac: n
-                    .mac
-                    .and_then(|m| m.fixed())
-                    .map(|m| m.to_string())
-                    .unwrap_or_default(),
+                over: n.global_nic.clone(),
+                mac: n.mac.and_then(|m| m.fixed()),
                 vid: n.vlan.map(|v| v.get()).unwrap_or(0),
                 owner: if n.global_nic.is_some() {
                     Owner::Netzone
@@ -429,6 +428,7 @@ mod tests {
             zone: zn(zone),
             state: LinkState::Active,
             run: "1-1".into(),
+            persistent: false,
         }
     }
 

@@ -25,8 +25,10 @@ use crate::zonecfg::raw::{RawNet, RawZone};
 use crate::zonecfg::{self, GlobalNic, IpType, Net, NetRef, Problem, ZoneConfig};
 use crate::zonename::ZoneName;
 
-/// `<net-attr>` names that carry a boolean (SmartOS `vmadm` writes `true`/`false`).
+/// `<net-attr>` names that carry a boolean (SmartOS `vmadm` writes `true`/`false`; netzone's
+/// `persistent` too).
 const BOOLEAN_ATTRS: &[&str] = &[
+    "persistent",
     "primary",
     "allow_dhcp_spoofing",
     "allow_ip_spoofing",

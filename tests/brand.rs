@@ -158,6 +158,27 @@ fn joyent_derived_brand_boots_with_netzone_and_the_base_hooks() {
 }
 
 #[test]
+fn the_derived_brand_opens_only_through_the_bases_platform_xml() {
+    // The sim's zoneadm opens platform.xml as libbrand's brand_open does: through the link.
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let dir = omnios_base(&sim, "logbase");
+    install(&sim, "logbase", "logbase-nz").ok();
+    sim.add_zone_with_brand("web1", "logbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    std::fs::rename(dir.join("platform.xml"), dir.join("platform.xml.away")).unwrap();
+    let r = sim.zoneadm(&["-z", "web1", "ready"]).fails();
+    assert!(
+        r.stderr()
+            .ends_with("zoneadm: zone 'web1': missing or invalid brand\n"),
+        "{}",
+        r.stderr()
+    );
+    std::fs::rename(dir.join("platform.xml.away"), dir.join("platform.xml")).unwrap();
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+}
+
+#[test]
 fn jcommon_style_base_is_chained_with_chain() {
     let sim = Sim::new("joyent", &["e1000g0"]);
     let dir = base_brand(

@@ -174,6 +174,7 @@ fn build(h: &HostSpec) -> (Sim, Vec<Watched>) {
         ),
     )
     .unwrap();
+    common::write_platform(&dir);
     let mut watch: Vec<(String, bool)> = Vec::new();
     // zone -> the physical names its configuration holds.
     let mut physicals: Vec<(String, Vec<String>)> = vec![(ALIEN.into(), vec![ALIEN_LINK.into()])];

@@ -41,8 +41,13 @@ impl Phase {
     }
 }
 
-fn prepare(flavour: &str, phase: Phase) -> (Sim, Foreign) {
+/// `persistent`: the brand's hook runs with `--persistent` (gate), so the zone's links are
+/// persistent and come back after the reboot, in the global zone.
+fn prepare(flavour: &str, phase: Phase, persistent: bool) -> (Sim, Foreign) {
     let (sim, foreign) = proof_host(flavour);
+    if persistent {
+        sim.install_brand(common::BRAND, Some("--persistent"));
+    }
     match phase {
         Phase::Boot => {}
         Phase::Halt => {
@@ -67,8 +72,8 @@ fn event(sim: &Sim, phase: Phase) -> common::Run {
     }
 }
 
-fn crash_points(flavour: &str, phase: Phase) -> Vec<(String, u32)> {
-    let (sim, foreign) = prepare(flavour, phase);
+fn crash_points(flavour: &str, phase: Phase, persistent: bool) -> Vec<(String, u32)> {
+    let (sim, foreign) = prepare(flavour, phase, persistent);
     let mark = sim.log().len();
     event(&sim, phase).ok();
     let lines = sim.log()[mark..].to_vec();
@@ -99,12 +104,13 @@ fn step(ran: &mut Vec<String>, what: &str, r: common::Run) -> Result<(), String>
 
 fn reboot_case(
     flavour: &str,
+    persistent: bool,
     phase: Phase,
     cmd: &str,
     nth: u32,
     when: &str,
 ) -> Result<String, String> {
-    let (sim, foreign) = prepare(flavour, phase);
+    let (sim, foreign) = prepare(flavour, phase, persistent);
     let before = sim.state()["boot_time"].as_u64().unwrap_or(0);
     sim.illumos_sim(&[
         "fault",
@@ -179,10 +185,10 @@ fn reboot_case(
     })
 }
 
-fn exhaustive(flavour: &str) {
+fn exhaustive(flavour: &str, persistent: bool) {
     let mut cases = Vec::new();
     for phase in [Phase::Boot, Phase::Halt, Phase::Recover] {
-        let points = crash_points(flavour, phase);
+        let points = crash_points(flavour, phase, persistent);
         println!("{flavour} {}: {} commands", phase.name(), points.len());
         for (cmd, k) in points {
             for when in ["before", "after"] {
@@ -192,7 +198,7 @@ fn exhaustive(flavour: &str) {
     }
     let results = proof::parallel(cases.len(), 2, |i| {
         let (phase, cmd, k, when) = &cases[i];
-        reboot_case(flavour, *phase, cmd, *k, when)
+        reboot_case(flavour, persistent, *phase, cmd, *k, when)
     });
     let mut failures = Vec::new();
     for ((phase, cmd, k, when), r) in cases.iter().zip(&results) {
@@ -222,12 +228,19 @@ fn exhaustive(flavour: &str) {
 
 #[test]
 fn every_reboot_point_is_recovered_joyent() {
-    exhaustive("joyent");
+    exhaustive("joyent", false);
 }
 
 #[test]
 fn every_reboot_point_is_recovered_gate() {
-    exhaustive("gate");
+    exhaustive("gate", false);
+}
+
+/// Persistent links come back after the reboot: the records in `etc/netzone` must let the next
+/// boot reuse or replace them and `netzone gc` remove them, leaving exactly the configured links.
+#[test]
+fn every_reboot_point_is_recovered_gate_persistent() {
+    exhaustive("gate", true);
 }
 
 /// A reboot fault kills the host's processes up the chain and leaves the test alive, and the

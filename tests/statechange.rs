@@ -302,8 +302,14 @@ fn sigterm_during_a_halt_hook_lets_its_teardown_finish() {
         .env("ILLUMOS_SIM_LATENCY_MS", "150")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
+    let mark = sim.log().len();
     let child = cmd.spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(250));
+    // Signal once the teardown has started (its first dladm run is in the sim's log), whatever
+    // the machine's load.
+    let t = std::time::Instant::now();
+    while sim.log().len() == mark && t.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
     // SAFETY: plain system call on our own child's pid.
     assert_eq!(
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },

@@ -16,7 +16,13 @@
 //!   `snprintf("%s %d %d %s", hook, state, cmd, altroot)`, the alternate root being empty
 //!   outside `zoneadm -R`: the command line ends in a space.
 //!
-//! Not modelled: `platform.xml` (libbrand requires it; the sim does not), DTD validation.
+//! - `brand_open` then opens `platform.xml` in the same directory (`BRAND_PLATFORM`, through
+//!   `open_xml_file`, so a symbolic link is followed) and fails the whole brand when it is
+//!   missing or does not parse; its root element is `<platform>` (`zone_platform.dtd.1`); its
+//!   `name` attribute is not compared with the brand's.
+//!
+//! Not modelled: DTD validation of either file (`XML_PARSE_DTDVALID`); the sim checks
+//! well-formedness and the root elements only.
 
 use std::fmt;
 use std::fs;
@@ -53,6 +59,44 @@ pub fn config_path(root: &Path, brand: &str) -> PathBuf {
     root.join("usr/lib/brand").join(brand).join("config.xml")
 }
 
+/// `BRAND_DIR/<brand>/platform.xml` under the alternate root.
+pub fn platform_path(root: &Path, brand: &str) -> PathBuf {
+    root.join("usr/lib/brand").join(brand).join("platform.xml")
+}
+
+/// The platform file must be well-formed XML whose root element is `<platform>`.
+pub fn check_platform(text: &str) -> Result<(), String> {
+    let mut reader = Reader::from_str(text);
+    let mut root: Option<String> = None;
+    let mut depth = 0usize;
+    loop {
+        match reader.read_event() {
+            Err(e) => return Err(format!("invalid XML: {e}")),
+            Ok(Event::Eof) if depth > 0 => return Err("unexpected end of document".into()),
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(e)) => {
+                if depth == 0 && root.is_none() {
+                    root = Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+                }
+                depth += 1;
+            }
+            Ok(Event::Empty(e)) if depth == 0 && root.is_none() => {
+                root = Some(String::from_utf8_lossy(e.name().as_ref()).into_owned());
+            }
+            Ok(Event::End(_)) => depth = depth.saturating_sub(1),
+            Ok(_) => {}
+        }
+    }
+    match root.as_deref() {
+        Some("platform") => Ok(()),
+        Some(r) => Err(format!("root element is <{r}>, not <platform>")),
+        None => Err("no <platform> element".into()),
+    }
+}
+
+/// A minimal platform.xml for test brands (allows exclusive-IP zones).
+pub const MINIMAL_PLATFORM: &str = "<?xml version=\"1.0\"?>\n<!DOCTYPE platform PUBLIC \"-//Sun Microsystems Inc//Zones Platform//EN\" \"file:///usr/share/lib/xml/dtd/zone_platform.dtd.1\">\n<platform name=\"sim\" allow-exclusive-ip=\"true\">\n</platform>\n";
+
 impl BrandConfig {
     /// libbrand `brand_open` + the config part of `open_xml_file`.
     pub fn load(root: &Path, brand: &str) -> Result<BrandConfig, BrandError> {
@@ -75,6 +119,10 @@ impl BrandConfig {
                 cfg.name
             )));
         }
+        let plat = platform_path(root, brand);
+        let text =
+            fs::read_to_string(&plat).map_err(|e| err(format!("{}: {e}", plat.display())))?;
+        check_platform(&text).map_err(|e| err(format!("{}: {e}", plat.display())))?;
         Ok(cfg)
     }
 
@@ -284,6 +332,25 @@ mod tests {
         let p = config_path(root, "sparse");
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(&p, CFG).unwrap();
+        // libbrand brand_open: no platform.xml, no brand.
+        let e = BrandConfig::load(root, "sparse").unwrap_err();
+        assert!(e.reason.contains("platform.xml"), "{e}");
+        let plat = platform_path(root, "sparse");
+        fs::write(&plat, "<brand name=\"sparse\"/>").unwrap();
+        let e = BrandConfig::load(root, "sparse").unwrap_err();
+        assert!(e.reason.contains("not <platform>"), "{e}");
+        fs::write(&plat, "<platform name=\"x\">").unwrap();
+        assert!(BrandConfig::load(root, "sparse").is_err());
+        fs::write(&plat, MINIMAL_PLATFORM).unwrap();
         assert_eq!(BrandConfig::load(root, "sparse").unwrap().name, "sparse");
+        // A symbolic link to another brand's platform.xml is followed; its name is not compared.
+        fs::remove_file(&plat).unwrap();
+        let other = platform_path(root, "other");
+        fs::write(&other, MINIMAL_PLATFORM.replace("sim", "other")).unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink("../other/platform.xml", &plat).unwrap();
+            assert_eq!(BrandConfig::load(root, "sparse").unwrap().name, "sparse");
+        }
     }
 }

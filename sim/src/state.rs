@@ -465,6 +465,8 @@ impl Host {
             }
             l.zone = GLOBAL.to_string();
             l.onloan = false;
+            // No zone runs after a reboot: nothing holds IP on the link.
+            l.plumbed = false;
             l.props = l.pprops.clone();
             let pmtu = l.props.remove("mtu").and_then(|m| m.parse::<u32>().ok());
             if l.class == crate::dls::LinkClass::Vnic {

@@ -36,6 +36,7 @@ fn concurrent_ready_of_several_zones() {
         ),
     )
     .unwrap();
+    write_platform(&s.root, "slow");
     for (i, p) in phys.iter().enumerate() {
         s.zone(&format!("z{i}"), "slow", true, &[p], "installed");
     }

@@ -162,6 +162,13 @@ fn configuration_problems() {
         stderr(&o),
         "zoneadm: zone 'nob': missing or invalid brand\n"
     );
+    // A config.xml without its platform.xml (libbrand brand_open opens both).
+    s.brand("noplat", "");
+    std::fs::remove_file(s.root.join("usr/lib/brand/noplat/platform.xml")).unwrap();
+    s.zone("np", "noplat", false, &[], "installed");
+    let o = s.zoneadm(&["-z", "np", "ready"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(stderr(&o), "zoneadm: zone 'np': missing or invalid brand\n");
     // Zonepath differs between the XML and the index.
     s.zone("mis", "sparse", false, &[], "installed");
     let xml = std::fs::read_to_string(s.root.join("etc/zones/mis.xml"))

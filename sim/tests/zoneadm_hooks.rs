@@ -184,6 +184,7 @@ fn hook_runs_with_zoneadm_environment_and_null_stdin_and_output_is_relayed() {
         ),
     )
     .unwrap();
+    write_platform(&s.root, "envb");
     s.zone("e1", "envb", true, &["net0"], "installed");
     let o = s
         .zoneadm_cmd(&["-z", "e1", "ready"])
@@ -206,6 +207,7 @@ fn hook_killed_by_a_signal_or_not_executable() {
         "<brand name=\"kb\"><prestatechange>kill -9 $$; :</prestatechange></brand>",
     )
     .unwrap();
+    write_platform(&s.root, "kb");
     s.zone("k1", "kb", false, &[], "installed");
     let o = s.zoneadm(&["-z", "k1", "ready"]);
     assert_eq!(code(&o), 1);

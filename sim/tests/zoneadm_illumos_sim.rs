@@ -65,6 +65,7 @@ fn down_zone_recovery_through_illumos_sim() {
         "<brand name=\"plain\"><modname></modname></brand>",
     )
     .unwrap();
+    write_platform(root, "plain");
     std::fs::write(
         root.join("etc/zones/web1.xml"),
         "<zone name=\"web1\" zonepath=\"/zones/web1\" brand=\"plain\" ip-type=\"exclusive\">\

@@ -1,12 +1,12 @@
 //! `netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM [--chain-pre-arg ARG]...]
 //! [--chain-post PROGRAM [--chain-post-arg ARG]...] [--order chain-first|netzone-first]
-//! pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`:
+//! [--persistent] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]`:
 //! the brand's `prestatechange` and `poststatechange` hook (dispatch table in `netzone::hook`).
 //!
 //! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
 //! 2 bad arguments; a chained hook's non-zero status is passed on. Messages go to stderr, which
 //! zoneadmd logs, and to syslog (daemon facility). Environment: NETZONE_ROOT (when ALTROOT is
-//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_FLAVOUR, NETZONE_TIMEOUT
+//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_ROUTE, NETZONE_FLAVOUR, NETZONE_TIMEOUT
 //! (seconds per dladm/zonecfg run, default 30), NETZONE_CHAIN_TIMEOUT (seconds, default 600).
 
 use std::io::Write;
@@ -140,7 +140,7 @@ fn run(host: &Host, argv: &[String], opts: &hook::HookOptions, args: &HookArgs) 
             if status != 0 && !cleanup {
                 return ExitCode::from(status);
             }
-            let ok = run_netzone(host, choice.as_deref(), args).is_some();
+            let ok = run_netzone(host, choice.as_deref(), opts, args).is_some();
             ExitCode::from(if status != 0 || ok { status } else { 1 })
         }
         // netzone first: a brand hook that makes VNICs finds the zone's made. If netzone fails
@@ -148,7 +148,7 @@ fn run(host: &Host, argv: &[String], opts: &hook::HookOptions, args: &HookArgs) 
         // after netzone created links, they are removed again, since gate's zoneadmd runs no
         // cleanup hook after a failed pre-ready.
         Order::NetzoneFirst => {
-            let report = run_netzone(host, choice.as_deref(), args);
+            let report = run_netzone(host, choice.as_deref(), opts, args);
             if report.is_none() && !cleanup {
                 return ExitCode::from(1);
             }
@@ -171,7 +171,7 @@ fn run(host: &Host, argv: &[String], opts: &hook::HookOptions, args: &HookArgs) 
                         args.zone
                     ),
                 );
-                run_netzone(host, choice.as_deref(), &undo);
+                run_netzone(host, choice.as_deref(), opts, &undo);
             }
             ExitCode::from(if status != 0 {
                 status
@@ -207,8 +207,13 @@ fn run_chains(host: &Host, opts: &HookOptions, args: &HookArgs, argv: &[String])
 }
 
 /// netzone's part of the call; `None` after reporting a failure.
-fn run_netzone(host: &Host, choice: Option<&str>, args: &HookArgs) -> Option<hook::HookReport> {
-    match hook::execute(host, choice, args) {
+fn run_netzone(
+    host: &Host,
+    choice: Option<&str>,
+    opts: &HookOptions,
+    args: &HookArgs,
+) -> Option<hook::HookReport> {
+    match hook::execute_with(host, choice, opts, args) {
         Ok(r) => {
             if let Some(msg) = summary(args, &r) {
                 syslog::log(Level::Info, &msg);

@@ -110,11 +110,12 @@ fn chain(root: &Path, program: &Path, args: &[String], file: &Path) -> bool {
             );
             false
         }
-        Err(HostError::Timeout { secs, .. }) => {
+        Err(HostError::Timeout { timeout, .. }) => {
             eprintln!(
-                "netzone: chained verify_cfg {} did not finish within {secs} s and was killed \
+                "netzone: chained verify_cfg {} did not finish within {} and was killed \
                  (NETZONE_CHAIN_TIMEOUT)",
-                program.display()
+                program.display(),
+                netzone::host::human_duration(timeout)
             );
             false
         }

@@ -99,7 +99,7 @@ pub fn probe_command() -> Vec<String> {
 }
 
 /// A link property given to `create-vnic -p`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkProp {
     pub name: String,
     /// Several values are written `name=v1,v2`, which dladm's property parser reads back as one
@@ -122,8 +122,8 @@ impl fmt::Display for LinkProp {
     }
 }
 
-/// Everything `create-vnic` needs. Always temporary (`-t`): netzone's links never outlive the boot.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything `create-vnic` needs. Temporary (`-t`, dying with the boot) unless `persistent`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VnicSpec {
     pub name: LinkName,
     pub over: LinkName,
@@ -135,6 +135,8 @@ pub struct VnicSpec {
     /// `zone=Z`, always written last: once the zone holds the link a later bad property could not
     /// be undone (SmartOS `jcommon/statechange` comment).
     pub zone: Option<ZoneName>,
+    /// Created without `-t`: written to `/etc/dladm/datalink.conf`, back after a reboot.
+    pub persistent: bool,
 }
 
 impl VnicSpec {
@@ -154,7 +156,11 @@ impl VnicSpec {
 
 /// `create-vnic -t -l OVER [-m MAC] [-v VID] [-p PROPS] NAME`.
 pub fn create_vnic_command(spec: &VnicSpec) -> Vec<String> {
-    let mut a = argv(&["create-vnic", "-t", "-l", spec.over.as_str()]);
+    let mut a = argv(&["create-vnic"]);
+    if !spec.persistent {
+        a.push("-t".to_string());
+    }
+    a.extend(["-l".to_string(), spec.over.to_string()]);
     match spec.mac {
         None | Some(MacSpec::Auto) => {}
         Some(MacSpec::Fixed(m)) => a.extend(["-m".to_string(), m.to_string()]),
@@ -186,9 +192,18 @@ pub fn rename_link_command(zone: Option<&ZoneName>, from: &LinkName, to: &LinkNa
     a
 }
 
-/// `delete-vnic [-t] [-z ZONE] NAME`. `-t` because netzone's VNICs are temporary.
-pub fn delete_vnic_command(zone: Option<&ZoneName>, name: &LinkName) -> Vec<String> {
-    let mut a = argv(&["delete-vnic", "-t"]);
+/// `delete-vnic [-t] [-z ZONE] NAME`: `-t` for a temporary link; a persistent one is deleted
+/// without it, so that its persistent configuration goes too (with `-t` only the active link
+/// would, libdlvnic.c `dladm_vnic_delete`, and it would come back at the next boot).
+pub fn delete_vnic_command(
+    zone: Option<&ZoneName>,
+    name: &LinkName,
+    persistent: bool,
+) -> Vec<String> {
+    let mut a = argv(&["delete-vnic"]);
+    if !persistent {
+        a.push("-t".to_string());
+    }
     if let Some(z) = zone {
         a.extend(["-z".to_string(), z.to_string()]);
     }
@@ -467,6 +482,7 @@ mod tests {
                 LinkProp::new("allowed-ips", &["10.0.0.5/24"]),
             ],
             zone: Some(zn("web1")),
+            persistent: false,
         };
         assert_eq!(
             create_vnic_command(&spec).join(" "),
@@ -485,6 +501,7 @@ mod tests {
             mtu: None,
             props: vec![],
             zone: None,
+            persistent: false,
         };
         assert_eq!(
             create_vnic_command(&spec),
@@ -495,6 +512,13 @@ mod tests {
         assert_eq!(
             create_vnic_command(&vrrp).join(" "),
             "create-vnic -t -l igb0 -m vrrp -V 7 -A inet net0"
+        );
+        let mut p = spec.clone();
+        p.persistent = true;
+        p.mtu = Some(Mtu::new(9000).unwrap());
+        assert_eq!(
+            create_vnic_command(&p).join(" "),
+            "create-vnic -l igb0 -p mtu=9000 net0"
         );
     }
 
@@ -510,12 +534,16 @@ mod tests {
             "rename-link a0 b0"
         );
         assert_eq!(
-            delete_vnic_command(Some(&z), &ln("net0")).join(" "),
+            delete_vnic_command(Some(&z), &ln("net0"), false).join(" "),
             "delete-vnic -t -z web1 net0"
         );
         assert_eq!(
-            delete_vnic_command(None, &ln("net0")).join(" "),
+            delete_vnic_command(None, &ln("net0"), false).join(" "),
             "delete-vnic -t net0"
+        );
+        assert_eq!(
+            delete_vnic_command(None, &ln("net0"), true).join(" "),
+            "delete-vnic net0"
         );
         assert_eq!(
             return_to_global_command(Some(&z), &ln("net0")).join(" "),

@@ -96,6 +96,20 @@ pub struct Net {
     pub attrs: BTreeMap<String, String>,
 }
 
+impl Net {
+    /// The `<net-attr>` that asks for a persistent link (`dladm create-vnic` without `-t`).
+    pub const PERSISTENT_ATTR: &'static str = "persistent";
+
+    /// Whether this net's link is persistent: `<net-attr name="persistent" value="true"/>`
+    /// (validated as `true`/`false`), or the hook's `--persistent` default applied by
+    /// [`ZoneConfig::with_persistent_default`]. A persistent link survives a host reboot in the
+    /// global zone, so the zone can keep persistent addresses on it (`ipadm` refuses persistent
+    /// configuration on a temporary link); a temporary link dies with the boot.
+    pub fn persistent(&self) -> bool {
+        self.attrs.get(Self::PERSISTENT_ATTR).map(String::as_str) == Some("true")
+    }
+}
+
 /// The parts of a zone's configuration netzone reads: always validated, so every value is
 /// usable as it is. Made by reading a zone file ([`load`], [`parse_str`], [`parse_file`]) or by
 /// [`crate::spec::ZoneSpec`] for a zone a program manages without zonecfg.
@@ -141,6 +155,19 @@ impl ZoneConfig {
     /// The nets netzone creates links for (those with a `global-nic`).
     pub fn managed_nets(&self) -> impl Iterator<Item = &Net> {
         self.nets.iter().filter(|n| n.global_nic.is_some())
+    }
+
+    /// With `on` (the hook's `--persistent`), every net netzone creates a link for and that
+    /// does not say otherwise with its own `persistent` net-attr becomes persistent.
+    pub fn with_persistent_default(mut self, on: bool) -> Self {
+        if on {
+            for n in self.nets.iter_mut().filter(|n| n.global_nic.is_some()) {
+                n.attrs
+                    .entry(Net::PERSISTENT_ATTR.to_string())
+                    .or_insert_with(|| "true".to_string());
+            }
+        }
+        self
     }
 }
 

@@ -179,6 +179,7 @@ fn install_timing_brand(sim: &Sim) -> PathBuf {
         w = wrapper.display()
     );
     std::fs::write(dir.join("config.xml"), xml).unwrap();
+    crate::common::write_platform(&dir);
     log
 }
 

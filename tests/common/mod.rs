@@ -128,6 +128,8 @@ pub struct NetSpec {
     pub vlan: Option<u16>,
     pub allowed_address: Option<String>,
     pub mtu: Option<u32>,
+    /// `<net-attr name="persistent" value="true|false"/>`.
+    pub persistent: Option<bool>,
 }
 
 impl NetSpec {
@@ -152,9 +154,17 @@ impl NetSpec {
         if let Some(x) = &self.allowed_address {
             a += &format!(" allowed-address=\"{x}\"");
         }
-        match self.mtu {
-            Some(m) => a + &format!(">\n    <net-attr name=\"mtu\" value=\"{m}\"/>\n  </network>"),
-            None => a + "/>",
+        let mut attrs = String::new();
+        if let Some(m) = self.mtu {
+            attrs += &format!("\n    <net-attr name=\"mtu\" value=\"{m}\"/>");
+        }
+        if let Some(p) = self.persistent {
+            attrs += &format!("\n    <net-attr name=\"persistent\" value=\"{p}\"/>");
+        }
+        if attrs.is_empty() {
+            a + "/>"
+        } else {
+            a + ">" + &attrs + "\n  </network>"
         }
     }
 }
@@ -215,6 +225,7 @@ impl Sim {
             h = hook.display()
         );
         std::fs::write(dir.join("config.xml"), xml).unwrap();
+        write_platform(&dir);
     }
 
     /// Writes the zone's XML and its index line (state installed), brand [`BRAND`].
@@ -230,6 +241,7 @@ impl Sim {
             "<?xml version=\"1.0\"?>\n<brand name=\"{brand}\">\n\t<modname></modname>\n\t<initname>/sbin/init</initname>\n</brand>\n"
         );
         std::fs::write(dir.join("config.xml"), xml).unwrap();
+        write_platform(&dir);
     }
 
     /// Writes the zone's XML and its index line (state installed).
@@ -402,10 +414,32 @@ impl Sim {
             .join(format!("{zone}.json"))
     }
 
-    /// The zone's journal, if any.
+    /// Where the records of the zone's persistent links are kept.
+    pub fn persistent_journal_path(&self, zone: &str) -> PathBuf {
+        self.root().join("etc/netzone").join(format!("{zone}.json"))
+    }
+
+    /// The zone's journal, if any: the records of its temporary links (volatile) and of its
+    /// persistent links (`etc/netzone`), in one `links` array.
     pub fn journal(&self, zone: &str) -> Option<Value> {
-        let text = std::fs::read_to_string(self.journal_path(zone)).ok()?;
-        Some(serde_json::from_str(&text).expect("journal is JSON"))
+        let read = |p: PathBuf| -> Option<Value> {
+            let text = std::fs::read_to_string(p).ok()?;
+            Some(serde_json::from_str(&text).expect("journal is JSON"))
+        };
+        match (
+            read(self.journal_path(zone)),
+            read(self.persistent_journal_path(zone)),
+        ) {
+            (None, None) => None,
+            (Some(j), None) | (None, Some(j)) => Some(j),
+            (Some(mut v), Some(p)) => {
+                let extra = p["links"].as_array().cloned().unwrap_or_default();
+                if let Some(a) = v["links"].as_array_mut() {
+                    a.extend(extra);
+                }
+                Some(v)
+            }
+        }
     }
 
     /// Lines of the sim's command log.
@@ -421,6 +455,16 @@ impl Sim {
     pub fn zone_xml(&self, zone: &str) -> String {
         std::fs::read_to_string(self.root().join(format!("etc/zones/{zone}.xml"))).unwrap()
     }
+}
+
+/// A minimal `platform.xml` beside a test brand's config.xml (libbrand `brand_open` refuses a
+/// brand without one, and so does the sim).
+pub const PLATFORM_XML: &str =
+    "<?xml version=\"1.0\"?>\n<platform name=\"sim\" allow-exclusive-ip=\"true\">\n</platform>\n";
+
+/// Writes [`PLATFORM_XML`] into a brand directory.
+pub fn write_platform(brand_dir: &Path) {
+    std::fs::write(brand_dir.join("platform.xml"), PLATFORM_XML).unwrap();
 }
 
 /// Whether `name` is a netzone temporary name.

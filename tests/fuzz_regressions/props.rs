@@ -128,6 +128,9 @@ fn hook_argv(o: &HookOptions, a: &HookArgs) -> Vec<String> {
             v.push(p.to_string_lossy().into_owned());
         }
     }
+    if o.persistent {
+        v.push("--persistent".to_string());
+    }
     v.push("--".to_string());
     v.push(
         match a.phase {

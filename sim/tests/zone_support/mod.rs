@@ -92,6 +92,7 @@ impl Sim {
             cfg,
         )
         .unwrap();
+        write_platform(&self.root, name);
     }
 
     /// Writes `<zone>.xml` and adds the zone to the index in `state`.
@@ -213,4 +214,13 @@ pub fn stderr(o: &Output) -> String {
 
 pub fn code(o: &Output) -> i32 {
     o.status.code().unwrap_or(-1)
+}
+
+/// Writes the sim's minimal `platform.xml` for brand `name` (libbrand `brand_open` needs it).
+pub fn write_platform(root: &std::path::Path, name: &str) {
+    fs::write(
+        netzone_sim::brand::platform_path(root, name),
+        netzone_sim::brand::MINIMAL_PLATFORM,
+    )
+    .unwrap();
 }

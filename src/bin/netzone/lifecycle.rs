@@ -13,7 +13,6 @@ use netzone::flavour::{self, Flavour};
 use netzone::host::{Host, Tools};
 use netzone::journal::Journal;
 use netzone::linkname::LinkName;
-use netzone::plan::Plan;
 use netzone::syslog::{self, Level};
 use netzone::zoneadm;
 use netzone::zonecfg::{self, ZoneConfig};
@@ -30,7 +29,8 @@ pub struct ZoneArgs {
     pub zone: String,
 }
 
-/// The host from the global options; NETZONE_TIMEOUT (seconds) bounds every child.
+/// The host from the global options; NETZONE_TIMEOUT (seconds) bounds every child, and
+/// NETZONE_LOCK_TIMEOUT (seconds, unset: no limit) the wait for another run on the same zone.
 pub fn host(g: &GlobalOpts) -> Host {
     let timeout = std::env::var("NETZONE_TIMEOUT")
         .ok()
@@ -38,7 +38,7 @@ pub fn host(g: &GlobalOpts) -> Host {
         .filter(|v| *v > 0)
         .map(Duration::from_secs)
         .unwrap_or(netzone::host::DEFAULT_TIMEOUT);
-    Host::new(
+    let host = Host::new(
         Tools {
             dladm: g.dladm.clone(),
             zoneadm: g.zoneadm.clone(),
@@ -47,7 +47,14 @@ pub fn host(g: &GlobalOpts) -> Host {
         },
         &g.root,
     )
-    .with_timeout(timeout)
+    .with_timeout(timeout);
+    match std::env::var("NETZONE_LOCK_TIMEOUT")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(secs) => host.with_lock_timeout(Duration::from_secs(secs)),
+        None => host,
+    }
 }
 
 fn zone_name(s: &str) -> anyhow::Result<ZoneName> {
@@ -77,38 +84,10 @@ fn names(v: &[LinkName]) -> String {
     v.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// The plan as JSON: `{"zone", "flavour", "steps": [{"net", "argv"}], "unchanged"}`; argv
-/// starts with `dladm`.
-fn plan_json(p: &Plan) -> serde_json::Value {
-    let steps: Vec<_> = p
-        .steps
-        .iter()
-        .map(|s| {
-            let mut argv = vec!["dladm".to_string()];
-            argv.extend(s.argv(p.flavour));
-            serde_json::json!({"net": s.net(), "argv": argv})
-        })
-        .collect();
-    serde_json::json!({
-        "zone": p.zone,
-        "flavour": p.flavour,
-        "steps": steps,
-        "unchanged": p.satisfied,
-        "not_ours": p.not_ours,
-    })
-}
-
-fn outcome_json(o: &Outcome) -> serde_json::Value {
-    let mut v = plan_json(&o.plan);
-    v["created"] = serde_json::json!(o.created);
-    v["removed"] = serde_json::json!(o.removed);
-    v["macs_written"] = o
-        .macs_written
-        .iter()
-        .map(|(n, m)| serde_json::json!({"net": n, "mac": m}))
-        .collect();
-    v["changed"] = serde_json::json!(!o.is_noop());
-    v
+/// A plan or outcome as JSON, through the library's own serialisation (`Plan` and
+/// `Outcome`): each step's typed fields and its exact argv (starting with `dladm`).
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("plans and outcomes serialise")
 }
 
 pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
@@ -116,7 +95,7 @@ pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let cfg = load(&h, &zone)?;
     let p = apply::plan(&h, f, &cfg).map_err(lines)?;
     if a.json {
-        println!("{}", plan_json(&p));
+        println!("{}", json(&p));
     } else if p.is_noop() {
         println!("# zone '{zone}': nothing to do ({f})");
     } else {
@@ -172,7 +151,7 @@ pub fn up(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
     let o = apply::up_zone(&h, f, &zone).map_err(lines)?;
     if a.json {
-        println!("{}", outcome_json(&o));
+        println!("{}", json(&o));
     } else {
         report("up", &o, g.verbose);
     }
@@ -209,7 +188,7 @@ pub fn down(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     refuse_running(&h, &zone)?;
     let o = apply::down(&h, f, &zone).map_err(lines)?;
     if a.json {
-        println!("{}", outcome_json(&o));
+        println!("{}", json(&o));
     } else {
         report("down", &o, g.verbose);
     }
