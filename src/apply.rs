@@ -81,6 +81,9 @@ pub enum ApplyError {
     /// A configured `mac-addr` is already used elsewhere on the host (nothing was created).
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     MacConflicts(Vec<MacConflict>),
+    /// Several steps of a removal failed (each is reported; the others were carried out).
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ApplyError>),
     /// gate: a link on loan to a zone cannot be named from the global zone.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to zone '{holder}' and cannot be removed until it halts")]
     OnLoan {
@@ -121,8 +124,44 @@ pub struct Outcome {
     pub created: Vec<LinkName>,
     /// Links this run deleted (or handed back to the global zone).
     pub removed: Vec<LinkName>,
-    /// MACs written back into the zone's configuration.
+    /// MACs written back into the zone's configuration (with [`MacPolicy::WriteBack`]).
     pub macs_written: Vec<(LinkName, Mac)>,
+    /// `up`: the MAC of every net netzone created a link for and that has no configured
+    /// `mac-addr` (the one netzone chose and recorded), whether or not it was written back.
+    pub macs: Vec<(LinkName, Mac)>,
+}
+
+/// What `up` does with the MACs netzone chose for nets without a configured `mac-addr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MacPolicy {
+    /// Write them into the zone's configuration with one `zonecfg -z ZONE` run, so the zone
+    /// keeps them across boots (what the hooks and the CLI do).
+    #[default]
+    WriteBack,
+    /// Only return them in [`Outcome::macs`]: for a zone with no zonecfg configuration (a
+    /// network spec built in code), whose caller keeps them itself.
+    Return,
+}
+
+/// Options of [`up_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct UpOptions {
+    /// What to do with the MACs netzone chose.
+    pub macs: MacPolicy,
+}
+
+impl UpOptions {
+    /// What [`up`] uses for `cfg`: write MACs back for a zone read from its zone file, return
+    /// them for a spec built in code ([`crate::spec`]), which has no zonecfg zone to write to.
+    pub fn for_config(cfg: &ZoneConfig) -> Self {
+        UpOptions {
+            macs: if cfg.zonepath().is_some() {
+                MacPolicy::WriteBack
+            } else {
+                MacPolicy::Return
+            },
+        }
+    }
 }
 
 impl serde::Serialize for Outcome {
@@ -141,6 +180,7 @@ impl serde::Serialize for Outcome {
             created: &'a [LinkName],
             removed: &'a [LinkName],
             macs_written: Vec<MacOut<'a>>,
+            macs: Vec<MacOut<'a>>,
             changed: bool,
         }
         OutcomeOut {
@@ -149,6 +189,11 @@ impl serde::Serialize for Outcome {
             removed: &self.removed,
             macs_written: self
                 .macs_written
+                .iter()
+                .map(|(net, mac)| MacOut { net, mac })
+                .collect(),
+            macs: self
+                .macs
                 .iter()
                 .map(|(net, mac)| MacOut { net, mac })
                 .collect(),
@@ -325,9 +370,22 @@ fn name_the_racer(host: &Host, flavour: Flavour, e: ApplyError) -> ApplyError {
 ///
 /// `cfg` should be read after any earlier run on the zone finished; [`up_zone`] reads it under
 /// the zone's lock, which is what the CLI and the hook use.
+///
+/// MACs are written back for a zone read from its zone file and returned for a spec built in
+/// code ([`UpOptions::for_config`]); [`up_with`] chooses.
 pub fn up(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+    up_with(host, flavour, cfg, &UpOptions::for_config(cfg))
+}
+
+/// [`up`] with explicit options.
+pub fn up_with(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    opts: &UpOptions,
+) -> Result<Outcome, ApplyError> {
     let _lock = host.lock_zone(&cfg.name).map_err(jerr(&cfg.name))?;
-    up_locked(host, flavour, cfg)
+    up_locked(host, flavour, cfg, opts)
 }
 
 /// [`up`] for a zone by name: takes the zone's lock, then reads its configuration from
@@ -348,18 +406,23 @@ pub fn up_zone_with(
     let cfg = crate::zonecfg::load(&host.root, zone)
         .map_err(Box::new)?
         .with_persistent_default(persistent_default);
-    up_locked(host, flavour, &cfg)
+    up_locked(host, flavour, &cfg, &UpOptions::default())
 }
 
-fn up_locked(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Outcome, ApplyError> {
+fn up_locked(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    opts: &UpOptions,
+) -> Result<Outcome, ApplyError> {
     // `global-nic="auto"` becomes a link once per run, before anything is created.
     let cfg = &crate::globalnic::resolve(host, cfg)?;
-    match up_attempt(host, flavour, cfg, false) {
+    match up_attempt(host, flavour, cfg, opts, false) {
         // joyent skips the observation on an empty journal; a temporary name already taken means
         // a leftover of this zone whose record was lost. The failed run undid its own work, so
         // look at the host and try once more: the plan removes the leftover first.
         Err(e) if flavour == Flavour::Joyent && e.is_create_name_taken() => {
-            up_attempt(host, flavour, cfg, true)
+            up_attempt(host, flavour, cfg, opts, true)
         }
         other => other,
     }
@@ -369,6 +432,7 @@ fn up_attempt(
     host: &Host,
     flavour: Flavour,
     cfg: &ZoneConfig,
+    opts: &UpOptions,
     look: bool,
 ) -> Result<Outcome, ApplyError> {
     let zone = &cfg.name;
@@ -379,13 +443,16 @@ fn up_attempt(
     let plan =
         plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))?;
     let mut run = Run::new(host, flavour, zone, &mut j);
-    let res = run.execute(&plan).and_then(|()| run.write_back_macs(cfg));
+    let res = run
+        .execute(&plan)
+        .and_then(|()| run.write_back_macs(cfg, opts.macs));
     match res {
-        Ok(macs_written) => Ok(Outcome {
+        Ok((macs, written)) => Ok(Outcome {
             zone: zone.clone(),
             created: run.created_nets(),
             removed: run.removed.clone(),
-            macs_written,
+            macs_written: if written { macs.clone() } else { Vec::new() },
+            macs,
             plan,
         }),
         Err(e) => Err(name_the_racer(host, flavour, run.undo(e))),
@@ -470,8 +537,41 @@ fn remove(
         created: Vec::new(),
         removed: run.removed.clone(),
         macs_written: Vec::new(),
+        macs: Vec::new(),
         plan,
     })
+}
+
+/// What [`execute_removal`] did.
+#[derive(Debug, Clone, Default)]
+pub struct Executed {
+    /// Each step that succeeded, with how it ended, in order.
+    pub outcomes: Vec<(Step, Done)>,
+    /// Links deleted or handed back.
+    pub removed: Vec<LinkName>,
+}
+
+/// Runs a removal plan (`netzone recover`, `netzone gc`) with the executor every other path
+/// uses, the only code that writes the journal: the plan's stale records are dropped, each
+/// step is tried, every failure is reported. The caller holds the zone's lock and passes its
+/// journal. With `leave_on_loan`, a gate link on loan is left for the halt instead of failing.
+pub fn execute_removal(
+    host: &Host,
+    flavour: Flavour,
+    journal: &mut Journal,
+    plan: &Plan,
+    leave_on_loan: bool,
+) -> (Executed, Option<ApplyError>) {
+    let zone = plan.zone.clone();
+    let mut run = Run::new(host, flavour, &zone, journal);
+    run.keep_going = true;
+    run.leave_on_loan = leave_on_loan;
+    let r = run.execute(plan);
+    let done = Executed {
+        outcomes: std::mem::take(&mut run.outcomes),
+        removed: std::mem::take(&mut run.removed),
+    };
+    (done, r.err())
 }
 
 /// The plan of [`down`] without running it, for dry runs.
@@ -507,6 +607,23 @@ struct Run<'a> {
     created: Vec<LinkName>,
     removed: Vec<LinkName>,
     keep_going: bool,
+    /// Reclaim on gate: a link on loan that the global zone cannot name is left to zoneadmd,
+    /// whose teardown hands it back by link id; post-halt then deletes it.
+    leave_on_loan: bool,
+    /// How each step that ran ended, in order.
+    outcomes: Vec<(Step, Done)>,
+}
+
+/// How one step of a plan ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Done {
+    /// The command did what the step says.
+    Completed,
+    /// dladm found no such link: the goal is reached.
+    AlreadyGone,
+    /// gate: the global zone cannot name a link on loan, so it is left for zoneadmd's own
+    /// hand-back at the next halt (`unconfigure_exclusive_network_interfaces`, by link id).
+    LeftForHalt,
 }
 
 impl<'a> Run<'a> {
@@ -520,6 +637,8 @@ impl<'a> Run<'a> {
             created: Vec::new(),
             removed: Vec::new(),
             keep_going: false,
+            leave_on_loan: false,
+            outcomes: Vec::new(),
         }
     }
 
@@ -562,7 +681,7 @@ impl<'a> Run<'a> {
         if dirty {
             self.save()?;
         }
-        let mut first_err = None;
+        let mut errors = Vec::new();
         for step in &plan.steps {
             let r = match step {
                 Step::Create {
@@ -570,35 +689,41 @@ impl<'a> Run<'a> {
                     index,
                     spec,
                     drawn,
-                } => self.create(net, *index, spec, *drawn),
+                } => self
+                    .create(net, *index, spec, *drawn)
+                    .map(|()| Done::Completed),
                 Step::Rename {
                     net,
                     zone,
                     from,
                     to,
-                } => self.rename(net, zone, from, to),
+                } => self.rename(net, zone, from, to).map(|()| Done::Completed),
                 Step::Delete {
                     net,
                     name,
                     zone,
                     persistent,
                 } => self.delete(net.as_ref(), name, zone.as_ref(), *persistent),
+                Step::Return { name, .. } | Step::RenameInZone { from: name, .. } => {
+                    self.hand_back(step, name)
+                }
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
-                    .map(|_| ())
+                    .map(|_| Done::Completed)
                     .map_err(|e| self.step_err(Some(net), e)),
             };
-            if let Err(e) = r {
-                if self.keep_going {
-                    first_err.get_or_insert(e);
-                } else {
-                    return Err(e);
-                }
+            match r {
+                Ok(d) => self.outcomes.push((step.clone(), d)),
+                // Removals have nothing to undo: every step is tried and every failure reported.
+                Err(e) if self.keep_going => errors.push(e),
+                Err(e) => return Err(e),
             }
         }
-        if let Some(e) = first_err {
-            return Err(e);
+        match errors.len() {
+            0 => {}
+            1 => return Err(errors.remove(0)),
+            _ => return Err(ApplyError::Several(errors)),
         }
         // gate links are complete once every step ran (joyent's become active at their rename).
         let mut done = false;
@@ -736,20 +861,39 @@ impl<'a> Run<'a> {
         self.save()
     }
 
+    /// A link netzone did not make, handed back to the global zone (or renamed first, inside
+    /// its zone); "not found" means it is gone already, or on gate out of the global zone's
+    /// reach until zoneadmd hands it back at the halt.
+    fn hand_back(&mut self, step: &Step, name: &LinkName) -> Result<Done, ApplyError> {
+        match self.host.dladm(&step.argv(self.flavour)) {
+            Ok(_) => {
+                if matches!(step, Step::Return { .. }) {
+                    self.removed.push(name.clone());
+                }
+                Ok(Done::Completed)
+            }
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(match self.flavour {
+                Flavour::Joyent => Done::AlreadyGone,
+                Flavour::Gate => Done::LeftForHalt,
+            }),
+            Err(e) => Err(self.step_err(None, e)),
+        }
+    }
+
     fn delete(
         &mut self,
         net: Option<&LinkName>,
         name: &LinkName,
         zone: Option<&ZoneName>,
         persistent: bool,
-    ) -> Result<(), ApplyError> {
+    ) -> Result<Done, ApplyError> {
         let temp = net
             .and_then(|n| self.journal.links.iter().find(|e| &e.net == n))
             .map(|e| e.name.clone())
             .or_else(|| {
                 tempname::owned_index(name, self.zone).map(|i| tempname::temp_name(self.zone, i))
             });
-        match delete_link(
+        let done = match delete_link(
             self.host,
             self.flavour,
             name,
@@ -759,7 +903,9 @@ impl<'a> Run<'a> {
         ) {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
+                Done::Completed
             }
+            Ok(Deleted::Unreachable) if self.leave_on_loan => return Ok(Done::LeftForHalt),
             Ok(Deleted::Unreachable) => {
                 return Err(ApplyError::OnLoan {
                     zone: self.zone.clone(),
@@ -768,24 +914,30 @@ impl<'a> Run<'a> {
                 })
             }
             Err(e) => return Err(self.step_err(net.or(Some(name)), e)),
-        }
+        };
         if let Some(n) = net {
             let recorded = self
                 .journal
                 .links
                 .iter()
-                .any(|e| &e.net == n && e.candidate_names().contains(&name));
+                .any(|e| &e.net == n && (&e.name == name || &e.final_name == name));
             if recorded {
                 self.journal.remove(n);
                 self.save()?;
             }
         }
-        Ok(())
+        Ok(done)
     }
 
     /// The MACs of nets with no `mac-addr`, which netzone chose and recorded, written back
     /// with one zonecfg run so the zone keeps them across boots.
-    fn write_back_macs(&mut self, cfg: &ZoneConfig) -> Result<Vec<(LinkName, Mac)>, ApplyError> {
+    /// With [`MacPolicy::Return`] nothing is written. Returns the MACs and whether they were
+    /// written.
+    fn write_back_macs(
+        &mut self,
+        cfg: &ZoneConfig,
+        policy: MacPolicy,
+    ) -> Result<(Vec<(LinkName, Mac)>, bool), ApplyError> {
         let macs: Vec<(LinkName, Mac)> = plan::desired_nets(cfg)?
             .into_iter()
             .filter(|d| d.net.mac.is_none())
@@ -798,12 +950,16 @@ impl<'a> Run<'a> {
                 Some((d.net.physical.clone(), e.mac?))
             })
             .collect();
+        if policy == MacPolicy::Return {
+            return Ok((macs, false));
+        }
         if let Some(args) = zonecfg_write::mac_writeback_command(self.zone, &macs) {
             self.host
                 .run_checked(Tool::Zonecfg, &args)
                 .map_err(|e| self.step_err(None, e))?;
+            return Ok((macs, true));
         }
-        Ok(macs)
+        Ok((macs, false))
     }
 
     /// Deletes what this run created, newest first, and returns `err` with anything that could

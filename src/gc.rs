@@ -14,11 +14,12 @@
 
 use std::collections::BTreeSet;
 
-use crate::apply::{self, Deleted};
+use crate::apply::{self, ApplyError};
 use crate::flavour::Flavour;
 use crate::host::Host;
 use crate::journal::Journal;
 use crate::linkname::LinkName;
+use crate::plan::{Plan, Step};
 use crate::recover::RecoverError;
 use crate::show::{self, Inventory, Row, RowState, Source};
 use crate::zonename::ZoneName;
@@ -85,10 +86,38 @@ pub fn decide(rows: &[Row]) -> Vec<GcAction> {
         .collect()
 }
 
+/// The removal plan of `zone`'s orphans among `actions`, for the one executor
+/// ([`apply::execute_removal`]): deletes from the global zone (a persistent link, as its record
+/// in `journal` says, with its persistent configuration), records dropped.
+pub fn plan_for(
+    zone: &ZoneName,
+    flavour: Flavour,
+    actions: &[GcAction],
+    journal: Option<&Journal>,
+) -> Plan {
+    let mut plan = Plan::new(zone, flavour);
+    for a in actions.iter().filter(|a| a.zone() == Some(zone)) {
+        match a {
+            GcAction::Delete { name, net, .. } => plan.steps.push(Step::Delete {
+                net: net.clone(),
+                name: name.clone(),
+                zone: None,
+                persistent: journal.is_some_and(|j| {
+                    j.links
+                        .iter()
+                        .any(|e| Some(&e.net) == net.as_ref() && e.persistent)
+                }),
+            }),
+            GcAction::Forget { net, .. } => plan.forget.push(net.clone()),
+        }
+    }
+    plan
+}
+
 /// What a gc run did.
 #[derive(Debug, Clone, Default)]
 pub struct GcReport {
-    /// One line per removal (or, dry, per removal it would make).
+    /// One line per removal (or, dry, per removal it would make, each followed by its argv).
     pub lines: Vec<String>,
     pub failures: Vec<String>,
     pub warnings: Vec<String>,
@@ -108,94 +137,74 @@ pub fn run(
         ..GcReport::default()
     };
     let actions = decide(&show::classify(&inv));
+    let zones: BTreeSet<ZoneName> = actions.iter().filter_map(|a| a.zone().cloned()).collect();
     if dry_run {
-        report.lines = actions.iter().map(|a| a.describe(false)).collect();
-        return Ok(report);
-    }
-    let zones: BTreeSet<Option<ZoneName>> = actions.iter().map(|a| a.zone().cloned()).collect();
-    for zone in zones {
-        let (_lock, actions) = match &zone {
-            Some(z) => {
-                let lock = host.lock_zone(z).map_err(|source| RecoverError::Journal {
-                    zone: z.clone(),
-                    source,
-                })?;
-                // Read again under the lock: a run on this zone may have changed things.
-                let fresh = show::gather(host, flavour)?;
-                let acts: Vec<GcAction> = decide(&show::classify(&fresh))
-                    .into_iter()
-                    .filter(|a| a.zone() == Some(z))
-                    .collect();
-                (Some(lock), acts)
-            }
-            None => (
-                None,
-                actions
-                    .iter()
-                    .filter(|a| a.zone().is_none())
-                    .cloned()
-                    .collect(),
-            ),
-        };
-        apply_zone(host, flavour, zone.as_ref(), &actions, &mut report, log);
-    }
-    Ok(report)
-}
-
-fn apply_zone(
-    host: &Host,
-    flavour: Flavour,
-    zone: Option<&ZoneName>,
-    actions: &[GcAction],
-    report: &mut GcReport,
-    log: &mut dyn FnMut(&str),
-) {
-    let state = host.state_dir();
-    let mut j = match zone.map(|z| Journal::load(&state, z)).transpose() {
-        Ok(j) => j,
-        Err(e) => {
-            report.failures.push(e.to_string());
-            return;
-        }
-    };
-    for a in actions {
-        let res = match a {
-            GcAction::Delete {
-                name, temp, net, ..
-            } => {
-                // A persistent link (its record says so) goes with its persistent configuration.
-                let persistent = j.as_ref().is_some_and(|j| {
-                    j.links
+        for z in &zones {
+            let j = inv.journals.iter().find(|j| &j.zone == z);
+            let plan = plan_for(z, flavour, &actions, j);
+            for a in actions.iter().filter(|a| a.zone() == Some(z)) {
+                report.lines.push(a.describe(false));
+                if let GcAction::Delete { name: n, .. } = a {
+                    let step = plan
+                        .steps
                         .iter()
-                        .any(|e| Some(&e.net) == net.as_ref() && e.persistent)
-                });
-                match apply::delete_link(host, flavour, name, None, temp.as_ref(), persistent) {
-                    Ok(Deleted::Gone) => Ok(()),
-                    Ok(Deleted::Unreachable) => Err(format!("{name}: on loan to a zone")),
-                    Err(e) => Err(format!("{name}: {e}")),
+                        .find(|s| matches!(s, Step::Delete { name, .. } if name == n));
+                    if let Some(s) = step {
+                        report
+                            .lines
+                            .push(format!("  dladm {}", s.argv(flavour).join(" ")));
+                    }
                 }
             }
-            GcAction::Forget { .. } => Ok(()),
-        };
-        if let Err(e) = res {
-            report.failures.push(e);
-            continue;
         }
-        let net = match a {
-            GcAction::Delete { net, .. } => net.as_ref(),
-            GcAction::Forget { net, .. } => Some(net),
-        };
-        if let (Some(j), Some(net)) = (j.as_mut(), net) {
-            j.remove(net);
-            if let Err(e) = j.save(&state) {
-                report.failures.push(e.to_string());
+        return Ok(report);
+    }
+    let state = host.state_dir();
+    for z in zones {
+        let _lock = host.lock_zone(&z).map_err(|source| RecoverError::Journal {
+            zone: z.clone(),
+            source,
+        })?;
+        // Read again under the lock: a run on this zone may have changed things.
+        let fresh = show::gather(host, flavour)?;
+        let acts: Vec<GcAction> = decide(&show::classify(&fresh))
+            .into_iter()
+            .filter(|a| a.zone() == Some(&z))
+            .collect();
+        let mut j = match Journal::load(&state, &z) {
+            Ok(j) => j,
+            Err(e) => {
+                report.failures.push(format!("zone '{z}': {e}"));
                 continue;
             }
+        };
+        let plan = plan_for(&z, flavour, &acts, Some(&j));
+        if plan.is_noop() {
+            continue;
         }
-        let line = a.describe(true);
-        log(&line);
-        report.lines.push(line);
+        let (executed, err) = apply::execute_removal(host, flavour, &mut j, &plan, false);
+        for a in &acts {
+            let done = match a {
+                GcAction::Delete { name, .. } => executed
+                    .outcomes
+                    .iter()
+                    .any(|(s, _)| matches!(s, Step::Delete { name: n, .. } if n == name)),
+                // Dropped before any step ran; a journal that could not be written is an error.
+                GcAction::Forget { .. } => !matches!(err, Some(ApplyError::Journal { .. })),
+            };
+            if done {
+                let line = a.describe(true);
+                log(&line);
+                report.lines.push(line);
+            }
+        }
+        if let Some(e) = err {
+            report
+                .failures
+                .extend(e.to_string().lines().map(String::from));
+        }
     }
+    Ok(report)
 }
 
 /// Whether any orphan exists (`netzone show --orphans` exit status).

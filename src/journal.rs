@@ -68,7 +68,7 @@ pub enum JournalError {
     Locked {
         /// The lock file.
         path: PathBuf,
-        /// How long this run waited.
+        /// How long this run waited (its lock deadline).
         waited: std::time::Duration,
     },
 }
@@ -474,7 +474,10 @@ pub fn lock_zone_within(
         }
         let waited = start.elapsed();
         if waited >= deadline {
-            return Err(JournalError::Locked { path: p, waited });
+            return Err(JournalError::Locked {
+                path: p,
+                waited: deadline,
+            });
         }
         std::thread::sleep(nap.min(deadline - waited));
         nap = (nap * 2).min(std::time::Duration::from_millis(50));

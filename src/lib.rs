@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod brand;
+pub mod client;
 pub mod conflicts;
 pub mod dladm;
 pub mod error;

@@ -211,20 +211,8 @@ pub fn escape_parsable(v: &str) -> String {
 /// `\x` stands for `x`, and an unescaped `:` separates fields. The inverse of the parseable form
 /// for two or more fields (a single field is printed raw and must not be split).
 pub fn split_parsable(line: &str) -> Vec<String> {
-    let mut fields = vec![String::new()];
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    fields.last_mut().expect("never empty").push(n);
-                }
-            }
-            ':' => fields.push(String::new()),
-            _ => fields.last_mut().expect("never empty").push(c),
-        }
-    }
-    fields
+    // One splitter for every `-p` line, dladm's and netzone's own (they use the same escapes).
+    crate::dladm::split_parsable_line(line)
 }
 
 /// An error and its causes as one line, each cause said once: `e`'s message, then each

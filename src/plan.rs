@@ -44,11 +44,12 @@
 //! assert_eq!(
 //!     p.to_string(),
 //!     format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 -p zone=web1 {tmp}\n\
-//!              dladm rename-link -z web1 {tmp} net0\n")
+//!              dladm rename-link -z web1 {tmp} net0\n\
+//!              zonecfg -z web1 'select net physical=net0; set mac-addr=2:8:20:1:2:3; end; commit'\n")
 //! );
 //! // gate: the final name directly, after checking it is free host-wide.
 //! let p = plan::plan_up_with(&cfg, Flavour::Gate, &none, &Journal::empty(cfg.name()), &mut draw)?;
-//! assert_eq!(p.to_string(), "dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 net0\n");
+//! assert!(p.to_string().starts_with("dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 net0\n"));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -94,6 +95,16 @@ pub enum Step {
         zone: Option<ZoneName>,
         persistent: bool,
     },
+    /// Hand a link netzone did not make back from `zone` to the global zone (reclaim of a zone
+    /// stuck `down`): `set-linkprop -t [-z ZONE] -p zone=global NAME`, zoneadmd's own call.
+    Return { zone: ZoneName, name: LinkName },
+    /// joyent: rename a link netzone did not make inside `zone` first, because the global zone
+    /// already has a link of its name (illumos bug 10001); a [`Step::Return`] of `to` follows.
+    RenameInZone {
+        zone: ZoneName,
+        from: LinkName,
+        to: LinkName,
+    },
     /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
     /// the resource properties when it creates a temporary VNIC, so the MTU is set again
     /// afterwards, as omicron does (illumos 15695).
@@ -112,6 +123,7 @@ impl Step {
                 Some(net)
             }
             Step::Delete { net, .. } => net.as_ref(),
+            Step::Return { .. } | Step::RenameInZone { .. } => None,
         }
     }
 
@@ -132,7 +144,56 @@ impl Step {
                 persistent,
                 ..
             } => dladm::delete_vnic_command(z(zone.as_ref()).as_ref(), name, *persistent),
+            Step::Return { zone, name } => {
+                dladm::return_to_global_command(z(Some(zone)).as_ref(), name)
+            }
+            Step::RenameInZone { zone, from, to } => {
+                dladm::rename_link_command(z(Some(zone)).as_ref(), from, to)
+            }
             Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
+        }
+    }
+
+    /// One line for the operator: what the step does (`done`: did).
+    pub fn describe(&self, done: bool) -> String {
+        let w = |did: &str, will: &str| {
+            if done {
+                did.to_string()
+            } else {
+                format!("would {will}")
+            }
+        };
+        match self {
+            Step::Create { net, spec, .. } => {
+                format!("{} {} for net {net}", w("created", "create"), spec.name)
+            }
+            Step::Rename { from, to, .. } => format!("{} {from} to {to}", w("renamed", "rename")),
+            Step::Delete {
+                net, name, zone, ..
+            } => format!(
+                "{} {name}{} (created by netzone: {})",
+                w("deleted", "delete"),
+                if zone.is_none() {
+                    " from the global zone"
+                } else {
+                    ""
+                },
+                if net.is_some() {
+                    "recorded in its journal"
+                } else {
+                    "netzone temporary name"
+                }
+            ),
+            Step::Return { name, .. } => format!(
+                "{} {name} to the global zone (operator link)",
+                w("returned", "return")
+            ),
+            Step::RenameInZone { from, to, .. } => format!(
+                "{} {from} to {to} inside the zone: the global zone already has a link named \
+                 {from} (illumos bug 10001)",
+                w("renamed", "rename")
+            ),
+            Step::SetProp { name, prop, .. } => format!("{} {prop} on {name}", w("set", "set")),
         }
     }
 }
@@ -179,6 +240,9 @@ pub struct Plan {
     pub not_ours: Vec<NotOurs>,
     /// Links of netzone's that cannot be removed now, and why (left, their records kept).
     pub blocked: Vec<(LinkName, String)>,
+    /// The MACs netzone chose for nets without `mac-addr`, saved into the zone's configuration
+    /// after the steps (one zonecfg run; [`crate::zonecfg_write`]).
+    pub save_macs: Vec<(LinkName, Mac)>,
 }
 
 impl Plan {
@@ -193,6 +257,7 @@ impl Plan {
             forget: Vec::new(),
             not_ours: Vec::new(),
             blocked: Vec::new(),
+            save_macs: Vec::new(),
         }
     }
 
@@ -257,10 +322,14 @@ impl serde::Serialize for Plan {
 }
 
 impl fmt::Display for Plan {
-    /// One step a line: `dladm <argv>`.
+    /// One step a line: `dladm <argv>`, then the `zonecfg` run that saves the chosen MACs
+    /// (its script argument quoted).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for s in &self.steps {
             writeln!(f, "dladm {}", s.argv(self.flavour).join(" "))?;
+        }
+        if let Some(a) = crate::zonecfg_write::mac_writeback_command(&self.zone, &self.save_macs) {
+            writeln!(f, "zonecfg {} {} '{}'", a[0], a[1], a[2])?;
         }
         Ok(())
     }
@@ -708,6 +777,24 @@ pub fn plan_up_with(
     }
     plan.steps = deletes;
     plan.steps.extend(creates);
+    // Nets without mac-addr keep the MAC netzone chose: the one drawn now, or the recorded one.
+    for d in want.iter().filter(|d| d.net.mac.is_none()) {
+        let net = &d.net.physical;
+        let drawn = plan.steps.iter().find_map(|s| match s {
+            Step::Create { net: n, spec, .. } if n == net => known_mac(spec.mac.as_ref()),
+            _ => None,
+        });
+        let recorded = || {
+            plan.adopt
+                .iter()
+                .chain(&journal.links)
+                .find(|e| &e.net == net)
+                .and_then(|e| e.mac)
+        };
+        if let Some(m) = drawn.or_else(recorded) {
+            plan.save_macs.push((net.clone(), m));
+        }
+    }
     Ok(plan)
 }
 
@@ -802,6 +889,89 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
             )
         {
             plan.steps.push(delete(None, l, false));
+        }
+    }
+    plan
+}
+
+/// Longest suffix [`free_name`] appends (`_rec` and up to 4 digits).
+const MAX_SUFFIX: usize = 8;
+
+/// A free name for an operator link moved out of the way: `<name>_rec<n>`, the smallest `n` such
+/// that the name is not `taken`. Always a valid link name (it ends in a number with no leading
+/// zero; the original name is shortened to keep it within 31 characters).
+pub fn free_name(name: &LinkName, taken: &dyn Fn(&str) -> bool) -> LinkName {
+    let stem: String = name
+        .as_str()
+        .chars()
+        .take(crate::linkname::MAX_LINK_NAME_LEN - MAX_SUFFIX)
+        .collect();
+    (0..10_000)
+        .filter_map(|n| LinkName::new(&format!("{stem}_rec{n}")).ok())
+        .find(|c| !taken(c.as_str()))
+        .expect("fewer than 10000 links share a stem")
+}
+
+/// Reclaim for a zone stuck `down` (see `crate::recover`): [`plan_down`]'s removal of
+/// netzone's links, and every other link the zone holds handed back to the global zone
+/// ([`Step::Return`], what zoneadmd's `unconfigure_exclusive_network_interfaces` retries). A
+/// link whose name the global zone already has (illumos bug 10001) is renamed inside the zone
+/// first on joyent; gate cannot rename a loaned link (`dls_devnet_rename`: EBUSY), so there it
+/// is reported in [`Plan::blocked`] and left alone.
+pub fn plan_reclaim(
+    zone: &ZoneName,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+) -> Plan {
+    let mut plan = plan_down(zone, flavour, obs, journal);
+    let in_zone: Vec<&str> = obs.in_zone(zone).map(|l| l.name.as_str()).collect();
+    let mut global: Vec<String> = obs
+        .links
+        .iter()
+        .filter(|l| l.zone.is_none())
+        .map(|l| l.name.to_string())
+        .collect();
+    for l in obs.in_zone(zone) {
+        let ours = journal.links.iter().any(|e| identity::identifies(e, l))
+            || plan.steps.iter().any(|s| matches!(s, Step::Delete { name, zone: z, .. } if name == &l.name && z == &l.zone))
+            || plan.blocked.iter().any(|(n, _)| n == &l.name);
+        if ours {
+            continue;
+        }
+        if !global.iter().any(|g| g == l.name.as_str()) {
+            global.push(l.name.to_string());
+            plan.steps.push(Step::Return {
+                zone: zone.clone(),
+                name: l.name.clone(),
+            });
+            continue;
+        }
+        match flavour {
+            Flavour::Joyent => {
+                let to = free_name(&l.name, &|c| {
+                    global.iter().any(|g| g == c) || in_zone.contains(&c)
+                });
+                global.push(to.to_string());
+                plan.steps.push(Step::RenameInZone {
+                    zone: zone.clone(),
+                    from: l.name.clone(),
+                    to: to.clone(),
+                });
+                plan.steps.push(Step::Return {
+                    zone: zone.clone(),
+                    name: to,
+                });
+            }
+            Flavour::Gate => plan.blocked.push((
+                l.name.clone(),
+                format!(
+                    "the global zone already has a link named {} (illumos bug 10001), and this \
+                     dladm cannot rename a link inside a zone; rename the global zone's {} and \
+                     run recover again",
+                    l.name, l.name
+                ),
+            )),
         }
     }
     plan
@@ -914,6 +1084,10 @@ mod tests {
                     t(2)
                 ),
                 format!("dladm rename-link -z web1 {} net2", t(2)),
+                // The MACs netzone drew for the nets without mac-addr, saved in one run.
+                "zonecfg -z web1 'select net physical=net0; set mac-addr=2:8:20:0:0:1; end; \
+                 select net physical=net2; set mac-addr=2:8:20:0:0:2; end; commit'"
+                    .to_string(),
             ]
         );
         assert!(!p.is_noop());
@@ -1092,6 +1266,8 @@ mod tests {
                 "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 net1",
                 "dladm create-vnic -t -l e1000g1 -m 2:8:20:0:0:2 -p mtu=9000 net2",
                 "dladm set-linkprop -t -p mtu=9000 net2",
+                "zonecfg -z web1 'select net physical=net0; set mac-addr=2:8:20:0:0:1; end; \
+                 select net physical=net2; set mac-addr=2:8:20:0:0:2; end; commit'",
             ]
         );
         // An operator's link of that name in the GZ is not replaced, even one that looks like
@@ -1127,7 +1303,9 @@ mod tests {
         assert_eq!(l[0], "dladm delete-vnic -t net0");
         assert_eq!(l[1], "dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:1 net0");
         assert_eq!(l[3], "dladm set-linkprop -t -p mtu=9000 net2");
-        assert_eq!(l.len(), 4);
+        assert!(l[4]
+            .starts_with("zonecfg -z web1 'select net physical=net0; set mac-addr=2:8:20:0:0:1;"));
+        assert_eq!(l.len(), 5);
         assert_eq!(p.satisfied, vec![ln("net1")]);
         assert_eq!(p.adopt.len(), 1, "created entry confirmed as active");
     }

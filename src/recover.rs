@@ -17,237 +17,42 @@
 //!   name, which is reported. On gate a loaned link cannot be renamed (`dls_devnet_rename`: EBUSY),
 //!   so such a link is reported as blocked and left alone.
 //!
-//! The decision is [`decide`], a pure function of the observed links and the journal; [`reclaim`]
-//! observes, decides and applies it under the zone's journal lock. The brand hook calls
+//! The decision is [`decide`], a pure function of the observed links and the journal that
+//! returns a [`Plan`] of dladm steps ([`plan::plan_reclaim`]); [`reclaim`] observes, decides and
+//! runs it with the one executor every removal uses ([`apply::execute_removal`]) under the
+//! zone's journal lock. The brand hook calls
 //! [`reclaim`] at pre-halt of a `down` zone, the `netzone recover` command calls it and then
 //! re-runs the halt.
 
-use std::collections::BTreeSet;
-use std::fmt;
-
-use crate::apply::{self, Deleted};
+use crate::apply::{self, Done};
 use crate::dladm::observe::{self, Observation, ObserveError};
-use crate::dladm::{self, DladmErrorKind};
+use crate::dladm::DladmErrorKind;
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError};
-use crate::identity;
 use crate::journal::{Journal, JournalError};
-use crate::linkname::LinkName;
-use crate::plan::{self, Step};
-use crate::tempname;
+use crate::plan::{self, Plan, Step};
 use crate::zonename::ZoneName;
 
-/// How netzone knows it created a link.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Proof {
-    /// The zone's journal records it.
-    Journal,
-    /// It carries one of the zone's temporary names (a crash before the journal was confirmed).
-    TempName,
-}
-
-impl fmt::Display for Proof {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Proof::Journal => "recorded in its journal",
-            Proof::TempName => "netzone temporary name",
-        })
-    }
-}
-
-/// One thing reclaim does to one link.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
-    /// Delete a link netzone created. `zone` is where it was seen (`None` = global zone), `net`
-    /// the journal entry it belongs to, `temp` its temporary name.
-    Delete {
-        name: LinkName,
-        zone: Option<ZoneName>,
-        net: Option<LinkName>,
-        temp: Option<LinkName>,
-        proof: Proof,
-        /// Its record says it is persistent: deleted without `-t`.
-        persistent: bool,
-    },
-    /// Hand an operator link back to the global zone.
-    Return { name: LinkName },
-    /// Rename an operator link inside the zone, because the global zone has a link of the same
-    /// name (illumos bug 10001), then hand it back under the new name.
-    RenameReturn { name: LinkName, new_name: LinkName },
-    /// An operator link that cannot be handed back; left alone.
-    Blocked { name: LinkName, reason: String },
-}
-
-impl Action {
-    /// The link acted on, by its name when observed.
-    pub fn link(&self) -> &LinkName {
-        match self {
-            Action::Delete { name, .. }
-            | Action::Return { name }
-            | Action::RenameReturn { name, .. }
-            | Action::Blocked { name, .. } => name,
-        }
-    }
-
-    /// One line for the operator: what was done (`done`), or what would be.
-    pub fn describe(&self, done: bool) -> String {
-        let (del, ret, ren) = if done {
-            ("deleted", "returned", "renamed")
-        } else {
-            ("would delete", "would return", "would rename")
-        };
-        match self {
-            Action::Delete {
-                name, zone, proof, ..
-            } => {
-                let place = match zone {
-                    Some(_) => "",
-                    None => " from the global zone",
-                };
-                format!("{del} {name}{place} (created by netzone: {proof})")
-            }
-            Action::Return { name } => {
-                format!("{ret} {name} to the global zone (operator link)")
-            }
-            Action::RenameReturn { name, new_name } => format!(
-                "{ren} {name} to {new_name} and {} it to the global zone, which already has a \
-                 link named {name} (illumos bug 10001)",
-                if done { "returned" } else { "return" }
-            ),
-            Action::Blocked { name, reason } => format!("cannot return {name}: {reason}"),
-        }
-    }
-}
-
-/// What reclaim will do for one zone.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReclaimPlan {
-    pub zone: ZoneName,
-    pub actions: Vec<Action>,
-    /// Journal entries that identify no existing link: dropped.
-    pub forget: Vec<LinkName>,
-    /// Links the journal names that are somebody else's: left alone, reported.
-    pub not_ours: Vec<identity::NotOurs>,
-}
-
-impl ReclaimPlan {
-    pub fn is_noop(&self) -> bool {
-        self.actions.is_empty() && self.forget.is_empty()
-    }
-}
-
-/// Longest suffix [`free_name`] appends (`_rec` and up to 4 digits).
-const MAX_SUFFIX: usize = 8;
-
-/// A free name for an operator link moved out of the way: `<name>_rec<n>`, the smallest `n` such
-/// that the name is not `taken`. Always a valid link name (it ends in a number with no leading
-/// zero; the original name is shortened to keep it within 31 characters).
-pub fn free_name(name: &LinkName, taken: &dyn Fn(&str) -> bool) -> LinkName {
-    let stem: String = name
-        .as_str()
-        .chars()
-        .take(crate::linkname::MAX_LINK_NAME_LEN - MAX_SUFFIX)
-        .collect();
-    (0..10_000)
-        .filter_map(|n| LinkName::new(&format!("{stem}_rec{n}")).ok())
-        .find(|c| !taken(c.as_str()))
-        .expect("fewer than 10000 links share a stem")
-}
+pub use crate::plan::free_name;
 
 /// The pure decision: for `zone`, given every link the global zone sees and the zone's journal.
-///
-/// Netzone's links, in the zone or left in the global zone, come from the engine's
-/// [`plan::plan_down`] (one definition of ownership for halt and reclaim); every other link the
-/// zone holds is the operator's.
-pub fn decide(
-    zone: &ZoneName,
-    flavour: Flavour,
-    obs: &Observation,
-    journal: &Journal,
-) -> ReclaimPlan {
-    let down = plan::plan_down(zone, flavour, obs, journal);
-    let mut actions = Vec::new();
-    for step in &down.steps {
-        if let Step::Delete {
-            net,
-            name,
-            zone: z,
-            persistent,
-        } = step
-        {
-            let entry = net
-                .as_ref()
-                .and_then(|n| journal.links.iter().find(|e| &e.net == n));
-            let temp = entry.map(|e| e.name.clone()).or_else(|| {
-                tempname::owned_index(name, zone).map(|i| tempname::temp_name(zone, i))
-            });
-            actions.push(Action::Delete {
-                name: name.clone(),
-                zone: z.clone(),
-                net: net.clone(),
-                temp,
-                proof: if entry.is_some() {
-                    Proof::Journal
-                } else {
-                    Proof::TempName
-                },
-                persistent: *persistent,
-            });
-        }
+/// netzone's links (those a record identifies, in the zone or left in the global zone) are
+/// deleted, the operator's are handed back; see [`plan::plan_reclaim`].
+pub fn decide(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: &Journal) -> Plan {
+    plan::plan_reclaim(zone, flavour, obs, journal)
+}
+
+/// One line per thing the plan does (dry: would do), each followed by the exact dladm argv.
+pub fn describe(plan: &Plan) -> Vec<String> {
+    let mut v = Vec::new();
+    for s in &plan.steps {
+        v.push(s.describe(false));
+        v.push(format!("  dladm {}", s.argv(plan.flavour).join(" ")));
     }
-    for (name, reason) in &down.blocked {
-        actions.push(Action::Blocked {
-            name: name.clone(),
-            reason: reason.clone(),
-        });
+    for (name, reason) in &plan.blocked {
+        v.push(format!("cannot free {name}: {reason}"));
     }
-    let in_zone: BTreeSet<&str> = obs.in_zone(zone).map(|l| l.name.as_str()).collect();
-    let mut global: BTreeSet<String> = obs
-        .links
-        .iter()
-        .filter(|l| l.zone.is_none())
-        .map(|l| l.name.to_string())
-        .collect();
-    for l in obs.in_zone(zone) {
-        // netzone's links (those a record identifies) are the plan's to delete, or blocked.
-        if journal.links.iter().any(|e| identity::identifies(e, l))
-            || down.blocked.iter().any(|(n, _)| n == &l.name)
-        {
-            continue;
-        }
-        if !global.contains(l.name.as_str()) {
-            global.insert(l.name.to_string());
-            actions.push(Action::Return {
-                name: l.name.clone(),
-            });
-            continue;
-        }
-        match flavour {
-            Flavour::Joyent => {
-                let new_name = free_name(&l.name, &|c| global.contains(c) || in_zone.contains(c));
-                global.insert(new_name.to_string());
-                actions.push(Action::RenameReturn {
-                    name: l.name.clone(),
-                    new_name,
-                });
-            }
-            Flavour::Gate => actions.push(Action::Blocked {
-                name: l.name.clone(),
-                reason: format!(
-                    "the global zone already has a link named {} (illumos bug 10001), and this \
-                     dladm cannot rename a link inside a zone; rename the global zone's {} and \
-                     run recover again",
-                    l.name, l.name
-                ),
-            }),
-        }
-    }
-    ReclaimPlan {
-        zone: zone.clone(),
-        actions,
-        forget: down.forget,
-        not_ours: down.not_ours,
-    }
+    v
 }
 
 /// Why a reclaim could not run or did not finish.
@@ -319,9 +124,25 @@ fn dladm_message(e: &HostError) -> String {
 /// What a reclaim did (or, dry, would do).
 #[derive(Debug, Clone)]
 pub struct ReclaimReport {
-    pub plan: ReclaimPlan,
-    /// One line per action carried out, in order.
+    pub plan: Plan,
+    /// One line per step carried out, in order.
     pub done: Vec<String>,
+}
+
+const GATE_ON_LOAN: &str = "this dladm cannot name a link on loan to a zone from the global zone; \
+                            zoneadmd hands it back when the zone halts";
+
+fn line(step: &Step, d: &Done) -> String {
+    let name = match step {
+        Step::Delete { name, .. } | Step::Return { name, .. } => name,
+        Step::RenameInZone { from, .. } => from,
+        Step::Create { net, .. } | Step::Rename { net, .. } | Step::SetProp { net, .. } => net,
+    };
+    match d {
+        Done::Completed => step.describe(true),
+        Done::AlreadyGone => format!("{name} is already gone"),
+        Done::LeftForHalt => format!("left {name} for the halt: {GATE_ON_LOAN}"),
+    }
 }
 
 /// Frees the links `zone` holds, as [`decide`] says. Takes the zone's journal lock for the
@@ -347,38 +168,31 @@ pub fn reclaim(
         plan: plan.clone(),
         done: Vec::new(),
     };
-    if dry_run || plan.is_noop() {
+    if dry_run || (plan.is_noop() && plan.blocked.is_empty()) {
         return Ok(report);
     }
-    if !plan.forget.is_empty() {
-        for n in &plan.forget {
-            j.remove(n);
+    let (executed, err) = apply::execute_removal(host, flavour, &mut j, &plan, true);
+    for (step, d) in &executed.outcomes {
+        let l = line(step, d);
+        if *d == Done::Completed {
+            log(&format!("zone '{zone}': {l}"));
         }
-        j.save(&state).map_err(jerr)?;
+        report.done.push(l);
     }
-    let mut failures = Vec::new();
-    for a in &plan.actions {
-        match execute(host, flavour, zone, a) {
-            Ok(done) => {
-                if let (Action::Delete { net: Some(n), .. }, Done::Completed | Done::AlreadyGone) =
-                    (a, &done)
-                {
-                    j.remove(n);
-                    j.save(&state).map_err(jerr)?;
-                }
-                let line = match &done {
-                    Done::Completed => a.describe(true),
-                    Done::AlreadyGone => format!("{} is already gone", a.link()),
-                    Done::LeftForHalt(why) => format!("left {} for the halt: {why}", a.link()),
-                };
-                if matches!(done, Done::Completed) {
-                    log(&format!("zone '{zone}': {line}"));
-                }
-                report.done.push(line);
-            }
-            Err(e) => failures.push(e),
-        }
-    }
+    let prefix = format!("zone '{zone}': ");
+    let mut failures: Vec<String> = err
+        .map(|e| {
+            e.to_string()
+                .lines()
+                .map(|l| l.strip_prefix(&prefix).unwrap_or(l).to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    failures.extend(
+        plan.blocked
+            .iter()
+            .map(|(name, reason)| format!("link {name}: {reason}")),
+    );
     if failures.is_empty() {
         Ok(report)
     } else {
@@ -390,75 +204,13 @@ pub fn reclaim(
     }
 }
 
-/// How one action ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Done {
-    Completed,
-    /// dladm found no such link: the goal is reached.
-    AlreadyGone,
-    /// gate: the global zone cannot name a link on loan, so it is left for zoneadmd's own retry
-    /// at the next halt (`unconfigure_exclusive_network_interfaces`), which works by link id.
-    LeftForHalt(String),
-}
-
-const GATE_ON_LOAN: &str = "this dladm cannot name a link on loan to a zone from the global zone; \
-                            zoneadmd hands it back when the zone halts";
-
-/// Carries out one action.
-fn execute(host: &Host, flavour: Flavour, zone: &ZoneName, a: &Action) -> Result<Done, String> {
-    let z = (flavour == Flavour::Joyent).then_some(zone);
-    let not_found = |r: &Result<String, HostError>| matches!(r, Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound));
-    let gone = || match flavour {
-        Flavour::Joyent => Done::AlreadyGone,
-        Flavour::Gate => Done::LeftForHalt(GATE_ON_LOAN.to_string()),
-    };
-    match a {
-        Action::Delete {
-            name,
-            zone: seen,
-            temp,
-            persistent,
-            ..
-        } => match apply::delete_link(
-            host,
-            flavour,
-            name,
-            seen.as_ref(),
-            temp.as_ref(),
-            *persistent,
-        ) {
-            Ok(Deleted::Gone) => Ok(Done::Completed),
-            Ok(Deleted::Unreachable) => Ok(Done::LeftForHalt(GATE_ON_LOAN.to_string())),
-            Err(e) => Err(format!("link {name}: {e}")),
-        },
-        Action::Return { name } => {
-            let r = host.dladm(&dladm::return_to_global_command(z, name));
-            if not_found(&r) {
-                return Ok(gone());
-            }
-            r.map(|_| Done::Completed)
-                .map_err(|e| format!("link {name}: {e}"))
-        }
-        Action::RenameReturn { name, new_name } => {
-            let r = host.dladm(&dladm::rename_link_command(z, name, new_name));
-            if not_found(&r) {
-                return Ok(gone());
-            }
-            r.map_err(|e| format!("link {name}: {e}"))?;
-            host.dladm(&dladm::return_to_global_command(z, new_name))
-                .map(|_| Done::Completed)
-                .map_err(|e| format!("link {new_name} (renamed from {name}): {e}"))
-        }
-        Action::Blocked { name, reason } => Err(format!("link {name}: {reason}")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dladm::observe::ObservedLink;
     use crate::dladm::VnicInfo;
     use crate::journal::{JournalLink, LinkState};
+    use crate::tempname;
     use crate::testutil::{ln, zn};
 
     fn link(name: &str, zone: Option<&str>) -> ObservedLink {
@@ -498,6 +250,10 @@ mod tests {
         j
     }
 
+    fn lines(p: &Plan) -> Vec<String> {
+        p.to_string().lines().map(String::from).collect()
+    }
+
     #[test]
     fn netzone_links_deleted_operator_links_returned() {
         let z = zn("web1");
@@ -514,24 +270,21 @@ mod tests {
         };
         let j = journal("web1", vec![entry("web1", "net0", 0, LinkState::Active)]);
         let p = decide(&z, Flavour::Joyent, &obs, &j);
+        // A temporary name of this zone but no record: not provably netzone's, so it is handed
+        // back like any operator link.
         assert_eq!(
-            p.actions,
+            lines(&p),
             vec![
-                Action::Delete {
-                    name: ln("net0"),
-                    zone: Some(z.clone()),
-                    net: Some(ln("net0")),
-                    temp: Some(tempname::temp_name(&z, 0)),
-                    proof: Proof::Journal,
-                    persistent: false,
-                },
-                // A temporary name of this zone but no record: not provably netzone's, so it
-                // is handed back like any operator link.
-                Action::Return { name: tmp.clone() },
-                Action::Return { name: ln("data0") },
+                "dladm delete-vnic -t -z web1 net0".to_string(),
+                format!("dladm set-linkprop -t -z web1 -p zone=global {tmp}"),
+                "dladm set-linkprop -t -z web1 -p zone=global data0".to_string(),
             ]
         );
         assert!(p.forget.is_empty());
+        assert_eq!(
+            describe(&p)[0],
+            "would delete net0 (created by netzone: recorded in its journal)"
+        );
     }
 
     #[test]
@@ -547,22 +300,25 @@ mod tests {
         };
         let p = decide(&z, Flavour::Joyent, &obs, &Journal::empty(&z));
         assert_eq!(
-            p.actions,
+            lines(&p),
             vec![
-                Action::RenameReturn {
-                    name: ln("data0"),
-                    new_name: ln("data0_rec1"),
-                },
-                Action::Return { name: ln("data1") },
+                "dladm rename-link -z web1 data0 data0_rec1",
+                "dladm set-linkprop -t -z web1 -p zone=global data0_rec1",
+                "dladm set-linkprop -t -z web1 -p zone=global data1",
             ]
         );
-        assert!(p.actions[0]
+        assert!(p.steps[0]
             .describe(true)
-            .contains("renamed data0 to data0_rec1 and returned it"));
+            .starts_with("renamed data0 to data0_rec1 inside the zone"));
         // gate cannot rename a loaned link: reported, not attempted.
         let p = decide(&z, Flavour::Gate, &obs, &Journal::empty(&z));
-        assert!(matches!(&p.actions[0], Action::Blocked { name, reason }
-            if name.as_str() == "data0" && reason.contains("10001")));
+        assert_eq!(p.blocked.len(), 1);
+        assert_eq!(p.blocked[0].0, ln("data0"));
+        assert!(p.blocked[0].1.contains("10001"));
+        assert_eq!(
+            lines(&p),
+            vec!["dladm set-linkprop -t -p zone=global data1"]
+        );
     }
 
     #[test]
@@ -573,7 +329,7 @@ mod tests {
         };
         let j = journal("web1", vec![entry("web1", "net0", 0, LinkState::Active)]);
         let p = decide(&z, Flavour::Joyent, &obs, &j);
-        assert!(p.actions.is_empty());
+        assert!(p.steps.is_empty());
         assert_eq!(p.forget, vec![ln("net0")]);
         assert!(!p.is_noop());
         let p = decide(&z, Flavour::Joyent, &obs, &Journal::empty(&z));
@@ -589,9 +345,9 @@ mod tests {
         };
         let j = journal("web1", vec![entry("web1", "net0", 0, LinkState::Intent)]);
         let p = decide(&z, Flavour::Joyent, &obs, &j);
-        assert_eq!(p.actions.len(), 1);
-        assert!(
-            matches!(&p.actions[0], Action::Delete { name, proof: Proof::Journal, .. } if *name == tmp)
+        assert_eq!(
+            lines(&p),
+            vec![format!("dladm delete-vnic -t -z web1 {tmp}")]
         );
     }
 
@@ -623,22 +379,28 @@ mod tests {
 
     #[test]
     fn descriptions_read_as_sentences() {
-        let a = Action::Return { name: ln("data0") };
+        let z = zn("web1");
+        let a = Step::Return {
+            zone: z.clone(),
+            name: ln("data0"),
+        };
         assert_eq!(
             a.describe(false),
             "would return data0 to the global zone (operator link)"
         );
-        let d = Action::Delete {
+        let d = Step::Delete {
             name: ln("net0"),
             zone: None,
             net: None,
-            temp: None,
-            proof: Proof::TempName,
             persistent: false,
         };
         assert_eq!(
             d.describe(true),
             "deleted net0 from the global zone (created by netzone: netzone temporary name)"
+        );
+        assert_eq!(
+            line(&d, &Done::LeftForHalt),
+            format!("left net0 for the halt: {GATE_ON_LOAN}")
         );
     }
 }

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::client::ClientRecord;
 use crate::dladm::observe::{Observation, ObservedLink};
 use crate::flavour::Flavour;
 use crate::host::Host;
@@ -146,9 +147,17 @@ pub struct Inventory {
     /// Things that could not be read (a corrupt journal, an unreadable configuration): shown on
     /// stderr, never fatal.
     pub warnings: Vec<String>,
+    /// Zones a client manages through the library ([`crate::client`]): their links are owned
+    /// whatever `zoneadm` says of the zone, never orphans.
+    pub managed: Vec<ClientRecord>,
 }
 
 impl Inventory {
+    /// Whether a client has marked `zone` as its own.
+    pub fn is_managed(&self, zone: &ZoneName) -> bool {
+        self.managed.iter().any(|r| &r.zone == zone)
+    }
+
     fn state_of(&self, zone: &ZoneName) -> Option<State> {
         self.zones
             .iter()
@@ -235,7 +244,7 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                     // state. Under its final name it may be a gate link waiting to be lent.
                     let st = inv.state_of(&z);
                     let temp = l.name == e.name && e.name != e.final_name;
-                    if temp || !(is_up(st) || st == Some(State::Down)) {
+                    if temp || !(is_up(st) || st == Some(State::Down) || inv.is_managed(&z)) {
                         row.state = RowState::Orphan;
                     }
                 } else if let Some((z, over)) = inv.temp_owner(l) {
@@ -274,7 +283,8 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                 mac: e.mac,
                 vid: e.vid.map(|v| v.get()).unwrap_or(0),
                 owner: Owner::Netzone,
-                state: if is_up(st) && st != Some(State::ShuttingDown) {
+                state: if (is_up(st) && st != Some(State::ShuttingDown)) || inv.is_managed(&j.zone)
+                {
                     RowState::Missing
                 } else {
                     RowState::Orphan
@@ -335,6 +345,9 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
         ..Inventory::default()
     };
     let state = host.state_dir();
+    let (managed, warnings) = crate::client::all(&state);
+    inv.managed = managed;
+    inv.warnings.extend(warnings);
     for z in crate::journal::zones_with_journal(&state) {
         match Journal::load(&state, &z) {
             Ok(j) => inv.journals.push(j),
@@ -369,6 +382,17 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
         }
     }
     Ok(inv)
+}
+
+/// The rows of one zone (`netzone show ZONE`): its links wherever they are, its journal entries
+/// whose link is gone, and its configured links it does not hold. Reads the host as [`gather`]
+/// does.
+pub fn zone_rows(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Vec<Row>, RecoverError> {
+    let inv = gather(host, flavour)?;
+    Ok(classify(&inv)
+        .into_iter()
+        .filter(|r| r.zone.as_ref() == Some(zone))
+        .collect())
 }
 
 /// Renders rows as `spec` asks (see [`output`]).
@@ -528,6 +552,7 @@ mod tests {
             )],
             temp_configs: vec![],
             warnings: vec![],
+            managed: vec![],
         };
         let rows = classify(&inv);
         assert_eq!(

@@ -946,6 +946,37 @@ fn run_shell(prog: &str, args: &[&str]) -> Option<std::process::Output> {
 }
 
 #[test]
+fn smf_refuses_a_brand_it_cannot_wrap_before_writing() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    base_brand(&sim, "odd", "/x/brand -z %z -R %R prestatechange", "", "");
+    let out = tempfile::tempdir().unwrap();
+    let d = out.path().join("smf");
+    let r = sim
+        .netzone(&[
+            "brand",
+            "smf",
+            "--base",
+            "odd",
+            "--dir",
+            d.to_str().unwrap(),
+        ])
+        .fails();
+    assert!(r.stderr().contains("<prestatechange>"), "{}", r.stderr());
+    assert_eq!(
+        r.stderr().matches("of the form").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr().starts_with("netzone: brand 'odd': "),
+        "{}",
+        r.stderr()
+    );
+    assert!(!d.exists());
+}
+
+#[test]
 fn smf_method_passes_the_shell_checks() {
     let sim = Sim::new("joyent", &["e1000g0"]);
     jcommon_base(&sim);
@@ -1046,6 +1077,22 @@ fn smf_method_overlays_the_brand_at_start_and_restores_it_at_stop() {
     assert_eq!(seen.matches("--chain ").count(), 2, "{seen}");
     assert!(seen.contains("<brand name=\"jbase\">"));
 
+    // `brand smf` again while the overlay is mounted (a netzone upgrade): it writes the files
+    // and says the mounted file is netzone's.
+    let again = tempfile::tempdir().unwrap();
+    let bin = bindir().display().to_string();
+    let d = again.path().display().to_string();
+    let r = sim
+        .netzone(&[
+            "brand", "smf", "--base", "jbase", "--dir", &d, "--bindir", &bin,
+        ])
+        .ok();
+    assert!(
+        r.stdout().contains("is netzone's overlay already"),
+        "{}",
+        r.stdout()
+    );
+    assert!(again.path().join("netzone-brand-jbase.xml").is_file());
     // A zone of the (unrenamed) brand boots with netzone's VNICs and the base's hook.
     sim.add_zone_with_brand("z1", "jbase", &[NetSpec::new("net0", "e1000g0")]);
     sim.zoneadm(&["-z", "z1", "boot"]).ok();

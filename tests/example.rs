@@ -117,7 +117,14 @@ fn lifecycle_walkthrough_runs_and_reads_as_a_tutorial() {
         "{recover}"
     );
     assert!(recover.contains("deleted net0 (created by netzone: recorded in its journal)"));
-    assert!(recover.contains("renamed data0 to data0_rec0 and returned it to the global zone"));
+    assert!(
+        recover.contains("renamed data0 to data0_rec0 inside the zone"),
+        "{recover}"
+    );
+    assert!(
+        recover.contains("returned data0_rec0 to the global zone"),
+        "{recover}"
+    );
     assert!(recover.contains("zone 'db1' is now installed"), "{recover}");
 
     let clean = section(&text, "== 7. ");

@@ -142,3 +142,77 @@ fn one_kind_per_cause_from_every_call() {
     assert_eq!(o.removed.len(), 1);
     assert!(!sim.links().iter().any(|l| l.name == "agent1n0"));
 }
+
+#[test]
+fn a_clients_zone_is_owned_not_orphaned() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let h = host(&sim);
+    let f = Flavour::Gate;
+    let zone = netzone::zonename::ZoneName::new("agent1").unwrap();
+    // No mac-addr: netzone chooses one. No zonecfg zone: the MAC is returned, not written.
+    let cfg = ZoneSpec::new("agent1")
+        .net(NetSpec::new("agent1n0").over("e1000g0"))
+        .build()
+        .unwrap();
+    let o = apply::up(&h, f, &cfg).unwrap();
+    assert!(o.macs_written.is_empty());
+    assert_eq!(o.macs.len(), 1);
+    let link = sim
+        .links()
+        .into_iter()
+        .find(|l| l.name == "agent1n0")
+        .unwrap();
+    assert_eq!(link.mac.as_deref(), Some(o.macs[0].1.to_string().as_str()));
+    assert!(
+        !sim.log().iter().any(|l| l.contains("zonecfg")),
+        "{:?}",
+        sim.log()
+    );
+    // Writing back to a zone zonecfg does not know fails, and what was created is undone.
+    let cfg2 = ZoneSpec::new("agent9")
+        .net(NetSpec::new("agent9n0").over("e1000g0"))
+        .build()
+        .unwrap();
+    let opts = apply::UpOptions {
+        macs: apply::MacPolicy::WriteBack,
+    };
+    let e = apply::up_with(&h, f, &cfg2, &opts).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::CommandFailed, "{e}");
+    assert!(!sim.links().iter().any(|l| l.name == "agent9n0"));
+
+    // Unmarked, the zone (unknown to zoneadm) looks like a crash's leftover.
+    let rows = show::zone_rows(&h, f, &zone).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].state, show::RowState::Orphan);
+    let dry = sim.netzone(&["gc", "--dry-run"]).ok().stdout();
+    assert!(dry.contains("agent1n0"), "{dry}");
+
+    // Marked: owned, ok, and gc leaves it.
+    netzone::client::manage(&h, &zone, "test-agent").unwrap();
+    let rows = show::zone_rows(&h, f, &zone).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].owner, show::Owner::Netzone);
+    assert_eq!(rows[0].state, show::RowState::Ok);
+    let out = sim.netzone(&["gc"]).ok().stdout();
+    assert!(out.contains("no orphans"), "{out}");
+    assert!(sim.links().iter().any(|l| l.name == "agent1n0"));
+    let shown = sim
+        .netzone(&["show", "agent1", "-p", "-o", "link,owner,state"])
+        .ok()
+        .stdout();
+    assert_eq!(shown, "agent1n0:netzone:ok\n");
+    sim.netzone(&["show", "--orphans"]).ok();
+
+    // A record whose link is gone is missing (the client wants it), not an orphan to forget.
+    sim.dladm(&["delete-vnic", "agent1n0"]).ok();
+    let rows = show::zone_rows(&h, f, &zone).unwrap();
+    assert_eq!(rows[0].state, show::RowState::Missing);
+    let o = apply::up(&h, f, &cfg).unwrap();
+    assert_eq!(o.created.len(), 1, "recreated");
+
+    // Released and torn down: nothing left.
+    apply::down(&h, f, &zone).unwrap();
+    netzone::client::release(&h, &zone).unwrap();
+    assert!(show::zone_rows(&h, f, &zone).unwrap().is_empty());
+    assert!(!sim.links().iter().any(|l| l.name == "agent1n0"));
+}

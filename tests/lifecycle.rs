@@ -208,9 +208,12 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
                     let drawn = i > 0 && w[i - 1] == "-m" && *x != "2:8:20:a:b:c";
                     if drawn {
                         assert!(x.starts_with("2:8:20:"), "{l}");
-                        "DRAWN"
+                        "DRAWN".to_string()
+                    } else if let Some(m) = x.strip_prefix("mac-addr=") {
+                        assert!(m.starts_with("2:8:20:"), "{l}");
+                        format!("mac-addr=DRAWN{}", if m.ends_with(';') { ";" } else { "" })
                     } else {
-                        x
+                        x.to_string()
                     }
                 })
                 .collect::<Vec<_>>()
@@ -224,6 +227,8 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
             "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c net1",
             "dladm create-vnic -t -l e1000g1 -m DRAWN -p mtu=1400 net2",
             "dladm set-linkprop -t -p mtu=1400 net2",
+            "zonecfg -z web1 'select net physical=net0; set mac-addr=DRAWN; end; select net \
+             physical=net2; set mac-addr=DRAWN; end; commit'",
         ]
     );
     let r = sim.netzone(&["up", "web1"]).ok();

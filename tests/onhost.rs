@@ -492,3 +492,42 @@ fn a_crash_leftover_is_collected_and_the_zone_then_gets_its_link() {
     let (ok, _, err) = g.netzone(&["down"]);
     assert!(ok, "netzone down: {err}");
 }
+
+/// Every brand of the host that `netzone brand install` accepts becomes a config.xml that the
+/// host's own `xmllint --valid` accepts against `/usr/share/lib/xml/dtd/brand.dtd.1` (libbrand
+/// validates the file the same way, `open_xml_file`). The brands are copied to a scratch root
+/// (`-R`); nothing under `/usr` is touched, so no privileges are needed.
+#[test]
+#[ignore = "on-host: needs an illumos host with zone brands and xmllint"]
+fn derived_brands_of_this_host_validate_against_its_brand_dtd() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let progs = netzone::brand::Programs::in_dir(std::path::Path::new("/opt/netzone/bin"))
+        .expect("program directory");
+    let mut derived = 0;
+    let entries = std::fs::read_dir("/usr/lib/brand").expect("/usr/lib/brand");
+    for e in entries.flatten() {
+        let base = e.file_name().to_string_lossy().into_owned();
+        let (cfg, plat) = (e.path().join("config.xml"), e.path().join("platform.xml"));
+        if !cfg.is_file() || !plat.is_file() || netzone::brand::validate_name(&base).is_err() {
+            continue;
+        }
+        let dir = netzone::brand::brand_dir(root.path(), &base);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::copy(&cfg, dir.join("config.xml")).expect("copy config.xml");
+        std::fs::copy(&plat, dir.join("platform.xml")).expect("copy platform.xml");
+        let name = format!("{base}-nzt");
+        match netzone::brand::install(root.path(), &base, &name, &progs) {
+            Ok(r) => {
+                let file = r.dir.join("config.xml");
+                let (ok, out, err) = run(
+                    std::path::Path::new("/usr/bin/xmllint"),
+                    &["--valid", "--noout", file.to_str().unwrap()],
+                );
+                assert!(ok, "brand '{name}' from '{base}': {out}{err}");
+                derived += 1;
+            }
+            Err(e) => eprintln!("onhost: not derived: {e}"),
+        }
+    }
+    assert!(derived > 0, "no brand of this host could be derived");
+}

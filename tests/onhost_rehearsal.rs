@@ -82,7 +82,12 @@ fn joyent_crash_leftover_is_collected_then_the_zone_gets_its_link() {
     sim.dladm(&["create-vnic", "-t", "-l", STUB, "-m", MAC, &temp])
         .ok();
     let dry = netzone(&sim, &root, &["gc", "--dry-run"]).ok().stdout();
-    assert!(dry.contains(&temp) && dry.lines().count() == 1, "{dry}");
+    // One removal, with the exact argv that will run.
+    assert_eq!(dry.lines().count(), 2, "{dry}");
+    assert!(
+        dry.contains(&format!("dladm delete-vnic -t {temp}\n")),
+        "{dry}"
+    );
     let out = netzone(&sim, &root, &["gc"]).ok().stdout();
     assert!(out.contains(&temp), "{out}");
     netzone(&sim, &root, &["up", ZONE]).ok();

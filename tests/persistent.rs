@@ -240,3 +240,23 @@ fn joyent_refuses_persistent_nets_before_creating_anything() {
     assert!(sim.vnics().is_empty());
     assert!(!sim.log().iter().any(|l| l.contains("create-vnic")));
 }
+
+#[test]
+fn check_refuses_a_persistent_value_that_is_not_a_boolean() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    let xml = sim.root().join("etc/zones/web1.xml");
+    let text = std::fs::read_to_string(&xml).unwrap().replace(
+        "global-nic=\"e1000g0\"/>",
+        "global-nic=\"e1000g0\">\n    <net-attr name=\"persistent\" value=\"yes\"/>\n  </network>",
+    );
+    std::fs::write(&xml, text).unwrap();
+    let r = sim.netzone(&["check", "web1"]);
+    assert_eq!(r.code(), Some(1));
+    assert!(
+        r.stderr()
+            .contains("zone 'web1': net 'net0': persistent 'yes': must be 'true' or 'false'"),
+        "{}",
+        r.stderr()
+    );
+}

@@ -77,3 +77,46 @@ fn persistent_link_deleted_with_t_comes_back_at_boot() {
     sim.reboot();
     assert!(sim.vnics().is_empty());
 }
+
+/// Where `/etc/svc/volatile` is not emptied at boot (an alternate root on a disk, a copy put
+/// back), the records of temporary links and the flavour cache from before the reboot are
+/// void: they carry the boot they were written in, and the token netzone keeps in the volatile
+/// directory is new after every boot.
+#[test]
+fn records_and_cache_from_before_a_reboot_are_void() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let vol = sim.root().join("etc/svc/volatile/netzone");
+    let journal = std::fs::read(vol.join("web1.json")).unwrap();
+    let cache = std::fs::read(vol.join("flavour.cache")).unwrap();
+    sim.reboot();
+    // Put the old files back, as a volatile directory that survived would have them.
+    std::fs::create_dir_all(&vol).unwrap();
+    std::fs::write(vol.join("web1.json"), &journal).unwrap();
+    std::fs::write(vol.join("flavour.cache"), &cache).unwrap();
+    // The stale record is void: nothing reported, nothing to collect.
+    let r = sim.netzone(&["show", "--orphans"]);
+    assert_eq!(r.code(), Some(0), "{}{}", r.stdout(), r.stderr());
+    let mark = sim.log().len();
+    sim.netzone(&["gc"]).ok();
+    assert!(
+        !sim.log()[mark..].iter().any(|l| l.contains("delete-vnic")),
+        "{:#?}",
+        &sim.log()[mark..]
+    );
+    // The old cache was not trusted: the flavour was probed once before the reboot (the
+    // boot) and once after (the show above).
+    let probes = sim
+        .log()
+        .iter()
+        .filter(|l| l.ends_with("show-vnic -p -o LINK,ZONE"))
+        .count();
+    assert_eq!(probes, 2, "one probe per boot: {:#?}", sim.log());
+    // And the zone boots as if for the first time; its new record replaces the void one.
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    assert_eq!(sim.vnics().len(), 1);
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert!(sim.vnics().is_empty());
+    assert!(sim.journal("web1").is_none());
+}

@@ -143,9 +143,14 @@ fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
     let sim = stuck_with_10001("joyent");
 
     let dry = sim.netzone(&["recover", "--dry-run", "web1"]).ok();
+    // Each step as a sentence, then the exact argv that will run.
     assert!(
-        dry.stdout()
-            .contains("would rename data0 to data0_rec0 and return it to the global zone"),
+        dry.stdout().contains(
+            "  would rename data0 to data0_rec0 inside the zone: the global zone already has a \
+             link named data0 (illumos bug 10001)\n    dladm rename-link -z web1 data0 data0_rec0\n  \
+             would return data0_rec0 to the global zone (operator link)\n    \
+             dladm set-linkprop -t -z web1 -p zone=global data0_rec0\n"
+        ),
         "{}",
         dry.stdout()
     );
@@ -154,8 +159,8 @@ fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
     let r = sim.netzone(&["recover", "web1"]).ok();
     assert!(
         r.stdout().contains(
-            "renamed data0 to data0_rec0 and returned it to the global zone, which already has \
-             a link named data0 (illumos bug 10001)"
+            "renamed data0 to data0_rec0 inside the zone: the global zone already has a link \
+             named data0 (illumos bug 10001)\n  returned data0_rec0 to the global zone"
         ),
         "{}",
         r.stdout()

@@ -139,6 +139,12 @@ pub enum BrandError {
     },
     #[error("brand '{brand}': {reason}")]
     Brand { brand: String, reason: String },
+    #[error("brand '{brand}': {path}: {wrap}")]
+    Wrap {
+        brand: String,
+        path: PathBuf,
+        wrap: WrapError,
+    },
 }
 
 fn file_err(brand: &str, path: &Path, reason: impl ToString) -> BrandError {
@@ -695,7 +701,11 @@ pub fn config(root: &Path, base: &str, name: &str, progs: &Programs) -> Result<S
             programs: progs,
         },
     )
-    .map_err(|e| file_err(base, &path, e))
+    .map_err(|wrap| BrandError::Wrap {
+        brand: base.to_string(),
+        path,
+        wrap,
+    })
 }
 
 /// What [`install`] did.

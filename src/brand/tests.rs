@@ -505,3 +505,130 @@ fn config_reads_only() {
         JOYENT
     );
 }
+
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A base brand: some DTD elements in order, with texts; the three hooks, when present,
+    /// in one of the forms netzone chains.
+    #[derive(Debug, Clone)]
+    struct Base {
+        elements: Vec<(&'static str, String)>,
+    }
+
+    impl Base {
+        fn xml(&self) -> String {
+            let mut x = String::from(
+                "<?xml version=\"1.0\"?>\n<!DOCTYPE brand PUBLIC \"-//Sun Microsystems Inc//DTD Brands//EN\" \"file:///usr/share/lib/xml/dtd/brand.dtd.1\">\n<brand name=\"base\">\n",
+            );
+            for (tag, text) in &self.elements {
+                if *tag == "privilege" {
+                    x += "\t<privilege set=\"default\" name=\"sys_mount\" />\n";
+                } else if text.is_empty() {
+                    x += &format!("\t<{tag} />\n");
+                } else {
+                    x += &format!("\t<{tag}>{text}</{tag}>\n");
+                }
+            }
+            x + "</brand>\n"
+        }
+    }
+
+    fn word() -> impl Strategy<Value = String> {
+        "[a-z0-9][a-z0-9._-]{0,7}"
+    }
+
+    fn statechange(phase: &'static str) -> impl Strategy<Value = String> {
+        prop_oneof![
+            word().prop_map(move |p| format!("/usr/lib/brand/b/{p} {phase} %z %R")),
+            (word(), proptest::collection::vec(word(), 0..3)).prop_map(|(p, w)| {
+                let mut l = format!("/usr/lib/brand/b/{p}");
+                for x in w {
+                    l += &format!(" {x}");
+                }
+                l + " %z %R"
+            }),
+            Just(String::new()),
+        ]
+    }
+
+    fn base() -> impl Strategy<Value = Base> {
+        (
+            proptest::collection::vec(any::<bool>(), DTD_ORDER.len()),
+            proptest::collection::vec("[A-Za-z0-9 /%:._-]{0,16}", DTD_ORDER.len()),
+            statechange("pre"),
+            statechange("post"),
+            proptest::option::of((word(), proptest::collection::vec(word(), 0..2))),
+        )
+            .prop_map(|(present, texts, pre, post, verify)| {
+                let mut elements = Vec::new();
+                for (i, tag) in DTD_ORDER.iter().enumerate() {
+                    // initname and privilege are required by the DTD.
+                    if !(present[i] || *tag == "initname" || *tag == "privilege") {
+                        continue;
+                    }
+                    let text = match *tag {
+                        "prestatechange" => pre.clone(),
+                        "poststatechange" => post.clone(),
+                        "verify_cfg" => verify
+                            .as_ref()
+                            .map(|(p, w)| {
+                                std::iter::once(format!("/usr/lib/brand/b/{p}"))
+                                    .chain(w.iter().cloned())
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default(),
+                        "modname" => String::new(),
+                        _ => texts[i].trim().to_string(),
+                    };
+                    elements.push((*tag, text));
+                }
+                Base { elements }
+            })
+    }
+
+    /// The lines that are neither a hook, the root, nor netzone's mark.
+    fn kept(xml: &str) -> Vec<&str> {
+        xml.lines()
+            .filter(|l| {
+                !(HOOKS.iter().any(|h| l.contains(&format!("<{h}")))
+                    || l.contains(MARK)
+                    || l.starts_with("<brand "))
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Wrapping keeps every other line, puts the three hooks in DTD order, chains the
+        /// base's programs, and refuses to wrap its own output.
+        #[test]
+        fn wrapping_keeps_the_rest_and_orders_the_hooks(b in base()) {
+            let input = b.xml();
+            let out = wrap(&input, "base", "derived").unwrap();
+            prop_assert_eq!(kept(&input), kept(&out));
+            let s = scan(&out).unwrap();
+            prop_assert_eq!(&s.name, "derived");
+            let mut want: Vec<&str> = b.elements.iter().map(|(t, _)| *t).collect();
+            for h in HOOKS {
+                if !want.contains(&h) {
+                    want.push(h);
+                }
+            }
+            want.sort_by_key(|t| order_of(t));
+            prop_assert_eq!(s.children.iter().map(String::as_str).collect::<Vec<_>>(), want);
+            for (tag, text) in &b.elements {
+                if !HOOKS.contains(tag) || text.is_empty() {
+                    continue;
+                }
+                let program = text.split_whitespace().next().unwrap();
+                let hook = s.hook(tag).unwrap();
+                prop_assert!(hook.contains(&format!(" {program} ")) || hook.ends_with(&format!(" {program}")), "{}", hook);
+            }
+            prop_assert!(matches!(wrap(&out, "derived", "again"), Err(WrapError::AlreadyWrapped(_))));
+        }
+    }
+}

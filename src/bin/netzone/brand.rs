@@ -98,8 +98,22 @@ pub fn run(g: &GlobalOpts, cmd: BrandCmd) -> anyhow::Result<ExitCode> {
         }
         BrandCmd::Smf(a) => {
             let progs = Programs::in_dir(&a.bindir)?;
-            // Fail now, not at the next boot, if the brand cannot be wrapped.
-            brand::config(&g.root, &a.base, &a.base, &progs)?;
+            // Fail now, not at the next boot, if the brand cannot be wrapped; a file that is
+            // netzone's already is the overlay of an earlier `brand smf`, mounted now.
+            match brand::config(&g.root, &a.base, &a.base, &progs) {
+                Err(brand::BrandError::Wrap {
+                    path,
+                    wrap: brand::WrapError::AlreadyWrapped(_),
+                    ..
+                }) => println!(
+                    "brand '{}': {} is netzone's overlay already; not checked again",
+                    a.base,
+                    path.display()
+                ),
+                r => {
+                    r?;
+                }
+            }
             let spec = smf::Spec::new(&a.base, &a.bindir, &a.method_dir)?;
             for p in smf::write(&a.dir, &spec)? {
                 println!("brand '{}': wrote {}", a.base, p.display());

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use netzone::flavour::{self, Flavour, FlavourError};
-use netzone::host::{Host, Tool, Tools};
+use netzone::host::{Host, Tool};
 use netzone::output::OutputSpec;
 use netzone::recover::{self, RecoverError};
 use netzone::zoneadm::{self, State};
@@ -65,16 +65,9 @@ pub struct GcArgs {
 /// Exit status of a usage error, as clap's own.
 const USAGE: u8 = 2;
 
+/// One Host builder for every command: NETZONE_TIMEOUT bounds show, gc and recover too.
 fn host(g: &GlobalOpts) -> Host {
-    Host::new(
-        Tools {
-            dladm: g.dladm.clone(),
-            zoneadm: g.zoneadm.clone(),
-            zonecfg: g.zonecfg.clone(),
-            route: g.route.clone(),
-        },
-        g.root.clone(),
-    )
+    crate::lifecycle::host(g)
 }
 
 /// The dladm flavour; a probe that fails because dlmgmtd is down says so.
@@ -253,10 +246,10 @@ fn recover_one(
     }
     match res {
         Ok(r) if a.dry_run => {
-            for act in &r.plan.actions {
-                println!("  {}", act.describe(false));
+            for line in recover::describe(&r.plan) {
+                println!("  {line}");
             }
-            if r.plan.is_noop() {
+            if r.plan.is_noop() && r.plan.blocked.is_empty() {
                 println!("  no link to free");
             }
         }
@@ -331,7 +324,8 @@ pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(z) = &zone {
         let known = inv.zones.iter().any(|e| e.name == z.as_str())
-            || inv.journals.iter().any(|j| &j.zone == z);
+            || inv.journals.iter().any(|j| &j.zone == z)
+            || inv.is_managed(z);
         if !known {
             anyhow::bail!("zone '{z}': no such zone configured");
         }
