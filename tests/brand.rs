@@ -157,6 +157,49 @@ fn joyent_derived_brand_boots_with_netzone_and_the_base_hooks() {
     derived_boot_and_halt("joyent");
 }
 
+/// `brand install --persistent` (OmniOS): the derived brand's zones get persistent links,
+/// which a clean halt removes with their persistent configuration.
+#[test]
+fn gate_derived_brand_with_persistent_gives_persistent_links() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    omnios_base(&sim, "logbase");
+    let bin = bindir().display().to_string();
+    sim.netzone(&[
+        "brand",
+        "install",
+        "--base",
+        "logbase",
+        "--name",
+        "logbase-nz",
+        "--bindir",
+        &bin,
+        "--persistent",
+    ])
+    .ok();
+    let cfg =
+        std::fs::read_to_string(sim.root().join("usr/lib/brand/logbase-nz/config.xml")).unwrap();
+    assert_eq!(
+        cfg.matches("netzone-statechange --persistent").count(),
+        2,
+        "{cfg}"
+    );
+    sim.add_zone_with_brand("web1", "logbase-nz", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let st = sim.state();
+    let net0 = st["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "net0")
+        .unwrap()
+        .clone();
+    assert_eq!(net0["temporary"], false, "{net0}");
+    assert_eq!(net0["zone"], "web1");
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    sim.illumos_sim(&["reboot"]).ok();
+    assert_eq!(sim.vnics(), vec![], "nothing comes back after a clean halt");
+}
+
 #[test]
 fn the_derived_brand_opens_only_through_the_bases_platform_xml() {
     // The sim's zoneadm opens platform.xml as libbrand's brand_open does: through the link.

@@ -199,6 +199,9 @@ fn plain_word(s: &str) -> bool {
 pub struct Programs {
     pub statechange: PathBuf,
     pub verify: PathBuf,
+    /// The state-change hook runs with `--persistent`: the brand's zones get persistent links
+    /// (gate flavour; OmniOS makes its own on-demand VNICs persistent, pkg5 pull request 121).
+    pub persistent: bool,
 }
 
 impl Programs {
@@ -221,7 +224,14 @@ impl Programs {
         Ok(Programs {
             statechange: dir.join("netzone-statechange"),
             verify: dir.join("netzone-verify"),
+            persistent: false,
         })
+    }
+
+    /// The same programs, the state-change hook with `--persistent` when `on`.
+    pub fn with_persistent(mut self, on: bool) -> Programs {
+        self.persistent = on;
+        self
     }
 }
 
@@ -325,7 +335,10 @@ pub fn wrapped_hooks(
             }
         }
     }
-    let sc = progs.statechange.display().to_string();
+    let mut sc = progs.statechange.display().to_string();
+    if progs.persistent {
+        sc += " --persistent";
+    }
     let (pre_line, post_line) = match (&pre_c, &post_c) {
         // jcommon style: one program told the phase by its first word.
         (Some(a), Some(b))

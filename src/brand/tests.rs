@@ -124,6 +124,24 @@ fn omnios_prestate_poststate_are_chained_per_phase() {
             ),
         ]
     );
+    // --persistent (OmniOS): the same hooks, each netzone-statechange line with the option.
+    let p = progs().with_persistent(true);
+    let per = wrap_config(
+        IPKG,
+        &WrapSpec {
+            base: "ipkg",
+            name: "ipkg-nz",
+            programs: &p,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        per.matches("netzone-statechange --persistent --order")
+            .count(),
+        2,
+        "{per}"
+    );
+    assert_eq!(per.replace(" --persistent", ""), out);
     // The mark sits just before the root, after the DOCTYPE.
     let mark = out.find(MARK).unwrap();
     assert!(out.find("<!DOCTYPE").unwrap() < mark && mark < out.find("<brand").unwrap());

@@ -31,6 +31,9 @@ pub struct InstallArgs {
     /// Where netzone-statechange and netzone-verify are installed.
     #[arg(long, value_name = "DIR", default_value = brand::DEFAULT_BINDIR)]
     pub bindir: PathBuf,
+    /// Give the brand's zones persistent links (netzone-statechange --persistent; gate only).
+    #[arg(long)]
+    pub persistent: bool,
 }
 
 #[derive(Args, Debug)]
@@ -44,6 +47,9 @@ pub struct ConfigArgs {
     /// Where netzone-statechange and netzone-verify are installed.
     #[arg(long, value_name = "DIR", default_value = brand::DEFAULT_BINDIR)]
     pub bindir: PathBuf,
+    /// Give the brand's zones persistent links (netzone-statechange --persistent; gate only).
+    #[arg(long)]
+    pub persistent: bool,
 }
 
 #[derive(Args, Debug)]
@@ -65,7 +71,7 @@ pub struct SmfArgs {
 pub fn run(g: &GlobalOpts, cmd: BrandCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         BrandCmd::Install(a) => {
-            let progs = Programs::in_dir(&a.bindir)?;
+            let progs = Programs::in_dir(&a.bindir)?.with_persistent(a.persistent);
             let r = brand::install(&g.root, &a.base, &a.name, &progs)?;
             let cfg = r.dir.join("config.xml");
             println!(
@@ -92,7 +98,7 @@ pub fn run(g: &GlobalOpts, cmd: BrandCmd) -> anyhow::Result<ExitCode> {
             );
         }
         BrandCmd::Config(a) => {
-            let progs = Programs::in_dir(&a.bindir)?;
+            let progs = Programs::in_dir(&a.bindir)?.with_persistent(a.persistent);
             let name = a.name.as_deref().unwrap_or(&a.base);
             print!("{}", brand::config(&g.root, &a.base, name, &progs)?);
         }
