@@ -468,6 +468,7 @@ fn sigterm_during_down_lets_the_teardown_finish() {
 #[test]
 fn each_cause_is_said_once_in_one_wording_without_internal_names() {
     let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
     // One wording for an invalid zone name, whichever command meets it.
     let want = "zone 'bad name': invalid zone name: zone name must start with a letter or digit \
                 and contain only letters, digits, '-', '_' and '.'";
@@ -490,6 +491,7 @@ fn each_cause_is_said_once_in_one_wording_without_internal_names() {
     );
     // A dladm that cannot be run: the cause once, not three times.
     let mut missing = Sim::new("joyent", &["e1000g0"]);
+    missing.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
     missing
         .env
         .push(("NETZONE_DLADM".into(), "/nonexistent/dladm".into()));

@@ -18,13 +18,13 @@ fn nets() -> Vec<NetSpec> {
     vec![NetSpec::new("net0", "e1000g0"), n1]
 }
 
-/// Every dladm/zonecfg run of `up` for [`nets`], as (fault command, nth run): read from the
-/// sim's command log of a clean `up` (as `proof_crash` does), so a step added to `up` is a new
-/// fault point without anyone listing it.
+/// Every dladm/zonecfg run of creating web1's links ([`create`]) for [`nets`], as (fault
+/// command, nth run): read from the sim's command log of a clean run (as `proof_crash` does),
+/// so a step added to `up` is a new fault point without anyone listing it.
 fn points(flavour: &str) -> Vec<(String, u32)> {
     let sim = plain_host(flavour);
     let mark = sim.log().len();
-    sim.netzone(&["up", "web1"]).ok();
+    create(&sim, flavour).ok();
     assert_up(&sim, &format!("{flavour} clean up"));
     let lines = sim.log()[mark..].to_vec();
     let points = numbered(&fault_points(&lines));
