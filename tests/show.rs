@@ -145,6 +145,8 @@ fn missing_links_and_orphans_are_reported_and_orphans_set_the_exit_status() {
 #[test]
 fn bad_output_requests_are_errors() {
     let sim = Sim::new("joyent", &["e1000g0"]);
+    // A root with a zone index (netzone refuses a root without one before anything else).
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
     let cases: &[(&[&str], &str)] = &[
         (
             &["show", "-p", "-o", "link,foo"],
