@@ -69,6 +69,9 @@ pub enum RecoverError {
         #[source]
         source: ObserveError,
     },
+    /// The host-wide lock (`gc` holds it exclusive) could not be taken.
+    #[error("{0}")]
+    HostLock(#[source] JournalError),
     #[error("zone '{zone}': {source}")]
     Journal {
         zone: ZoneName,
