@@ -191,7 +191,7 @@ impl JournalError {
     /// The error's kind.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            JournalError::Io { source, .. } => io_kind(source),
+            JournalError::Io { error, .. } => io_kind(error),
             JournalError::Corrupt { .. } => ErrorKind::Corrupt,
             JournalError::Locked { .. } => ErrorKind::Locked,
             #[allow(unreachable_patterns)]

@@ -112,12 +112,16 @@ pub enum UsageError {
     Count(usize),
     #[error("'{0}' is neither pre nor post")]
     Phase(String),
-    #[error("invalid zone name '{0}': {1}")]
+    #[error("zone '{0}': invalid zone name: {1}")]
     Zone(String, String),
     #[error("{0} '{1}' is not a number")]
     Number(&'static str, String),
+    #[error("ALTROOT '{0}' is not an absolute path (a ZONEPATH with a space in it, split by the shell?)")]
+    Altroot(String),
     #[error("option {0} needs a value")]
     OptionValue(String),
+    #[error("option {0}: '{1}' is not a program (it starts with '-')")]
+    OptionProgram(String, String),
     #[error("option {0} takes no value")]
     FlagValue(String),
     #[error("unknown option '{0}'")]
@@ -237,6 +241,10 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
         if v.is_empty() {
             return Err(UsageError::OptionValue(key.to_string()));
         }
+        let program = matches!(key, "--chain" | "--chain-pre" | "--chain-post");
+        if program && v.starts_with('-') {
+            return Err(UsageError::OptionProgram(key.to_string(), v));
+        }
         match key {
             "--chain" => opts.chain = Some(PathBuf::from(v)),
             "--chain-pre" => opts.chain_pre = Some(PathBuf::from(v)),
@@ -280,13 +288,22 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
     };
     let zone =
         ZoneName::new(&pos[1]).map_err(|e| UsageError::Zone(pos[1].clone(), e.to_string()))?;
+    // zoneadmd prints both with "%d": plain decimal digits, nothing else (no sign, no space).
     let num = |what: &'static str, s: &str| {
-        s.parse::<u32>()
-            .map_err(|_| UsageError::Number(what, s.to_string()))
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+            .ok_or_else(|| UsageError::Number(what, s.to_string()))
     };
     let state = num("state", &pos[3])?;
     let cmd = num("command", &pos[4])?;
     let altroot = pos.get(5).filter(|s| !s.is_empty()).map(PathBuf::from);
+    if let Some(a) = &altroot {
+        if !a.is_absolute() {
+            return Err(UsageError::Altroot(pos[5].clone()));
+        }
+    }
     Ok((
         opts,
         HookArgs {
@@ -432,6 +449,35 @@ mod tests {
             parse_args(&s(&["pre", "web1", "/z", "-1", "0"])).unwrap_err(),
             UsageError::Number("state", "-1".into())
         );
+        // Only what zoneadmd's "%d" prints: no sign, no blank.
+        for n in ["+2", " 2", "2 ", "", "0x2"] {
+            assert_eq!(
+                parse_args(&s(&["pre", "web1", "/z", n, "0"])).unwrap_err(),
+                UsageError::Number("state", n.into())
+            );
+            assert_eq!(
+                parse_args(&s(&["pre", "web1", "/z", "3", n])).unwrap_err(),
+                UsageError::Number("command", n.into())
+            );
+        }
+        // A ZONEPATH "/zones/web 3" split by zoneadmd's sh -c: the last word would be ALTROOT.
+        assert_eq!(
+            parse_args(&s(&["post", "web1", "/zones/web", "3", "4", "4"])).unwrap_err(),
+            UsageError::Altroot("4".into())
+        );
+        // The chained program cannot be an option word: `--chain --` is a usage error.
+        for a in [
+            &["--chain", "--"][..],
+            &["--chain=--"],
+            &["--chain-pre", "-x"],
+        ] {
+            let mut v = s(a);
+            v.extend(s(&["pre", "web1", "/z", "2", "0"]));
+            assert!(
+                matches!(parse_args(&v), Err(UsageError::OptionProgram(..))),
+                "{a:?}"
+            );
+        }
         assert_eq!(
             parse_args(&s(&["--chain-pre-arg", "x", "pre", "web1", "/z", "2", "0"])).unwrap_err(),
             UsageError::Requires("--chain-pre-arg", "--chain-pre")

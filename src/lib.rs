@@ -130,6 +130,7 @@ pub mod output;
 pub mod plan;
 pub mod recover;
 pub mod show;
+pub mod signals;
 pub mod spec;
 pub mod syslog;
 pub mod tempname;

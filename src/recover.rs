@@ -59,8 +59,8 @@ pub fn describe(plan: &Plan) -> Vec<String> {
 #[derive(Debug, thiserror::Error)]
 pub enum RecoverError {
     #[error(
-        "dlmgmtd is not running ({0}); start svc:/network/datalink-management and try again: \
-         nothing was changed"
+        "{0}: dlmgmtd may not be answering (check svcs svc:/network/datalink-management), so nothing was \
+         changed; try again once it is online"
     )]
     DlmgmtdDown(String),
     #[error("{}cannot observe links: {source}", zone.as_ref().map(|z| format!("zone '{z}': ")).unwrap_or_default())]

@@ -39,6 +39,32 @@ fn valid_examples_pass() {
     let out = r.dladm(&["set-linkprop", "-t", "-p", "mtu=9000", "ixgbe0"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     r.check(&["web1", "web01", "db1", "mail1"]).expect_ok();
+    // Valid means read and judged, not just exit 0: -v names each zone with the nets found,
+    // counted here from the files themselves (every <network>, and those with a global-nic).
+    let out = r.netzone(&["-v", "check", "web1", "web01", "db1", "mail1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (zone, file) in [
+        ("web1", "smartos-web1.xml"),
+        ("web01", "omnios-web01.xml"),
+        ("db1", "upstream-db1.xml"),
+        ("mail1", "shared-ip-mail1.xml"),
+    ] {
+        let text = String::from_utf8(xml(file)).unwrap();
+        let nets: Vec<&str> = text.split("<network").skip(1).collect();
+        let managed = nets
+            .iter()
+            .filter(|n| n.split('>').next().unwrap_or("").contains("global-nic="))
+            .count();
+        let line = format!(
+            "netzone: zone '{zone}': valid ({} nets, {managed} created by netzone)",
+            nets.len()
+        );
+        assert!(
+            out.stderr.lines().any(|l| l == line),
+            "{line}\n{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]

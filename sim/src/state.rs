@@ -380,9 +380,22 @@ impl Host {
         Ok(id)
     }
 
+    /// Sets a kernel zone's state. Booting (running) plumbs IP on every link the zone holds
+    /// (the zone's svc:/network/physical opens them from inside: dls.c `dls_open`); shutting
+    /// down unplumbs them (the zone's IP stack is destroyed, closing its streams: `dls_close`).
     pub fn zone_set_state(&mut self, name: &str, state: ZoneState) -> Result<(), ZoneError> {
         let z = self.zone_mut(name).ok_or(ZoneError::NoSuchZone)?;
         z.state = state;
+        let plumbed = match state {
+            ZoneState::Running => Some(true),
+            ZoneState::ShuttingDown | ZoneState::Down => Some(false),
+            _ => None,
+        };
+        if let Some(p) = plumbed {
+            for l in self.links.iter_mut().filter(|l| l.zone == name) {
+                l.plumbed = p;
+            }
+        }
         Ok(())
     }
 
@@ -475,6 +488,8 @@ impl Host {
             }
             l.zone = GLOBAL.to_string();
             l.onloan = false;
+            // No zone runs after a reboot: nothing holds IP on the link.
+            l.plumbed = false;
             l.props = l.pprops.clone();
             let pmtu = l.props.remove("mtu").and_then(|m| m.parse::<u32>().ok());
             if l.class == crate::dls::LinkClass::Vnic {

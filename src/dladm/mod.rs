@@ -89,10 +89,13 @@ pub fn show_phys_mac_command() -> Vec<String> {
     argv(&["show-phys", "-m", "-p", "-o", "LINK,ADDRESS"])
 }
 
-/// The flavour probe: joyent's `show-vnic` knows the `ZONE` field, gate's refuses it in parsable
-/// mode with "unknown output field" before walking anything.
+/// The flavour probe asks for what netzone relies on, the `-z ZONE` option illumos-joyent's dladm
+/// gives its subcommands (`rename-link -z` among them): joyent's `show-link -z global` lists the
+/// global zone's links; gate's getopt refuses the letter ("unrecognized option '-z'",
+/// dladm.c `die_opterr`) before walking anything. (It used to ask `show-vnic` for its `ZONE`
+/// field, which gate would answer too once IPD 3's ZONE field lands, without any `-z`.)
 pub fn probe_command() -> Vec<String> {
-    argv(&["show-vnic", "-p", "-o", "LINK,ZONE"])
+    argv(&["show-link", "-z", "global", "-p", "-o", "LINK"])
 }
 
 /// A link property given to `create-vnic -p`.
@@ -387,8 +390,11 @@ pub enum DladmErrorKind {
     InvalidValue,
     /// "invalid argument".
     InvalidArgument,
-    /// dlmgmtd is not answering its door: libdladm's door call gets EBADF on the revoked door
-    /// and reports `DLADM_STATUS_FAILED`, "operation failed" (`libdladm.c` `dladm_door_call`).
+    /// "operation failed": what libdladm's door call reports when dlmgmtd is not answering
+    /// (EBADF on the revoked door, `libdladm.c` `dladm_door_call`), but also libdladm's
+    /// catch-all for any errno it has no status for (`dladm_errno2status`): a likely sign of a
+    /// stopped dlmgmtd, not a proof. (dladm's own start-up failure reads "could not open
+    /// /dev/dld: <status>", dladm.c `main`, and is classified by its status.)
     DlmgmtdDown,
     /// "permission denied" (the caller lacks sys_dl_config).
     PermissionDenied,
@@ -418,7 +424,6 @@ pub fn parse_error_output(stderr: &str) -> DladmErrorKind {
         || s.contains("dlmgmtd")
         || s.contains("door")
         || s.contains("datalink management")
-        || s.contains("failed to open dladm handle")
     {
         DladmErrorKind::DlmgmtdDown
     } else if s.contains("permission denied") {
@@ -629,11 +634,13 @@ mod tests {
         assert_eq!(split_parsable_line(r"trail\"), vec![r"trail\"]);
     }
 
-    // Recorded from illumos-joyent `dladm show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,VID,ZONE`.
+    // In the form of illumos-joyent's `dladm show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,
+    // VID,ZONE` (written by hand, not recorded from a host): ofmt escapes only `:` and `\` in
+    // parsable output (ofmt.c `ofmt_print_field`), so the comma of "factory, slot 1" is bare.
     const JOYENT_SHOW_VNIC: &str = "\
 net0:e1000g0:2\\:8\\:20\\:46\\:d4\\:ba:random:0:web1
 net0:e1000g0:2\\:8\\:20\\:a\\:b\\:c:fixed:42:web2
-gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
+gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory, slot 1:0:--
 ";
 
     #[test]
@@ -729,6 +736,12 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
                 "dladm: link x0 is not valid: operation failed\n",
                 DlmgmtdDown,
             ),
+            // dladm.c `main`: dladm_open failing is about /dev/dld, not dlmgmtd's door.
+            (
+                "dladm: could not open /dev/dld: permission denied\n",
+                PermissionDenied,
+            ),
+            ("dladm: could not open /dev/dld: no such device\n", Other),
         ];
         for (msg, kind) in cases {
             assert_eq!(parse_error_output(msg), kind, "{msg}");

@@ -771,7 +771,10 @@ fn show_vnic_common(ctx: &mut Ctx, args: &[String], usage: &str, etherstub: bool
     if (fields.is_none() || is_all) && etherstub {
         fields = Some("link".into());
     }
-    let template: &[Field] = if ctx.joyent() {
+    // IPD 3 proposes a ZONE field for gate's show-vnic (without joyent's `-z`); the sim
+    // offers it on gate when ILLUMOS_SIM_IPD3=1, so that nothing mistakes it for joyent.
+    let ipd3 = std::env::var("ILLUMOS_SIM_IPD3").is_ok_and(|v| v == "1");
+    let template: &[Field] = if ctx.joyent() || ipd3 {
         VNIC_FIELDS_JOYENT
     } else {
         &VNIC_FIELDS_JOYENT[..6]
