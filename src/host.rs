@@ -676,6 +676,15 @@ mod tests {
         }
     }
 
+    /// Whether `pid` is [`dead`] within five seconds (a killed process needs a moment to go).
+    fn dies_within_5s(pid: &str) -> bool {
+        let t = Instant::now();
+        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        dead(pid)
+    }
+
     #[test]
     fn a_background_grandchild_does_not_hold_the_caller() {
         // The child exits at once but leaves `sleep 20` holding its stdout: the call returns
@@ -695,11 +704,7 @@ mod tests {
         assert_eq!(out.stdout, "hello\n");
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         let pid = pid.trim();
-        let t = Instant::now();
-        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
-            thread::sleep(Duration::from_millis(20));
-        }
-        assert!(dead(pid), "grandchild {pid} still alive");
+        assert!(dies_within_5s(pid), "grandchild {pid} still alive");
     }
 
     #[test]
@@ -717,11 +722,7 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         let pid = pid.trim();
-        let t = Instant::now();
-        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
-            thread::sleep(Duration::from_millis(20));
-        }
-        assert!(dead(pid), "grandchild {pid} still alive");
+        assert!(dies_within_5s(pid), "grandchild {pid} still alive");
     }
 
     #[test]
