@@ -123,6 +123,7 @@ pub mod identity;
 pub mod ipprefix;
 pub mod journal;
 pub mod linkname;
+pub mod live;
 pub mod mac;
 pub mod mtu;
 pub mod netattr;
