@@ -37,34 +37,59 @@ pub enum GlobalNicError {
     #[error(
         "zone '{zone}': net '{net}': global-nic 'auto': cannot use 'auto' without allowed-address"
     )]
-    NoAllowedAddress { zone: ZoneName, net: LinkName },
+    /// `auto` without an `allowed-address` to route.
+    NoAllowedAddress {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
+    /// No route to the address.
     #[error("zone '{zone}': net '{net}': global-nic 'auto': no route to allowed-address '{address}' (route -n get: not in table); add a route or name the link in global-nic")]
     NoRoute {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
     },
     #[error(
         "zone '{zone}': net '{net}': global-nic 'auto': route -n get {address} names no interface"
     )]
+    /// The route names no interface.
     NoInterface {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
     },
+    /// The route's interface is not a datalink name.
     #[error("zone '{zone}': net '{net}': global-nic 'auto': route -n get {address} names interface '{interface}', which is not a datalink name: {reason}")]
     BadInterface {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
+        /// The interface `route` named.
         interface: String,
+        /// What is wrong with it.
         reason: String,
     },
+    /// `route` could not be run, or failed.
     #[error("zone '{zone}': net '{net}': global-nic 'auto': looking up the route to '{address}': {source}")]
     Route {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
+        /// The underlying failure.
         #[source]
         source: Box<HostError>,
     },
@@ -97,8 +122,11 @@ pub fn parse_route_get(stdout: &str) -> Option<&str> {
 /// What one `route -n get` run answered.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RouteAnswer<'a> {
+    /// The interface the route uses.
     Interface(&'a str),
+    /// No route to the address.
     NotInTable,
+    /// A route without an interface.
     NoInterface,
 }
 

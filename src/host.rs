@@ -21,8 +21,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and `NETZONE_ROUTE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
+    /// dladm.
     pub dladm: PathBuf,
+    /// zoneadm.
     pub zoneadm: PathBuf,
+    /// zonecfg.
     pub zonecfg: PathBuf,
     /// `route`, run as `route -n get ADDR` for `global-nic="auto"` ([`crate::globalnic`]).
     pub route: PathBuf,
@@ -58,13 +61,18 @@ impl Tools {
 /// Which program to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
+    /// `dladm`.
     Dladm,
+    /// `zoneadm`.
     Zoneadm,
+    /// `zonecfg`.
     Zonecfg,
+    /// `route` (for `global-nic="auto"`).
     Route,
 }
 
 impl Tool {
+    /// The program's short name, as messages say it.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Dladm => "dladm",
@@ -80,11 +88,14 @@ impl Tool {
 pub struct Output {
     /// Exit status; `None` if a signal ended it.
     pub status: Option<i32>,
+    /// Everything it wrote to stdout (lossily decoded as UTF-8).
     pub stdout: String,
+    /// Everything it wrote to stderr (lossily decoded as UTF-8).
     pub stderr: String,
 }
 
 impl Output {
+    /// Whether it exited 0.
     pub fn success(&self) -> bool {
         self.status == Some(0)
     }
@@ -163,7 +174,9 @@ pub enum HostError {
     /// deliberately not a `source()`, so that a chain printer says it once.
     #[error("cannot run {}: {error}", program.display())]
     Spawn {
+        /// The program that could not be started (the prefix's first word, if any).
         program: PathBuf,
+        /// Why.
         error: std::io::Error,
     },
     /// The program outlived its deadline and was killed with its process group.
@@ -303,6 +316,7 @@ impl Host {
         self.root.join("etc/svc/volatile/netzone")
     }
 
+    /// Where `tool` is on this host.
     pub fn path(&self, tool: Tool) -> &Path {
         match tool {
             Tool::Dladm => &self.tools.dladm,

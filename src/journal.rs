@@ -47,15 +47,25 @@ use crate::zonename::ZoneName;
 pub const VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
+/// Why a journal (or a zone's lock) could not be used.
 pub enum JournalError {
     #[error("journal {path}: {source}")]
+    /// The file could not be read, written or locked.
     Io {
+        /// The file.
         path: PathBuf,
         #[source]
+        /// The I/O error.
         source: std::io::Error,
     },
     #[error("journal {path} is corrupt: {reason}")]
-    Corrupt { path: PathBuf, reason: String },
+    /// The file holds something netzone cannot read back.
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Another run held the zone's lock for longer than the caller would wait.
     #[error("lock {path}: another netzone run on the zone still holds it after {}", crate::host::human_duration(*waited))]
     Locked {
@@ -124,14 +134,17 @@ pub struct JournalLink {
     /// The name it ends up with (the net's `physical`).
     #[serde(rename = "final")]
     pub final_name: LinkName,
+    /// The lower link.
     pub over: LinkName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The VLAN id, if tagged.
     pub vid: Option<VlanId>,
     /// The fixed MAC asked for, or the one the host assigned once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Mac>,
     /// The zone the link is (or will be) lent to.
     pub zone: ZoneName,
+    /// How far netzone got with it.
     pub state: LinkState,
     /// Which run wrote the entry (`<pid>-<unix seconds>`), for diagnostics.
     pub run: String,
@@ -161,13 +174,17 @@ impl JournalLink {
 /// A zone's journal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Journal {
+    /// Format version ([`VERSION`]).
     pub version: u32,
+    /// The zone.
     pub zone: ZoneName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The dladm flavour the entries were made with.
     pub flavour: Option<Flavour>,
     /// The boot the file was written in ([`boot_key`]); set by [`Journal::save`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot: Option<String>,
+    /// One entry per net netzone created (or is creating) a link for.
     pub links: Vec<JournalLink>,
 }
 
@@ -246,6 +263,7 @@ pub fn run_id() -> String {
 }
 
 impl Journal {
+    /// A journal with no entries for `zone`.
     pub fn empty(zone: &ZoneName) -> Self {
         Journal {
             version: VERSION,

@@ -62,25 +62,35 @@ pub enum RecoverError {
         "dlmgmtd is not running ({0}); start svc:/network/datalink-management and try again: \
          nothing was changed"
     )]
+    /// dlmgmtd does not answer; nothing was changed.
     DlmgmtdDown(String),
+    /// The host's links could not be read.
     #[error("{}cannot observe links: {source}", zone.as_ref().map(|z| format!("zone '{z}': ")).unwrap_or_default())]
     Observe {
+        /// The zone, when the observation was for one.
         zone: Option<ZoneName>,
+        /// The underlying failure.
         #[source]
         source: ObserveError,
     },
+    /// The zone's journal or lock could not be used.
     #[error("zone '{zone}': {source}")]
     Journal {
+        /// The zone.
         zone: ZoneName,
+        /// The underlying failure.
         #[source]
         source: JournalError,
     },
+    /// The zones could not be listed.
     #[error(transparent)]
     ZoneList(#[from] crate::zoneadm::ZoneListError),
     /// Some actions failed; the others were carried out.
     #[error("zone '{zone}': {}", failures.join("; "))]
     Incomplete {
+        /// The zone.
         zone: ZoneName,
+        /// What failed, one line each.
         failures: Vec<String>,
         /// What was done before and after the failures.
         done: Vec<String>,
@@ -124,6 +134,7 @@ fn dladm_message(e: &HostError) -> String {
 /// What a reclaim did (or, dry, would do).
 #[derive(Debug, Clone)]
 pub struct ReclaimReport {
+    /// What the reclaim planned.
     pub plan: Plan,
     /// One line per step carried out, in order.
     pub done: Vec<String>,

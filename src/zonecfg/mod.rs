@@ -35,6 +35,7 @@ pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 /// A net's `global-nic`: the link its VNIC is created over.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GlobalNic {
+    /// This link.
     Link(LinkName),
     /// OmniOS `auto`: resolved from the route to `allowed-address` (so that must be set).
     Auto,
@@ -60,7 +61,9 @@ impl serde::Serialize for GlobalNic {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IpType {
+    /// The zone uses the global zone's IP stack and links.
     Shared,
+    /// The zone has its own IP stack and datalinks.
     Exclusive,
 }
 
@@ -87,6 +90,7 @@ pub struct Net {
     pub defrouter: Vec<IpAddr>,
     /// `None`: an operator-provided link that netzone does not create.
     pub global_nic: Option<GlobalNic>,
+    /// `mac-addr`: a fixed address or a keyword.
     pub mac: Option<MacSpec>,
     /// `None`: untagged (`vlan-id` absent or `0`).
     pub vlan: Option<VlanId>,
@@ -293,7 +297,9 @@ fn read_limited(path: &Path, zone: Option<&ZoneName>) -> Result<Vec<u8>, ConfigE
 /// A zone from the index together with its configuration (or why that could not be read).
 #[derive(Debug)]
 pub struct ConfiguredZone {
+    /// The index line.
     pub entry: IndexEntry,
+    /// The zone's configuration, or why it could not be read.
     pub config: Result<ZoneConfig, ConfigError>,
 }
 
