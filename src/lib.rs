@@ -118,6 +118,7 @@ pub mod gc;
 pub mod globalnic;
 pub mod hook;
 pub mod host;
+pub mod hostcheck;
 pub mod identity;
 pub mod ipprefix;
 pub mod journal;

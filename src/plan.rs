@@ -242,7 +242,7 @@ pub enum PlanError {
         holder: ZoneName,
     },
     /// A link with the net's name exists and is not netzone's.
-    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone ({})", over.as_ref().map(|o| format!("over {o}")).unwrap_or_else(|| "not a VNIC".into()))]
+    #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone{}; rename or remove that link, or give the net another physical name", over_note(over.as_ref()))]
     Conflict {
         /// The zone.
         zone: ZoneName,
@@ -269,6 +269,14 @@ pub enum PlanError {
         /// The net (its `physical` name in the configuration).
         net: LinkName,
     },
+}
+
+/// ` (a VNIC over X)`, or nothing when the link is not a VNIC (its lower link is unknown).
+fn over_note(over: Option<&LinkName>) -> String {
+    match over {
+        Some(o) => format!(" (a VNIC over {o})"),
+        None => String::new(),
+    }
 }
 
 /// Ordered steps plus the journal bookkeeping that needs no command.
@@ -1333,6 +1341,30 @@ mod tests {
             let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
             assert!(e.to_string().contains("the global zone"), "{e}");
         }
+        let obs = Observation {
+            links: vec![vnic("net0", "e1000g1", "2:8:20:9:9:9", 0, None)],
+        };
+        let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "zone 'web1': net 'net0': link 'net0' already exists in the global zone and was not \
+             created by netzone (a VNIC over e1000g1); rename or remove that link, or give the \
+             net another physical name"
+        );
+        // Seen without VNIC details (gate's zone walk only): no empty "(over )".
+        let obs = Observation {
+            links: vec![ObservedLink {
+                name: ln("net0"),
+                zone: None,
+                vnic: None,
+            }],
+        };
+        let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "zone 'web1': net 'net0': link 'net0' already exists in the global zone and was not \
+             created by netzone; rename or remove that link, or give the net another physical name"
+        );
     }
 
     #[test]

@@ -33,6 +33,11 @@ fn valid_examples_pass() {
     r.add_zone("web01", xml("omnios-web01.xml"));
     r.add_zone("db1", xml("upstream-db1.xml"));
     r.add_zone("mail1", xml("shared-ip-mail1.xml"));
+    // omnios-web01's `auto` net routes through ixgbe1 on this host.
+    assert_eq!(r.sim(&["route", "add", "172.16.0.0/16", "ixgbe1"]).code, 0);
+    // smartos-web1 asks for a 9000-byte MTU over ixgbe0, which the host must allow.
+    let out = r.dladm(&["set-linkprop", "-t", "-p", "mtu=9000", "ixgbe0"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     r.check(&["web1", "web01", "db1", "mail1"]).expect_ok();
 }
 
@@ -647,11 +652,34 @@ fn global_nic_auto_needs_allowed_address() {
         1,
         &net_line("global-nic 'auto': 'auto' needs allowed-address to choose the link"),
     );
-    check_one(one_net(
-        "web1",
-        r#"physical="net0" global-nic="auto" allowed-address="10.1.2.3/24""#,
-    ))
-    .expect_ok();
+    // Valid as configuration; on this host `auto` resolves through the route table, as the
+    // boot does: no route is refused, a route to igb1 is checked as igb1.
+    let r = Root::new();
+    let xml = |mtu: u32| {
+        zone_xml(
+            "web1",
+            "exclusive",
+            &format!(
+                r#"<network physical="net0" global-nic="auto" allowed-address="10.1.2.3/24"><net-attr name="mtu" value="{mtu}"/></network>"#
+            ),
+        )
+    };
+    r.add_zone("web1", xml(1500));
+    let p = r.temp_file("auto.xml", xml(1500));
+    r.netzone(&["check", "--file", p.to_str().unwrap()])
+        .expect_ok();
+    r.check(&["web1"]).expect(
+        1,
+        "netzone: zone 'web1': net 'net0': global-nic 'auto': no route to allowed-address \
+         '10.1.2.3' (route -n get: not in table); add a route or name the link in global-nic",
+    );
+    assert_eq!(r.sim(&["route", "add", "10.1.0.0/16", "igb1"]).code, 0);
+    r.check(&["web1"]).expect_ok();
+    r.add_zone("web1", xml(9000));
+    r.check(&["web1"]).expect_part(
+        1,
+        "netzone: zone 'web1': net 'net0': mtu '9000': above the MTU of global-nic 'igb1' (1500)",
+    );
 }
 
 #[test]
@@ -683,9 +711,24 @@ fn mtu_net_attr() {
             ),
         )
     };
-    for v in ["68", "1500", "65536"] {
+    for v in ["68", "1500"] {
         check_one(with_mtu(v)).expect_ok();
     }
+    // 65536 is a valid value (the configuration alone is fine) but above igb0's MTU on this
+    // host: `check` refuses it, as the boot would fail.
+    let r = Root::new();
+    let p = r.temp_file("big.xml", with_mtu("65536"));
+    r.netzone(&["check", "--file", p.to_str().unwrap()])
+        .expect_ok();
+    r.add_zone("web1", with_mtu("65536"));
+    r.check(&["web1"]).expect(
+        1,
+        &net_line(
+            "mtu '65536': above the MTU of global-nic 'igb0' (1500): a VNIC cannot be larger \
+             than its lower link, so the boot would fail; set the mtu net-attr to 1500 or less, \
+             or raise the MTU of igb0 first (dladm set-linkprop -p mtu=65536 igb0)",
+        ),
+    );
     for v in ["67", "65537", "abc", "-1500", ""] {
         check_one(with_mtu(v)).expect(1, &net_line(&format!("mtu '{v}': MTU must be 68-65536")));
     }
@@ -860,10 +903,27 @@ fn all_checks_every_indexed_zone() {
     );
     out.expect_part(1, "netzone: zone 'ghost': no such zone configured");
     assert_eq!(out.lines().len(), 2, "{}", out.stderr);
-    // No index at all: nothing configured, nothing wrong.
+    // An index listing only the global zone: nothing to check, and check says so.
     let empty = Root::new();
+    let r0 = empty.netzone(&["check", "--all"]);
+    r0.expect_part(1, "netzone: no zone is configured under ");
+    r0.expect_part(1, "nothing to check");
+    // No index at all: not an illumos root; said, and nothing is read or written there.
     std::fs::remove_file(empty.zones_dir().join("index")).unwrap();
-    empty.netzone(&["check", "--all"]).expect_ok();
+    for args in [
+        &["check", "--all"][..],
+        &["check", "web1"],
+        &["show"],
+        &["gc"],
+    ] {
+        let out = empty.netzone(args);
+        out.expect_part(1, "has no zone index");
+        assert_eq!(out.lines().len(), 1, "{args:?}: {}", out.stderr);
+    }
+    assert!(
+        !empty.path().join("etc/svc/volatile/netzone").exists(),
+        "no flavour cache or journal written under a root without an index"
+    );
     assert_eq!(r.netzone(&["check", "--all", "web1"]).code, 2);
     assert_eq!(r.netzone(&["check", "--all", "--file", "x.xml"]).code, 2);
 }
@@ -922,5 +982,180 @@ fn root_from_environment() {
         Some(0),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+// ---- what only the host knows ------------------------------------------------------------------
+
+/// The sim's dladm command lines run so far (from its command log).
+fn dladm_runs(r: &Root) -> Vec<String> {
+    std::fs::read_to_string(r.path().join("var/sim/log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" sim-dladm "))
+        .map(|l| l.split(" sim-dladm ").nth(1).unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn global_nic_that_does_not_exist_is_refused_naming_the_links() {
+    let r = Root::new();
+    r.add_zone(
+        "web1",
+        one_net("web1", r#"physical="net0" global-nic="igb9""#),
+    );
+    r.check(&["web1"]).expect(
+        1,
+        &net_line(
+            "global-nic 'igb9': no link 'igb9' in the global zone; set global-nic to one of: \
+             aggr0, e1000g0, igb0, igb1, igb2, ixgbe0, ixgbe1",
+        ),
+    );
+    // The same file through verify_cfg: refused at commit.
+    let p = r.temp_file(
+        "zonecfg.tmp",
+        one_net("web1", r#"physical="net0" global-nic="igb9""#),
+    );
+    r.verify(&[p.to_str().unwrap()])
+        .expect_part(1, "global-nic 'igb9': no link 'igb9' in the global zone");
+}
+
+#[test]
+fn physical_named_like_an_operator_link_is_refused_with_its_over() {
+    let r = Root::new();
+    assert_eq!(
+        r.dladm(&["create-vnic", "-t", "-l", "igb1", "oper0"]).code,
+        0
+    );
+    r.add_zone(
+        "web1",
+        one_net("web1", r#"physical="oper0" global-nic="igb0""#),
+    );
+    r.check(&["web1"]).expect(
+        1,
+        "netzone: zone 'web1': net 'oper0': physical 'oper0': link 'oper0' already exists in the \
+         global zone (a vnic over igb1) and netzone did not create it; the boot would fail on it \
+         or lend it to the zone: rename or remove that link (dladm rename-link oper0 NEWNAME), \
+         or give this net another physical name",
+    );
+}
+
+#[test]
+fn mac_in_use_by_a_live_link_is_refused() {
+    let r = Root::new();
+    let out = r.dladm(&[
+        "create-vnic",
+        "-t",
+        "-l",
+        "igb0",
+        "-m",
+        "2:8:20:0:0:1",
+        "vn0",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    r.add_zone(
+        "web1",
+        one_net(
+            "web1",
+            r#"physical="net0" global-nic="igb1" mac-addr="02:08:20:00:00:01""#,
+        ),
+    );
+    r.check(&["web1"]).expect(
+        1,
+        &net_line(
+            "mac-addr '2:8:20:0:0:1': in use by link 'vn0' (a vnic over igb0) in the global \
+             zone; choose another mac-addr, or remove that link",
+        ),
+    );
+}
+
+#[test]
+fn gate_refuses_a_physical_another_zone_uses() {
+    let xml = |z: &str| one_net(z, r#"physical="net0" global-nic="igb0""#);
+    let gate = Root::with_flavour("gate");
+    gate.add_zone("web1", xml("web1"));
+    gate.add_zone("web2", xml("web2"));
+    let out = gate.netzone(&["check", "-a"]);
+    out.expect(
+        1,
+        "netzone: zone 'web1': net 'net0': physical 'net0': also configured for zone 'web2' \
+         (net 'net0'); link names are host-wide on this host (illumos-gate), so the two zones \
+         cannot run together: give one of the nets another physical name",
+    );
+    assert_eq!(out.lines().len(), 2, "both zones named: {}", out.stderr);
+    // joyent keeps names per zone: both are fine.
+    let joyent = Root::new();
+    joyent.add_zone("web1", xml("web1"));
+    joyent.add_zone("web2", xml("web2"));
+    joyent.netzone(&["check", "-a"]).expect_ok();
+}
+
+#[test]
+fn the_host_is_read_once_for_every_zone() {
+    let r = Root::new();
+    for z in ["web1", "web2", "web3"] {
+        r.add_zone(z, one_net(z, r#"physical="net0" global-nic="igb0""#));
+    }
+    r.netzone(&["--flavour", "joyent", "check", "-a"])
+        .expect_ok();
+    assert_eq!(
+        dladm_runs(&r),
+        [
+            "show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,VID,ZONE",
+            // The VNIC walk was empty: confirmed by a lookup (dlmgmtd answers).
+            "show-link -p -o LINK nzprobe0",
+            "show-link -p -o LINK,CLASS,MTU,OVER",
+            // The NICs' own MACs (a mac-addr may not take one).
+            "show-phys -m -p -o LINK,ADDRESS",
+        ]
+    );
+}
+
+#[test]
+fn dlmgmtd_down_checks_the_configuration_only_and_says_so() {
+    let r = Root::new();
+    r.add_zone(
+        "web1",
+        one_net("web1", r#"physical="net0" global-nic="igb9""#),
+    );
+    assert_eq!(r.sim(&["dlmgmtd", "stop"]).code, 0);
+    let out = r.netzone(&["--flavour", "joyent", "check", "web1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.lines().len(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .starts_with("netzone: cannot read the host's links (")
+            && out.stderr.ends_with("): checked the configuration only\n"),
+        "{}",
+        out.stderr
+    );
+    // A configuration problem is still reported.
+    r.add_zone(
+        "web2",
+        one_net(
+            "web2",
+            r#"physical="net0" global-nic="igb0" vlan-id="4095""#,
+        ),
+    );
+    r.netzone(&["--flavour", "joyent", "check", "web2"]).expect(
+        1,
+        "netzone: zone 'web2': net 'net0': vlan-id '4095': VLAN id must be 1-4094",
+    );
+}
+
+#[test]
+fn mac_of_a_nic_is_refused() {
+    let r = Root::new();
+    // illumos-sim gives its NICs factory-looking MACs, igb0 the first: 0:14:4f:a0:0:1.
+    r.add_zone(
+        "web1",
+        one_net(
+            "web1",
+            r#"physical="net0" global-nic="igb1" mac-addr="0:14:4f:a0:0:1""#,
+        ),
+    );
+    r.check(&["web1"]).expect(
+        1,
+        &net_line("mac-addr '0:14:4f:a0:0:1': the address of NIC 'igb0'; choose another mac-addr"),
     );
 }

@@ -126,7 +126,11 @@ fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
     sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
     // What a gate pre-ready hook leaves when zoneadmd dies before lending the link: net0 in the
     // global zone, recorded in web1's journal, web1 still installed.
-    sim.netzone(&["up", "web1"]).ok();
+    sim.run(
+        &Sim::statechange_path(),
+        &["pre", "web1", "/zones/web1", "2", "0"],
+    )
+    .ok();
     assert_eq!(sim.zone_state("web1"), "installed");
     let show = sim
         .netzone(&["show", "-p", "-o", "link,zone,owner,state"])

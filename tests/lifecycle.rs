@@ -194,7 +194,8 @@ fn operator_links_are_never_touched() {
 #[test]
 fn cli_up_down_are_idempotent_and_plan_prints_argv() {
     let sim = Sim::new("gate", &["e1000g0", "e1000g1"]);
-    sim.add_zone("web1", &three_nets());
+    sim.install_plain_brand("nzplain");
+    sim.add_zone_with_brand("web1", "nzplain", &three_nets());
     let r = sim.netzone(&["plan", "web1"]).ok();
     // netzone draws the MACs of nets without mac-addr itself, in dladm's random format.
     let plan: Vec<String> = r
@@ -231,15 +232,28 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
              physical=net2; set mac-addr=DRAWN; end; commit'",
         ]
     );
-    let r = sim.netzone(&["up", "web1"]).ok();
-    assert!(
-        r.stdout().contains("created net0 net1 net2"),
-        "{}",
-        r.stdout()
+    // `up` acts only for a ready or running zone: an installed zone's links would be orphans.
+    let r = sim.netzone(&["up", "web1"]).fails();
+    assert_eq!(r.code(), Some(1));
+    assert_eq!(
+        r.stderr(),
+        "netzone: zone 'web1': zone is installed, not ready or running: nothing was created \
+         (its links would be orphans); boot the zone, and its brand's hooks create them\n"
     );
+    assert_eq!(sim.vnics(), vec![]);
+    assert!(sim.journal("web1").is_none());
+    // The brand's pre-ready hook creates them; zoneadm readies the zone and lends them.
+    sim.run(
+        &Sim::statechange_path(),
+        &["pre", "web1", "/zones/web1", "2", "0"],
+    )
+    .ok();
     assert_eq!(sim.vnics().len(), 3);
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
     let r = sim.netzone(&["up", "web1"]).ok();
     assert!(r.stdout().contains("nothing to do"), "{}", r.stdout());
+    // A halt of the hook-less brand hands them back to the global zone; down removes them.
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
     let r = sim.netzone(&["down", "web1"]).ok();
     assert!(r.stdout().contains("removed"), "{}", r.stdout());
     assert_eq!(sim.vnics(), vec![]);
@@ -250,9 +264,9 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
 
 #[test]
 fn cli_errors_name_zone_and_net() {
-    let sim = Sim::new("gate", &["e1000g0"]);
+    let sim = Sim::new("joyent", &["e1000g0"]);
     // A global NIC that does not exist: dladm's error, with zone and net.
-    sim.add_zone("web1", &[NetSpec::new("net0", "nosuch0")]);
+    sim.add_ready_plain_zone("web1", &[NetSpec::new("net0", "nosuch0")]);
     let r = sim.netzone(&["up", "web1"]).fails();
     assert!(
         r.stderr()
@@ -296,8 +310,8 @@ fn flavour_is_detected_once_per_boot() {
 
 #[test]
 fn concurrent_runs_on_one_zone_are_serialised() {
-    let sim = Sim::new("gate", &["e1000g0", "e1000g1"]);
-    sim.add_zone("web1", &three_nets());
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.add_ready_plain_zone("web1", &three_nets());
     let outs: Vec<String> = std::thread::scope(|s| {
         let h: Vec<_> = (0..4)
             .map(|_| s.spawn(|| sim.netzone(&["up", "web1"]).ok().stdout()))
@@ -314,7 +328,12 @@ fn concurrent_runs_on_one_zone_are_serialised() {
 fn dead_dlmgmtd_never_makes_netzone_forget_its_links() {
     let sim = Sim::new("gate", &["e1000g0"]);
     sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
-    sim.netzone(&["up", "web1"]).ok();
+    // The pre-ready hook creates the links; the zone stays installed.
+    sim.run(
+        &Sim::statechange_path(),
+        &["pre", "web1", "/zones/web1", "2", "0"],
+    )
+    .ok();
     sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
     // The walk prints nothing when dlmgmtd is down; netzone notices instead of reading "no links".
     let r = sim.netzone(&["down", "web1"]).fails();

@@ -338,6 +338,8 @@ impl ZoneGuard {
         );
         let root = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(root.path().join("etc/zones")).unwrap();
+        // An illumos root lists its zones in an index (netzone refuses a root without one).
+        std::fs::write(root.path().join("etc/zones/index"), "global:installed:/\n").unwrap();
         // A fixed MAC, so that netzone has no MAC to write back with zonecfg (which would
         // edit the real configuration).
         std::fs::write(

@@ -22,6 +22,8 @@ fn scratch(flavour: &str) -> (Sim, tempfile::TempDir) {
     sim.zoneadm(&["-z", ZONE, "ready"]).ok();
     let root = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(root.path().join("etc/zones")).unwrap();
+    // An illumos root lists its zones in an index (netzone refuses a root without one).
+    std::fs::write(root.path().join("etc/zones/index"), "global:installed:/\n").unwrap();
     std::fs::write(
         root.path().join(format!("etc/zones/{ZONE}.xml")),
         format!(

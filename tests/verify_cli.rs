@@ -301,12 +301,12 @@ fn chain_that_hangs_is_killed_at_the_chain_deadline() {
     }
     let run = |prog: &Path| {
         let t = std::time::Instant::now();
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_netzone-verify"))
-            .args(["--chain", prog.to_str().unwrap(), f.to_str().unwrap()])
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_netzone-verify"));
+        c.args(["--chain", prog.to_str().unwrap(), f.to_str().unwrap()])
             .env("NETZONE_ROOT", r.path())
-            .env("NETZONE_CHAIN_TIMEOUT", "1")
-            .output()
-            .unwrap();
+            .env("NETZONE_CHAIN_TIMEOUT", "1");
+        r.host_env(&mut c);
+        let out = c.output().unwrap();
         (out, t.elapsed())
     };
     let (out, took) = run(&hang);

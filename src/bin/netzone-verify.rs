@@ -4,7 +4,11 @@
 //! copy of the zone's XML (illumos-gate `usr/src/lib/libbrand/dtd/brand.dtd.1`, `verify_cfg`), and
 //! refuses the commit when it exits non-zero. This runs netzone's validation on that file,
 //! including the host-wide checks against the other zones under `<root>/etc/zones` (the zone's
-//! own current file is skipped: the file being verified replaces it). With `--chain`, the brand's
+//! own current file is skipped: the file being verified replaces it), and what only the host knows
+//! ([`netzone::hostcheck`]: the global NIC exists, the MTU fits it, `physical` is not a link
+//! netzone did not make, no other zone's `physical` on gate, no live link with the MAC), read
+//! once; when the host cannot be read (dlmgmtd down) it says it checked the configuration only
+//! and lets the commit through. With `--chain`, the brand's
 //! previous `verify_cfg` program also runs, by argv with the same argument (after any
 //! `--chain-arg` words); both must pass.
 //!
@@ -16,9 +20,11 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
+use netzone::flavour;
 use netzone::host::{Host, HostError, Tools};
+use netzone::hostcheck::{self, AutoError, HostView};
 use netzone::validate;
-use netzone::zonecfg::ConfigError;
+use netzone::zonecfg::{self, ConfigError};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,15 +59,49 @@ fn report(e: &ConfigError) {
     }
 }
 
-/// netzone's own verdict on the file.
+/// netzone's own verdict on the file: the configuration, then the host.
 fn verify(a: &Args) -> bool {
-    match validate::check_file(&a.root, &a.file) {
-        Ok(_) => true,
+    let cfg = match validate::check_file(&a.root, &a.file) {
+        Ok(cfg) => cfg,
         Err(e) => {
             report(&e);
-            false
+            return false;
         }
+    };
+    let host = Host::new(Tools::from_env(), &a.root);
+    let flavour_choice = std::env::var("NETZONE_FLAVOUR").ok();
+    let view = flavour::resolve(&host, flavour_choice.as_deref())
+        .map_err(|e| e.to_string())
+        .and_then(|f| HostView::read(&host, f).map_err(|e| e.to_string()));
+    let view = match view {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!(
+                "netzone: cannot read the host's links ({e}): checked the configuration only"
+            );
+            return true;
+        }
+    };
+    let others: Vec<_> = zonecfg::configured_zones(&a.root)
+        .map(|v| v.into_iter().filter_map(|z| z.config.ok()).collect())
+        .unwrap_or_default();
+    let cfg = match hostcheck::resolve_auto(&host, &cfg) {
+        Ok(resolved) => resolved,
+        Err(AutoError::Problem(e)) => {
+            eprintln!("netzone: {e}");
+            return false;
+        }
+        Err(AutoError::Unreadable(e)) => {
+            eprintln!("netzone: {e}: global-nic 'auto' not checked against the host");
+            cfg
+        }
+    };
+    let problems = hostcheck::problems(&cfg, &others, &view);
+    if problems.is_empty() {
+        return true;
     }
+    report(&ConfigError::Invalid { problems });
+    false
 }
 
 /// Seconds the chained program may run: `NETZONE_CHAIN_TIMEOUT`, default 600.

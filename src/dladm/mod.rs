@@ -472,10 +472,66 @@ pub fn error_message(stderr: &str) -> String {
     }
 }
 
+/// One link as `show-link -p -o LINK,CLASS,MTU,OVER` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LinkInfo {
+    /// The link's name.
+    pub link: LinkName,
+    /// `phys`, `vnic`, `etherstub`, `aggr`, ...
+    pub class: String,
+    /// `None` when dladm printed no number (a link whose MTU it could not read).
+    pub mtu: Option<u32>,
+    /// The lower link(s) as printed (a VNIC's lower link, an aggregation's ports); empty for a
+    /// physical link.
+    pub over: String,
+}
+
+/// The fields of [`show_link_command`].
+pub const SHOW_LINK_FIELDS: &str = "LINK,CLASS,MTU,OVER";
+
+/// `show-link -p -o LINK,CLASS,MTU,OVER`: every link the global zone sees, with its class and
+/// MTU (dladm.c `do_show_link`, `print_link`). One process, whatever the number of links.
+pub fn show_link_command() -> Vec<String> {
+    argv(&["show-link", "-p", "-o", SHOW_LINK_FIELDS])
+}
+
+/// Parses [`show_link_command`]'s output.
+pub fn parse_show_link_output(out: &str) -> Result<Vec<LinkInfo>, ParseError> {
+    parse_records(out, 4, |f| {
+        let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
+        Ok(LinkInfo {
+            link,
+            class: f[1].clone(),
+            mtu: f[2].parse().ok(),
+            over: f[3].clone(),
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::testutil::{ln, zn};
+
+    #[test]
+    fn show_link_parses_classes_and_mtus() {
+        assert_eq!(
+            show_link_command().join(" "),
+            "show-link -p -o LINK,CLASS,MTU,OVER"
+        );
+        let v =
+            parse_show_link_output("igb0:phys:1500:\nvn0:vnic:9000:igb0\naggr0:aggr::igb1 igb2\n")
+                .unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].class, "phys");
+        assert_eq!(v[0].mtu, Some(1500));
+        assert_eq!(v[0].over, "");
+        assert_eq!(v[1].over, "igb0");
+        assert_eq!(v[2].mtu, None);
+        let e = parse_show_link_output("igb0:phys:1500\n").unwrap_err();
+        assert_eq!(e.line, 1);
+        assert!(parse_show_link_output("bad;name:phys:1500:\n").is_err());
+    }
 
     #[test]
     fn create_vnic_joyent_puts_zone_last() {

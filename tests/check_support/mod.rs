@@ -1,5 +1,6 @@
-//! A throw-away illumos-like root for the check/verify tests: `ROOT/etc/zones/index` and one XML
-//! file per zone, and helpers to run the real binaries against it.
+//! A throw-away illumos-like root for the check/verify tests: a simulated host (`illumos-sim
+//! init`, joyent flavour, with the physical links the tests name), `ROOT/etc/zones/index` and one
+//! XML file per zone, and helpers to run the real binaries against it.
 
 #![allow(dead_code)]
 
@@ -81,12 +82,60 @@ pub fn one_net(name: &str, attrs: &str) -> String {
     zone_xml(name, "exclusive", &format!("  <network {attrs}/>"))
 }
 
+/// The physical links of every test host: the global NICs the tests and `xml/` examples name.
+pub const PHYS: &str = "igb0,igb1,igb2,e1000g0,ixgbe0,ixgbe1,aggr0";
+
+/// `target/debug`, where the sim binaries are.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current_exe");
+    let deps = exe.parent().expect("deps dir");
+    if deps.ends_with("deps") {
+        deps.parent().expect("target dir").to_path_buf()
+    } else {
+        deps.to_path_buf()
+    }
+}
+
 impl Root {
     pub fn new() -> Root {
+        Root::with_flavour("joyent")
+    }
+
+    /// A simulated host of the given dladm flavour.
+    pub fn with_flavour(flavour: &str) -> Root {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir_all(dir.path().join("etc/zones")).unwrap();
+        let out = Command::new(bin_dir().join("illumos-sim"))
+            .args(["init", "--flavour", flavour, "--phys", PHYS, "--root"])
+            .arg(dir.path())
+            .output()
+            .expect("illumos-sim (cargo build -p netzone-sim)");
+        assert!(out.status.success(), "{out:?}");
         std::fs::write(dir.path().join("etc/zones/index"), "global:installed:/\n").unwrap();
         Root { dir }
+    }
+
+    /// Runs the sim's dladm on this host (to make links the checks must see).
+    pub fn dladm(&self, args: &[&str]) -> Run {
+        let mut c = Command::new(bin_dir().join("sim-dladm"));
+        c.args(args).env("ILLUMOS_SIM_ROOT", self.path());
+        run(c)
+    }
+
+    /// Runs `illumos-sim ARGS... --root ROOT`.
+    pub fn sim(&self, args: &[&str]) -> Run {
+        let mut c = Command::new(bin_dir().join("illumos-sim"));
+        c.args(args).arg("--root").arg(self.path());
+        run(c)
+    }
+
+    /// The environment that points netzone at this simulated host.
+    pub fn host_env(&self, c: &mut Command) {
+        c.env("ILLUMOS_SIM_ROOT", self.path())
+            .env("NETZONE_DLADM", bin_dir().join("sim-dladm"))
+            .env("NETZONE_ZONEADM", bin_dir().join("sim-zoneadm"))
+            .env("NETZONE_ZONECFG", bin_dir().join("sim-zonecfg"))
+            .env("NETZONE_ROUTE", bin_dir().join("sim-route"))
+            .env_remove("NETZONE_FLAVOUR");
     }
 
     pub fn path(&self) -> &Path {
@@ -125,6 +174,7 @@ impl Root {
             .arg(self.path())
             .args(args)
             .env_remove("NETZONE_ROOT");
+        self.host_env(&mut c);
         run(c)
     }
 
@@ -139,6 +189,7 @@ impl Root {
     pub fn verify(&self, args: &[&str]) -> Run {
         let mut c = Command::new(env!("CARGO_BIN_EXE_netzone-verify"));
         c.args(args).env("NETZONE_ROOT", self.path());
+        self.host_env(&mut c);
         run(c)
     }
 }

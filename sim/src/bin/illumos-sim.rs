@@ -169,6 +169,15 @@ fn init(a: &Args) {
             fail(format!("{}: {e}", root.join(d).display()));
         }
     }
+    // A freshly installed illumos root lists the global zone in its index, and zoneadm/zonecfg
+    // (libzonecfg `getzoneent.c`) read that file for every configured zone; an existing index is
+    // kept.
+    let index = root.join("etc/zones/index");
+    if !index.exists() {
+        if let Err(e) = std::fs::write(&index, "global:installed:/\n") {
+            fail(format!("{}: {e}", index.display()));
+        }
+    }
     if let Err(e) = Host::create(&root, &host) {
         fail(e);
     }

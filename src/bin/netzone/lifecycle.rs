@@ -13,6 +13,7 @@ use netzone::flavour::{self, Flavour};
 use netzone::host::{Host, Tools};
 use netzone::linkname::LinkName;
 use netzone::syslog::{self, Level};
+use netzone::zoneadm::State;
 use netzone::zonecfg::{self, ZoneConfig};
 use netzone::zonename::ZoneName;
 
@@ -145,8 +146,25 @@ fn report(verb: &str, o: &Outcome, verbose: bool) {
     }
 }
 
+/// `up` acts only for a zone that is ready or running: the links of a zone in any other state
+/// would be orphans (`show` lists them, `gc` removes them), and the zone's boot creates them
+/// through the brand's hooks anyway. Checked before anything is created.
+fn require_up(h: &Host, zone: &ZoneName) -> anyhow::Result<()> {
+    let zones = netzone::zoneadm::list(h)?;
+    match zones.iter().find(|z| z.name == zone.as_str()) {
+        None => anyhow::bail!("zone '{zone}': no such zone configured"),
+        Some(z) if matches!(z.state, State::Ready | State::Running) => Ok(()),
+        Some(z) => anyhow::bail!(
+            "zone '{zone}': zone is {}, not ready or running: nothing was created (its links \
+             would be orphans); boot the zone, and its brand's hooks create them",
+            netzone::zoneadm::state_name(z.state)
+        ),
+    }
+}
+
 pub fn up(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
+    require_up(&h, &zone)?;
     let o = apply::up_zone(&h, f, &zone).map_err(lines)?;
     if a.json {
         println!("{}", json(&o));

@@ -102,9 +102,31 @@ enum Cmd {
     Brand(brand::BrandCmd),
 }
 
+/// Refuses a root without a zone index: every illumos root has one (it lists at least the global
+/// zone), so its absence means `-R`/`NETZONE_ROOT` points somewhere else, where netzone would
+/// read nothing and mistake every link for the operator's. Nothing is read or written there.
+pub fn require_index(g: &GlobalOpts) -> anyhow::Result<()> {
+    let index = netzone::zoneindex::index_path(&g.root);
+    if index.exists() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} has no zone index ({} does not exist): not an illumos root with zones; set -R or \
+         NETZONE_ROOT to one. Nothing was read or changed",
+        g.root.display(),
+        index.display()
+    )
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let g = &cli.global;
+    if !matches!(cli.cmd, Cmd::Check(_)) {
+        if let Err(e) = require_index(g) {
+            eprintln!("netzone: {e:#}");
+            return ExitCode::from(1);
+        }
+    }
     let res = match cli.cmd {
         Cmd::Check(a) => check::run(g, a),
         Cmd::Plan(a) => lifecycle::plan(g, a),

@@ -71,13 +71,25 @@ fn host(g: &GlobalOpts) -> Host {
 }
 
 /// The dladm flavour; a probe that fails because dlmgmtd is down says so.
-fn resolve_flavour(host: &Host, g: &GlobalOpts) -> Result<Flavour, anyhow::Error> {
+pub fn resolve_flavour(host: &Host, g: &GlobalOpts) -> Result<Flavour, anyhow::Error> {
     flavour::resolve(host, g.flavour.as_deref()).map_err(|e| match e {
         FlavourError::Probe(h) if recover::is_dlmgmtd_down(&h) => {
             RecoverError::DlmgmtdDown(h.to_string()).into()
         }
         other => other.into(),
     })
+}
+
+/// An error and its causes on one line, each cause said once.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in e.chain() {
+        let t = c.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+    }
+    parts.join(": ")
 }
 
 /// Records one change: syslog always, stderr with `-v`.
