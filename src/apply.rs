@@ -475,6 +475,22 @@ fn up_attempt(
     }
 }
 
+/// gate: marks (`pending`) or unmarks the zone's links as waiting in the global zone for
+/// zoneadmd to lend them at ready: pre-ready marks them after [`up`], post-ready unmarks them.
+/// While marked (for at most [`journal::PENDING_SECS`]), `show` does not call them orphans and
+/// `gc` leaves them. Writes the journal only, runs nothing.
+pub fn mark_pending(host: &Host, zone: &ZoneName, pending: bool) -> Result<(), ApplyError> {
+    let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
+    let state = host.state_dir();
+    let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
+    let want = (pending && !j.links.is_empty()).then(journal::now_secs);
+    if j.pending != want {
+        j.pending = want;
+        j.save(&state).map_err(jerr(zone))?;
+    }
+    Ok(())
+}
+
 /// Removes every link netzone can prove it made for the zone (`netzone down`).
 pub fn down(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Outcome, ApplyError> {
     remove(host, flavour, zone, false)
@@ -539,13 +555,18 @@ fn remove(
     let state = host.state_dir();
     let _lock = host.lock_zone(zone).map_err(jerr(zone))?;
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
+    // Whatever happens next, the links no longer wait for a ready: a removal that fails leaves
+    // them as leftovers (`show --orphans`, `gc`), not pending.
+    if j.pending.take().is_some() {
+        j.save(&state).map_err(jerr(zone))?;
+    }
     let plan = if halted {
         plan_after_halt(host, flavour, zone, &j)?
     } else {
         removal_plan(host, flavour, zone, &j)?
     };
     let mut run = Run::new(host, flavour, zone, &mut j);
-    // Removal has nothing to undo: keep going past a failed delete, report the first failure.
+    // Removal has nothing to undo: keep going past a failed delete, report every failure.
     run.keep_going = true;
     run.execute(&plan)?;
     Ok(Outcome {

@@ -231,7 +231,9 @@ impl PlanError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             PlanError::AutoGlobalNic { .. } => ErrorKind::Unsupported,
-            PlanError::NameInUseByZone { .. } | PlanError::Conflict { .. } => ErrorKind::NameTaken,
+            PlanError::NameInUseByZone { .. }
+            | PlanError::Conflict { .. }
+            | PlanError::TempNameTaken { .. } => ErrorKind::NameTaken,
             PlanError::WrongLinkOnLoan { .. } => ErrorKind::LinkBusy,
             #[allow(unreachable_patterns)]
             _ => ErrorKind::InvalidConfig,
@@ -263,7 +265,7 @@ impl RecoverError {
         match self {
             RecoverError::DlmgmtdDown(_) => ErrorKind::DlmgmtdDown,
             RecoverError::Observe { source, .. } => source.kind(),
-            RecoverError::Journal { source, .. } => source.kind(),
+            RecoverError::Journal { source, .. } | RecoverError::HostLock(source) => source.kind(),
             RecoverError::ZoneList(z) => z.kind(),
             RecoverError::Incomplete { .. } => ErrorKind::CommandFailed,
             #[allow(unreachable_patterns)]

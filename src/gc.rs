@@ -5,19 +5,20 @@
 //! with a temporary name is the operator's and is never touched; links held by zones are left to
 //! `netzone down` and `netzone recover`.
 //!
-//! Each zone's orphans are re-read and removed under that zone's journal lock, the lock every
-//! netzone run on the zone takes, so `gc` cannot remove a link that a concurrent `up` has just
-//! created and recorded. One window remains on gate: between a zone's pre-ready hook (which
-//! creates its links in the global zone and releases the lock) and zoneadmd lending them at
-//! ready, the zone is still `installed` and its links look like a crash's leftovers; a `gc` run in
-//! that instant removes them and that ready fails (the next boot recreates them).
+//! `gc` holds the host-wide lock exclusive for its whole run (every hook, `up`, `down` and
+//! `recover` holds it shared), and re-reads each zone's orphans under that zone's lock before
+//! removing them through the one executor ([`apply::execute_removal`]). On gate a boot's links
+//! wait in the global zone between pre-ready and ready while the zone reads `installed`; the
+//! pre-ready hook marks them pending ([`crate::journal::Journal::pending`]) and `show` does not
+//! call them orphans until post-ready clears the mark (or it is older than
+//! [`crate::journal::PENDING_SECS`]).
 
 use std::collections::BTreeSet;
 
 use crate::apply::{self, ApplyError};
 use crate::flavour::Flavour;
 use crate::host::Host;
-use crate::journal::Journal;
+use crate::journal::{self, Journal};
 use crate::linkname::LinkName;
 use crate::plan::{Plan, Step};
 use crate::recover::RecoverError;
@@ -172,10 +173,15 @@ pub fn run(
         return Ok(report);
     }
     let state = host.state_dir();
+    // Exclusive: no boot, halt, up, down or recover runs while gc removes anything (on gate a
+    // boot's links wait in the global zone between pre-ready and ready: see `show`'s pending).
+    let _host = host.lock_host_exclusive().map_err(RecoverError::HostLock)?;
     for z in zones {
-        let _lock = host.lock_zone(&z).map_err(|source| RecoverError::Journal {
-            zone: z.clone(),
-            source,
+        let _lock = journal::lock_zone_within(&state, &z, host.lock_timeout).map_err(|source| {
+            RecoverError::Journal {
+                zone: z.clone(),
+                source,
+            }
         })?;
         // Read again under the lock: a run on this zone may have changed things.
         let fresh = show::gather(host, flavour)?;

@@ -13,7 +13,7 @@
 //! | call                         | joyent             | gate                          |
 //! |------------------------------|--------------------|-------------------------------|
 //! | pre, cmd 0 (ready)           | validate           | validate, create (final names)|
-//! | post, cmd 0 (ready)          | create, rename     | nothing                       |
+//! | post, cmd 0 (ready)          | create, rename     | mark the links lent (no process) |
 //! | post, cmd 4 (halt, or state 3 = failed ready) | remove netzone's links | same |
 //! | pre, cmd 4, state 6 (down)   | reclaim stuck links| same                          |
 //! | anything else                | nothing            | nothing                       |
@@ -26,7 +26,7 @@
 //! let argv: Vec<String> = ["post", "web1", "/zones/web1", "2", "0", ""].map(String::from).into();
 //! let (_opts, a) = parse_args(&argv)?;
 //! assert_eq!(dispatch(Flavour::Joyent, a.phase, a.state, a.cmd), Action::Up);
-//! assert_eq!(dispatch(Flavour::Gate, a.phase, a.state, a.cmd), Action::Nothing);
+//! assert_eq!(dispatch(Flavour::Gate, a.phase, a.state, a.cmd), Action::Lent);
 //! assert_eq!(dispatch(Flavour::Gate, Phase::Pre, 6, 4), Action::Reclaim);
 //! # Ok::<(), netzone::hook::UsageError>(())
 //! ```
@@ -82,6 +82,9 @@ pub enum Action {
     Validate,
     /// Validate, then create the zone's links (`apply::up`).
     Up,
+    /// gate post-ready: the links zoneadmd lent are no longer pending (journal only, no
+    /// process).
+    Lent,
     /// Remove netzone's links of the zone (`apply::down`).
     Down,
     /// Free links a `down` zone still holds (`apply::reclaim`).
@@ -104,7 +107,7 @@ pub fn dispatch(flavour: Flavour, phase: Phase, state: u32, cmd: u32) -> Action 
         (Phase::Pre, CMD_READY, Flavour::Joyent) => Action::Validate,
         (Phase::Pre, CMD_READY, Flavour::Gate) => Action::Up,
         (Phase::Post, CMD_READY, Flavour::Joyent) => Action::Up,
-        (Phase::Post, CMD_READY, Flavour::Gate) => Action::Nothing,
+        (Phase::Post, CMD_READY, Flavour::Gate) => Action::Lent,
         (Phase::Pre, CMD_HALT, _) if state == STATE_DOWN => Action::Reclaim,
         (Phase::Post, CMD_HALT, _) => Action::Down,
         _ => Action::Nothing,
@@ -328,7 +331,7 @@ mod tests {
             (Joyent, Pre, 2, 0, Validate),
             (Gate, Pre, 2, 0, Up),
             (Joyent, Post, 2, 0, Up),
-            (Gate, Post, 2, 0, Nothing),
+            (Gate, Post, 2, 0, Lent),
             (Joyent, Pre, 4, 0, Validate), // reboot: ready from running
             (Joyent, Post, 3, 4, Down),    // failed ready / halt from ready
             (Gate, Post, 3, 4, Down),
@@ -560,18 +563,24 @@ pub fn execute_with(
     let action = dispatch(flavour, args.phase, args.state, args.cmd);
     let outcome = match action {
         Action::Nothing => None,
+        Action::Lent => {
+            crate::apply::mark_pending(host, &args.zone, false)?;
+            None
+        }
         Action::Validate => {
             // The configuration must read and validate; `global-nic="auto"` is resolved when
             // the links are planned (post-ready), so a boot looks the route up once.
             crate::zonecfg::load(&host.root, &args.zone)?;
             None
         }
-        Action::Up => Some(crate::apply::up_zone_with(
-            host,
-            flavour,
-            &args.zone,
-            opts.persistent,
-        )?),
+        Action::Up => {
+            let o = crate::apply::up_zone_with(host, flavour, &args.zone, opts.persistent)?;
+            if flavour == Flavour::Gate {
+                // pre-ready: the links wait in the global zone until zoneadmd lends them.
+                crate::apply::mark_pending(host, &args.zone, true)?;
+            }
+            Some(o)
+        }
         // Every post-halt call follows a teardown that succeeded (zoneadmd skips post-halt
         // otherwise), the failed ready's cleanup included.
         Action::Down => Some(crate::apply::down_after_halt(host, flavour, &args.zone)?),

@@ -307,7 +307,22 @@ impl Host {
         &self,
         zone: &crate::zonename::ZoneName,
     ) -> Result<crate::journal::ZoneLock, crate::journal::JournalError> {
-        crate::journal::lock_zone_within(&self.state_dir(), zone, self.lock_timeout)
+        // The host-wide lock first, shared (`gc` takes it exclusive), then the zone's.
+        let host = crate::journal::lock_host_within(&self.state_dir(), false, self.lock_timeout)?;
+        Ok(
+            crate::journal::lock_zone_within(&self.state_dir(), zone, self.lock_timeout)?
+                .with_host(host),
+        )
+    }
+
+    /// The host-wide lock, exclusive: no run on any zone (hook, `up`, `down`, `recover`) runs
+    /// while it is held. `gc` holds it for its whole run, and takes the zones' own locks with
+    /// [`crate::journal::lock_zone_within`] (not [`Host::lock_zone`], which would wait for
+    /// itself).
+    pub fn lock_host_exclusive(
+        &self,
+    ) -> Result<crate::journal::HostLock, crate::journal::JournalError> {
+        crate::journal::lock_host_within(&self.state_dir(), true, self.lock_timeout)
     }
 
     /// `<root>/etc/svc/volatile/netzone`: netzone's state, gone at reboot like the links it

@@ -184,8 +184,26 @@ pub struct Journal {
     /// The boot the file was written in ([`boot_key`]); set by [`Journal::save`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boot: Option<String>,
+    /// gate: when (unix seconds) `up` left the zone's links in the global zone for zoneadmd to
+    /// lend at ready; cleared at post-ready and by any removal. While set (and younger than
+    /// [`PENDING_SECS`]) the links are not orphans, so `gc` leaves them alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<u64>,
     /// One entry per net netzone created (or is creating) a link for.
     pub links: Vec<JournalLink>,
+}
+
+/// How long a gate zone's links may wait between pre-ready and ready before `gc` takes them
+/// for a dead boot's leftovers: the brand hook chain's own default deadline
+/// (`NETZONE_CHAIN_TIMEOUT`).
+pub const PENDING_SECS: u64 = 600;
+
+/// Seconds since the epoch.
+pub fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// `<state_dir>/<zone>.json`: the records of temporary links.
@@ -270,6 +288,7 @@ impl Journal {
             zone: zone.clone(),
             flavour: None,
             boot: None,
+            pending: None,
             links: Vec::new(),
         }
     }
@@ -302,6 +321,7 @@ impl Journal {
             j.flavour = v.flavour;
             // Temporary records from another boot name links that are gone: void.
             if v.boot.is_none() || v.boot == Some(boot_key(state_dir)) {
+                j.pending = v.pending;
                 j.links.extend(v.links.into_iter().map(|mut e| {
                     e.persistent = false;
                     e
@@ -389,6 +409,35 @@ pub fn zones_with_journal(state_dir: &Path) -> Vec<ZoneName> {
 #[derive(Debug)]
 pub struct ZoneLock {
     _file: File,
+    /// The host-wide lock held shared with it ([`lock_host_within`]), if any.
+    _host: Option<HostLock>,
+}
+
+impl ZoneLock {
+    /// The same lock, holding `host` too until dropped.
+    pub fn with_host(mut self, host: HostLock) -> Self {
+        self._host = Some(host);
+        self
+    }
+}
+
+/// Holds the host-wide lock (`<state_dir>/netzone.lock`) until dropped: shared by every run on
+/// one zone (hooks, `up`, `down`, `recover`), exclusive for `gc`, so that `gc` never races a
+/// boot or a halt (the CNI spec asks runtimes for the same exclusivity of GC against ADD/DEL).
+#[derive(Debug)]
+pub struct HostLock {
+    _file: File,
+}
+
+/// Takes the host-wide lock, shared or `exclusive`, waiting at most `deadline` (`None`: as
+/// long as it takes); past it, [`JournalError::Locked`].
+pub fn lock_host_within(
+    state_dir: &Path,
+    exclusive: bool,
+    deadline: Option<std::time::Duration>,
+) -> Result<HostLock, JournalError> {
+    let f = lock_file(state_dir, "netzone.lock", exclusive, deadline)?;
+    Ok(HostLock { _file: f })
 }
 
 /// Takes the zone's lock, waiting for another netzone run on the same zone to finish. The lock is
@@ -404,8 +453,21 @@ pub fn lock_zone_within(
     zone: &ZoneName,
     deadline: Option<std::time::Duration>,
 ) -> Result<ZoneLock, JournalError> {
+    let f = lock_file(state_dir, &format!("{zone}.lock"), true, deadline)?;
+    Ok(ZoneLock {
+        _file: f,
+        _host: None,
+    })
+}
+
+fn lock_file(
+    state_dir: &Path,
+    name: &str,
+    exclusive: bool,
+    deadline: Option<std::time::Duration>,
+) -> Result<File, JournalError> {
     fs::create_dir_all(state_dir).map_err(io_err(state_dir))?;
-    let p = state_dir.join(format!("{zone}.lock"));
+    let p = state_dir.join(name);
     let f = OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -413,14 +475,14 @@ pub fn lock_zone_within(
         .open(&p)
         .map_err(io_err(&p))?;
     let Some(deadline) = deadline else {
-        flock(&f, false).map_err(io_err(&p))?;
-        return Ok(ZoneLock { _file: f });
+        flock(&f, exclusive, false).map_err(io_err(&p))?;
+        return Ok(f);
     };
     let start = std::time::Instant::now();
     let mut nap = std::time::Duration::from_millis(1);
     loop {
-        match flock(&f, true) {
-            Ok(()) => return Ok(ZoneLock { _file: f }),
+        match flock(&f, exclusive, true) {
+            Ok(()) => return Ok(f),
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(io_err(&p)(e)),
         }
@@ -436,11 +498,16 @@ pub fn lock_zone_within(
     }
 }
 
-/// `flock(2)` the whole file exclusively; with `try_only`, fail with `WouldBlock` instead of
-/// waiting. (std's `File::lock` is newer than the crate's minimum Rust.)
-fn flock(f: &File, try_only: bool) -> std::io::Result<()> {
+/// `flock(2)` the whole file, exclusively or shared; with `try_only`, fail with `WouldBlock`
+/// instead of waiting. (std's `File::lock` is newer than the crate's minimum Rust.)
+fn flock(f: &File, exclusive: bool, try_only: bool) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
-    let op = libc::LOCK_EX | if try_only { libc::LOCK_NB } else { 0 };
+    let mode = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
+    let op = mode | if try_only { libc::LOCK_NB } else { 0 };
     loop {
         // SAFETY: the descriptor is owned by `f`, which outlives the call.
         if unsafe { libc::flock(f.as_raw_fd(), op) } == 0 {
@@ -579,15 +646,35 @@ mod tests {
     }
 
     #[test]
+    fn host_lock_is_shared_by_runs_and_exclusive_for_gc() {
+        let dir = tempfile::tempdir().unwrap();
+        let quick = Some(std::time::Duration::from_millis(20));
+        let a = lock_host_within(dir.path(), false, quick).unwrap();
+        let b = lock_host_within(dir.path(), false, quick).unwrap();
+        assert!(matches!(
+            lock_host_within(dir.path(), true, quick),
+            Err(JournalError::Locked { .. })
+        ));
+        drop((a, b));
+        let gc = lock_host_within(dir.path(), true, quick).unwrap();
+        assert!(
+            lock_host_within(dir.path(), false, quick).is_err(),
+            "runs wait for gc"
+        );
+        drop(gc);
+        assert!(lock_host_within(dir.path(), false, quick).is_ok());
+    }
+
+    #[test]
     fn lock_serialises() {
         let dir = tempfile::tempdir().unwrap();
         let z = ZoneName::new("web1").unwrap();
         let g = lock_zone(dir.path(), &z).unwrap();
         let p = dir.path().join("web1.lock");
         let f = OpenOptions::new().write(true).open(&p).unwrap();
-        assert!(flock(&f, true).is_err(), "second lock must wait");
+        assert!(flock(&f, true, true).is_err(), "second lock must wait");
         drop(g);
-        assert!(flock(&f, true).is_ok());
+        assert!(flock(&f, true, true).is_ok());
     }
 
     #[test]

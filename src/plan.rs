@@ -253,6 +253,18 @@ pub enum PlanError {
         /// The existing link's lower link, if it is a VNIC.
         over: Option<LinkName>,
     },
+    /// joyent: the net's temporary name is taken by a link netzone did not create.
+    #[error("zone '{zone}': net '{net}': netzone's temporary name '{temp}' is taken in {place} by a link netzone did not create")]
+    TempNameTaken {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+        /// The temporary name.
+        temp: LinkName,
+        /// Where the link that holds it is, in words.
+        place: String,
+    },
     /// A link on loan to the zone has the net's name but not its configuration.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to the zone but differs from its configuration; halt the zone first")]
     WrongLinkOnLoan {
@@ -704,6 +716,19 @@ pub fn plan_up_with(
                     .named(&tmp)
                     .filter(|l| ours(l) || identity::temp_proof(l, zone, Some(&d.over)))
                     .collect();
+                // The name is taken, where this net's link would be created or renamed, by a
+                // link that is not netzone's: nothing netzone would do with it is safe.
+                if let Some(l) = obs
+                    .named(&tmp)
+                    .find(|l| here(l) && !tmps.iter().any(|t| std::ptr::eq(*t, *l)))
+                {
+                    return Err(PlanError::TempNameTaken {
+                        zone: zone.clone(),
+                        net: net.clone(),
+                        temp: tmp.clone(),
+                        place: place(l.zone.as_ref()),
+                    });
+                }
                 // A record's link left in the global zone under the final name (a crash while
                 // handing it back): netzone's, removed.
                 if let Some(l) = obs.find(net, None).filter(|l| ours(l)) {
@@ -1299,8 +1324,9 @@ mod tests {
                 Some("web1"),
             )],
         };
-        let p = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap();
-        assert!(!p.to_string().contains("delete-vnic"), "{p}");
+        // netzone leaves it and refuses to plan around it.
+        let e = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
+        assert!(matches!(e, PlanError::TempNameTaken { .. }), "{e}");
     }
 
     #[test]

@@ -73,6 +73,9 @@ pub enum RecoverError {
         #[source]
         source: ObserveError,
     },
+    /// The host-wide lock (`gc` holds it exclusive) could not be taken.
+    #[error("{0}")]
+    HostLock(#[source] JournalError),
     /// The zone's journal or lock could not be used.
     #[error("zone '{zone}': {source}")]
     Journal {

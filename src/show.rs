@@ -174,6 +174,9 @@ pub struct Inventory {
     /// Zones a client manages through the library ([`crate::client`]): their links are owned
     /// whatever `zoneadm` says of the zone, never orphans.
     pub managed: Vec<ClientRecord>,
+    /// When the host was read (unix seconds), to age gate's pending links
+    /// ([`Journal::pending`]); 0 counts every pending mark as fresh.
+    pub now: u64,
 }
 
 impl Inventory {
@@ -268,7 +271,16 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                     // state. Under its final name it may be a gate link waiting to be lent.
                     let st = inv.state_of(&z);
                     let temp = l.name == e.name && e.name != e.final_name;
-                    if temp || !(is_up(st) || st == Some(State::Down) || inv.is_managed(&z)) {
+                    // gate, between pre-ready and ready: the links wait for zoneadmd to lend
+                    // them while the zone still reads `installed`; not leftovers.
+                    let pending = inv.journals.iter().any(|j| {
+                        j.zone == z
+                            && j.pending.is_some_and(|t| {
+                                inv.now == 0 || t + crate::journal::PENDING_SECS > inv.now
+                            })
+                    });
+                    let alive = is_up(st) || st == Some(State::Down) || inv.is_managed(&z);
+                    if temp || !(alive || pending) {
                         row.state = RowState::Orphan;
                     }
                 } else if let Some((z, over)) = inv.temp_owner(l) {
@@ -366,6 +378,7 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
     let mut inv = Inventory {
         zones,
         obs,
+        now: crate::journal::now_secs(),
         ..Inventory::default()
     };
     let state = host.state_dir();
@@ -576,6 +589,7 @@ mod tests {
             )],
             temp_configs: vec![],
             warnings: vec![],
+            now: 0,
             managed: vec![],
         };
         let rows = classify(&inv);

@@ -415,3 +415,22 @@ fn build_sh_refuses_bad_input() {
     }
     assert!(!out.path().join("netzone.p5m").exists());
 }
+
+#[test]
+fn build_sh_is_posix_sh() {
+    let script = repo().join("dist/build.sh");
+    let s = script.to_str().unwrap();
+    let o = Command::new("sh").args(["-n", s]).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for (prog, args) in [("dash", vec!["-n", s]), ("shellcheck", vec!["-s", "sh", s])] {
+        match Command::new(prog).args(&args).output() {
+            Ok(o) => assert!(
+                o.status.success(),
+                "{prog}: {}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(_) => eprintln!("{prog} not installed: skipped"),
+        }
+    }
+}

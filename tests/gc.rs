@@ -132,6 +132,19 @@ fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
     )
     .ok();
     assert_eq!(sim.zone_state("web1"), "installed");
+    // Marked pending by the pre-ready hook: while zoneadmd may still lend it, not an orphan.
+    let show = sim
+        .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
+        .ok()
+        .stdout();
+    assert_eq!(show, "net0:web1:netzone:ok\n");
+    // zoneadmd died long ago: the mark is older than journal::PENDING_SECS.
+    let path = sim.journal_path("web1");
+    let mut j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert!(j["pending"].is_u64(), "{j}");
+    j["pending"] = serde_json::json!(1);
+    std::fs::write(&path, j.to_string()).unwrap();
     let show = sim
         .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
         .ok()

@@ -346,3 +346,42 @@ fn chosen_macs_are_recorded_and_saved_without_a_read_back() {
         );
     }
 }
+
+/// gate: between pre-ready and ready a zone's links wait in the global zone while the zone
+/// still reads `installed`. The pre-ready hook marks them pending: `show` does not call them
+/// orphans and `gc` leaves them (a gc loop used to fail boots by deleting them); post-ready
+/// (or any removal) clears the mark, after which a leftover is an orphan again.
+#[test]
+fn gc_never_takes_a_gate_boots_pending_links() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    // zoneadmd's pre-ready call, as during `zoneadm boot`, before the zone exists in the kernel.
+    sim.statechange(&["pre", "web1", "/zones/web1", "2", "0"])
+        .ok();
+    assert!(sim.journal("web1").unwrap()["pending"].is_u64());
+    let before = sim.vnics();
+    assert_eq!(before.len(), 1);
+    let show = sim
+        .netzone(&["show", "-p", "-o", "link,state"])
+        .ok()
+        .stdout();
+    assert_eq!(show, "net0:ok\n");
+    sim.netzone(&["gc"]).ok();
+    assert_eq!(sim.vnics(), before, "gc took a pending link");
+    // post-ready clears the mark (here without a ready: the link is then a leftover).
+    sim.statechange(&["post", "web1", "/zones/web1", "2", "0"])
+        .ok();
+    assert!(sim.journal("web1").unwrap().get("pending").is_none());
+    let show = sim
+        .netzone(&["show", "-p", "-o", "link,state"])
+        .ok()
+        .stdout();
+    assert_eq!(show, "net0:orphan\n");
+    sim.netzone(&["gc"]).ok();
+    assert!(sim.vnics().is_empty());
+    // A real boot: marked at pre-ready, unmarked at post-ready.
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let j = sim.journal("web1").unwrap();
+    assert!(j.get("pending").is_none(), "{j}");
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+}

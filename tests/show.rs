@@ -134,6 +134,39 @@ fn missing_links_and_orphans_are_reported_and_orphans_set_the_exit_status() {
         .fails();
     assert_eq!(r.code(), Some(1));
     assert_eq!(r.stdout(), format!("{tmp}\n"));
+    // --problems: every row whose STATE is not ok (here the missing ones and the orphan).
+    let r = sim
+        .netzone(&["show", "--problems", "-p", "-o", "link,state"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    let mut got: Vec<String> = r.stdout().lines().map(String::from).collect();
+    got.sort();
+    let mut want = vec![
+        "net0:missing".to_string(),
+        "net1:missing".to_string(),
+        format!("{tmp}:orphan"),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(
+        sim.netzone(&["show", "--problems", "--orphans"]).code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn problems_is_quiet_and_exits_0_on_a_healthy_host() {
+    let sim = host();
+    let r = sim.netzone(&["show", "--problems"]).ok();
+    assert_eq!(
+        r.stdout().lines().count(),
+        1,
+        "only the header: {}",
+        r.stdout()
+    );
+    // The same host has rows, all ok.
+    let all = sim.netzone(&["show", "-p", "-o", "state"]).ok().stdout();
+    assert!(!all.is_empty() && all.lines().all(|l| l == "ok"), "{all}");
 }
 
 #[test]

@@ -51,6 +51,9 @@ pub struct ShowArgs {
     /// Only orphans; exit 1 if any exist.
     #[arg(long)]
     pub orphans: bool,
+    /// Only rows whose STATE is not ok (orphan, stuck, missing); exit 1 if any exist.
+    #[arg(long, conflicts_with = "orphans")]
+    pub problems: bool,
     /// Only this zone's links.
     pub zone: Option<String>,
 }
@@ -290,9 +293,10 @@ pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
         .into_iter()
         .filter(|r| zone.is_none() || r.zone == zone)
         .filter(|r| !a.orphans || r.state == showmod::RowState::Orphan)
+        .filter(|r| !a.problems || r.state != showmod::RowState::Ok)
         .collect();
     print!("{}", showmod::render(&spec, &rows));
-    Ok(if a.orphans && !rows.is_empty() {
+    Ok(if (a.orphans || a.problems) && !rows.is_empty() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
