@@ -5,6 +5,7 @@ mod brand;
 mod check;
 mod lifecycle;
 mod ops;
+mod status;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,6 +98,8 @@ enum Cmd {
     Show(ops::ShowArgs),
     /// Remove orphaned netzone links.
     Gc(ops::GcArgs),
+    /// Whether this host can serve netzone's hooks now (exit 0 or 1).
+    Status(status::StatusArgs),
     /// Brands that run netzone's hooks: derive one, print one, or overlay one at boot (SmartOS).
     #[command(subcommand)]
     Brand(brand::BrandCmd),
@@ -135,6 +138,7 @@ fn main() -> ExitCode {
         Cmd::Recover(a) => ops::recover(g, a),
         Cmd::Show(a) => ops::show(g, a),
         Cmd::Gc(a) => ops::gc(g, a),
+        Cmd::Status(a) => status::run(g, a),
         Cmd::Brand(c) => brand::run(g, c),
     };
     match res {
