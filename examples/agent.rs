@@ -96,6 +96,8 @@ fn init_sim(bin: &Path, root: &Path) -> Result<Host, String> {
         zoneadm: bin.join("sim-zoneadm"),
         zonecfg: bin.join("sim-zonecfg"),
         route: bin.join("sim-route"),
+        sysinfo: bin.join("sim-sysinfo"),
+        flowadm: bin.join("sim-flowadm"),
     };
     // Everything the library runs gets the sim's root through the host's own environment.
     Ok(Host::new(tools, root)

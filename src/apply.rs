@@ -54,9 +54,10 @@ pub enum ApplyError {
     /// No plan can be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
-    /// `global-nic="auto"` could not be resolved (before anything was created).
+    /// A `global-nic` could not be turned into a link (route for `auto`, nic tag, overlay
+    /// rule, class, MTU), before anything was created.
     #[error(transparent)]
-    GlobalNic(#[from] crate::globalnic::GlobalNicError),
+    Resolve(#[from] crate::globalnic::ResolveError),
     /// The host's links could not be read.
     #[error("zone '{zone}': cannot observe links: {source}")]
     Observe {
@@ -431,7 +432,8 @@ fn up_locked(
     cfg: &ZoneConfig,
     opts: &UpOptions,
 ) -> Result<Outcome, ApplyError> {
-    // `global-nic="auto"` becomes a link once per run, before anything is created.
+    // Every global-nic form becomes a link once per run, before anything is created (an
+    // unknown tag or a missing route fails here).
     let cfg = &crate::globalnic::resolve(host, cfg)?;
     match up_attempt(host, flavour, cfg, opts, false) {
         // joyent skips the observation on an empty journal; a temporary name already taken means
@@ -747,6 +749,13 @@ impl<'a> Run<'a> {
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
+                    .map(|_| Done::Completed)
+                    .map_err(|e| self.step_err(Some(net), e)),
+                // A flow on a link this run made: if it fails, the undo deletes the link, and
+                // the kernel its flows with it.
+                Step::AddFlow { net, .. } => self
+                    .host
+                    .run_checked(crate::host::Tool::Flowadm, &step.argv(self.flavour))
                     .map(|_| Done::Completed)
                     .map_err(|e| self.step_err(Some(net), e)),
             };

@@ -131,7 +131,7 @@ pub fn release(host: &Host, zone: &ZoneName) -> Result<(), ClientError> {
     match fs::remove_file(&p) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(err(JournalError::Io { path: p, source })),
+        Err(error) => Err(err(JournalError::Io { path: p, error })),
     }
 }
 
@@ -147,10 +147,10 @@ fn read(p: &Path, zone: &ZoneName) -> Result<Option<ClientRecord>, JournalError>
     let text = match fs::read_to_string(p) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
+        Err(error) => {
             return Err(JournalError::Io {
                 path: p.to_path_buf(),
-                source,
+                error,
             })
         }
     };

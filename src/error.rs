@@ -25,7 +25,7 @@ use crate::apply::ApplyError;
 use crate::dladm::observe::ObserveError;
 use crate::dladm::{DladmErrorKind, ParseError as DladmParseError};
 use crate::flavour::{FlavourError, UnknownFlavour};
-use crate::globalnic::GlobalNicError;
+use crate::globalnic::{GlobalNicError, ResolveError};
 use crate::hook::{HookError, UsageError};
 use crate::host::HostError;
 use crate::ipprefix::IpPrefixError;
@@ -191,7 +191,7 @@ impl JournalError {
     /// The error's kind.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            JournalError::Io { source, .. } => io_kind(source),
+            JournalError::Io { error, .. } => io_kind(error),
             JournalError::Corrupt { .. } => ErrorKind::Corrupt,
             JournalError::Locked { .. } => ErrorKind::Locked,
             #[allow(unreachable_patterns)]
@@ -250,7 +250,7 @@ impl ApplyError {
             ApplyError::Observe { source, .. } => source.kind(),
             ApplyError::Journal { source, .. } => source.kind(),
             ApplyError::Step { source, .. } => source.kind(),
-            ApplyError::GlobalNic(g) => g.kind(),
+            ApplyError::Resolve(r) => r.kind(),
             ApplyError::MacConflicts(_) => ErrorKind::MacInUse,
             ApplyError::OnLoan { .. } => ErrorKind::LinkBusy,
             #[allow(unreachable_patterns)]
@@ -322,6 +322,25 @@ impl GlobalNicError {
     }
 }
 
+impl ResolveError {
+    /// The error's kind: a nic tag or link that is not there is
+    /// [`ErrorKind::LowerLinkMissing`]; an overlay rule is [`ErrorKind::Unsupported`]; a link
+    /// of the wrong class or an MTU above the lower link's is [`ErrorKind::InvalidConfig`]; a
+    /// failed `show-link` or `route` run has that run's kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ResolveError::Overlay { .. } => ErrorKind::Unsupported,
+            ResolveError::Unresolved { .. } => ErrorKind::LowerLinkMissing,
+            ResolveError::WrongClass { .. } | ResolveError::MtuTooBig { .. } => {
+                ErrorKind::InvalidConfig
+            }
+            ResolveError::Links { source, .. } => source.kind(),
+            ResolveError::Auto(g) => g.kind(),
+            ResolveError::Sysinfo { .. } => ErrorKind::CommandFailed,
+        }
+    }
+}
+
 impl HookError {
     /// The error's kind: the underlying failure's.
     pub fn kind(&self) -> ErrorKind {
@@ -330,6 +349,7 @@ impl HookError {
             HookError::Flavour(f) => f.kind(),
             HookError::Plan(p) => p.kind(),
             HookError::Apply(a) => a.kind(),
+            HookError::Resolve(r) => r.kind(),
             HookError::Recover(r) => r.kind(),
             #[allow(unreachable_patterns)]
             _ => ErrorKind::CommandFailed,

@@ -58,16 +58,22 @@ pub enum FlavourError {
     /// The flavour was named, but not one netzone knows.
     Unknown(#[from] UnknownFlavour),
     #[error("cannot tell the dladm flavour: {0}")]
-    /// The probe (`show-vnic -o ZONE`) failed for another reason than an unknown field.
-    Probe(#[source] HostError),
+    /// The probe failed in a way that says neither joyent nor gate.
+    Probe(HostError),
 }
 
-/// Reads the probe's outcome: success means the ZONE field exists (joyent); "unknown output
-/// field" means gate; anything else is not an answer.
+/// Reads the probe's outcome ([`dladm::probe_command`]): success means dladm knows `-z`
+/// (joyent); "unrecognized option '-z'" means gate (so does "unknown output field", what the
+/// older `show-vnic -o LINK,ZONE` probe got from gate); anything else is not an answer.
 pub fn parse_probe_output(res: Result<String, HostError>) -> Result<Flavour, FlavourError> {
     match res {
         Ok(_) => Ok(Flavour::Joyent),
         Err(e) if e.dladm_kind() == Some(DladmErrorKind::UnknownField) => Ok(Flavour::Gate),
+        Err(HostError::Dladm { ref message, .. })
+            if message.contains("unrecognized option '-z'") =>
+        {
+            Ok(Flavour::Gate)
+        }
         Err(e) => Err(FlavourError::Probe(e)),
     }
 }
@@ -200,6 +206,12 @@ mod tests {
             kind: DladmErrorKind::UnknownField,
             argv: Default::default(),
             message: "unknown output field: `zone'".into(),
+        };
+        assert_eq!(parse_probe_output(Err(gate)).unwrap(), Flavour::Gate);
+        let gate = HostError::Dladm {
+            kind: DladmErrorKind::Other,
+            argv: Default::default(),
+            message: "dladm show-link: unrecognized option '-z'".into(),
         };
         assert_eq!(parse_probe_output(Err(gate)).unwrap(), Flavour::Gate);
         let down = HostError::Dladm {

@@ -124,20 +124,29 @@ pub enum UsageError {
     #[error("'{0}' is neither pre nor post")]
     Phase(String),
     /// Not a zone name (the value, and why).
-    #[error("invalid zone name '{0}': {1}")]
+    #[error("zone '{0}': invalid zone name: {1}")]
     Zone(String, String),
     /// Not a decimal number (which argument, the value).
     #[error("{0} '{1}' is not a number")]
     Number(&'static str, String),
+    /// ALTROOT is not absolute: most likely a ZONEPATH with a space, split by the shell.
+    #[error("ALTROOT '{0}' is not an absolute path (a ZONEPATH with a space in it, split by the shell?)")]
+    Altroot(String),
     /// An option without its value.
     #[error("option {0} needs a value")]
     OptionValue(String),
+    /// An option naming a program got something that would be read as an option.
+    #[error("option {0}: '{1}' is not a program (it starts with '-')")]
+    OptionProgram(String, String),
     /// A flag given a value.
     #[error("option {0} takes no value")]
     FlagValue(String),
     /// An option the hook does not know.
     #[error("unknown option '{0}'")]
     Option(String),
+    /// `--brand-features` could not be read.
+    #[error("--brand-features: {0}")]
+    Features(String),
     /// An option given without the one it needs.
     #[error("option {0} needs {1}")]
     Requires(&'static str, &'static str),
@@ -168,6 +177,9 @@ pub struct HookOptions {
     pub chain_pre: Option<PathBuf>,
     /// Same for post calls (OmniOS `poststate`).
     pub chain_post: Option<PathBuf>,
+    /// `--brand-features vrrp,unfiltered-promisc|none`: the SmartOS brand features to honour
+    /// (`globalnic::BrandFeatures`); unset: from the brand's name.
+    pub brand_features: Option<crate::globalnic::BrandFeatures>,
     /// Words given to the `--chain-pre` program before the zone name (`--chain-pre-arg`,
     /// repeatable): `support prestate ZONE ...` for OmniOS bhyve's `support prestate %z %R`.
     pub chain_pre_args: Vec<String>,
@@ -226,12 +238,13 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
             i += 1;
             continue;
         }
-        const KNOWN: [&str; 6] = [
+        const KNOWN: [&str; 7] = [
             "--chain",
             "--chain-pre",
             "--chain-post",
             "--chain-pre-arg",
             "--chain-post-arg",
+            "--brand-features",
             "--order",
         ];
         if !KNOWN.contains(&key) {
@@ -249,12 +262,20 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
         if v.is_empty() {
             return Err(UsageError::OptionValue(key.to_string()));
         }
+        let program = matches!(key, "--chain" | "--chain-pre" | "--chain-post");
+        if program && v.starts_with('-') {
+            return Err(UsageError::OptionProgram(key.to_string(), v));
+        }
         match key {
             "--chain" => opts.chain = Some(PathBuf::from(v)),
             "--chain-pre" => opts.chain_pre = Some(PathBuf::from(v)),
             "--chain-post" => opts.chain_post = Some(PathBuf::from(v)),
             "--chain-pre-arg" => opts.chain_pre_args.push(v),
             "--chain-post-arg" => opts.chain_post_args.push(v),
+            "--brand-features" => {
+                opts.brand_features =
+                    Some(crate::globalnic::BrandFeatures::parse(&v).map_err(UsageError::Features)?)
+            }
             _ => {
                 opts.order = match v.as_str() {
                     "chain-first" => Order::ChainFirst,
@@ -288,13 +309,22 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
     };
     let zone =
         ZoneName::new(&pos[1]).map_err(|e| UsageError::Zone(pos[1].clone(), e.to_string()))?;
+    // zoneadmd prints both with "%d": plain decimal digits, nothing else (no sign, no space).
     let num = |what: &'static str, s: &str| {
-        s.parse::<u32>()
-            .map_err(|_| UsageError::Number(what, s.to_string()))
+        s.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| s.parse::<u32>().ok())
+            .flatten()
+            .ok_or_else(|| UsageError::Number(what, s.to_string()))
     };
     let state = num("state", &pos[3])?;
     let cmd = num("command", &pos[4])?;
     let altroot = pos.get(5).filter(|s| !s.is_empty()).map(PathBuf::from);
+    if let Some(a) = &altroot {
+        if !a.is_absolute() {
+            return Err(UsageError::Altroot(pos[5].clone()));
+        }
+    }
     Ok((
         opts,
         HookArgs {
@@ -311,7 +341,8 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 /// Usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
 [--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
-[--order chain-first|netzone-first] [--persistent] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
+[--order chain-first|netzone-first] [--persistent] \
+[--brand-features vrrp,unfiltered-promisc|none] pre|post ZONE ZONEPATH STATE CMD [ALTROOT]";
 
 #[cfg(test)]
 mod tests {
@@ -439,6 +470,35 @@ mod tests {
             parse_args(&s(&["pre", "web1", "/z", "-1", "0"])).unwrap_err(),
             UsageError::Number("state", "-1".into())
         );
+        // Only what zoneadmd's "%d" prints: no sign, no blank.
+        for n in ["+2", " 2", "2 ", "", "0x2"] {
+            assert_eq!(
+                parse_args(&s(&["pre", "web1", "/z", n, "0"])).unwrap_err(),
+                UsageError::Number("state", n.into())
+            );
+            assert_eq!(
+                parse_args(&s(&["pre", "web1", "/z", "3", n])).unwrap_err(),
+                UsageError::Number("command", n.into())
+            );
+        }
+        // A ZONEPATH "/zones/web 3" split by zoneadmd's sh -c: the last word would be ALTROOT.
+        assert_eq!(
+            parse_args(&s(&["post", "web1", "/zones/web", "3", "4", "4"])).unwrap_err(),
+            UsageError::Altroot("4".into())
+        );
+        // The chained program cannot be an option word: `--chain --` is a usage error.
+        for a in [
+            &["--chain", "--"][..],
+            &["--chain=--"],
+            &["--chain-pre", "-x"],
+        ] {
+            let mut v = s(a);
+            v.extend(s(&["pre", "web1", "/z", "2", "0"]));
+            assert!(
+                matches!(parse_args(&v), Err(UsageError::OptionProgram(..))),
+                "{a:?}"
+            );
+        }
         assert_eq!(
             parse_args(&s(&["--chain-pre-arg", "x", "pre", "web1", "/z", "2", "0"])).unwrap_err(),
             UsageError::Requires("--chain-pre-arg", "--chain-pre")
@@ -509,6 +569,9 @@ pub enum HookError {
     /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// A `global-nic` could not be turned into a link.
+    #[error(transparent)]
+    Resolve(#[from] crate::globalnic::ResolveError),
     /// Applying a plan failed.
     #[error(transparent)]
     Apply(#[from] crate::apply::ApplyError),
@@ -568,9 +631,11 @@ pub fn execute_with(
             None
         }
         Action::Validate => {
-            // The configuration must read and validate; `global-nic="auto"` is resolved when
-            // the links are planned (post-ready), so a boot looks the route up once.
-            crate::zonecfg::load(&host.root, &args.zone)?;
+            // The configuration must read and validate, and overlay rules are refused here,
+            // spawning nothing; `global-nic="auto"` and nic tags are resolved when the links are
+            // planned (post-ready), so a boot looks each up once.
+            let cfg = crate::zonecfg::load(&host.root, &args.zone)?;
+            crate::globalnic::check_forms(&cfg)?;
             None
         }
         Action::Up => {

@@ -18,6 +18,8 @@ use crate::dladm::{self, DladmErrorKind};
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The programs netzone drives and where they live. The binaries read them from
+/// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG`, `NETZONE_SYSINFO` and
+/// `NETZONE_FLOWADM`.
 /// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and `NETZONE_ROUTE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
@@ -27,6 +29,10 @@ pub struct Tools {
     pub zoneadm: PathBuf,
     /// zonecfg.
     pub zonecfg: PathBuf,
+    /// SmartOS `sysinfo`, run (`-p`) only to resolve nic tags.
+    pub sysinfo: PathBuf,
+    /// `flowadm`, for SmartOS's `blocked_outgoing_ports` flows.
+    pub flowadm: PathBuf,
     /// `route`, run as `route -n get ADDR` for `global-nic="auto"` ([`crate::globalnic`]).
     pub route: PathBuf,
 }
@@ -38,6 +44,8 @@ impl Default for Tools {
             dladm: "/usr/sbin/dladm".into(),
             zoneadm: "/usr/sbin/zoneadm".into(),
             zonecfg: "/usr/sbin/zonecfg".into(),
+            sysinfo: "/usr/bin/sysinfo".into(),
+            flowadm: "/usr/sbin/flowadm".into(),
             route: "/usr/sbin/route".into(),
         }
     }
@@ -53,6 +61,8 @@ impl Tools {
             dladm: get("NETZONE_DLADM", d.dladm),
             zoneadm: get("NETZONE_ZONEADM", d.zoneadm),
             zonecfg: get("NETZONE_ZONECFG", d.zonecfg),
+            sysinfo: get("NETZONE_SYSINFO", d.sysinfo),
+            flowadm: get("NETZONE_FLOWADM", d.flowadm),
             route: get("NETZONE_ROUTE", d.route),
         }
     }
@@ -67,6 +77,10 @@ pub enum Tool {
     Zoneadm,
     /// `zonecfg`.
     Zonecfg,
+    /// SmartOS `sysinfo` (nic tags).
+    Sysinfo,
+    /// `flowadm`.
+    Flowadm,
     /// `route` (for `global-nic="auto"`).
     Route,
 }
@@ -78,6 +92,8 @@ impl Tool {
             Tool::Dladm => "dladm",
             Tool::Zoneadm => "zoneadm",
             Tool::Zonecfg => "zonecfg",
+            Tool::Sysinfo => "sysinfo",
+            Tool::Flowadm => "flowadm",
             Tool::Route => "route",
         }
     }
@@ -240,6 +256,11 @@ pub struct Host {
     pub root: PathBuf,
     /// Deadline for each child process.
     pub timeout: Duration,
+    /// The SmartOS brand features to assume (`--brand-features`, `NETZONE_BRAND_FEATURES`);
+    /// `None`: from the zone's brand name.
+    pub brand_features: Option<crate::globalnic::BrandFeatures>,
+    /// sysinfo's nic tags, read at most once (shared by clones of this host).
+    pub nic_tags: crate::globalnic::TagCache,
     /// How long a run waits for another run on the same zone to release the zone's lock;
     /// `None` waits as long as it takes. Past it the run fails with
     /// [`crate::journal::JournalError::Locked`] (kind [`crate::error::ErrorKind::Locked`]).
@@ -259,10 +280,19 @@ impl Host {
             tools,
             root: root.into(),
             timeout: DEFAULT_TIMEOUT,
+            brand_features: None,
+            nic_tags: Default::default(),
             lock_timeout: None,
             prefix: Vec::new(),
             env: Vec::new(),
         }
+    }
+
+    /// Overrides the SmartOS brand features [`crate::globalnic::resolve`] assumes; `None`
+    /// derives them from the zone's brand name, as statechange reads the brand's flags.
+    pub fn with_brand_features(mut self, f: Option<crate::globalnic::BrandFeatures>) -> Self {
+        self.brand_features = f;
+        self
     }
 
     /// Sets the deadline for each child process.
@@ -337,6 +367,8 @@ impl Host {
             Tool::Dladm => &self.tools.dladm,
             Tool::Zoneadm => &self.tools.zoneadm,
             Tool::Zonecfg => &self.tools.zonecfg,
+            Tool::Sysinfo => &self.tools.sysinfo,
+            Tool::Flowadm => &self.tools.flowadm,
             Tool::Route => &self.tools.route,
         }
     }
@@ -610,6 +642,7 @@ mod tests {
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
                 route: "/nonexistent/route".into(),
+                ..Default::default()
             },
             "/",
         )
@@ -662,6 +695,15 @@ mod tests {
         }
     }
 
+    /// Whether `pid` is [`dead`] within five seconds (a killed process needs a moment to go).
+    fn dies_within_5s(pid: &str) -> bool {
+        let t = Instant::now();
+        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        dead(pid)
+    }
+
     #[test]
     fn a_background_grandchild_does_not_hold_the_caller() {
         // The child exits at once but leaves `sleep 20` holding its stdout: the call returns
@@ -681,11 +723,7 @@ mod tests {
         assert_eq!(out.stdout, "hello\n");
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         let pid = pid.trim();
-        let t = Instant::now();
-        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
-            thread::sleep(Duration::from_millis(20));
-        }
-        assert!(dead(pid), "grandchild {pid} still alive");
+        assert!(dies_within_5s(pid), "grandchild {pid} still alive");
     }
 
     #[test]
@@ -703,11 +741,7 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
         let pid = std::fs::read_to_string(&pidfile).unwrap();
         let pid = pid.trim();
-        let t = Instant::now();
-        while !dead(pid) && t.elapsed() < Duration::from_secs(5) {
-            thread::sleep(Duration::from_millis(20));
-        }
-        assert!(dead(pid), "grandchild {pid} still alive");
+        assert!(dies_within_5s(pid), "grandchild {pid} still alive");
     }
 
     #[test]
@@ -750,6 +784,7 @@ mod launch_tests {
                 zoneadm: "/nonexistent/zoneadm".into(),
                 zonecfg: "/bin/false".into(),
                 route: "/nonexistent/route".into(),
+                ..Default::default()
             },
             "/",
         )

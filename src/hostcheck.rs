@@ -209,14 +209,14 @@ fn read_journals(state_dir: &Path) -> Vec<Journal> {
         .collect()
 }
 
-/// `cfg` with every `global-nic="auto"` resolved on this host ([`crate::globalnic::resolve`],
+/// `cfg` with every `global-nic="auto"` resolved on this host ([`crate::globalnic::resolve_autos`],
 /// one `route` run per such net), so [`problems`] checks the link it stands for. A route that
 /// is missing or names no usable link is a problem of the configuration on this host, as the
 /// boot would meet it; `route` that cannot be run at all leaves `auto` unresolved, with the
 /// reason.
 pub fn resolve_auto(host: &Host, cfg: &ZoneConfig) -> Result<ZoneConfig, AutoError> {
     use crate::globalnic::GlobalNicError;
-    crate::globalnic::resolve(host, cfg).map_err(|e| match e {
+    crate::globalnic::resolve_autos(host, cfg).map_err(|e| match e {
         GlobalNicError::Route { .. } => AutoError::Unreadable(e.to_string()),
         other => AutoError::Problem(other.to_string()),
     })
@@ -263,7 +263,10 @@ pub fn lower_link<'a>(net: &Net, view: &'a HostView) -> Lower<'a> {
                     .and_then(|x| x.zone.clone()),
             },
         },
-        Some(GlobalNic::Auto) | None => Lower::Unresolved,
+        Some(GlobalNic::Auto)
+        | Some(GlobalNic::Tag(_))
+        | Some(GlobalNic::Overlay { .. })
+        | None => Lower::Unresolved,
     }
 }
 

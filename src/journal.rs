@@ -49,21 +49,33 @@ pub const VERSION: u32 = 1;
 #[derive(Debug, thiserror::Error)]
 /// Why a journal (or a zone's lock) could not be used.
 pub enum JournalError {
-    #[error("journal {path}: {source}")]
-    /// The file could not be read, written or locked.
+    /// The file could not be read, written or locked. The cause is part of the message, not a
+    /// `source()`, so that it is said once.
+    #[error("journal {}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        #[source]
         /// The I/O error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
-    #[error("journal {path} is corrupt: {reason}")]
     /// The file holds something netzone cannot read back.
+    #[error("journal {} is corrupt: {reason}", path.display())]
     Corrupt {
         /// The file.
         path: PathBuf,
         /// What is wrong with it.
+        reason: String,
+    },
+    /// Something other than a journal file is in the journal's place.
+    #[error(
+        "journal {}: {reason}; netzone will not read it: move it aside, then see \
+         `netzone show --orphans` for links it may have recorded",
+        path.display()
+    )]
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead (a FIFO, a symbolic link, too large).
         reason: String,
     },
     /// Another run held the zone's lock for longer than the caller would wait.
@@ -77,9 +89,9 @@ pub enum JournalError {
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
-    move |source| JournalError::Io {
+    move |error| JournalError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -280,6 +292,67 @@ pub fn run_id() -> String {
     format!("{}-{secs}", std::process::id())
 }
 
+/// The most a journal file may hold: far more than any zone's links need (a few hundred bytes
+/// each), far less than would hurt to read.
+pub const MAX_JOURNAL_BYTES: u64 = 1 << 20;
+
+/// Reads a journal file, `None` if there is none. It is opened without following a symbolic
+/// link and without blocking (so a FIFO in its place cannot hang a halt), and read only if it is
+/// a regular file of at most [`MAX_JOURNAL_BYTES`]: anything else is [`JournalError::Unusable`].
+fn read_journal_file(p: &Path) -> Result<Option<String>, JournalError> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let unusable = |reason: String| JournalError::Unusable {
+        path: p.to_path_buf(),
+        reason,
+    };
+    let f = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(p)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(unusable("is a symbolic link".into()))
+        }
+        Err(e) => return Err(io_err(p)(e)),
+    };
+    let md = f.metadata().map_err(io_err(p))?;
+    let ft = md.file_type();
+    if !ft.is_file() {
+        let what = if ft.is_fifo() {
+            "a FIFO"
+        } else if ft.is_dir() {
+            "a directory"
+        } else if ft.is_char_device() || ft.is_block_device() {
+            "a device"
+        } else if ft.is_socket() {
+            "a socket"
+        } else {
+            "not a file"
+        };
+        return Err(unusable(format!("is {what}, not a regular file")));
+    }
+    let too_big = || unusable(format!("is larger than {MAX_JOURNAL_BYTES} bytes"));
+    if md.len() > MAX_JOURNAL_BYTES {
+        return Err(too_big());
+    }
+    let mut bytes = Vec::new();
+    f.take(MAX_JOURNAL_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err(p))?;
+    if bytes.len() as u64 > MAX_JOURNAL_BYTES {
+        return Err(too_big());
+    }
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| JournalError::Corrupt {
+            path: p.to_path_buf(),
+            reason: "not UTF-8 text".into(),
+        })
+}
+
 impl Journal {
     /// A journal with no entries for `zone`.
     pub fn empty(zone: &ZoneName) -> Self {
@@ -295,10 +368,8 @@ impl Journal {
 
     /// Reads one of the zone's files; a missing file is `None`.
     fn load_file(p: &Path, zone: &ZoneName) -> Result<Option<Self>, JournalError> {
-        let text = match fs::read_to_string(p) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(p)(e)),
+        let Some(text) = read_journal_file(p)? else {
+            return Ok(None);
         };
         let j: Journal = serde_json::from_str(&text).map_err(|e| JournalError::Corrupt {
             path: p.to_path_buf(),
@@ -626,6 +697,69 @@ mod tests {
         other.links.push(entry(LinkState::Active));
         fs::write(path(dir.path(), &z), serde_json::to_string(&other).unwrap()).unwrap();
         assert!(Journal::load(dir.path(), &z).is_err());
+    }
+
+    #[test]
+    fn only_a_regular_file_of_sane_size_is_read_and_nothing_hangs() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = ZoneName::new("web1").unwrap();
+        let p = path(dir.path(), &z);
+        let unusable = |part: &str| {
+            let e = Journal::load(dir.path(), &z).unwrap_err();
+            assert!(matches!(e, JournalError::Unusable { .. }), "{e}");
+            let msg = e.to_string();
+            assert!(
+                msg.starts_with(&format!("journal {}: ", p.display())),
+                "{msg}"
+            );
+            assert!(msg.contains(part), "{msg}");
+            assert!(msg.contains("move it aside"), "{msg}");
+        };
+        // A FIFO with no writer: a blocking open would wait forever.
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: plain system call on a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (d, zz) = (dir.path().to_path_buf(), z.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send(
+                Journal::load(&d, &zz)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            );
+        });
+        let r = rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .expect("loading a FIFO journal hung");
+        let msg = r.unwrap_err();
+        assert!(msg.contains("is a FIFO, not a regular file"), "{msg}");
+        fs::remove_file(&p).unwrap();
+        // A symbolic link to /dev/zero would be read forever.
+        std::os::unix::fs::symlink("/dev/zero", &p).unwrap();
+        unusable("is a symbolic link");
+        fs::remove_file(&p).unwrap();
+        // A symbolic link to a valid journal is refused too: never follow.
+        let real = dir.path().join("elsewhere.json");
+        let mut j = Journal::empty(&z);
+        j.links.push(entry(LinkState::Active));
+        fs::write(&real, serde_json::to_vec(&j).unwrap()).unwrap();
+        std::os::unix::fs::symlink(&real, &p).unwrap();
+        unusable("is a symbolic link");
+        fs::remove_file(&p).unwrap();
+        // A directory.
+        fs::create_dir(&p).unwrap();
+        unusable("is a directory, not a regular file");
+        fs::remove_dir(&p).unwrap();
+        // Too large.
+        fs::write(&p, vec![b' '; MAX_JOURNAL_BYTES as usize + 1]).unwrap();
+        unusable("is larger than");
+        // Not text.
+        fs::write(&p, [0xff, 0xfe, 0]).unwrap();
+        let e = Journal::load(dir.path(), &z).unwrap_err();
+        assert!(e.to_string().contains("not UTF-8"), "{e}");
+        // And the real thing still loads.
+        fs::write(&p, serde_json::to_vec(&j).unwrap()).unwrap();
+        assert_eq!(Journal::load(dir.path(), &z).unwrap(), j);
     }
 
     #[test]

@@ -62,6 +62,8 @@
 //! #     zoneadm: bin.join("sim-zoneadm"),
 //! #     zonecfg: bin.join("sim-zonecfg"),
 //! #     route: bin.join("sim-route"),
+//! #     sysinfo: bin.join("sim-sysinfo"),
+//! #     flowadm: bin.join("sim-flowadm"),
 //! # };
 //! // `tools` and `root` name the simulated host; on illumos: `Tools::default()` and "/".
 //! let host = Host::new(tools, root)
@@ -125,10 +127,12 @@ pub mod journal;
 pub mod linkname;
 pub mod mac;
 pub mod mtu;
+pub mod netattr;
 pub mod output;
 pub mod plan;
 pub mod recover;
 pub mod show;
+pub mod signals;
 pub mod spec;
 pub mod syslog;
 pub mod tempname;

@@ -225,9 +225,65 @@ pub fn split_parsable(line: &str) -> Vec<String> {
     crate::dladm::split_parsable_line(line)
 }
 
+/// An error and its causes as one line, each cause said once: `e`'s message, then each
+/// `source()` in turn unless the text before already contains it (many messages embed their
+/// cause, and a chain printer would otherwise repeat it: "cannot run X: No such file: cannot
+/// run X: No such file: No such file").
+pub fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !t.is_empty() && !out.contains(&t) {
+            out.push_str(": ");
+            out.push_str(&t);
+        }
+        cur = c.source();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct E(String, Option<Box<E>>);
+    impl std::fmt::Display for E {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(&self.0)
+        }
+    }
+    impl std::error::Error for E {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|e| e as _)
+        }
+    }
+
+    #[test]
+    fn error_text_says_each_cause_once() {
+        let io = || E("No such file or directory (os error 2)".into(), None);
+        // A message that embeds its cause and also returns it as source().
+        let inner = E(
+            "cannot run /usr/sbin/dladm: No such file or directory (os error 2)".into(),
+            Some(Box::new(io())),
+        );
+        let outer = E(
+            "zone 'web1': cannot run /usr/sbin/dladm: No such file or directory (os error 2)"
+                .into(),
+            Some(Box::new(inner)),
+        );
+        assert_eq!(
+            error_text(&outer),
+            "zone 'web1': cannot run /usr/sbin/dladm: No such file or directory (os error 2)"
+        );
+        // A context that does not embed its cause gets it appended, once.
+        let ctx = E("invalid zone name 'a b'".into(), Some(Box::new(io())));
+        assert_eq!(
+            error_text(&ctx),
+            "invalid zone name 'a b': No such file or directory (os error 2)"
+        );
+    }
 
     const COLS: &[&str] = &["LINK", "ZONE", "MACADDRESS", "VID"];
 

@@ -8,16 +8,18 @@
 //! recorded or configured for it ([`crate::identity`]).
 //!
 //! Per flavour (design notes, "Flavours"):
-//! - joyent: `create-vnic -t -l GLOBAL [-m MAC] [-v VID] -p [mtu=..,][protection=..,allowed-ips=..,]zone=Z TMP`
+//! - joyent: `create-vnic -t -l GLOBAL [-m MAC] [-v VID] -p mtu=..,protection=..[,allowed-ips=..,...],zone=Z TMP`
 //!   then `rename-link -z Z TMP PHYSICAL` (SmartOS `jcommon/statechange` `setup_net`);
 //! - gate: the final name must be free host-wide (a link on loan keeps its name in its zone's
 //!   namespace, and a second link of that name in the global zone is illumos bug 10001), then
 //!   `create-vnic -t` under the final name before ready; zoneadmd lends it at ready (`vplat.c`
 //!   `configure_exclusive_network_interfaces`).
 //!
-//! `allowed-address` becomes `protection=mac-nospoof,ip-nospoof` and `allowed-ips=ADDR,...`
-//! (each address without its prefix length, which is the zone's netmask, not a range it may use)
-//! on joyent, where the link appears after ready and zoneadmd never sees it. On gate zoneadmd
+//! On joyent every property SmartOS's `setup_net` sets goes in the create call
+//! ([`vnic_props`], `netattr`): the MTU (1500 unless configured), locked-down `protection`,
+//! `allowed-ips` from the net's addresses and `allowed-address` (each without its prefix
+//! length, which is the zone's netmask, not a range it may use), the DHCP and promiscuous
+//! settings; the link appears after ready and zoneadmd never sees it. On gate zoneadmd
 //! sets `protection` and `allowed-ips` itself when it lends the link, and refuses a link that
 //! already has them ("Protection is already set", `vplat.c` `add_net_for_linkid`), so netzone
 //! leaves them to it.
@@ -43,7 +45,8 @@
 //! let tmp = tempname::temp_name(cfg.name(), 0);
 //! assert_eq!(
 //!     p.to_string(),
-//!     format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 -p zone=web1 {tmp}\n\
+//!     format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:1:2:3 -v 42 -p mtu=1500,\
+//!              protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof,zone=web1 {tmp}\n\
 //!              dladm rename-link -z web1 {tmp} net0\n\
 //!              zonecfg -z web1 'select net physical=net0; set mac-addr=2:8:20:1:2:3; end; commit'\n")
 //! );
@@ -135,15 +138,40 @@ pub enum Step {
         /// The property.
         prop: LinkProp,
     },
+    /// `flowadm add-flow`: SmartOS's `blocked_outgoing_ports`, one flow dropping TCP to `port`
+    /// (`maxbw=0`) on the net's link `link` (in `zone` on joyent). The flow lives and dies
+    /// with the link, which netzone owns (its record proves it); the kernel removes a link's
+    /// flows with it, so no step removes them.
+    AddFlow {
+        /// The net the flow is for.
+        net: LinkName,
+        /// The link the flow is on.
+        link: LinkName,
+        /// The zone the link is in (joyent's `-z`), if any.
+        zone: Option<ZoneName>,
+        /// The flow's name.
+        name: String,
+        /// The TCP port it blocks.
+        port: u16,
+    },
 }
 
 impl Step {
+    /// The program the step runs: `dladm`, or `flowadm` for [`Step::AddFlow`].
+    pub fn program(&self) -> &'static str {
+        match self {
+            Step::AddFlow { .. } => "flowadm",
+            _ => "dladm",
+        }
+    }
+
     /// The net this step serves, if any.
     pub fn net(&self) -> Option<&LinkName> {
         match self {
-            Step::Create { net, .. } | Step::Rename { net, .. } | Step::SetProp { net, .. } => {
-                Some(net)
-            }
+            Step::Create { net, .. }
+            | Step::Rename { net, .. }
+            | Step::SetProp { net, .. }
+            | Step::AddFlow { net, .. } => Some(net),
             Step::Delete { net, .. } => net.as_ref(),
             Step::Return { .. } | Step::RenameInZone { .. } => None,
         }
@@ -173,6 +201,13 @@ impl Step {
                 dladm::rename_link_command(z(Some(zone)).as_ref(), from, to)
             }
             Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
+            Step::AddFlow {
+                link,
+                zone,
+                name,
+                port,
+                ..
+            } => crate::netattr::add_flow_command(link, z(zone.as_ref()).as_ref(), name, *port),
         }
     }
 
@@ -216,6 +251,12 @@ impl Step {
                 w("renamed", "rename")
             ),
             Step::SetProp { name, prop, .. } => format!("{} {prop} on {name}", w("set", "set")),
+            Step::AddFlow {
+                link, name, port, ..
+            } => format!(
+                "{} flow {name} on {link} (blocks TCP to port {port})",
+                w("added", "add")
+            ),
         }
     }
 }
@@ -230,6 +271,16 @@ pub enum PlanError {
         zone: ZoneName,
         /// The net (its `physical` name in the configuration).
         net: LinkName,
+    },
+    /// A nic tag or overlay rule reached the planner unresolved.
+    #[error("zone '{zone}': net '{net}': global-nic '{global_nic}' must be resolved to a link first (globalnic::resolve)")]
+    Unresolved {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+        /// The `global-nic` as configured.
+        global_nic: String,
     },
     /// gate: the net's name is taken by a link of another zone (names are host-wide).
     #[error("zone '{zone}': net '{net}': link name '{net}' is in use by zone '{holder}'")]
@@ -373,7 +424,7 @@ impl serde::Serialize for Plan {
                 .steps
                 .iter()
                 .map(|step| {
-                    let mut argv = vec!["dladm".to_string()];
+                    let mut argv = vec![step.program().to_string()];
                     argv.extend(step.argv(self.flavour));
                     StepOut { step, argv }
                 })
@@ -397,7 +448,7 @@ impl fmt::Display for Plan {
     /// (its script argument quoted).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for s in &self.steps {
-            writeln!(f, "dladm {}", s.argv(self.flavour).join(" "))?;
+            writeln!(f, "{} {}", s.program(), s.argv(self.flavour).join(" "))?;
         }
         if let Some(a) = crate::zonecfg_write::mac_writeback_command(&self.zone, &self.save_macs) {
             writeln!(f, "zonecfg {} {} '{}'", a[0], a[1], a[2])?;
@@ -433,6 +484,13 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
                     net: net.physical.clone(),
                 })
             }
+            Some(g @ (GlobalNic::Tag(_) | GlobalNic::Overlay { .. })) => {
+                return Err(PlanError::Unresolved {
+                    zone: cfg.name.clone(),
+                    net: net.physical.clone(),
+                    global_nic: g.to_string(),
+                })
+            }
             Some(GlobalNic::Link(l)) => v.push(Desired {
                 index,
                 net,
@@ -443,21 +501,15 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
     Ok(v)
 }
 
-/// The properties set at creation besides `mtu` and `zone=` (joyent; see the module doc).
+/// The properties set at creation besides `mtu` and `zone=`: on joyent, what SmartOS's
+/// `setup_net` gives the link (`netattr::smartos_props`: locked-down protection, allowed-ips
+/// from the net's addresses and `allowed-address`, DHCP and promiscuous settings); on gate
+/// none (zoneadmd sets protection and allowed-ips itself, see the module doc).
 pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
-    let mut p = Vec::new();
-    if flavour == Flavour::Joyent && !net.allowed_address.is_empty() {
-        p.push(LinkProp::new("protection", &["mac-nospoof", "ip-nospoof"]));
-        p.push(LinkProp {
-            name: "allowed-ips".into(),
-            values: net
-                .allowed_address
-                .iter()
-                .map(|a| a.addr().to_string())
-                .collect(),
-        });
+    match flavour {
+        Flavour::Joyent => crate::netattr::smartos_props(net),
+        Flavour::Gate => Vec::new(),
     }
-    p
 }
 
 fn spec_for(
@@ -472,7 +524,12 @@ fn spec_for(
         over: d.over.clone(),
         mac,
         vid: d.net.vlan,
-        mtu: d.net.mtu,
+        // joyent: SmartOS's 1500 unless configured, so a zone never inherits a jumbo MTU by
+        // accident (statechange's DEFAULT_MTU comment).
+        mtu: match flavour {
+            Flavour::Joyent => Some(crate::globalnic::effective_mtu(d.net)),
+            Flavour::Gate => d.net.mtu,
+        },
         props: vnic_props(d.net, flavour),
         zone: zone.cloned(),
         persistent: d.net.persistent(),
@@ -905,7 +962,28 @@ fn gate_create(d: &Desired<'_>, mac: MacSpec, drawn: bool) -> Vec<Step> {
         drawn,
     }];
     v.extend(mtu_step(d));
+    v.extend(flow_steps(d, &net, None, mac));
     v
+}
+
+/// `blocked_outgoing_ports`: one add-flow per port on the net's link, named as SmartOS names
+/// them (`netattr::flow_name`).
+fn flow_steps(
+    d: &Desired<'_>,
+    link: &LinkName,
+    zone: Option<&ZoneName>,
+    mac: MacSpec,
+) -> Vec<Step> {
+    crate::netattr::blocked_ports(d.net)
+        .into_iter()
+        .map(|port| Step::AddFlow {
+            net: d.net.physical.clone(),
+            link: link.clone(),
+            zone: zone.cloned(),
+            name: crate::netattr::flow_name(mac, link, port),
+            port,
+        })
+        .collect()
 }
 
 fn create_and_rename(
@@ -916,7 +994,7 @@ fn create_and_rename(
     drawn: bool,
 ) -> Vec<Step> {
     let net = d.net.physical.clone();
-    vec![
+    let mut v = vec![
         Step::Create {
             net: net.clone(),
             index: d.index,
@@ -929,7 +1007,9 @@ fn create_and_rename(
             from: tmp,
             to: net,
         },
-    ]
+    ];
+    v.extend(flow_steps(d, &d.net.physical, Some(zone), mac));
+    v
 }
 
 /// The steps that remove every link netzone can prove it made for `zone`: the links its journal
@@ -1123,6 +1203,11 @@ mod tests {
         p.to_string().lines().map(String::from).collect()
     }
 
+    /// SmartOS's locked-down protection (netattr).
+    const PROT: &str = "protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof";
+    /// What a joyent net without attributes gets besides zone=.
+    const LOCKED: &str = "mtu=1500,protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof";
+
     /// Draws 2:8:20:0:0:1, 2:8:20:0:0:2, ...
     fn counter() -> impl FnMut() -> Mac {
         let mut n = 0u8;
@@ -1159,15 +1244,15 @@ mod tests {
         assert_eq!(
             lines(&p),
             vec![
-                format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:1 -p zone=web1 {}", t(0)),
+                format!("dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:1 -p {LOCKED},zone=web1 {}", t(0)),
                 format!("dladm rename-link -z web1 {} net0", t(0)),
                 format!(
-                    "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 -p zone=web1 {}",
+                    "dladm create-vnic -t -l e1000g0 -m 2:8:20:a:b:c -v 42 -p {LOCKED},zone=web1 {}",
                     t(1)
                 ),
                 format!("dladm rename-link -z web1 {} net1", t(1)),
                 format!(
-                    "dladm create-vnic -t -l e1000g1 -m 2:8:20:0:0:2 -p mtu=9000,protection=mac-nospoof,ip-nospoof,allowed-ips=10.0.0.5,zone=web1 {}",
+                    "dladm create-vnic -t -l e1000g1 -m 2:8:20:0:0:2 -p mtu=9000,{PROT},allowed-ips=10.0.0.5,zone=web1 {}",
                     t(2)
                 ),
                 format!("dladm rename-link -z web1 {} net2", t(2)),
@@ -1301,7 +1386,7 @@ mod tests {
         let l = lines(&p);
         assert_eq!(l[0], format!("dladm delete-vnic -t -z web1 {t1}"));
         assert_eq!(l[1], format!("dladm rename-link -z web1 {t0} net0"));
-        assert!(l[2].contains(&format!("-m 2:8:20:a:b:c -v 42 -p zone=web1 {t1}")));
+        assert!(l[2].contains(&format!("-m 2:8:20:a:b:c -v 42 -p {LOCKED},zone=web1 {t1}")));
         assert!(!p.to_string().contains(t7.as_str()), "{p}");
         assert_eq!(p.adopt.len(), 1);
         assert_eq!(p.adopt[0].state, LinkState::Created);

@@ -59,8 +59,8 @@ pub fn describe(plan: &Plan) -> Vec<String> {
 #[derive(Debug, thiserror::Error)]
 pub enum RecoverError {
     #[error(
-        "dlmgmtd is not running ({0}); start svc:/network/datalink-management and try again: \
-         nothing was changed"
+        "{0}: dlmgmtd may not be answering (check svcs svc:/network/datalink-management), so nothing was \
+         changed; try again once it is online"
     )]
     /// dlmgmtd does not answer; nothing was changed.
     DlmgmtdDown(String),
@@ -150,7 +150,10 @@ fn line(step: &Step, d: &Done) -> String {
     let name = match step {
         Step::Delete { name, .. } | Step::Return { name, .. } => name,
         Step::RenameInZone { from, .. } => from,
-        Step::Create { net, .. } | Step::Rename { net, .. } | Step::SetProp { net, .. } => net,
+        Step::Create { net, .. }
+        | Step::Rename { net, .. }
+        | Step::SetProp { net, .. }
+        | Step::AddFlow { net, .. } => net,
     };
     match d {
         Done::Completed => step.describe(true),

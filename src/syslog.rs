@@ -28,6 +28,13 @@ pub fn log(level: Level, msg: &str) {
         // SAFETY: IDENT is a static NUL-terminated string that outlives every syslog call.
         unsafe { libc::openlog(IDENT.as_ptr().cast(), libc::LOG_PID, libc::LOG_DAEMON) };
     });
+    let (pri, c) = entry(level, msg);
+    // SAFETY: the format is a constant "%s" and `c` is a valid C string for the call.
+    unsafe { libc::syslog(pri, c"%s".as_ptr(), c.as_ptr()) };
+}
+
+/// The priority (facility `daemon` plus the level) and the text syslog is given.
+fn entry(level: Level, msg: &str) -> (libc::c_int, CString) {
     let pri = match level {
         Level::Error => libc::LOG_ERR,
         Level::Warning => libc::LOG_WARNING,
@@ -35,14 +42,28 @@ pub fn log(level: Level, msg: &str) {
         Level::Info => libc::LOG_INFO,
     };
     let c = CString::new(msg.replace('\0', " ")).expect("NULs replaced");
-    // SAFETY: the format is a constant "%s" and `c` is a valid C string for the call.
-    unsafe { libc::syslog(libc::LOG_DAEMON | pri, c"%s".as_ptr(), c.as_ptr()) };
+    (libc::LOG_DAEMON | pri, c)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn logging_never_panics() {
-        super::log(super::Level::Info, "netzone syslog test with a \0 NUL");
+    fn entries_have_the_daemon_facility_their_level_and_no_nul() {
+        let (pri, text) = entry(Level::Info, "netzone syslog test with a \0 NUL");
+        assert_eq!(pri, libc::LOG_DAEMON | libc::LOG_INFO);
+        assert_eq!(text.to_str().unwrap(), "netzone syslog test with a   NUL");
+        for (level, want) in [
+            (Level::Error, libc::LOG_ERR),
+            (Level::Warning, libc::LOG_WARNING),
+            (Level::Notice, libc::LOG_NOTICE),
+        ] {
+            let (pri, _) = entry(level, "x");
+            assert_eq!(pri & libc::LOG_PRIMASK, want, "{level:?}");
+            assert_eq!(pri & !libc::LOG_PRIMASK, libc::LOG_DAEMON, "{level:?}");
+        }
+        // Sending one (with a NUL in it) must not panic, whether a syslog daemon runs or not.
+        log(Level::Info, "netzone syslog test with a \0 NUL");
     }
 }

@@ -25,18 +25,6 @@ use crate::zonecfg::raw::{RawNet, RawZone};
 use crate::zonecfg::{self, GlobalNic, IpType, Net, NetRef, Problem, ZoneConfig};
 use crate::zonename::ZoneName;
 
-/// `<net-attr>` names that carry a boolean (SmartOS `vmadm` writes `true`/`false`; netzone's
-/// `persistent` too).
-const BOOLEAN_ATTRS: &[&str] = &[
-    "persistent",
-    "primary",
-    "allow_dhcp_spoofing",
-    "allow_ip_spoofing",
-    "allow_mac_spoofing",
-    "allow_restricted_traffic",
-    "allow_unfiltered_promisc",
-];
-
 /// `<net-attr>` names that carry the VRRP router id `mac-addr="vrrp"` needs (SmartOS writes
 /// `vrrp_vrid`; the dash form is accepted too).
 const VRID_ATTRS: &[&str] = &["vrrp_vrid", "vrrp-vrid"];
@@ -327,8 +315,7 @@ fn net(rn: &RawNet, r: &NetRef, ip_type: Option<IpType>, p: &mut Problems) -> Op
             }
             Some(GlobalNic::Auto)
         }
-        Some(g) => LinkName::new(g)
-            .map(GlobalNic::Link)
+        Some(g) => crate::globalnic::parse(g)
             .map_err(|e| p.add(r, Some("global-nic"), Some(g), e))
             .ok(),
     };
@@ -375,8 +362,8 @@ fn net(rn: &RawNet, r: &NetRef, ip_type: Option<IpType>, p: &mut Problems) -> Op
                     p.add(r, Some(name), Some(&value), "VRRP router id must be 1-255");
                 }
             }
-        } else if BOOLEAN_ATTRS.contains(&name) && value != "true" && value != "false" {
-            p.add(r, Some(name), Some(&value), "must be 'true' or 'false'");
+        } else if let Err(e) = crate::netattr::check(name, &value) {
+            p.add(r, Some(name), Some(&value), e);
         }
         attrs.insert(name.to_string(), value);
     }

@@ -39,6 +39,32 @@ fn valid_examples_pass() {
     let out = r.dladm(&["set-linkprop", "-t", "-p", "mtu=9000", "ixgbe0"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     r.check(&["web1", "web01", "db1", "mail1"]).expect_ok();
+    // Valid means read and judged, not just exit 0: -v names each zone with the nets found,
+    // counted here from the files themselves (every <network>, and those with a global-nic).
+    let out = r.netzone(&["-v", "check", "web1", "web01", "db1", "mail1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (zone, file) in [
+        ("web1", "smartos-web1.xml"),
+        ("web01", "omnios-web01.xml"),
+        ("db1", "upstream-db1.xml"),
+        ("mail1", "shared-ip-mail1.xml"),
+    ] {
+        let text = String::from_utf8(xml(file)).unwrap();
+        let nets: Vec<&str> = text.split("<network").skip(1).collect();
+        let managed = nets
+            .iter()
+            .filter(|n| n.split('>').next().unwrap_or("").contains("global-nic="))
+            .count();
+        let line = format!(
+            "netzone: zone '{zone}': valid ({} nets, {managed} created by netzone)",
+            nets.len()
+        );
+        assert!(
+            out.stderr.lines().any(|l| l == line),
+            "{line}\n{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
@@ -477,7 +503,7 @@ fn shell_metacharacters_in_global_nic() {
     .expect(
         1,
         &net_line(
-            "global-nic '$(reboot)0': link name may contain only letters, digits, '_' and '.'",
+            "global-nic '$(reboot)0': not a link name or nic tag: link name may contain only letters, digits, '_' and '.'",
         ),
     );
 }
@@ -744,7 +770,10 @@ fn bad_net_attrs() {
   <net-attr value="x"/>
 </network>"#;
     let out = check_one(zone_xml("web1", "exclusive", body));
-    out.expect(1, &net_line("primary 'yes': must be 'true' or 'false'"));
+    out.expect(
+        1,
+        &net_line("primary 'yes': must be 'true', 'false', '1' or '0'"),
+    );
     out.expect(
         1,
         &net_line("ips '10.0.0.2/24': net-attr given more than once"),
@@ -770,7 +799,7 @@ fn every_problem_is_reported_in_order() {
             "netzone: zone 'web1': net 'net01': physical 'net01': link name's number must not have a leading zero",
             "netzone: zone 'web1': net 'net1': mac-addr 'ff:ff:ff:ff:ff:ff': multicast or broadcast MAC address cannot be assigned to a VNIC",
             "netzone: zone 'web1': net 'net1': vlan-id '4095': VLAN id must be 1-4094",
-            "netzone: zone 'web1': net 'net2': global-nic 'igb 0': link name may contain only letters, digits, '_' and '.'",
+            "netzone: zone 'web1': net 'net2': global-nic 'igb 0': not a link name or nic tag: link name may contain only letters, digits, '_' and '.'",
         ]
     );
 }

@@ -25,6 +25,8 @@ fn host(sim: &Sim) -> Host {
             zoneadm: sim.bin.join("sim-zoneadm"),
             zonecfg: sim.bin.join("sim-zonecfg"),
             route: sim.bin.join("sim-route"),
+            sysinfo: sim.bin.join("sim-sysinfo"),
+            flowadm: sim.bin.join("sim-flowadm"),
         },
         sim.root(),
     )

@@ -380,3 +380,166 @@ fn up_recovers_a_leftover_temp_link_without_a_journal() {
     let again = sim.netzone(&["up", "web1"]).ok().stdout();
     assert!(again.contains("nothing to do"), "{again}");
 }
+
+#[test]
+fn down_of_a_running_zone_is_refused_before_any_step() {
+    // A running zone holds the links it booted with (IP plumbed): moving one out fails "link
+    // busy" (dls_link_setzid), while joyent's rename-link -z would still succeed, which used to
+    // leave the running zone with a NIC under netzone's temporary name.
+    for flavour in ["joyent", "gate"] {
+        let sim = Sim::new(flavour, &["e1000g0"]);
+        sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+        sim.zoneadm(&["-z", "web1", "boot"]).ok();
+        let before = sim.links();
+        let n = sim.log().len();
+        let r = sim.netzone(&["down", "web1"]).fails();
+        assert_eq!(
+            r.stderr(),
+            "netzone: zone 'web1': the zone is running and its links are in use; netzone takes \
+             links back only from a zone that is ready or halted: halt it (zoneadm -z web1 \
+             halt), whose teardown removes them\n",
+            "{flavour}"
+        );
+        assert_eq!(sim.links(), before, "{flavour}: nothing changed");
+        assert!(
+            !sim.log()[n..].iter().any(|c| c.contains("dladm")),
+            "{flavour}: no dladm step ran: {:?}",
+            &sim.log()[n..]
+        );
+        assert!(!sim.links().iter().any(|l| common::is_temp(&l.name)));
+        // The way out works.
+        sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        assert_eq!(sim.vnics(), vec![], "{flavour}");
+        // joyent, at ready (nothing plumbed): down does its job. (On gate the global zone
+        // cannot name a link on loan, so down of a ready zone leaves it to the halt.)
+        if flavour == "joyent" {
+            sim.zoneadm(&["-z", "web1", "ready"]).ok();
+            sim.netzone(&["down", "web1"]).ok();
+            assert_eq!(sim.vnics(), vec![], "{flavour}");
+            sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        }
+    }
+}
+
+#[test]
+fn sigterm_during_down_lets_the_teardown_finish() {
+    // Teardown is not cut short by SIGINT/SIGTERM (netavark issue 1223): with every dladm call
+    // slowed down, a SIGTERM early in `netzone down` still leaves no link and no journal, and
+    // netzone then exits 128 + 15 saying so.
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.add_zone("web1", &three_nets());
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    assert_eq!(sim.vnics().len(), 3);
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_netzone"));
+    cmd.args(["down", "web1"])
+        .env("ILLUMOS_SIM_ROOT", sim.root())
+        .env("NETZONE_ROOT", sim.root())
+        .env("NETZONE_DLADM", sim.bin.join("sim-dladm"))
+        .env("NETZONE_ZONEADM", sim.bin.join("sim-zoneadm"))
+        .env("NETZONE_ZONECFG", sim.bin.join("sim-zonecfg"))
+        .env("ILLUMOS_SIM_LATENCY_MS", "150")
+        .env_remove("NETZONE_FLAVOUR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mark = sim.log().len();
+    let child = cmd.spawn().unwrap();
+    // Signal once the teardown has started (its first dladm run is in the sim's log), whatever
+    // the machine's load.
+    let t = std::time::Instant::now();
+    while sim.log().len() == mark && t.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: plain system call on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert!(
+        stderr.ends_with("netzone: SIGTERM received: stopped after finishing the teardown\n"),
+        "{stderr}"
+    );
+    assert_eq!(sim.vnics(), vec![], "{stderr}");
+    assert!(sim.journal("web1").is_none());
+}
+
+#[test]
+fn each_cause_is_said_once_in_one_wording_without_internal_names() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    // One wording for an invalid zone name, whichever command meets it.
+    let want = "zone 'bad name': invalid zone name: zone name must start with a letter or digit \
+                and contain only letters, digits, '-', '_' and '.'";
+    for args in [
+        &["up", "bad name"][..],
+        &["down", "bad name"],
+        &["plan", "bad name"],
+    ] {
+        let r = sim.netzone(args).fails();
+        assert_eq!(r.stderr(), format!("netzone: {want}\n"), "{args:?}");
+    }
+    let r = sim
+        .statechange(&["pre", "bad name", "/zones/x", "2", "0"])
+        .fails();
+    assert!(
+        r.stderr()
+            .starts_with(&format!("netzone-statechange: {want}\n")),
+        "{}",
+        r.stderr()
+    );
+    // A dladm that cannot be run: the cause once, not three times.
+    let mut missing = Sim::new("joyent", &["e1000g0"]);
+    missing.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    missing
+        .env
+        .push(("NETZONE_DLADM".into(), "/nonexistent/dladm".into()));
+    let r = missing.netzone(&["show"]).fails();
+    assert_eq!(
+        r.stderr().matches("No such file or directory").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(
+        r.stderr().matches("/nonexistent/dladm").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
+    // A dlmgmtd that does not answer: no probe name in the diagnosis, and not more certainty
+    // than "operation failed" gives.
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    let r = sim.netzone(&["show"]).fails();
+    assert!(!r.stderr().contains("nzprobe"), "{}", r.stderr());
+    assert_eq!(
+        r.stderr().matches("operation failed").count(),
+        1,
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stderr()
+            .contains("dlmgmtd may not be answering (check svcs svc:/network/datalink-management)"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn flavour_detection_survives_a_zone_field_in_gates_show_vnic() {
+    // IPD 3 proposes a ZONE field for gate's show-vnic, without joyent's -z: a probe that
+    // asked show-vnic for ZONE would call such a host joyent and rename-link -z would fail.
+    let mut sim = Sim::new("gate", &["e1000g0"]);
+    sim.env.push(("ILLUMOS_SIM_IPD3".into(), "1".into()));
+    sim.dladm(&["show-vnic", "-p", "-o", "LINK,ZONE"]).ok();
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.netzone(&["plan", "web1"]).ok();
+    let cache = sim.root().join("etc/svc/volatile/netzone/flavour.cache");
+    let text = std::fs::read_to_string(&cache).expect("flavour cached");
+    assert!(text.contains("\"gate\""), "{text}");
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.vnics(), vec![]);
+}

@@ -3,8 +3,11 @@
 //! dladm/zonecfg that crashed) is cleaned up by the next `up`, by `down`, or by the zone's halt.
 
 mod common;
+#[path = "common/proof.rs"]
+mod proof;
 
 use common::{is_temp, NetSpec, Sim};
+use proof::{fault_points, numbered};
 
 const PLAIN: &str = "nzplain";
 
@@ -15,26 +18,21 @@ fn nets() -> Vec<NetSpec> {
     vec![NetSpec::new("net0", "e1000g0"), n1]
 }
 
-/// Every dladm/zonecfg run of `up` for [`nets`], as (fault command, nth run).
-fn points(flavour: &str) -> Vec<(&'static str, u32)> {
-    match flavour {
-        // A first up observes nothing on joyent (empty journal).
-        "joyent" => vec![
-            ("create-vnic", 1),
-            ("rename-link", 1),
-            ("create-vnic", 2),
-            ("rename-link", 2),
-            ("zonecfg", 1), // the MACs netzone chose, saved: no read-back
-        ],
-        // gate: the show-linkprop walk (host-wide names).
-        _ => vec![
-            ("show-linkprop", 1),
-            ("create-vnic", 1),
-            ("create-vnic", 2),
-            ("set-linkprop", 1), // gate does not apply create-vnic's mtu
-            ("zonecfg", 1),
-        ],
-    }
+/// Every dladm/zonecfg run of creating web1's links ([`create`]) for [`nets`], as (fault
+/// command, nth run): read from the sim's command log of a clean run (as `proof_crash` does),
+/// so a step added to `up` is a new fault point without anyone listing it.
+fn points(flavour: &str) -> Vec<(String, u32)> {
+    let sim = plain_host(flavour);
+    let mark = sim.log().len();
+    create(&sim, flavour).ok();
+    assert_up(&sim, &format!("{flavour} clean up"));
+    let lines = sim.log()[mark..].to_vec();
+    let points = numbered(&fault_points(&lines));
+    // Sanity: every net was created; the MAC write-back ran.
+    let count = |c: &str| points.iter().filter(|(p, _)| p == c).count();
+    assert_eq!(count("create-vnic"), nets().len(), "{flavour}: {lines:#?}");
+    assert_eq!(count("zonecfg"), 1, "{flavour}: {lines:#?}");
+    points
 }
 
 /// A host whose flavour netzone is told (NETZONE_FLAVOUR), so that no flavour probe takes part
@@ -103,6 +101,7 @@ fn assert_up(sim: &Sim, what: &str) {
 
 fn cli_failures(flavour: &str) {
     for (cmd, nth) in points(flavour) {
+        let cmd = cmd.as_str();
         for when in ["before", "after"] {
             let what = format!("{flavour} {cmd}#{nth} {when} fail");
             let sim = plain_host(flavour);
@@ -124,6 +123,7 @@ fn cli_failures(flavour: &str) {
 
 fn cli_crashes(flavour: &str) {
     for (cmd, nth) in points(flavour) {
+        let cmd = cmd.as_str();
         for when in ["before", "after"] {
             for cleanup in ["up", "down"] {
                 let what = format!("{flavour} {cmd}#{nth} {when} crash, then {cleanup}");
@@ -148,6 +148,7 @@ fn cli_crashes(flavour: &str) {
 /// (or, on gate, the next boot) leaves the host clean, and the zone boots afterwards.
 fn hook_faults(flavour: &str) {
     for (cmd, nth) in points(flavour) {
+        let cmd = cmd.as_str();
         for when in ["before", "after"] {
             for action in ["fail", "crash"] {
                 let what = format!("{flavour} boot, {cmd}#{nth} {when} {action}");
@@ -236,6 +237,7 @@ fn down_zone_is_reclaimed_by_the_next_halt() {
 #[test]
 fn joyent_cli_crash_is_cleaned_by_halt() {
     for (cmd, nth) in points("joyent") {
+        let cmd = cmd.as_str();
         for when in ["before", "after"] {
             let what = format!("joyent {cmd}#{nth} {when} crash, then halt");
             let sim = host("joyent");

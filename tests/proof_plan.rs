@@ -282,7 +282,8 @@ fn addressed<'a>(step: &Step, flavour: Flavour, obs: &'a Observation) -> Option<
         | Step::RenameInZone {
             from: name, zone, ..
         } => (name, Some(zone.clone())),
-        Step::Create { .. } => return None,
+        // A flow goes on the link the same plan creates.
+        Step::Create { .. } | Step::AddFlow { .. } => return None,
     };
     match flavour {
         Flavour::Joyent => obs.find(name, zone.as_ref()),

@@ -110,7 +110,7 @@ fn records_and_cache_from_before_a_reboot_are_void() {
     let probes = sim
         .log()
         .iter()
-        .filter(|l| l.ends_with("show-vnic -p -o LINK,ZONE"))
+        .filter(|l| l.ends_with(&netzone::dladm::probe_command().join(" ")))
         .count();
     assert_eq!(probes, 2, "one probe per boot: {:#?}", sim.log());
     // And the zone boots as if for the first time; its new record replaces the void one.

@@ -78,6 +78,13 @@ fn bad_arguments_fail_with_usage() {
         &["pre", "web1", "/zones/web1", "3", "0", "/a", "extra"],
         &["--chain"],
         &["--bogus", "x", "pre", "web1", "/zones/web1", "3", "0"],
+        // Issue 12: a ZONEPATH with a blank, split by zoneadmd's sh -c, shifts the arguments
+        // (this one used to halt against a root named `4`); signs are not what %d prints;
+        // an option word is not a program.
+        &["post", "web1", "/zones/my", "3", "4", "4"],
+        &["pre", "web1", "/zones/web1", "+2", "0"],
+        &["pre", "web1", "/zones/web1", "2", "+0"],
+        &["--chain", "--", "pre", "web1", "/zones/web1", "2", "0"],
     ] {
         let r = sim.statechange(args).fails();
         assert_eq!(r.code(), Some(2), "{args:?}");
@@ -239,4 +246,88 @@ fn a_chained_hook_or_dladm_that_leaves_a_background_process_does_not_hold_the_ho
         t.elapsed()
     );
     assert_eq!(sim.vnics(), vec![]);
+}
+
+#[test]
+fn netzone_root_empty_means_unset_and_relative_is_refused() {
+    let mut sim = Sim::new("joyent", &["e1000g0"]);
+    sim.env.push(("NETZONE_FLAVOUR".into(), "joyent".into()));
+    sim.env
+        .push(("NETZONE_ROOT".into(), "relative/root".into()));
+    let r = sim
+        .statechange(&["pre", "nosuchzone", "/zones/nosuchzone", "2", "0"])
+        .fails();
+    assert_eq!(r.code(), Some(2));
+    assert!(
+        r.stderr().starts_with(
+            "netzone-statechange: NETZONE_ROOT 'relative/root' is not an absolute path\nusage: "
+        ),
+        "{}",
+        r.stderr()
+    );
+    // Empty: the real root, "/", whose etc/zones has no such zone (never a relative etc/zones).
+    sim.env.pop();
+    sim.env.push(("NETZONE_ROOT".into(), String::new()));
+    let r = sim
+        .statechange(&["pre", "nosuchzone", "/zones/nosuchzone", "2", "0"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    assert!(
+        r.stderr().contains("/etc/zones/nosuchzone.xml"),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn sigterm_during_a_halt_hook_lets_its_teardown_finish() {
+    // The post-halt hook's teardown is not cut short by SIGTERM: it removes every link and its
+    // journal, then exits 128 + 15 saying so.
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let nets: Vec<NetSpec> = (0..3)
+        .map(|i| NetSpec::new(&format!("net{i}"), "e1000g0"))
+        .collect();
+    sim.add_zone("web1", &nets);
+    sim.netzone(&["--flavour", "joyent", "plan", "web1"]).ok();
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    assert_eq!(sim.vnics().len(), 3);
+    let mut cmd = std::process::Command::new(Sim::statechange_path());
+    cmd.args(["post", "web1", "/zones/web1", "3", "4", ""])
+        .env("ILLUMOS_SIM_ROOT", sim.root())
+        .env("NETZONE_ROOT", sim.root())
+        .env("NETZONE_DLADM", sim.bin.join("sim-dladm"))
+        .env("NETZONE_ZONEADM", sim.bin.join("sim-zoneadm"))
+        .env("NETZONE_ZONECFG", sim.bin.join("sim-zonecfg"))
+        .env("NETZONE_FLAVOUR", "joyent")
+        .env("ILLUMOS_SIM_LATENCY_MS", "150")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mark = sim.log().len();
+    let child = cmd.spawn().unwrap();
+    // Signal once the teardown has started (its first dladm run is in the sim's log), whatever
+    // the machine's load.
+    let t = std::time::Instant::now();
+    while sim.log().len() == mark && t.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: plain system call on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    assert_eq!(
+        stderr,
+        "netzone: zone 'web1': SIGTERM received: stopped after finishing the teardown\n"
+    );
+    assert!(sim.journal("web1").is_none(), "{stderr}");
+    assert!(
+        !sim.vnics()
+            .iter()
+            .any(|l| l.zone == "web1" || common::is_temp(&l.name)),
+        "{:?}",
+        sim.vnics()
+    );
 }

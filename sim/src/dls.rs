@@ -48,6 +48,7 @@ pub enum DlStatus {
     InvalidMacAddrLen,
     InvalidMtu,
     PersistOnTemp,
+    TooSmall,
 }
 
 impl DlStatus {
@@ -70,6 +71,7 @@ impl DlStatus {
             DlStatus::MacAddrInUse => "MAC address is already in use",
             DlStatus::InvalidMacAddr => "invalid MAC address value",
             DlStatus::InvalidMacAddrLen => "invalid MAC address length",
+            DlStatus::TooSmall => "buffer size too small",
             DlStatus::InvalidMtu => "MTU check failed, MTU outside of device's supported range",
             DlStatus::PersistOnTemp => "can't create persistent object on top of temporary object",
         }
@@ -91,6 +93,9 @@ pub enum LinkClass {
     Phys,
     Vnic,
     Etherstub,
+    /// `DATALINK_CLASS_MISC`: links a driver registers outside the other classes (Oxide's
+    /// `proteusN` ports, xde); VNICs may sit on them.
+    Misc,
 }
 
 impl LinkClass {
@@ -99,6 +104,7 @@ impl LinkClass {
             LinkClass::Phys => "phys",
             LinkClass::Vnic => "vnic",
             LinkClass::Etherstub => "etherstub",
+            LinkClass::Misc => "misc",
         }
     }
 }
@@ -199,6 +205,13 @@ pub struct Link {
     /// without `-t` and by `set-linkprop` without `-t`): what the link has after a reboot.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub pprops: BTreeMap<String, String>,
+    /// IP is plumbed on the link from inside the zone that holds it: a DLPI stream opened from
+    /// the link's own zone counts in `dl_zone_ref` (dls.c `dls_open`, released by
+    /// `dls_close`), and while it is non-zero the link cannot change zone (dls_link.c
+    /// `dls_link_setzid`: EBUSY, "link busy"). Set for the zone's links when it boots (its
+    /// network/physical service plumbs them), cleared when it shuts down (its IP stack goes).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub plumbed: bool,
 }
 
 /// Random bytes from the OS (for `random`/`auto` MAC addresses).
@@ -339,6 +352,16 @@ impl Host {
         id
     }
 
+    /// Adds a misc-class link (as a driver would at attach; `illumos-sim init --misc`): MTU
+    /// 1500, a factory-looking MAC like a phys link's.
+    pub fn add_misc(&mut self, name: &str, index: usize) -> Result<u32, DlStatus> {
+        let id = self.add_phys(name, index)?;
+        if let Some(l) = self.link_mut(id) {
+            l.class = LinkClass::Misc;
+        }
+        Ok(id)
+    }
+
     /// Adds a physical link as the kernel and dlmgmtd would at boot (used by `illumos-sim
     /// init`). `index` makes distinct factory-looking MACs (OUI 0:14:4f).
     pub fn add_phys(&mut self, name: &str, index: usize) -> Result<u32, DlStatus> {
@@ -372,6 +395,7 @@ impl Host {
             mtu: PHYS_MTU,
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
+            plumbed: false,
         });
         Ok(id)
     }
@@ -413,6 +437,7 @@ impl Host {
             mtu: ETHERSTUB_MTU,
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
+            plumbed: false,
         });
         Ok(id)
     }
@@ -522,6 +547,7 @@ impl Host {
             mtu: lower.mtu,
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
+            plumbed: false,
         });
         Ok(id)
     }
@@ -616,23 +642,29 @@ impl Host {
     /// The `zone` link property (linkprop.c `check_zone`, `do_set_zone`; dlmgmt_door.c
     /// `dlmgmt_setzoneid`; dls_mgmt.c `dls_devnet_setzid`):
     /// - only the global zone may change it (EACCES -> "permission denied") - callers check;
-    /// - the zone must exist in the kernel, be ready or running (IPD 3) and be exclusive-IP
-    ///   (`ZF_NET_EXCL`), else BADVAL;
-    /// - same zone: no-op; the name must be free in the destination namespace (EEXIST);
+    /// - the zone must exist in the kernel and be exclusive-IP (`ZF_NET_EXCL`), else BADVAL:
+    ///   `check_zone` looks it up with `getzoneidbyname`, which finds a kernel zone from ready
+    ///   through shutting down to down (zone.c `zone_find_by_name`/`zone_find_by_id`: a zone
+    ///   outside READY..DOWN "doesn't exist"), so every state the sim has qualifies;
+    /// - same zone: no-op; a link with IP plumbed in its zone cannot leave it (dls_link.c
+    ///   `dls_link_setzid`, EBUSY: "link busy"); the name must be free in the destination
+    ///   namespace (EEXIST);
     /// - moving in sets `ll_onloan`, moving to `global` clears it.
     pub fn set_link_zone(&mut self, id: u32, zone: &str) -> Result<(), DlStatus> {
         self.door()?;
         let l = self.link(id).ok_or(DlStatus::NotFound)?.clone();
         if zone != GLOBAL {
             let z = self.zone(zone).ok_or(DlStatus::BadVal)?;
-            if z.ip_type != IpType::Excl
-                || !matches!(z.state, ZoneState::Ready | ZoneState::Running)
-            {
+            if z.ip_type != IpType::Excl {
                 return Err(DlStatus::BadVal);
             }
         }
         if l.zone == zone {
             return Ok(());
+        }
+        if l.plumbed {
+            // dls_link.c `dls_link_setzid`: the zone's own streams (`dl_zone_ref`) hold it.
+            return Err(DlStatus::LinkBusy);
         }
         if self.name_taken(zone, &l.name) {
             return Err(DlStatus::Exist);
@@ -725,15 +757,20 @@ mod tests {
     }
 
     #[test]
-    fn zone_property_needs_ready_exclusive_zone() {
+    fn zone_property_needs_an_exclusive_kernel_zone() {
         let mut h = host();
         let v = vnic(&mut h, "v0", "net0").unwrap();
         assert_eq!(h.set_link_zone(v, "nope"), Err(DlStatus::BadVal));
         h.zone_create("sh", false).unwrap();
         assert_eq!(h.set_link_zone(v, "sh"), Err(DlStatus::BadVal));
-        h.zone_create("dn", true).unwrap();
-        h.zone_set_state("dn", ZoneState::Down).unwrap();
-        assert_eq!(h.set_link_zone(v, "dn"), Err(DlStatus::BadVal));
+        // Any kernel zone from ready to down qualifies (linkprop.c `check_zone` finds it).
+        for st in [ZoneState::ShuttingDown, ZoneState::Down] {
+            h.zone_create("dn", true).unwrap();
+            h.zone_set_state("dn", st).unwrap();
+            assert_eq!(h.set_link_zone(v, "dn"), Ok(()));
+            assert_eq!(h.set_link_zone(v, GLOBAL), Ok(()));
+            h.zone_destroy("dn").unwrap();
+        }
     }
 
     #[test]
@@ -758,6 +795,32 @@ mod tests {
         assert_eq!(h.zone_teardown_links("z"), Ok(()));
         assert_eq!(h.link(p).unwrap().zone, GLOBAL);
         assert!(!h.link(p).unwrap().onloan);
+    }
+
+    #[test]
+    fn a_running_zone_holds_its_plumbed_links_but_rename_z_still_works() {
+        let mut h = Host::new(Flavour::Joyent);
+        h.add_phys("e1000g0", 1).unwrap();
+        h.zone_create("z", true).unwrap();
+        let v = vnic(&mut h, "net0", "e1000g0").unwrap();
+        h.set_link_zone(v, "z").unwrap();
+        // Booting plumbs it: it cannot leave (dls_link_setzid) ...
+        h.zone_set_state("z", ZoneState::Running).unwrap();
+        assert!(h.link(v).unwrap().plumbed);
+        assert_eq!(h.set_link_zone(v, GLOBAL), Err(DlStatus::LinkBusy));
+        assert_eq!(h.link(v).unwrap().zone, "z");
+        // ... while joyent's rename-link -z in the zone's namespace still succeeds
+        // (dls_devnet_rename does not look at dl_zone_ref).
+        h.rename_link(GLOBAL, v, "nz0", Flavour::Joyent).unwrap();
+        assert_eq!(h.link(v).unwrap().name, "nz0");
+        // A link lent to the running zone afterwards is not plumbed and may leave again.
+        let w = vnic(&mut h, "net1", "e1000g0").unwrap();
+        h.set_link_zone(w, "z").unwrap();
+        h.set_link_zone(w, GLOBAL).unwrap();
+        // Shutting down unplumbs: the halt returns it.
+        h.zone_set_state("z", ZoneState::ShuttingDown).unwrap();
+        h.set_link_zone(v, GLOBAL).unwrap();
+        assert!(!h.link(v).unwrap().plumbed);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod common;
 pub mod dladm;
 pub mod dls;
 pub mod fault;
+pub mod flowadm;
 pub mod lock;
 pub mod log;
 pub mod route;

@@ -144,6 +144,14 @@ pub struct Host {
     pub next_zone_id: u32,
     /// Next datalink id dlmgmtd hands out (`dlmgmt_create_common`; the id space is global).
     pub next_link_id: u32,
+    /// SmartOS nic tags: tag name to link name (what `sysinfo -p` prints as `NIC_<tag>`;
+    /// set with `illumos-sim nictag`).
+    #[serde(default)]
+    pub nictags: std::collections::BTreeMap<String, String>,
+    /// Flows (`sim-flowadm add-flow`), each on a link; a flow whose link is gone is dropped
+    /// when the state is saved (the kernel removes a link's flows with it).
+    #[serde(default)]
+    pub flows: Vec<crate::flowadm::Flow>,
     /// The IP routing table `route -n get` answers from (`illumos-sim route`).
     #[serde(default)]
     pub routes: Vec<crate::route::Route>,
@@ -209,6 +217,8 @@ impl Host {
             faults: Vec::new(),
             next_zone_id: 1,
             next_link_id: 1,
+            nictags: Default::default(),
+            flows: Vec::new(),
             routes: Vec::new(),
             boot_time: now_secs(),
             persistent_only: Vec::new(),
@@ -276,6 +286,10 @@ impl Host {
         let mut host = Host::load(root)?;
         let before = serde_json::to_value(&host).map_err(io::Error::other)?;
         let r = f(&mut host);
+        // A link's flows go with it (mac_flow: the flows of a MAC client are torn down when
+        // the link is), however it went: delete-vnic, a zone's halt, a reboot.
+        let ids: Vec<u32> = host.links.iter().map(|l| l.id).collect();
+        host.flows.retain(|fl| ids.contains(&fl.link));
         let after = serde_json::to_value(&host).map_err(io::Error::other)?;
         if before != after {
             host.save(root)?;
@@ -320,6 +334,15 @@ impl Host {
                 "onloan": l.onloan,
                 "props": l.props,
             })).collect::<Vec<_>>(),
+            "nictags": self.nictags,
+            "flows": self.flows.iter().map(|fl| json!({
+                "name": fl.name,
+                "link": self.link(fl.link).map(|l| l.name.clone()),
+                "zone": self.link(fl.link).map(|l| l.zone.clone()),
+                "temporary": fl.temporary,
+                "attrs": fl.attrs.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+                "props": fl.props.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<std::collections::BTreeMap<_, _>>(),
+            })).collect::<Vec<_>>(),
         })
     }
 
@@ -357,9 +380,22 @@ impl Host {
         Ok(id)
     }
 
+    /// Sets a kernel zone's state. Booting (running) plumbs IP on every link the zone holds
+    /// (the zone's svc:/network/physical opens them from inside: dls.c `dls_open`); shutting
+    /// down unplumbs them (the zone's IP stack is destroyed, closing its streams: `dls_close`).
     pub fn zone_set_state(&mut self, name: &str, state: ZoneState) -> Result<(), ZoneError> {
         let z = self.zone_mut(name).ok_or(ZoneError::NoSuchZone)?;
         z.state = state;
+        let plumbed = match state {
+            ZoneState::Running => Some(true),
+            ZoneState::ShuttingDown | ZoneState::Down => Some(false),
+            _ => None,
+        };
+        if let Some(p) = plumbed {
+            for l in self.links.iter_mut().filter(|l| l.zone == name) {
+                l.plumbed = p;
+            }
+        }
         Ok(())
     }
 
@@ -452,6 +488,8 @@ impl Host {
             }
             l.zone = GLOBAL.to_string();
             l.onloan = false;
+            // No zone runs after a reboot: nothing holds IP on the link.
+            l.plumbed = false;
             l.props = l.pprops.clone();
             let pmtu = l.props.remove("mtu").and_then(|m| m.parse::<u32>().ok());
             if l.class == crate::dls::LinkClass::Vnic {

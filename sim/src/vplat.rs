@@ -22,7 +22,8 @@
 //!   looked up in the global zone and assigned with `add_datalink` (the `zone` property).
 //!   gate/OmniOS: a link that cannot be looked up fails the ready with "failed to add network
 //!   device: <strerror>"; joyent: it is skipped silently ("the brand hook might be doing this
-//!   for us"). A failing assignment fails the ready in both. Then (gate/OmniOS)
+//!   for us"). A failing assignment fails the ready on gate; joyent's `add_datalink` warns
+//!   "WARNING: unable to add network interface '<link>': <status>" and the ready goes on. Then (gate/OmniOS)
 //!   `add_net_for_linkid` sets `protection=ip-nospoof` and `allowed-ips` on links with an
 //!   `allowed-address`, failing the ready ("failed to add address") if either is already set.
 //! - vplat.c `vplat_teardown` for an exclusive-IP zone: `remove_datalink_protect` (per link
@@ -269,6 +270,7 @@ impl Platform for SimPlatform<'_> {
             .map(|n| n.physical().to_string())
             .collect();
         for phys in physicals {
+            let phys_name = phys.clone();
             let z = zone.clone();
             let res = self.locked(move |h| -> Result<(), Option<DlStatus>> {
                 // dladm_name2info in the global zone's namespace.
@@ -282,6 +284,15 @@ impl Platform for SimPlatform<'_> {
                 Some(Ok(())) => {}
                 // joyent: "the brand hook might be doing this for us, so keep silent".
                 Some(Err(None)) if flavour == Flavour::Joyent => {}
+                // joyent: add_datalink warns ("WARNING: unable to add network interface
+                // '<link>': <status>", through zdlerror) and the ready goes on
+                // (illumos-joyent vplat.c `add_datalink`, `configure_exclusive_network_interfaces`).
+                Some(Err(Some(st))) if flavour == Flavour::Joyent => {
+                    self.say(&format!(
+                        "WARNING: unable to add network interface '{phys_name}': {}",
+                        st.as_str()
+                    ));
+                }
                 Some(Err(_)) => {
                     // zerror(B_TRUE) appends strerror(errno); libdladm leaves errno
                     // unspecified here, ENXIO is the sim's choice.

@@ -129,6 +129,9 @@ pub struct ZoneDoc {
     zone_attrs: Vec<(String, String)>,
     slots: Vec<Slot>,
     attrs: Vec<Attr>,
+    /// The other children of `<zone>` (`filesystem`, `rctl`, `device`, ...): element name and
+    /// attributes, for `info` to tell "none configured" from "not modelled".
+    others: Vec<(String, Vec<(String, String)>)>,
 }
 
 /// Why a zone configuration could not be loaded.
@@ -195,6 +198,7 @@ impl ZoneDoc {
         let mut zone_attrs: Option<Vec<(String, String)>> = None;
         let mut slots: Vec<Slot> = Vec::new();
         let mut attrs: Vec<Attr> = Vec::new();
+        let mut others: Vec<(String, Vec<(String, String)>)> = Vec::new();
         // The <network> being read, with its start offset and start-tag range.
         let mut open_net: Option<(Net, usize, Range<usize>)> = None;
         loop {
@@ -221,6 +225,10 @@ impl ZoneDoc {
                 }
                 Event::Start(e) => {
                     let name = e.name();
+                    if depth == 1 && !matches!(name.as_ref(), b"network" | b"attr") {
+                        let n = String::from_utf8_lossy(name.as_ref()).into_owned();
+                        others.push((n, attrs_of(&e)?));
+                    }
                     if depth == 1 && name.as_ref() == b"network" {
                         let net = Net {
                             attrs: attrs_of(&e)?,
@@ -260,6 +268,9 @@ impl ZoneDoc {
                             kind: lookup(&a, "type").unwrap_or("").to_string(),
                             value: lookup(&a, "value").unwrap_or("").to_string(),
                         });
+                    } else if depth == 1 {
+                        let n = String::from_utf8_lossy(name.as_ref()).into_owned();
+                        others.push((n, attrs_of(&e)?));
                     }
                 }
                 Event::End(_) => {
@@ -289,7 +300,18 @@ impl ZoneDoc {
             zone_attrs,
             slots,
             attrs,
+            others,
         })
+    }
+
+    /// The children of `<zone>` named `element` other than networks and attrs, with their
+    /// attributes.
+    pub fn others(&self, element: &str) -> Vec<&[(String, String)]> {
+        self.others
+            .iter()
+            .filter(|(n, _)| n == element)
+            .map(|(_, a)| a.as_slice())
+            .collect()
     }
 
     pub fn zone_attr(&self, key: &str) -> Option<&str> {

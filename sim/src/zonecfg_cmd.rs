@@ -38,6 +38,9 @@
 //!   (`<prop>: <value>`, the value in double quotes if it contains a space, or
 //!   `<prop> not specified`), then `property: (name=<n>,value="<v>")` per net-attr.
 //!   `info net physical=X` filters ("No such net resource." when nothing matches).
+//! - `info attr [name=X]` (`info_attr`) likewise ("No such attr resource."); `info <type>` of a
+//!   resource type with nothing configured prints nothing (zonecfg.c `info_fs` and kin: "No
+//!   such <type> resource." only after a property filter), exit 0.
 //!
 //! Not modelled: adding or removing whole resources, resources other than net, global
 //! properties other than for `info`, interactive and `-f` modes, the usage text after a
@@ -1031,14 +1034,52 @@ impl<'a> Session<'a> {
                         doc.zone_attr("autoboot").unwrap_or("false")
                     )
                 }
-                Some(other) => {
-                    let z = self.zone.clone();
-                    self.perror(
-                        &z,
-                        &format!("info {other} is not supported by the simulated host"),
-                    );
-                    return;
+                Some("attr") => {
+                    // zonecfg.c `info_attr`: every attr, or those matching the given
+                    // name/type/value; "No such attr resource." on stdout (exit 0) when
+                    // a filter matched nothing.
+                    let matching: Vec<_> = doc
+                        .attrs()
+                        .iter()
+                        .filter(|a| {
+                            props.iter().all(|(k, v)| match k.as_str() {
+                                "name" => &a.name == v,
+                                "type" => &a.kind == v,
+                                "value" => &a.value == v,
+                                _ => false,
+                            })
+                        })
+                        .collect();
+                    for a in &matching {
+                        text.push_str(&format!(
+                            "attr:\n\tname: {}\n\ttype: {}\n\tvalue: {}\n",
+                            quoteit(&a.name),
+                            quoteit(&a.kind),
+                            quoteit(&a.value)
+                        ));
+                    }
+                    if matching.is_empty() && !props.is_empty() {
+                        text.push_str("No such attr resource.\n");
+                    }
                 }
+                Some(other) => match unmodelled_resource(&doc, other) {
+                    // zonecfg.c `info_fs`, `info_rctl`, `info_pset`, `info_mcap`, ...: a
+                    // resource type with nothing configured prints nothing (or, with a
+                    // property filter, "No such <type> resource.") and exits 0.
+                    Some(false) => {
+                        if !props.is_empty() {
+                            text = format!("No such {other} resource.\n");
+                        }
+                    }
+                    _ => {
+                        let z = self.zone.clone();
+                        self.perror(
+                            &z,
+                            &format!("info {other} is not supported by the simulated host"),
+                        );
+                        return;
+                    }
+                },
             }
         }
         let _ = self.out.write_all(text.as_bytes());
@@ -1156,6 +1197,35 @@ pub fn run(argv: &[String], root: &Path, out: &mut dyn Write, err: &mut dyn Writ
     match s.run_script(&script) {
         Outcome::Done(st) | Outcome::Exited(st) => st,
     }
+}
+
+/// For an `info` resource type the sim does not print: `Some(false)` when the zone has none
+/// of it (so `info` prints nothing, as zonecfg does), `Some(true)` when it has some (which
+/// the sim cannot print), `None` for a word that is no resource type. The XML elements are
+/// libzonecfg's (`zonecfg_impl.h` DTD names): capped-cpu is the `zone.cpu-cap` rctl,
+/// capped-memory the `mcap` element or the `zone.max-swap`/`zone.max-locked-memory` rctls,
+/// dedicated-cpu the `pset` element.
+fn unmodelled_resource(doc: &ZoneDoc, res: &str) -> Option<bool> {
+    let rctl = |names: &[&str]| {
+        doc.others("rctl").iter().any(|a| {
+            a.iter()
+                .any(|(k, v)| k == "name" && names.contains(&v.as_str()))
+        })
+    };
+    Some(match res {
+        "fs" => !doc.others("filesystem").is_empty(),
+        "dataset" => !doc.others("dataset").is_empty(),
+        "device" => !doc.others("device").is_empty(),
+        "rctl" => !doc.others("rctl").is_empty(),
+        "admin" => !doc.others("admin").is_empty(),
+        "dedicated-cpu" => !doc.others("pset").is_empty(),
+        "capped-cpu" => rctl(&["zone.cpu-cap"]),
+        "capped-memory" => {
+            !doc.others("mcap").is_empty() || rctl(&["zone.max-swap", "zone.max-locked-memory"])
+        }
+        "security-flags" => !doc.others("security-flags").is_empty(),
+        _ => return None,
+    })
 }
 
 #[cfg(test)]

@@ -373,3 +373,45 @@ fn zonecfg_runs_are_logged_and_obey_faults() {
         "{log}"
     );
 }
+
+#[test]
+fn info_answers_what_brand_scripts_ask() {
+    // SmartOS's statechange asks `info attr name=X` and `info capped-cpu`; zonecfg answers
+    // from zonecfg.c `info_attr`, `info_rctl`-style functions: nothing for a resource type
+    // with nothing configured, "No such <type> resource." on stdout, exit 0, when a filter
+    // matches nothing.
+    let s = sim(None);
+    let o = s.zonecfg(&["-z", "web01", "info attr name=resolvers"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "attr:\n\tname: resolvers\n\ttype: string\n\tvalue: 192.168.10.1\n"
+    );
+    let o = s.zonecfg(&["-z", "web01", "info attr name=nosuch"]);
+    assert_eq!(
+        (code(&o), stdout(&o), stderr(&o)),
+        (0, "No such attr resource.\n".to_string(), String::new())
+    );
+    for res in [
+        "capped-cpu",
+        "capped-memory",
+        "dedicated-cpu",
+        "fs",
+        "dataset",
+        "device",
+        "rctl",
+    ] {
+        let o = s.zonecfg(&["-z", "web01", &format!("info {res}")]);
+        assert_eq!(
+            (code(&o), stdout(&o), stderr(&o)),
+            (0, String::new(), String::new()),
+            "{res}"
+        );
+    }
+    let o = s.zonecfg(&["-z", "web01", "info fs dir=/data"]);
+    assert_eq!(
+        (code(&o), stdout(&o)),
+        (0, "No such fs resource.\n".to_string())
+    );
+    assert_eq!(xml(&s), XML);
+}

@@ -6,7 +6,8 @@
 //! Exit status: 0 success or nothing to do; 1 failure (zoneadmd then fails the state change);
 //! 2 bad arguments; a chained hook's non-zero status is passed on. Messages go to stderr, which
 //! zoneadmd logs, and to syslog (daemon facility). Environment: NETZONE_ROOT (when ALTROOT is
-//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_ROUTE, NETZONE_FLAVOUR, NETZONE_TIMEOUT
+//! empty), NETZONE_DLADM, NETZONE_ZONEADM, NETZONE_ZONECFG, NETZONE_ROUTE, NETZONE_SYSINFO,
+//! NETZONE_FLOWADM, NETZONE_BRAND_FEATURES, NETZONE_FLAVOUR, NETZONE_TIMEOUT
 //! (seconds per dladm/zonecfg run, default 30), NETZONE_CHAIN_TIMEOUT (seconds, default 600).
 
 use std::io::Write;
@@ -90,25 +91,68 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // An empty NETZONE_ROOT is the same as none; a relative one would resolve against
+    // whatever directory zoneadmd happens to run the hook in.
+    let env_root = std::env::var_os("NETZONE_ROOT").filter(|v| !v.is_empty());
+    if let Some(r) = env_root.as_ref().filter(|r| !Path::new(r).is_absolute()) {
+        let e = format!(
+            "NETZONE_ROOT '{}' is not an absolute path",
+            Path::new(r).display()
+        );
+        eprintln!("netzone-statechange: {e}\n{}", hook::USAGE);
+        syslog::log(Level::Error, &format!("netzone-statechange: {e}"));
+        return ExitCode::from(2);
+    }
     let root = args
         .altroot
         .clone()
-        .or_else(|| std::env::var_os("NETZONE_ROOT").map(PathBuf::from))
+        .or_else(|| env_root.map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("/"));
-    let host =
-        Host::new(Tools::from_env(), root).with_timeout(secs_from_env("NETZONE_TIMEOUT", 30));
+    let features = match opts.brand_features {
+        Some(f) => Some(f),
+        None => match netzone::globalnic::features_from_env() {
+            Ok(f) => f,
+            Err(e) => {
+                say(Level::Error, &e);
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let host = Host::new(Tools::from_env(), root)
+        .with_timeout(secs_from_env("NETZONE_TIMEOUT", 30))
+        .with_brand_features(features);
+    // A halt's teardown is not cut short by SIGINT/SIGTERM: it finishes, then exits as asked.
+    let deferred = (args.cmd == hook::CMD_HALT).then(netzone::signals::defer);
+    let code = run(&host, &argv, &opts, &args);
+    match deferred.and_then(netzone::signals::Deferred::finish) {
+        Some(sig) => {
+            say(
+                Level::Warning,
+                &format!(
+                    "zone '{}': {} received: stopped after finishing the teardown",
+                    args.zone,
+                    netzone::signals::name(sig)
+                ),
+            );
+            ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0)))
+        }
+        None => code,
+    }
+}
 
+/// The chained hooks, then netzone's part.
+fn run(host: &Host, argv: &[String], opts: &hook::HookOptions, args: &HookArgs) -> ExitCode {
     let choice = std::env::var("NETZONE_FLAVOUR").ok();
     let cleanup = args.cmd == hook::CMD_HALT;
     match opts.order {
         // The brand's own hook first: a failing pre hook stops the state change before
         // netzone creates anything; cleanup calls still run netzone's part.
         Order::ChainFirst => {
-            let status = run_chains(&host, &opts, &args, &argv);
+            let status = run_chains(host, opts, args, argv);
             if status != 0 && !cleanup {
                 return ExitCode::from(status);
             }
-            let ok = run_netzone(&host, choice.as_deref(), &opts, &args).is_some();
+            let ok = run_netzone(host, choice.as_deref(), opts, args).is_some();
             ExitCode::from(if status != 0 || ok { status } else { 1 })
         }
         // netzone first: a brand hook that makes VNICs finds the zone's made. If netzone fails
@@ -116,11 +160,11 @@ fn main() -> ExitCode {
         // after netzone created links, they are removed again, since gate's zoneadmd runs no
         // cleanup hook after a failed pre-ready.
         Order::NetzoneFirst => {
-            let report = run_netzone(&host, choice.as_deref(), &opts, &args);
+            let report = run_netzone(host, choice.as_deref(), opts, args);
             if report.is_none() && !cleanup {
                 return ExitCode::from(1);
             }
-            let status = run_chains(&host, &opts, &args, &argv);
+            let status = run_chains(host, opts, args, argv);
             let created = report
                 .as_ref()
                 .and_then(|r| r.outcome.as_ref())
@@ -139,7 +183,7 @@ fn main() -> ExitCode {
                         args.zone
                     ),
                 );
-                run_netzone(&host, choice.as_deref(), &opts, &undo);
+                run_netzone(host, choice.as_deref(), opts, &undo);
             }
             ExitCode::from(if status != 0 {
                 status

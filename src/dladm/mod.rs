@@ -89,10 +89,13 @@ pub fn show_phys_mac_command() -> Vec<String> {
     argv(&["show-phys", "-m", "-p", "-o", "LINK,ADDRESS"])
 }
 
-/// The flavour probe: joyent's `show-vnic` knows the `ZONE` field, gate's refuses it in parsable
-/// mode with "unknown output field" before walking anything.
+/// The flavour probe asks for what netzone relies on, the `-z ZONE` option illumos-joyent's dladm
+/// gives its subcommands (`rename-link -z` among them): joyent's `show-link -z global` lists the
+/// global zone's links; gate's getopt refuses the letter ("unrecognized option '-z'",
+/// dladm.c `die_opterr`) before walking anything. (It used to ask `show-vnic` for its `ZONE`
+/// field, which gate would answer too once IPD 3's ZONE field lands, without any `-z`.)
 pub fn probe_command() -> Vec<String> {
-    argv(&["show-vnic", "-p", "-o", "LINK,ZONE"])
+    argv(&["show-link", "-z", "global", "-p", "-o", "LINK"])
 }
 
 /// A link property given to `create-vnic -p`.
@@ -134,7 +137,7 @@ pub struct VnicSpec {
     pub vid: Option<VlanId>,
     /// The MTU, if set.
     pub mtu: Option<Mtu>,
-    /// Other properties (protection, allowed-ips), in order.
+    /// Other properties (protection, allowed-ips, ...), in order.
     pub props: Vec<LinkProp>,
     /// `zone=Z`, always written last: once the zone holds the link a later bad property could not
     /// be undone (SmartOS `jcommon/statechange` comment).
@@ -158,7 +161,7 @@ impl VnicSpec {
     }
 }
 
-/// `create-vnic -t -l OVER [-m MAC] [-v VID] [-p PROPS] NAME`.
+/// `create-vnic -t -l OVER [-m MAC | -V VRID -A inet -m vrrp] [-v VID] [-p PROPS] NAME`.
 pub fn create_vnic_command(spec: &VnicSpec) -> Vec<String> {
     let mut a = argv(&["create-vnic"]);
     if !spec.persistent {
@@ -171,9 +174,10 @@ pub fn create_vnic_command(spec: &VnicSpec) -> Vec<String> {
         Some(MacSpec::Random) => a.extend(argv(&["-m", "random"])),
         Some(MacSpec::Factory) => a.extend(argv(&["-m", "factory"])),
         Some(MacSpec::Vrrp { vrid }) => {
-            a.extend(argv(&["-m", "vrrp", "-V"]));
+            // SmartOS's order (jcommon/statechange): `-V VRID -A inet -m vrrp`.
+            a.push("-V".to_string());
             a.push(vrid.to_string());
-            a.extend(argv(&["-A", "inet"]));
+            a.extend(argv(&["-A", "inet", "-m", "vrrp"]));
         }
     }
     if let Some(v) = spec.vid {
@@ -399,8 +403,11 @@ pub enum DladmErrorKind {
     InvalidValue,
     /// "invalid argument".
     InvalidArgument,
-    /// dlmgmtd is not answering its door: libdladm's door call gets EBADF on the revoked door
-    /// and reports `DLADM_STATUS_FAILED`, "operation failed" (`libdladm.c` `dladm_door_call`).
+    /// "operation failed": what libdladm's door call reports when dlmgmtd is not answering
+    /// (EBADF on the revoked door, `libdladm.c` `dladm_door_call`), but also libdladm's
+    /// catch-all for any errno it has no status for (`dladm_errno2status`): a likely sign of a
+    /// stopped dlmgmtd, not a proof. (dladm's own start-up failure reads "could not open
+    /// /dev/dld: `<status>`", dladm.c `main`, and is classified by its status.)
     DlmgmtdDown,
     /// "permission denied" (the caller lacks sys_dl_config).
     PermissionDenied,
@@ -430,7 +437,6 @@ pub fn parse_error_output(stderr: &str) -> DladmErrorKind {
         || s.contains("dlmgmtd")
         || s.contains("door")
         || s.contains("datalink management")
-        || s.contains("failed to open dladm handle")
     {
         DladmErrorKind::DlmgmtdDown
     } else if s.contains("permission denied") {
@@ -575,7 +581,7 @@ mod tests {
         vrrp.mac = Some(MacSpec::Vrrp { vrid: 7 });
         assert_eq!(
             create_vnic_command(&vrrp).join(" "),
-            "create-vnic -t -l igb0 -m vrrp -V 7 -A inet net0"
+            "create-vnic -t -l igb0 -V 7 -A inet -m vrrp net0"
         );
         let mut p = spec.clone();
         p.persistent = true;
@@ -642,11 +648,13 @@ mod tests {
         assert_eq!(split_parsable_line(r"trail\"), vec![r"trail\"]);
     }
 
-    // Recorded from illumos-joyent `dladm show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,VID,ZONE`.
+    // In the form of illumos-joyent's `dladm show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,
+    // VID,ZONE` (written by hand, not recorded from a host): ofmt escapes only `:` and `\` in
+    // parsable output (ofmt.c `ofmt_print_field`), so the comma of "factory, slot 1" is bare.
     const JOYENT_SHOW_VNIC: &str = "\
 net0:e1000g0:2\\:8\\:20\\:46\\:d4\\:ba:random:0:web1
 net0:e1000g0:2\\:8\\:20\\:a\\:b\\:c:fixed:42:web2
-gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
+gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory, slot 1:0:--
 ";
 
     #[test]
@@ -742,6 +750,12 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory\\, slot 1:0:--
                 "dladm: link x0 is not valid: operation failed\n",
                 DlmgmtdDown,
             ),
+            // dladm.c `main`: dladm_open failing is about /dev/dld, not dlmgmtd's door.
+            (
+                "dladm: could not open /dev/dld: permission denied\n",
+                PermissionDenied,
+            ),
+            ("dladm: could not open /dev/dld: no such device\n", Other),
         ];
         for (msg, kind) in cases {
             assert_eq!(parse_error_output(msg), kind, "{msg}");

@@ -146,10 +146,29 @@ pub fn dlmgmtd_probe_command() -> Vec<String> {
 /// journal would be forgotten while its links sit in a zone. So an empty walk is confirmed by a
 /// lookup by name, which reports the door failure ("operation failed"); "not found" means dlmgmtd
 /// answered.
+///
+/// The failure is reported without the probe's name (an internal detail) and without claiming
+/// more than dladm said: libdladm maps any errno it has no status for to "operation failed"
+/// (`dladm_errno2status`), a dead door among them, so the message says what failed and where
+/// to look.
 pub fn verify_dlmgmtd(host: &Host) -> Result<(), HostError> {
     match host.dladm(&dlmgmtd_probe_command()) {
         Ok(_) => Ok(()),
         Err(e) if e.dladm_kind() == Some(dladm::DladmErrorKind::NotFound) => Ok(()),
+        Err(HostError::Dladm {
+            kind,
+            argv,
+            message,
+        }) => {
+            let status = message.rsplit(": ").next().unwrap_or(&message).to_string();
+            Err(HostError::Dladm {
+                kind,
+                argv,
+                message: format!(
+                    "dladm listed no links, and looking a link up by name failed ({status})"
+                ),
+            })
+        }
         Err(e) => Err(e),
     }
 }

@@ -32,11 +32,22 @@ use crate::zonename::ZoneName;
 /// before it is read into memory.
 pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 
-/// A net's `global-nic`: the link its VNIC is created over.
+/// A net's `global-nic`: what its VNIC is created over (forms and their resolution:
+/// [`crate::globalnic`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum GlobalNic {
-    /// This link.
+    /// A name with the form of a link name: a link, or (SmartOS) a nic tag spelled like one.
     Link(LinkName),
+    /// A SmartOS nic tag that cannot be a link name (`admin`, `external`): looked up with
+    /// `sysinfo -p`.
+    Tag(crate::globalnic::NicTag),
+    /// A SmartOS overlay rule `<rule>/<vnet id>` (`sdc_sdn/23`).
+    Overlay {
+        /// The rule's name (`sdc_sdn`).
+        rule: String,
+        /// The virtual network id (`23`).
+        vnet: String,
+    },
     /// OmniOS `auto`: resolved from the route to `allowed-address` (so that must be set).
     Auto,
 }
@@ -45,6 +56,8 @@ impl std::fmt::Display for GlobalNic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             GlobalNic::Link(l) => l.fmt(f),
+            GlobalNic::Tag(t) => t.fmt(f),
+            GlobalNic::Overlay { rule, vnet } => write!(f, "{rule}/{vnet}"),
             GlobalNic::Auto => f.write_str("auto"),
         }
     }

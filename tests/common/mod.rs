@@ -255,12 +255,17 @@ impl Sim {
 
     /// Writes the zone's XML and its index line (state installed).
     pub fn add_zone_with_brand(&self, zone: &str, brand: &str, nets: &[NetSpec]) {
+        let body: Vec<String> = nets.iter().map(|n| format!("  {}", n.xml())).collect();
+        self.add_zone_raw(zone, brand, &body.join("\n"));
+    }
+
+    /// Writes the zone's XML with `body` (its `<network>` elements, as written) and its index
+    /// line (state installed).
+    pub fn add_zone_raw(&self, zone: &str, brand: &str, body: &str) {
         let zones = self.root().join("etc/zones");
         std::fs::create_dir_all(&zones).unwrap();
-        let body: Vec<String> = nets.iter().map(|n| format!("  {}", n.xml())).collect();
         let xml = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE zone PUBLIC \"-//Sun Microsystems Inc//DTD Zones//EN\" \"file:///usr/share/lib/xml/dtd/zonecfg.dtd.1\">\n<zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"{brand}\" ip-type=\"exclusive\">\n{}\n</zone>\n",
-            body.join("\n")
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE zone PUBLIC \"-//Sun Microsystems Inc//DTD Zones//EN\" \"file:///usr/share/lib/xml/dtd/zonecfg.dtd.1\">\n<zone name=\"{zone}\" zonepath=\"/zones/{zone}\" autoboot=\"false\" brand=\"{brand}\" ip-type=\"exclusive\">\n{body}\n</zone>\n"
         );
         std::fs::write(zones.join(format!("{zone}.xml")), xml).unwrap();
         let index = zones.join("index");
@@ -288,6 +293,9 @@ impl Sim {
             .env("NETZONE_DLADM", self.bin.join("sim-dladm"))
             .env("NETZONE_ZONEADM", self.bin.join("sim-zoneadm"))
             .env("NETZONE_ZONECFG", self.bin.join("sim-zonecfg"))
+            .env("NETZONE_SYSINFO", self.bin.join("sim-sysinfo"))
+            .env("NETZONE_FLOWADM", self.bin.join("sim-flowadm"))
+            .env_remove("NETZONE_BRAND_FEATURES")
             .env("NETZONE_ROUTE", self.bin.join("sim-route"))
             .env_remove("NETZONE_FLAVOUR")
             .env_remove("ILLUMOS_SIM_FLAVOUR")

@@ -2,6 +2,8 @@
 //!
 //! ```text
 //! illumos-sim init --root R [--flavour joyent|gate] --phys net0,e1000g0 [--etherstub stub0,...]
+//!     [--misc proteus1,...]
+//! illumos-sim nictag set TAG LINK | remove TAG | list [--root R]
 //! illumos-sim state [--root R] [--json]
 //! illumos-sim dlmgmtd stop|start [--root R]
 //! illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash|reboot [--root R]
@@ -23,7 +25,8 @@ use std::process::exit;
 use netzone_sim::fault::{Action, Fault, When};
 use netzone_sim::state::{Flavour, Host};
 
-const USAGE: &str = "usage: illumos-sim init --root R [--flavour joyent|gate] --phys LINK[,LINK...] [--etherstub LINK[,LINK...]]
+const USAGE: &str = "usage: illumos-sim init --root R [--flavour joyent|gate] --phys LINK[,LINK...] [--etherstub LINK[,LINK...]] [--misc LINK[,LINK...]]
+       illumos-sim nictag set TAG LINK | nictag remove TAG | nictag list [--root R]
        illumos-sim state [--root R] [--json]
        illumos-sim dlmgmtd stop|start [--root R]
        illumos-sim fault add --cmd SUBCOMMAND [--nth N] --when before|after --action fail|crash|reboot [--root R]
@@ -60,6 +63,7 @@ const VALUED: &[&str] = &[
     "flavour",
     "phys",
     "etherstub",
+    "misc",
     "cmd",
     "nth",
     "when",
@@ -141,7 +145,7 @@ fn list(s: &str) -> Vec<String> {
 }
 
 fn init(a: &Args) {
-    a.only(&["root", "flavour", "phys", "etherstub"]);
+    a.only(&["root", "flavour", "phys", "etherstub", "misc"]);
     if a.words.len() != 1 {
         usage("init takes no operands");
     }
@@ -162,6 +166,12 @@ fn init(a: &Args) {
     for s in list(a.get("etherstub").unwrap_or("")) {
         if let Err(e) = host.create_etherstub(netzone_sim::state::GLOBAL, &s, false) {
             fail(format!("etherstub '{s}': {e}"));
+        }
+    }
+    let nphys = list(phys).len();
+    for (i, m) in list(a.get("misc").unwrap_or("")).iter().enumerate() {
+        if let Err(e) = host.add_misc(m, nphys + i) {
+            fail(format!("misc link '{m}': {e}"));
         }
     }
     for d in ["etc/zones", "var/sim", "usr/lib/brand"] {
@@ -228,6 +238,43 @@ fn state(a: &Args) {
             l["mtu"],
             flags
         );
+    }
+}
+
+/// A SmartOS nic tag name as nictagadm accepts it: 1-31 of `[A-Za-z0-9_]`.
+fn valid_tag(t: &str) -> bool {
+    !t.is_empty() && t.len() <= 31 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn nictag(a: &Args) {
+    a.only(&["root"]);
+    let root = a.root();
+    match (a.words.get(1).map(String::as_str), a.words.len()) {
+        (Some("set"), 4) => {
+            let (tag, link) = (a.words[2].clone(), a.words[3].clone());
+            if !valid_tag(&tag) {
+                fail(format!("invalid nic tag name '{tag}'"));
+            }
+            if !netzone_sim::dls::valid_link_name(&link) {
+                fail(format!("invalid link name '{link}'"));
+            }
+            Host::with_locked(&root, |h| h.nictags.insert(tag, link)).unwrap_or_else(|e| fail(e));
+        }
+        (Some("remove"), 3) => {
+            let tag = a.words[2].clone();
+            let had =
+                Host::with_locked(&root, |h| h.nictags.remove(&tag)).unwrap_or_else(|e| fail(e));
+            if had.is_none() {
+                fail(format!("no nic tag '{tag}'"));
+            }
+        }
+        (Some("list"), 2) => {
+            let tags = Host::with_locked(&root, |h| h.nictags.clone()).unwrap_or_else(|e| fail(e));
+            for (t, l) in tags {
+                println!("{t} {l}");
+            }
+        }
+        _ => usage("nictag needs set TAG LINK, remove TAG or list"),
     }
 }
 
@@ -418,6 +465,7 @@ fn main() {
         Some("init") => init(&a),
         Some("state") => state(&a),
         Some("dlmgmtd") => dlmgmtd(&a),
+        Some("nictag") => nictag(&a),
         Some("fault") => fault(&a),
         Some("log") => log(&a),
         Some("route") => route(&a),

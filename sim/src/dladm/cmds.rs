@@ -137,6 +137,7 @@ fn is_resource_prop(name: &str) -> bool {
         "protection",
         "allowed-ips",
         "allowed-dhcp-cids",
+        "allow-all-dhcp-cids",
         "rxrings",
         "txrings",
     ]
@@ -225,10 +226,10 @@ fn name_by_id(ctx: &Ctx, id: u32) -> String {
 /// The link speed in Mb/s (the sim's phys links are 1 Gb/s; an etherstub has none).
 fn speed(ctx: &Ctx, l: &Link) -> u64 {
     match l.class {
-        LinkClass::Phys => 1000,
+        LinkClass::Phys | LinkClass::Misc => 1000,
         LinkClass::Etherstub => 0,
         LinkClass::Vnic => match l.over.and_then(|o| ctx.host.link(o)) {
-            Some(lower) if lower.class == LinkClass::Phys => 1000,
+            Some(lower) if matches!(lower.class, LinkClass::Phys | LinkClass::Misc) => 1000,
             _ => 0,
         },
     }
@@ -770,7 +771,10 @@ fn show_vnic_common(ctx: &mut Ctx, args: &[String], usage: &str, etherstub: bool
     if (fields.is_none() || is_all) && etherstub {
         fields = Some("link".into());
     }
-    let template: &[Field] = if ctx.joyent() {
+    // IPD 3 proposes a ZONE field for gate's show-vnic (without joyent's `-z`); the sim
+    // offers it on gate when ILLUMOS_SIM_IPD3=1, so that nothing mistakes it for joyent.
+    let ipd3 = std::env::var("ILLUMOS_SIM_IPD3").is_ok_and(|v| v == "1");
+    let template: &[Field] = if ctx.joyent() || ipd3 {
         VNIC_FIELDS_JOYENT
     } else {
         &VNIC_FIELDS_JOYENT[..6]

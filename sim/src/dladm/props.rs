@@ -5,8 +5,9 @@
 //! Modelled properties (in `prop_table` order): `zone` (`PD_TEMPONLY`, `check_zone`,
 //! `get_zone`), `mtu` (`check_uint32`, `get_range`), `priority`, `protection`
 //! (`link_protect_vals`), `allowed-ips` (`check_allowedips`), `allowed-dhcp-cids`, and, in
-//! the joyent flavour only, `dynamic-methods` (an illumos-joyent addition used by
-//! jcommon/statechange). Anything else is "not found", which dladm reports as an invalid
+//! the joyent flavour only, `dynamic-methods` and `allow-all-dhcp-cids` (illumos-joyent
+//! additions used by jcommon/statechange), and `promisc-filtered` (`MAC_PROP_VN_PROMISC_FILTERED`,
+//! VNICs only, `on`/`off`). Anything else is "not found", which dladm reports as an invalid
 //! link property.
 
 use crate::dls::{DlStatus, Link, LinkClass};
@@ -41,6 +42,13 @@ pub struct PropDesc {
 const PROTECT: &[&str] = &["mac-nospoof", "restricted", "ip-nospoof", "dhcp-nospoof"];
 const PRIORITY: &[&str] = &["low", "medium", "high"];
 const DYNMETH: &[&str] = &["slaac", "dhcpv4", "dhcpv6", "addrconf"];
+const BOOLEAN: &[&str] = &["true", "false"];
+const ONOFF: &[&str] = &["on", "off"];
+
+/// `MPT_MAXCID`: the most DHCP client ids in `allowed-dhcp-cids` (sys/mac_flow.h).
+pub const MAX_CIDS: usize = 32;
+/// `MPT_MAXCIDLEN`: the longest client id in bytes (`mac_dhcpcid_t.dc_id`).
+pub const MAX_CID_LEN: usize = 312;
 
 pub const PROPS: &[PropDesc] = &[
     PropDesc {
@@ -99,7 +107,45 @@ pub const PROPS: &[PropDesc] = &[
         gz_only: true,
         joyent_only: true,
     },
+    PropDesc {
+        name: "allow-all-dhcp-cids",
+        temponly: false,
+        default: Some("false"),
+        optvals: BOOLEAN,
+        gz_only: true,
+        joyent_only: true,
+    },
+    PropDesc {
+        name: "promisc-filtered",
+        temponly: false,
+        default: Some("on"),
+        optvals: ONOFF,
+        gz_only: false,
+        joyent_only: false,
+    },
 ];
+
+/// linkprop.c `dladm_str2cid`: `0x` + hex digits (at most [`MAX_CID_LEN`] bytes, else
+/// "buffer size too small"; a non-hex digit is "invalid argument"), a typed DUID
+/// (`<digits>.<...>`, accepted here without its sub-checks), or any string of at most
+/// [`MAX_CID_LEN`] bytes.
+fn check_cid(c: &str) -> Result<(), DlStatus> {
+    let b = c.as_bytes();
+    if b.len() > 2 && b[..2].eq_ignore_ascii_case(b"0x") {
+        let hex = &c[2..];
+        if !hex.bytes().all(|x| x.is_ascii_hexdigit()) {
+            return Err(DlStatus::BadArg);
+        }
+        if hex.len().div_ceil(2) > MAX_CID_LEN {
+            return Err(DlStatus::TooSmall);
+        }
+        return Ok(());
+    }
+    if c.len() > MAX_CID_LEN {
+        return Err(DlStatus::TooSmall);
+    }
+    Ok(())
+}
 
 /// The properties that exist in `flavour`, in table order (`dladm_walk_linkprop`).
 pub fn table(flavour: Flavour) -> Vec<&'static PropDesc> {
@@ -180,7 +226,7 @@ fn split(v: Option<&String>) -> Vec<String> {
 /// MAC's; an etherstub's is `ANCHOR_VNIC_MAX_MTU` 9000; the sim's phys links take 576-9000).
 fn mtu_default_and_max(host: &Host, l: &Link) -> (u32, u32) {
     match l.class {
-        LinkClass::Phys => (1500, 9000),
+        LinkClass::Phys | LinkClass::Misc => (1500, 9000),
         LinkClass::Etherstub => (9000, 9000),
         LinkClass::Vnic => {
             let lower = l
@@ -305,6 +351,23 @@ pub fn set(
             Ok(())
         }
         name => {
+            // promisc-filtered is a VNIC property (the MAC provider of other links has none).
+            if name == "promisc-filtered" && l.class != LinkClass::Vnic {
+                return Err(DlStatus::NotSup);
+            }
+            if let (Some(vs), "allowed-dhcp-cids") = (vals, name) {
+                // check_allowedcids: at most MPT_MAXCID values, each through dladm_str2cid.
+                if vs.len() > MAX_CIDS {
+                    return Err(DlStatus::BadValCnt);
+                }
+                vs.iter().try_for_each(|c| check_cid(c))?;
+            }
+            if let (Some(vs), "allow-all-dhcp-cids" | "promisc-filtered") = (vals, name) {
+                // Single-valued (pd_flags without PD_CHECK_ALLOC: one value).
+                if vs.len() != 1 {
+                    return Err(DlStatus::BadValCnt);
+                }
+            }
             let stored = match vals {
                 None => None,
                 Some(vs) => {
@@ -377,6 +440,21 @@ mod tests {
         assert!(parse_link_props("mtu=,", false).is_err());
         assert!(parse_link_props(",mtu=1", false).is_err());
         assert_eq!(parse_link_props("", false).unwrap(), pl(&[]));
+    }
+
+    #[test]
+    fn client_ids_like_dladm_str2cid() {
+        assert_eq!(check_cid("0x01ab"), Ok(()));
+        assert_eq!(check_cid("0X0a"), Ok(()));
+        assert_eq!(check_cid("0xzz"), Err(DlStatus::BadArg));
+        assert_eq!(check_cid("1.2.3"), Ok(()));
+        assert_eq!(check_cid("0x"), Ok(()), "a bare 0x is a string id");
+        assert_eq!(check_cid(&"a".repeat(312)), Ok(()));
+        assert_eq!(check_cid(&"a".repeat(313)), Err(DlStatus::TooSmall));
+        assert_eq!(
+            check_cid(&format!("0x{}", "ab".repeat(313))),
+            Err(DlStatus::TooSmall)
+        );
     }
 
     #[test]

@@ -11,9 +11,10 @@ use anyhow::Context;
 use netzone::apply::{self, Outcome};
 use netzone::flavour::{self, Flavour};
 use netzone::host::{Host, Tools};
+use netzone::journal::Journal;
 use netzone::linkname::LinkName;
 use netzone::syslog::{self, Level};
-use netzone::zoneadm::State;
+use netzone::zoneadm::{self, State};
 use netzone::zonecfg::{self, ZoneConfig};
 use netzone::zonename::ZoneName;
 
@@ -43,10 +44,12 @@ pub fn host(g: &GlobalOpts) -> Host {
             zoneadm: g.zoneadm.clone(),
             zonecfg: g.zonecfg.clone(),
             route: g.route.clone(),
+            ..Tools::from_env()
         },
         &g.root,
     )
-    .with_timeout(timeout);
+    .with_timeout(timeout)
+    .with_brand_features(brand_features());
     match std::env::var("NETZONE_LOCK_TIMEOUT")
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
@@ -56,8 +59,19 @@ pub fn host(g: &GlobalOpts) -> Host {
     }
 }
 
+/// `NETZONE_BRAND_FEATURES`; an invalid value is reported and ignored (the brand's name decides).
+pub fn brand_features() -> Option<netzone::globalnic::BrandFeatures> {
+    match netzone::globalnic::features_from_env() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("netzone: {e}; using the brand's defaults");
+            None
+        }
+    }
+}
+
 fn zone_name(s: &str) -> anyhow::Result<ZoneName> {
-    ZoneName::new(s).with_context(|| format!("invalid zone name '{s}'"))
+    ZoneName::new(s).with_context(|| format!("zone '{s}': invalid zone name"))
 }
 
 fn setup(g: &GlobalOpts, zone: &str) -> anyhow::Result<(Host, Flavour, ZoneName)> {
@@ -174,8 +188,34 @@ pub fn up(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `down` of a running zone that holds netzone links would not complete: IP is plumbed on the
+/// links the zone booted with, and a link in use cannot leave its zone (dls_link.c
+/// `dls_link_setzid`, "link busy"), while on joyent the rename to the temporary name before the
+/// move would succeed and leave the zone with a link under that name. So it is refused before
+/// any step runs, with the way out.
+fn refuse_running(h: &Host, zone: &ZoneName) -> anyhow::Result<()> {
+    let held = Journal::load(&h.state_dir(), zone)
+        .map(|j| !j.links.is_empty())
+        .unwrap_or(true);
+    if !held {
+        return Ok(());
+    }
+    let running = zoneadm::list(h)?
+        .iter()
+        .any(|z| z.name == zone.as_str() && z.state == zoneadm::State::Running);
+    if running {
+        anyhow::bail!(
+            "zone '{zone}': the zone is running and its links are in use; netzone takes links \
+             back only from a zone that is ready or halted: halt it (zoneadm -z {zone} halt), \
+             whose teardown removes them"
+        );
+    }
+    Ok(())
+}
+
 pub fn down(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     let (h, f, zone) = setup(g, &a.zone)?;
+    refuse_running(&h, &zone)?;
     let o = apply::down(&h, f, &zone).map_err(lines)?;
     if a.json {
         println!("{}", json(&o));

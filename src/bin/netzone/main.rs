@@ -126,10 +126,13 @@ fn main() -> ExitCode {
     let g = &cli.global;
     if !matches!(cli.cmd, Cmd::Check(_)) {
         if let Err(e) = require_index(g) {
-            eprintln!("netzone: {e:#}");
+            eprintln!("netzone: {}", netzone::output::error_text(e.as_ref()));
             return ExitCode::from(1);
         }
     }
+    // Teardown finishes its steps even when interrupted (see netzone::signals).
+    let teardown = matches!(cli.cmd, Cmd::Down(_) | Cmd::Recover(_) | Cmd::Gc(_));
+    let deferred = teardown.then(netzone::signals::defer);
     let res = match cli.cmd {
         Cmd::Check(a) => check::run(g, a),
         Cmd::Plan(a) => lifecycle::plan(g, a),
@@ -141,11 +144,21 @@ fn main() -> ExitCode {
         Cmd::Status(a) => status::run(g, a),
         Cmd::Brand(c) => brand::run(g, c),
     };
-    match res {
+    let code = match res {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("netzone: {e:#}");
+            eprintln!("netzone: {}", netzone::output::error_text(e.as_ref()));
             ExitCode::from(1)
         }
+    };
+    match deferred.and_then(netzone::signals::Deferred::finish) {
+        Some(sig) => {
+            eprintln!(
+                "netzone: {} received: stopped after finishing the teardown",
+                netzone::signals::name(sig)
+            );
+            ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0)))
+        }
+        None => code,
     }
 }

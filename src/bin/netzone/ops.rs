@@ -182,6 +182,59 @@ pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `--force` on a running zone. Its links are in use (IP plumbed): moving one out fails "link
+/// busy" (dls_link_setzid) after joyent's rename to the temporary name has already succeeded,
+/// which would leave the running zone with a link under that name. So nothing is freed while
+/// it runs: the zone is halted first, and its halt's teardown frees the links; only a zone
+/// left `down` by that halt goes on to the usual reclaim.
+fn recover_running(
+    host: &Host,
+    flavour: Flavour,
+    z: &ZoneName,
+    a: &RecoverArgs,
+    log: &mut dyn FnMut(&str),
+) -> bool {
+    let argv = zoneadm::halt_command(z);
+    if a.no_halt {
+        eprintln!(
+            "netzone: zone '{z}': the zone is running and its links are in use; they can be \
+             freed only by halting it (drop --no-halt, or run zoneadm -z {z} halt)"
+        );
+        return false;
+    }
+    println!("zone '{z}' is running: its links are in use, so it is halted first and its halt frees them");
+    if a.dry_run {
+        println!("  would run: zoneadm {}", argv.join(" "));
+        return true;
+    }
+    println!("  halting: zoneadm {}", argv.join(" "));
+    let halted = host.run_checked(Tool::Zoneadm, &argv);
+    if halted.is_ok() {
+        log(&format!("zone '{z}': halted by netzone recover"));
+    }
+    match zoneadm::list(host) {
+        Ok(list) => match list.iter().find(|e| e.name == z.as_str()).map(|e| e.state) {
+            Some(State::Down) => recover_one(host, flavour, z, State::Down, a, log),
+            Some(s) => {
+                println!("zone '{z}' is now {}", zoneadm::state_name(s));
+                if let Err(e) = halted {
+                    eprintln!("netzone: zone '{z}': halt failed: {e}");
+                    return false;
+                }
+                true
+            }
+            None => {
+                println!("zone '{z}' is no longer configured");
+                true
+            }
+        },
+        Err(e) => {
+            eprintln!("netzone: zone '{z}': {e}");
+            false
+        }
+    }
+}
+
 /// Recovers one zone; prints what happens. False if anything failed.
 fn recover_one(
     host: &Host,
@@ -191,6 +244,9 @@ fn recover_one(
     a: &RecoverArgs,
     log: &mut dyn FnMut(&str),
 ) -> bool {
+    if st == State::Running {
+        return recover_running(host, flavour, z, a, log);
+    }
     println!(
         "zone '{z}' is {}: {} its links",
         zoneadm::state_name(st),

@@ -1,0 +1,407 @@
+//! SmartOS parity on the joyent flavour: a zone written the way vmadm writes it (nic tags,
+//! `<net-attr>`s) boots with the link properties SmartOS's `jcommon/statechange` `setup_net`
+//! gives the same zone, and halts leaving nothing. The expected values below are worked out
+//! by reading the script, net by net (see the comment on each).
+
+mod common;
+
+use common::{Sim, SimLink};
+
+/// A joyent host with two NICs (admin -> e1000g0, external -> e1000g1 at MTU 9000), an
+/// etherstub and a proteus port, and the `joyent` brand wired to netzone-statechange.
+fn host() -> Sim {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let root = sim.root().display().to_string();
+    sim.illumos_sim(&[
+        "init",
+        "--root",
+        &root,
+        "--flavour",
+        "joyent",
+        "--phys",
+        "e1000g0,e1000g1",
+        "--etherstub",
+        "stub0",
+        "--misc",
+        "proteus1",
+    ])
+    .ok();
+    for b in ["joyent", "bhyve", common::BRAND] {
+        sim.install_brand(b, None);
+    }
+    sim.illumos_sim(&["nictag", "set", "admin", "e1000g0"]).ok();
+    sim.illumos_sim(&["nictag", "set", "external", "e1000g1"])
+        .ok();
+    sim.dladm(&["set-linkprop", "-t", "-p", "mtu=9000", "e1000g1"])
+        .ok();
+    sim
+}
+
+/// The zone of the main test: five nets as vmadm writes them.
+const ZONE: &str = r#"
+  <network physical="net0" global-nic="admin" mac-addr="2:8:20:0:0:1" vlan-id="0">
+    <net-attr name="ips" value="10.0.0.5/24"/>
+    <net-attr name="primary" value="true"/>
+    <net-attr name="blocked_outgoing_ports" value="25,587"/>
+  </network>
+  <network physical="net1" global-nic="external" vlan-id="42">
+    <net-attr name="ips" value="dhcp,addrconf"/>
+    <net-attr name="mtu" value="9000"/>
+  </network>
+  <network physical="net2" global-nic="stub0">
+    <net-attr name="ips" value="192.168.9.2/24"/>
+    <net-attr name="allow_ip_spoofing" value="1"/>
+    <net-attr name="allow_mac_spoofing" value="true"/>
+  </network>
+  <network physical="net3" global-nic="proteus1" mac-addr="0:0:5e:0:1:7">
+    <net-attr name="ips" value="10.2.0.5/24"/>
+    <net-attr name="allowed_ips" value="10.2.0.99,10.2.0.5"/>
+    <net-attr name="vrrp_vrid" value="7"/>
+    <net-attr name="vrrp_primary_ip" value="10.2.0.1"/>
+    <net-attr name="allowed_dhcp_cids" value="0x0102,host-7"/>
+  </network>
+  <network physical="net4" global-nic="admin" allowed-address="172.16.0.4/16">
+    <net-attr name="ip" value="172.16.0.9"/>
+    <net-attr name="netmask" value="255.255.0.0"/>
+    <net-attr name="dhcp_server" value="true"/>
+    <net-attr name="allowed_dhcp_cids" value="0x0a"/>
+  </network>"#;
+
+fn in_zone(sim: &Sim, zone: &str) -> Vec<SimLink> {
+    sim.links().into_iter().filter(|l| l.zone == zone).collect()
+}
+
+fn link<'a>(links: &'a [SimLink], name: &str) -> &'a SimLink {
+    links
+        .iter()
+        .find(|l| l.name == name)
+        .unwrap_or_else(|| panic!("no link {name} in {links:#?}"))
+}
+
+/// (property, value) pairs of a link, sorted, for exact comparison.
+fn props(l: &SimLink) -> Vec<(String, String)> {
+    let mut p = l.props.clone();
+    p.sort();
+    p
+}
+
+fn pv(v: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut p: Vec<(String, String)> = v
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    p.sort();
+    p
+}
+
+#[test]
+fn vmadm_zone_boots_with_smartos_properties_and_halts_clean() {
+    let sim = host();
+    sim.add_zone_raw("sm1", "joyent", ZONE);
+    sim.zoneadm(&["-z", "sm1", "boot"]).ok();
+    let links = in_zone(&sim, "sm1");
+    assert_eq!(links.len(), 5, "{links:#?}");
+
+    // net0: tag admin -> e1000g0; no mtu -> DEFAULT_MTU 1500; every protection (no allow_*);
+    // allowed-ips from ips without the prefix.
+    let n0 = link(&links, "net0");
+    assert_eq!(n0.over.as_deref(), Some("e1000g0"));
+    assert_eq!((n0.mtu, n0.vid), (1500, 0));
+    assert_eq!(n0.mac.as_deref(), Some("2:8:20:0:0:1"));
+    assert_eq!(
+        props(n0),
+        pv(&[
+            (
+                "protection",
+                "mac-nospoof,ip-nospoof,restricted,dhcp-nospoof"
+            ),
+            ("allowed-ips", "10.0.0.5"),
+        ])
+    );
+
+    // net1: tag external -> e1000g1 (MTU 9000, so mtu=9000 is allowed); dhcp and addrconf
+    // become dynamic-methods, no static address so no allowed-ips; no allowed_dhcp_cids and
+    // dhcp in ips: allow-all-dhcp-cids=true.
+    let n1 = link(&links, "net1");
+    assert_eq!(n1.over.as_deref(), Some("e1000g1"));
+    assert_eq!((n1.mtu, n1.vid), (9000, 42));
+    assert_eq!(
+        props(n1),
+        pv(&[
+            (
+                "protection",
+                "mac-nospoof,ip-nospoof,restricted,dhcp-nospoof"
+            ),
+            ("dynamic-methods", "dhcpv4,addrconf"),
+            ("allow-all-dhcp-cids", "true"),
+        ])
+    );
+
+    // net2: an etherstub by name; allow_ip_spoofing=1 and allow_mac_spoofing=true drop
+    // ip-nospoof and mac-nospoof, and with IP spoofing allowed there is no allowed-ips.
+    let n2 = link(&links, "net2");
+    assert_eq!(n2.over.as_deref(), Some("stub0"));
+    assert_eq!(n2.mtu, 1500);
+    assert_eq!(props(n2), pv(&[("protection", "restricted,dhcp-nospoof")]));
+
+    // net3: a proteus misc link; the joyent brand has jst_vrrp, so vrrp_vrid makes a VRRP
+    // VNIC (MAC 0:0:5e:0:1:7) and vrrp_primary_ip joins allowed-ips; ksh93 lists the map's
+    // keys sorted; allowed_dhcp_cids set as given.
+    let n3 = link(&links, "net3");
+    assert_eq!(n3.over.as_deref(), Some("proteus1"));
+    assert_eq!(n3.mac.as_deref(), Some("0:0:5e:0:1:7"));
+    assert_eq!(
+        props(n3),
+        pv(&[
+            (
+                "protection",
+                "mac-nospoof,ip-nospoof,restricted,dhcp-nospoof"
+            ),
+            ("allowed-ips", "10.2.0.1,10.2.0.5,10.2.0.99"),
+            ("allowed-dhcp-cids", "0x0102,host-7"),
+        ])
+    );
+    let st = sim.state();
+    let raw3 = st["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "net3")
+        .unwrap();
+    assert_eq!(raw3["macaddrtype"], "vrrp, 7/inet");
+
+    // net4: dhcp_server: DHCP spoofing and IP spoofing allowed, so protection keeps only
+    // mac-nospoof and restricted, no allowed-ips (allowed-address included), and no DHCP
+    // client ids (they are only set when DHCP spoofing is not allowed).
+    let n4 = link(&links, "net4");
+    assert_eq!(n4.over.as_deref(), Some("e1000g0"));
+    assert_eq!(props(n4), pv(&[("protection", "mac-nospoof,restricted")]));
+
+    // blocked_outgoing_ports: one flow per port on net0, named f<MAC>_br_<port> as SmartOS
+    // names them, dropping TCP to the port (maxbw=0).
+    let st = sim.state();
+    let flows = st["flows"].as_array().unwrap();
+    assert_eq!(flows.len(), 2, "{flows:#?}");
+    for (f, port) in flows.iter().zip(["25", "587"]) {
+        assert_eq!(f["name"], format!("f2_8_20_0_0_1_br_{port}"));
+        assert_eq!(f["link"], "net0");
+        assert_eq!(f["zone"], "sm1");
+        assert_eq!(f["attrs"]["transport"], "tcp");
+        assert_eq!(f["attrs"]["remote_port"], port);
+        assert_eq!(f["props"]["maxbw"], "0");
+    }
+
+    // The whole boot asked sysinfo once, with no other netzone process for it.
+    let log = sim.log();
+    assert_eq!(
+        log.iter().filter(|l| l.contains(" sim-sysinfo ")).count(),
+        1,
+        "{log:#?}"
+    );
+
+    sim.zoneadm(&["-z", "sm1", "halt"]).ok();
+    assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
+    assert!(in_zone(&sim, "sm1").is_empty());
+    assert!(sim.state()["flows"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn unfiltered_promisc_only_for_brands_that_have_it() {
+    let sim = host();
+    let net = r#"<network physical="net0" global-nic="admin"><net-attr name="allow_unfiltered_promisc" value="true"/></network>"#;
+    sim.add_zone_raw("vm1", "bhyve", net);
+    sim.add_zone_raw("os1", "joyent", net);
+    sim.zoneadm(&["-z", "vm1", "boot"]).ok();
+    sim.zoneadm(&["-z", "os1", "boot"]).ok();
+    let vm = in_zone(&sim, "vm1");
+    assert_eq!(link(&vm, "net0").prop("promisc-filtered"), Some("off"));
+    let os = in_zone(&sim, "os1");
+    assert_eq!(link(&os, "net0").prop("promisc-filtered"), None);
+    // A hook option overrides the brand's name.
+    sim.install_brand("joyent", Some("--brand-features unfiltered-promisc"));
+    sim.zoneadm(&["-z", "os1", "reboot"]).ok();
+    let os = in_zone(&sim, "os1");
+    assert_eq!(link(&os, "net0").prop("promisc-filtered"), Some("off"));
+}
+
+#[test]
+fn links_by_name_need_no_sysinfo() {
+    let sim = host();
+    sim.add_zone_raw(
+        "p1",
+        "joyent",
+        r#"<network physical="net0" global-nic="e1000g1"/>"#,
+    );
+    // A sysinfo that does not exist: never run.
+    let mut sim = sim;
+    sim.env
+        .push(("NETZONE_SYSINFO".into(), "/nonexistent/sysinfo".into()));
+    sim.zoneadm(&["-z", "p1", "boot"]).ok();
+    let l = in_zone(&sim, "p1");
+    assert_eq!(link(&l, "net0").over.as_deref(), Some("e1000g1"));
+    // SmartOS's 1500, not the NIC's 9000.
+    assert_eq!(link(&l, "net0").mtu, 1500);
+    assert!(!sim.log().iter().any(|l| l.contains("sysinfo")));
+    // Nor any show-link walk of the lower links' MTUs: no MTU configured (the flavour probe,
+    // `show-link -z global -p -o LINK`, is not such a walk).
+    assert!(!sim
+        .log()
+        .iter()
+        .any(|l| l.contains("show-link") && l.contains("MTU")));
+}
+
+/// A failed boot created nothing: no VNIC, no create-vnic in the log.
+fn nothing_created(sim: &Sim) {
+    assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
+    assert!(
+        !sim.log().iter().any(|l| l.contains("create-vnic")),
+        "{:#?}",
+        sim.log()
+    );
+}
+
+#[test]
+fn unknown_tag_fails_the_boot_naming_it_before_anything_is_created() {
+    let sim = host();
+    sim.add_zone_raw(
+        "t1",
+        "joyent",
+        r#"<network physical="net0" global-nic="admin"/>
+           <network physical="net1" global-nic="sdc_underlay"/>"#,
+    );
+    let r = sim.zoneadm(&["-z", "t1", "boot"]).fails();
+    assert!(
+        r.stderr().contains(
+            "netzone: zone 't1': net 'net1': global-nic 'sdc_underlay': no nic tag 'sdc_underlay' in sysinfo"
+        ),
+        "{}",
+        r.stderr()
+    );
+    nothing_created(&sim);
+    // netzone check needs no host to accept any valid tag name.
+    let mut sim = sim;
+    sim.env
+        .push(("NETZONE_SYSINFO".into(), "/nonexistent/sysinfo".into()));
+    sim.netzone(&["check", "t1"]).ok();
+}
+
+#[test]
+fn sysinfo_failure_names_the_tag() {
+    let mut sim = host();
+    sim.add_zone_raw(
+        "t2",
+        "joyent",
+        r#"<network physical="net0" global-nic="external"/>"#,
+    );
+    sim.env
+        .push(("NETZONE_SYSINFO".into(), "/nonexistent/sysinfo".into()));
+    let r = sim.netzone(&["plan", "t2"]).fails();
+    assert!(
+        r.stderr()
+            .contains("net 'net0': global-nic 'external' needs the nic tags, but sysinfo failed"),
+        "{}",
+        r.stderr()
+    );
+    nothing_created(&sim);
+}
+
+#[test]
+fn overlay_rule_is_refused_naming_the_rule() {
+    let sim = host();
+    sim.add_zone_raw(
+        "o1",
+        "joyent",
+        r#"<network physical="net0" global-nic="sdc_sdn/23"/>"#,
+    );
+    sim.netzone(&["check", "o1"]).ok();
+    let r = sim.zoneadm(&["-z", "o1", "boot"]).fails();
+    assert!(
+        r.stderr()
+            .contains("global-nic 'sdc_sdn/23': overlay rule 'sdc_sdn' cannot be used"),
+        "{}",
+        r.stderr()
+    );
+    nothing_created(&sim);
+}
+
+#[test]
+fn mtu_above_the_lower_link_is_refused_at_plan_time() {
+    let sim = host();
+    sim.add_zone_raw(
+        "m1",
+        "joyent",
+        r#"<network physical="net0" global-nic="admin"><net-attr name="mtu" value="9000"/></network>"#,
+    );
+    let r = sim.netzone(&["plan", "m1"]).fails();
+    assert_eq!(
+        r.stderr().trim(),
+        "netzone: zone 'm1': net 'net0': mtu 9000 is above the MTU of global-nic 'e1000g0' (1500)"
+    );
+    sim.zoneadm(&["-z", "m1", "boot"]).fails();
+    nothing_created(&sim);
+}
+
+/// With a configured MTU the host's links are listed once, and a link-form global-nic is
+/// checked against them too.
+#[test]
+fn global_nic_must_be_able_to_carry_vnics() {
+    let sim = host();
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "oper0"])
+        .ok();
+    sim.add_zone_raw(
+        "c1",
+        "joyent",
+        r#"<network physical="net0" global-nic="oper0"><net-attr name="mtu" value="1500"/></network>"#,
+    );
+    let r = sim.netzone(&["plan", "c1"]).fails();
+    assert!(
+        r.stderr()
+            .contains("global-nic 'oper0': link of class 'vnic' cannot carry VNICs"),
+        "{}",
+        r.stderr()
+    );
+    let sim = host();
+    sim.add_zone_raw(
+        "c2",
+        "joyent",
+        r#"<network physical="net0" global-nic="nosuch0"><net-attr name="mtu" value="1500"/></network>"#,
+    );
+    let r = sim.netzone(&["plan", "c2"]).fails();
+    assert!(
+        r.stderr().contains(
+            "global-nic 'nosuch0': no nic tag 'nosuch0' in sysinfo and no such physical link"
+        ),
+        "{}",
+        r.stderr()
+    );
+}
+
+#[test]
+fn a_failed_flow_undoes_the_link() {
+    let sim = host();
+    sim.add_zone_raw(
+        "f1",
+        "joyent",
+        r#"<network physical="net0" global-nic="admin"><net-attr name="blocked_outgoing_ports" value="25"/></network>"#,
+    );
+    let r = sim.netzone(&["plan", "f1"]).ok();
+    let flow_line = r
+        .stdout()
+        .lines()
+        .find(|l| {
+            l.starts_with(
+                "flowadm add-flow -t -l net0 -z f1 -a transport=tcp,remote_port=25 -p maxbw=0 f",
+            )
+        })
+        .map(String::from);
+    assert!(flow_line.is_some(), "{}", r.stdout());
+    sim.fault("add-flow", "before", "fail", None);
+    let r = sim.zoneadm(&["-z", "f1", "boot"]).fails();
+    assert!(
+        r.stderr().contains("zone 'f1': net 'net0': flowadm"),
+        "{}",
+        r.stderr()
+    );
+    assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
+    assert!(sim.state()["flows"].as_array().unwrap().is_empty());
+}
