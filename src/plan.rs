@@ -76,8 +76,11 @@ use crate::zonename::ZoneName;
 pub enum Step {
     /// Create the VNIC of net `net` (index `index` in the configuration).
     Create {
+        /// The net the link is for.
         net: LinkName,
+        /// The net's position in the configuration.
         index: usize,
+        /// What `create-vnic` is given.
         spec: VnicSpec,
         /// The MAC in `spec` was drawn by netzone (no `mac-addr`, `auto` or `random`): the
         /// executor draws another when dladm reports it in use.
@@ -85,35 +88,54 @@ pub enum Step {
     },
     /// joyent: give the link in `zone` its final name.
     Rename {
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The zone.
         zone: ZoneName,
+        /// The name it has now.
         from: LinkName,
+        /// The name it gets.
         to: LinkName,
     },
     /// Delete a link netzone owns. `zone` is where it was seen (`None` = global zone);
     /// `persistent`: its record says it was created without `-t`, so it is deleted without `-t`.
     Delete {
+        /// The net whose record names the link, if any.
         net: Option<LinkName>,
+        /// The link's name.
         name: LinkName,
+        /// The zone.
         zone: Option<ZoneName>,
+        /// Whether the link is persistent (gate; created without `-t`).
         persistent: bool,
     },
     /// Hand a link netzone did not make back from `zone` to the global zone (reclaim of a zone
     /// stuck `down`): `set-linkprop -t [-z ZONE] -p zone=global NAME`, zoneadmd's own call.
-    Return { zone: ZoneName, name: LinkName },
+    Return {
+        /// The zone holding the link.
+        zone: ZoneName,
+        /// The link's name.
+        name: LinkName,
+    },
     /// joyent: rename a link netzone did not make inside `zone` first, because the global zone
     /// already has a link of its name (illumos bug 10001); a [`Step::Return`] of `to` follows.
     RenameInZone {
+        /// The zone holding the link.
         zone: ZoneName,
+        /// The name it has now.
         from: LinkName,
+        /// The name it gets.
         to: LinkName,
     },
     /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
     /// the resource properties when it creates a temporary VNIC, so the MTU is set again
     /// afterwards, as omicron does (illumos 15695).
     SetProp {
+        /// The net the link is for.
         net: LinkName,
+        /// The link's name.
         name: LinkName,
+        /// The property.
         prop: LinkProp,
     },
     /// `flowadm add-flow`: SmartOS's `blocked_outgoing_ports`, one flow dropping TCP to `port`
@@ -121,10 +143,15 @@ pub enum Step {
     /// with the link, which netzone owns (its record proves it); the kernel removes a link's
     /// flows with it, so no step removes them.
     AddFlow {
+        /// The net the flow is for.
         net: LinkName,
+        /// The link the flow is on.
         link: LinkName,
+        /// The zone the link is in (joyent's `-z`), if any.
         zone: Option<ZoneName>,
+        /// The flow's name.
         name: String,
+        /// The TCP port it blocks.
         port: u16,
     },
 }
@@ -237,39 +264,74 @@ impl Step {
 /// Why no plan can be made. Each names the zone and the net, as illumos tools do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// A `global-nic="auto"` reached the planner unresolved.
     #[error("zone '{zone}': net '{net}': global-nic 'auto' was not resolved to a link before planning (netzone::globalnic::resolve)")]
-    AutoGlobalNic { zone: ZoneName, net: LinkName },
+    AutoGlobalNic {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
+    /// A nic tag or overlay rule reached the planner unresolved.
     #[error("zone '{zone}': net '{net}': global-nic '{global_nic}' must be resolved to a link first (globalnic::resolve)")]
     Unresolved {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The `global-nic` as configured.
         global_nic: String,
     },
+    /// gate: the net's name is taken by a link of another zone (names are host-wide).
     #[error("zone '{zone}': net '{net}': link name '{net}' is in use by zone '{holder}'")]
     NameInUseByZone {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The zone that holds the name.
         holder: ZoneName,
     },
+    /// A link with the net's name exists and is not netzone's.
     #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone{}; rename or remove that link, or give the net another physical name", over_note(over.as_ref()))]
     Conflict {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// Where the existing link is, in words.
         place: String,
         /// The existing link's lower link, if it is a VNIC.
         over: Option<LinkName>,
     },
+    /// joyent: the net's temporary name is taken by a link netzone did not create.
     #[error("zone '{zone}': net '{net}': netzone's temporary name '{temp}' is taken in {place} by a link netzone did not create")]
     TempNameTaken {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The temporary name.
         temp: LinkName,
+        /// Where the link that holds it is, in words.
         place: String,
     },
+    /// A link on loan to the zone has the net's name but not its configuration.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to the zone but differs from its configuration; halt the zone first")]
-    WrongLinkOnLoan { zone: ZoneName, net: LinkName },
+    WrongLinkOnLoan {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
+    /// A persistent net asked of the joyent flavour.
     #[error("zone '{zone}': net '{net}': persistent links need the gate flavour (illumos-gate, OmniOS, Helios): on this dladm a zone's link is lent at creation by the temporary-only zone property and named in the zone's name space")]
-    PersistentOnJoyent { zone: ZoneName, net: LinkName },
+    PersistentOnJoyent {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
 }
 
 /// ` (a VNIC over X)`, or nothing when the link is not a VNIC (its lower link is unknown).
@@ -283,8 +345,11 @@ fn over_note(over: Option<&LinkName>) -> String {
 /// Ordered steps plus the journal bookkeeping that needs no command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The zone the plan is for.
     pub zone: ZoneName,
+    /// The flavour whose commands the steps are.
     pub flavour: Flavour,
+    /// The commands, in order.
     pub steps: Vec<Step>,
     /// Nets already as configured: left alone.
     pub satisfied: Vec<LinkName>,
@@ -395,8 +460,11 @@ impl fmt::Display for Plan {
 /// What a netzone net wants from its VNIC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desired<'a> {
+    /// The net's position in the configuration.
     pub index: usize,
+    /// The net.
     pub net: &'a Net,
+    /// Its lower link (resolved).
     pub over: LinkName,
 }
 
@@ -993,6 +1061,32 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
     plan
 }
 
+/// The undo of a failed `up`: the links of `created` (the records of the nets this run
+/// created, oldest first) deleted, newest first, under every name each may have
+/// ([`JournalLink::candidate_names`]: the temporary and the final name while a rename was in
+/// flight). Pure: what this run created is all it looks at, so nothing else is touched. A
+/// record is dropped by the executor once the last of its deletes succeeded.
+///
+/// On joyent each link is addressed in its zone (`-z`); on gate from the global zone, where
+/// netzone's links wait until zoneadmd lends them at ready.
+pub fn plan_undo(zone: &ZoneName, flavour: Flavour, created: &[JournalLink]) -> Plan {
+    let mut plan = Plan::new(zone, flavour);
+    for e in created.iter().rev() {
+        for name in e.candidate_names() {
+            plan.steps.push(Step::Delete {
+                net: Some(e.net.clone()),
+                name: name.clone(),
+                zone: match flavour {
+                    Flavour::Joyent => Some(e.zone.clone()),
+                    Flavour::Gate => None,
+                },
+                persistent: e.persistent,
+            });
+        }
+    }
+    plan
+}
+
 /// Longest suffix [`free_name`] appends (`_rec` and up to 4 digits).
 const MAX_SUFFIX: usize = 8;
 
@@ -1160,6 +1254,140 @@ mod tests {
         let mut e = entry_for(&d[i], &zn("web1"), name, state);
         e.mac = mac.parse().ok();
         e
+    }
+
+    /// The records a failed `up` leaves for the nets it created, when step `k` of `p` fails:
+    /// what the executor writes (create: intent, then created; rename: renaming, then active).
+    /// `refused`: dladm refused the failing step (a create that created nothing); otherwise the
+    /// step may have done its work (a create left at intent, a rename at renaming).
+    fn records_at(p: &Plan, k: usize, refused: bool) -> Vec<JournalLink> {
+        let z = zn("web1");
+        let mut v: Vec<JournalLink> = Vec::new();
+        for (i, s) in p.steps.iter().enumerate().take(k + 1) {
+            let failing = i == k;
+            match s {
+                Step::Create {
+                    net, index, spec, ..
+                } => {
+                    if failing && refused {
+                        continue;
+                    }
+                    v.push(JournalLink {
+                        net: net.clone(),
+                        index: *index,
+                        name: spec.name.clone(),
+                        final_name: net.clone(),
+                        over: spec.over.clone(),
+                        vid: spec.vid,
+                        mac: known_mac(spec.mac.as_ref()),
+                        zone: z.clone(),
+                        state: if failing {
+                            LinkState::Intent
+                        } else {
+                            LinkState::Created
+                        },
+                        run: String::new(),
+                        persistent: false,
+                    });
+                }
+                Step::Rename { net, .. } => {
+                    let e = v.iter_mut().find(|e| &e.net == net).unwrap();
+                    e.state = match (failing, refused) {
+                        (false, _) => LinkState::Active,
+                        (true, true) => LinkState::Created,
+                        (true, false) => LinkState::Renaming,
+                    };
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn undo_plans_delete_only_what_the_run_created_newest_first() {
+        let z = zn("web1");
+        let t = |i| tempname::temp_name(&z, i);
+        let none = Observation::default();
+        let p = up(&cfg(), Flavour::Joyent, &none, &Journal::empty(&z)).unwrap();
+        let undo = |k: usize, refused: bool| {
+            lines(&plan_undo(&z, Flavour::Joyent, &records_at(&p, k, refused)))
+        };
+        // net0's create refused: nothing was created, nothing is undone.
+        assert!(undo(0, true).is_empty());
+        // net0's create failed otherwise: the link may exist under its temporary name.
+        assert_eq!(
+            undo(0, false),
+            vec![format!("dladm delete-vnic -t -z web1 {}", t(0))]
+        );
+        // net0's rename refused: still under the temporary name.
+        assert_eq!(
+            undo(1, true),
+            vec![format!("dladm delete-vnic -t -z web1 {}", t(0))]
+        );
+        // net0's rename failed otherwise: under either name.
+        assert_eq!(
+            undo(1, false),
+            vec![
+                format!("dladm delete-vnic -t -z web1 {}", t(0)),
+                "dladm delete-vnic -t -z web1 net0".to_string(),
+            ]
+        );
+        // net1's create refused: net0, finished, is undone.
+        assert_eq!(undo(2, true), vec!["dladm delete-vnic -t -z web1 net0"]);
+        // net2's rename failed: newest first, net2 under both names, then net1 and net0.
+        assert_eq!(
+            undo(5, false),
+            vec![
+                format!("dladm delete-vnic -t -z web1 {}", t(2)),
+                "dladm delete-vnic -t -z web1 net2".to_string(),
+                "dladm delete-vnic -t -z web1 net1".to_string(),
+                "dladm delete-vnic -t -z web1 net0".to_string(),
+            ]
+        );
+        // The MAC write-back (after the last step) failed: every link of the run goes, each
+        // under its final name.
+        assert_eq!(
+            undo(p.steps.len(), false),
+            vec![
+                "dladm delete-vnic -t -z web1 net2",
+                "dladm delete-vnic -t -z web1 net1",
+                "dladm delete-vnic -t -z web1 net0",
+            ]
+        );
+        // gate: from the global zone, under the final name.
+        let g = up(&cfg(), Flavour::Gate, &none, &Journal::empty(&z)).unwrap();
+        let gundo = |k: usize, refused: bool| {
+            lines(&plan_undo(&z, Flavour::Gate, &records_at(&g, k, refused)))
+        };
+        assert!(gundo(0, true).is_empty());
+        assert_eq!(gundo(0, false), vec!["dladm delete-vnic -t net0"]);
+        // net2's MTU (set-linkprop, step 3) failed: all three links, newest first.
+        assert_eq!(
+            gundo(3, false),
+            vec![
+                "dladm delete-vnic -t net2",
+                "dladm delete-vnic -t net1",
+                "dladm delete-vnic -t net0",
+            ]
+        );
+        // Every step of an undo is a delete of a net's recorded link: none can address a link
+        // the run did not record.
+        for k in 0..p.steps.len() {
+            for refused in [true, false] {
+                let recs = records_at(&p, k, refused);
+                for s in &plan_undo(&z, Flavour::Joyent, &recs).steps {
+                    let Step::Delete {
+                        net: Some(n), name, ..
+                    } = s
+                    else {
+                        panic!("{s:?}")
+                    };
+                    let e = recs.iter().find(|e| &e.net == n).unwrap();
+                    assert!(e.candidate_names().contains(&name), "{s:?}");
+                }
+            }
+        }
     }
 
     #[test]
