@@ -1,7 +1,7 @@
 //! Running a plan: every step journalled, and on any failure exactly what this run created
 //! undone, newest first.
 //!
-//! The entry points [`up`], [`down`] and [`reclaim`] each take the zone's lock, read its journal,
+//! The entry points [`up`], [`down`] and [`crate::recover::reclaim`] each take the zone's lock, read its journal,
 //! observe the host once, plan, and apply. Deleting tolerates "object not found" (the goal is
 //! reached) and retries "link busy" a bounded number of times; a link on loan to a zone that is
 //! still ready or running is first handed back to the global zone (`set-linkprop -t -p
@@ -51,21 +51,28 @@ pub enum ApplyError {
     /// The zone's configuration could not be read (one line per problem).
     #[error("{}", .0.lines().join("\n"))]
     Config(#[from] Box<crate::zonecfg::ConfigError>),
+    /// No plan can be made.
     #[error(transparent)]
     Plan(#[from] PlanError),
     /// A `global-nic` could not be turned into a link (route for `auto`, nic tag, overlay
     /// rule, class, MTU), before anything was created.
     #[error(transparent)]
     Resolve(#[from] crate::globalnic::ResolveError),
+    /// The host's links could not be read.
     #[error("zone '{zone}': cannot observe links: {source}")]
     Observe {
+        /// The zone.
         zone: ZoneName,
+        /// The underlying failure.
         #[source]
         source: ObserveError,
     },
+    /// The zone's journal or lock could not be used.
     #[error("zone '{zone}': {source}")]
     Journal {
+        /// The zone.
         zone: ZoneName,
+        /// The underlying failure.
         #[source]
         source: JournalError,
     },
@@ -73,10 +80,14 @@ pub enum ApplyError {
     /// lists what could not be.
     #[error("zone '{zone}': {}{source}{}", net.as_ref().map(|n| format!("net '{n}': ")).unwrap_or_default(), undo_note(undo))]
     Step {
+        /// The zone.
         zone: ZoneName,
+        /// The net whose step failed, if the step was for one.
         net: Option<LinkName>,
+        /// The underlying failure.
         #[source]
         source: Box<HostError>,
+        /// What could not be undone, one line each.
         undo: Vec<String>,
     },
     /// A configured `mac-addr` is already used elsewhere on the host (nothing was created).
@@ -88,8 +99,11 @@ pub enum ApplyError {
     /// gate: a link on loan to a zone cannot be named from the global zone.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to zone '{holder}' and cannot be removed until it halts")]
     OnLoan {
+        /// The zone.
         zone: ZoneName,
+        /// The net.
         net: LinkName,
+        /// The zone holding the link.
         holder: ZoneName,
     },
 }
@@ -119,7 +133,9 @@ fn undo_note(undo: &[String]) -> String {
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    /// The zone.
     pub zone: ZoneName,
+    /// The plan that was run.
     pub plan: Plan,
     /// Nets whose links this run created.
     pub created: Vec<LinkName>,

@@ -27,15 +27,30 @@ use crate::zonename::ZoneName;
 pub enum MacHolder {
     /// A live link (`place` `None`: the global zone).
     Link {
+        /// The link's name.
         name: LinkName,
+        /// Where it is (`None`: the global zone).
         place: Option<ZoneName>,
     },
     /// Another zone's configured `mac-addr`.
-    Configured { zone: ZoneName, net: LinkName },
+    Configured {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
     /// Another zone's journal record (a link netzone made, or is making, for it).
-    Recorded { zone: ZoneName, net: LinkName },
+    Recorded {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
     /// Another net of the same zone.
-    SameZone { net: LinkName },
+    SameZone {
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
 }
 
 impl fmt::Display for MacHolder {
@@ -66,9 +81,13 @@ impl fmt::Display for MacHolder {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("zone '{zone}': net '{net}': mac-addr {mac} is already used by {holder}")]
 pub struct MacConflict {
+    /// The zone.
     pub zone: ZoneName,
+    /// The net.
     pub net: LinkName,
+    /// The MAC address.
     pub mac: Mac,
+    /// Who else uses it.
     pub holder: MacHolder,
 }
 

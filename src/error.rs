@@ -233,7 +233,8 @@ impl PlanError {
             PlanError::AutoGlobalNic { .. } => ErrorKind::Unsupported,
             PlanError::NameInUseByZone { .. }
             | PlanError::Conflict { .. }
-            | PlanError::TempNameTaken { .. } => ErrorKind::NameTaken,
+            | PlanError::TempNameTaken { .. }
+            | PlanError::FlowTaken { .. } => ErrorKind::NameTaken,
             PlanError::WrongLinkOnLoan { .. } => ErrorKind::LinkBusy,
             #[allow(unreachable_patterns)]
             _ => ErrorKind::InvalidConfig,

@@ -37,6 +37,7 @@ impl fmt::Display for Flavour {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown dladm flavour '{0}' (expected joyent or gate)")]
+/// A flavour name that is neither `joyent` nor `gate` (the name as given).
 pub struct UnknownFlavour(pub String);
 
 impl FromStr for Flavour {
@@ -54,8 +55,10 @@ impl FromStr for Flavour {
 #[derive(Debug, thiserror::Error)]
 pub enum FlavourError {
     #[error(transparent)]
+    /// The flavour was named, but not one netzone knows.
     Unknown(#[from] UnknownFlavour),
     #[error("cannot tell the dladm flavour: {0}")]
+    /// The probe failed in a way that says neither joyent nor gate.
     Probe(HostError),
 }
 

@@ -30,16 +30,26 @@ use crate::zonename::ZoneName;
 pub enum GcAction {
     /// Delete a netzone link from the global zone. `zone` is the zone it belonged to, if known.
     Delete {
+        /// The link's name.
         name: LinkName,
+        /// The zone it was left behind for, if known.
         zone: Option<ZoneName>,
+        /// The journal entry (net) that records it, if any.
         net: Option<LinkName>,
+        /// Its temporary name, if netzone gave it one.
         temp: Option<LinkName>,
     },
     /// Drop the journal entry of `zone`'s net `net`: its link is gone.
-    Forget { zone: ZoneName, net: LinkName },
+    Forget {
+        /// The zone whose journal has the entry.
+        zone: ZoneName,
+        /// The entry's net.
+        net: LinkName,
+    },
 }
 
 impl GcAction {
+    /// The zone the action concerns, if known.
     pub fn zone(&self) -> Option<&ZoneName> {
         match self {
             GcAction::Delete { zone, .. } => zone.as_ref(),
@@ -120,7 +130,9 @@ pub fn plan_for(
 pub struct GcReport {
     /// One line per removal (or, dry, per removal it would make, each followed by its argv).
     pub lines: Vec<String>,
+    /// Removals that failed, one line each.
     pub failures: Vec<String>,
+    /// Things that could not be read (shown, never fatal).
     pub warnings: Vec<String>,
 }
 

@@ -72,34 +72,59 @@ pub enum GlobalNicError {
     #[error(
         "zone '{zone}': net '{net}': global-nic 'auto': cannot use 'auto' without allowed-address"
     )]
-    NoAllowedAddress { zone: ZoneName, net: LinkName },
+    /// `auto` without an `allowed-address` to route.
+    NoAllowedAddress {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
+    /// No route to the address.
     #[error("zone '{zone}': net '{net}': global-nic 'auto': no route to allowed-address '{address}' (route -n get: not in table); add a route or name the link in global-nic")]
     NoRoute {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
     },
     #[error(
         "zone '{zone}': net '{net}': global-nic 'auto': route -n get {address} names no interface"
     )]
+    /// The route names no interface.
     NoInterface {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
     },
+    /// The route's interface is not a datalink name.
     #[error("zone '{zone}': net '{net}': global-nic 'auto': route -n get {address} names interface '{interface}', which is not a datalink name: {reason}")]
     BadInterface {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
+        /// The interface `route` named.
         interface: String,
+        /// What is wrong with it.
         reason: String,
     },
+    /// `route` could not be run, or failed.
     #[error("zone '{zone}': net '{net}': global-nic 'auto': looking up the route to '{address}': {source}")]
     Route {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The address routed (the first `allowed-address`).
         address: IpAddr,
+        /// The underlying failure.
         #[source]
         source: Box<HostError>,
     },
@@ -132,8 +157,11 @@ pub fn parse_route_get(stdout: &str) -> Option<&str> {
 /// What one `route -n get` run answered.
 #[derive(Debug, PartialEq, Eq)]
 pub enum RouteAnswer<'a> {
+    /// The interface the route uses.
     Interface(&'a str),
+    /// No route to the address.
     NotInTable,
+    /// A route without an interface.
     NoInterface,
 }
 
@@ -228,6 +256,7 @@ pub const DEFAULT_MTU: u32 = 1500;
 pub struct NicTag(String);
 
 impl NicTag {
+    /// Checks `s` against nictagadm's rule; the error says which part fails.
     pub fn new(s: &str) -> Result<Self, String> {
         if s.is_empty() || s.len() > MAX_TAG_LEN {
             return Err(format!("nic tag must be 1-{MAX_TAG_LEN} characters"));
@@ -238,6 +267,7 @@ impl NicTag {
         Ok(NicTag(s.to_string()))
     }
 
+    /// The tag as written (the `<tag>` of sysinfo's `NIC_<tag>`).
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -335,8 +365,11 @@ pub fn features_from_env() -> Result<Option<BrandFeatures>, String> {
 /// One link of the global zone as `show-link -p -o LINK,CLASS,MTU` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostLink {
+    /// The link's name.
     pub name: LinkName,
+    /// dladm's CLASS (`phys`, `aggr`, `etherstub`, `misc`, `vnic`, ...): only some carry VNICs.
     pub class: String,
+    /// The link's MTU, `None` where dladm prints none (the upper bound for a net's `mtu`).
     pub mtu: Option<u32>,
 }
 
@@ -403,39 +436,64 @@ pub fn parse_sysinfo(out: &str) -> BTreeMap<String, LinkName> {
 /// Why a zone's `global-nic`s cannot be turned into links. Each names the zone and the net.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
+    /// An overlay rule: statechange creates the overlay device from it (`setup_net`); netzone
+    /// creates none, so it refuses before anything is created.
     #[error("zone '{zone}': net '{net}': global-nic '{rule}/{vnet}': overlay rule '{rule}' cannot be used: netzone does not create overlay devices")]
     Overlay {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name).
         net: LinkName,
+        /// The overlay rule.
         rule: String,
+        /// The virtual network id.
         vnet: String,
     },
     #[error("zone '{zone}': net '{net}': global-nic '{name}': no nic tag '{name}' in sysinfo and no such physical link, aggregation or etherstub")]
+    /// Neither a nic tag nor a link that can carry VNICs.
     Unresolved {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name).
         net: LinkName,
+        /// The `global-nic` as configured.
         name: String,
     },
     #[error("zone '{zone}': net '{net}': global-nic '{name}': link of class '{class}' cannot carry VNICs (expected a physical link, aggregation, etherstub or proteusN)")]
+    /// The link exists but its class cannot carry VNICs (statechange accepts only physical
+    /// links, aggregations, etherstubs and `proteusN` of class `misc`).
     WrongClass {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name).
         net: LinkName,
+        /// The `global-nic` as configured.
         name: String,
+        /// The link's class.
         class: String,
     },
     #[error(
         "zone '{zone}': net '{net}': mtu {mtu} is above the MTU of global-nic '{link}' ({lower})"
     )]
+    /// The net's `mtu` is above its lower link's: dladm would refuse it after the VNIC is made.
     MtuTooBig {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name).
         net: LinkName,
+        /// The MTU the net asks for.
         mtu: u32,
+        /// The lower link.
         link: LinkName,
+        /// The lower link's MTU.
         lower: u32,
     },
     #[error("zone '{zone}': cannot list the host's links: {source}")]
+    /// The `show-link` walk failed.
     Links {
+        /// The zone.
         zone: ZoneName,
+        /// Why.
         #[source]
         source: crate::dladm::observe::ObserveError,
     },
@@ -443,10 +501,15 @@ pub enum ResolveError {
     #[error(transparent)]
     Auto(#[from] GlobalNicError),
     #[error("zone '{zone}': net '{net}': global-nic '{tag}' needs the nic tags, but sysinfo failed: {reason}")]
+    /// A tag needed `sysinfo -p`, which failed.
     Sysinfo {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name).
         net: LinkName,
+        /// The tag.
         tag: String,
+        /// How sysinfo failed.
         reason: String,
     },
 }

@@ -39,26 +39,35 @@ use crate::zonename::ZoneName;
 /// `pre` or `post`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// `prestatechange`.
     Pre,
+    /// `poststatechange`.
     Post,
 }
 
 /// zoneadmd's `zone_state_t` values netzone acts on.
 pub const STATE_READY: u32 = 3;
+/// zoneadmd's `ZONE_STATE_DOWN` (`zone.h`).
 pub const STATE_DOWN: u32 = 6;
 /// OmniOS `ZONE_STATE_SYSBOOT` pseudo state (pkg5 `src/brand/shared/vars.ksh`).
 pub const STATE_SYSBOOT: u32 = 99;
 /// zoneadmd's `zone_cmd_t` values netzone acts on.
 pub const CMD_READY: u32 = 0;
+/// zoneadmd's `Z_HALT` command (`zoneadmd.h`).
 pub const CMD_HALT: u32 = 4;
 
 /// The hook's arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookArgs {
+    /// pre or post.
     pub phase: Phase,
+    /// The zone.
     pub zone: ZoneName,
+    /// The zone's zonepath.
     pub zonepath: PathBuf,
+    /// The zone's state when the hook runs (zoneadmd's numbering).
     pub state: u32,
+    /// The command zoneadmd is running (zoneadmd's numbering).
     pub cmd: u32,
     /// The alternate root; `None` when absent or empty.
     pub altroot: Option<PathBuf>,
@@ -108,28 +117,40 @@ pub fn dispatch(flavour: Flavour, phase: Phase, state: u32, cmd: u32) -> Action 
 /// A usage error; the binary prints it with the usage text and exits non-zero.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum UsageError {
+    /// Not the number of arguments the hook takes.
     #[error("expected pre|post ZONE ZONEPATH STATE CMD [ALTROOT], got {0} arguments")]
     Count(usize),
+    /// Neither `pre` nor `post`.
     #[error("'{0}' is neither pre nor post")]
     Phase(String),
+    /// Not a zone name (the value, and why).
     #[error("zone '{0}': invalid zone name: {1}")]
     Zone(String, String),
+    /// Not a decimal number (which argument, the value).
     #[error("{0} '{1}' is not a number")]
     Number(&'static str, String),
+    /// ALTROOT is not absolute: most likely a ZONEPATH with a space, split by the shell.
     #[error("ALTROOT '{0}' is not an absolute path (a ZONEPATH with a space in it, split by the shell?)")]
     Altroot(String),
+    /// An option without its value.
     #[error("option {0} needs a value")]
     OptionValue(String),
+    /// An option naming a program got something that would be read as an option.
     #[error("option {0}: '{1}' is not a program (it starts with '-')")]
     OptionProgram(String, String),
+    /// A flag given a value.
     #[error("option {0} takes no value")]
     FlagValue(String),
+    /// An option the hook does not know.
     #[error("unknown option '{0}'")]
     Option(String),
+    /// `--brand-features` could not be read.
     #[error("--brand-features: {0}")]
     Features(String),
+    /// An option given without the one it needs.
     #[error("option {0} needs {1}")]
     Requires(&'static str, &'static str),
+    /// An argument's value is refused (which, the value, why).
     #[error("option {0}: '{1}' is not one of {2}")]
     Value(&'static str, String, &'static str),
 }
@@ -539,16 +560,22 @@ mod tests {
 /// Why a hook call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum HookError {
+    /// The zone's configuration could not be read.
     #[error("{0}")]
     Config(#[from] crate::zonecfg::ConfigError),
+    /// The dladm flavour could not be told.
     #[error(transparent)]
     Flavour(#[from] crate::flavour::FlavourError),
+    /// No plan could be made.
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+    /// A `global-nic` could not be turned into a link.
     #[error(transparent)]
     Resolve(#[from] crate::globalnic::ResolveError),
+    /// Applying a plan failed.
     #[error(transparent)]
     Apply(#[from] crate::apply::ApplyError),
+    /// Reclaiming a stuck zone's links failed.
     #[error(transparent)]
     Recover(#[from] crate::recover::RecoverError),
 }
@@ -566,7 +593,9 @@ impl HookError {
 /// What a hook call did.
 #[derive(Debug)]
 pub struct HookReport {
+    /// What the hook did.
     pub action: Action,
+    /// The run's outcome, if it ran one.
     pub outcome: Option<crate::apply::Outcome>,
 }
 

@@ -23,11 +23,15 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// `NETZONE_DLADM`, `NETZONE_ZONEADM`, `NETZONE_ZONECFG` and `NETZONE_ROUTE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tools {
+    /// dladm.
     pub dladm: PathBuf,
+    /// zoneadm.
     pub zoneadm: PathBuf,
+    /// zonecfg.
     pub zonecfg: PathBuf,
     /// SmartOS `sysinfo`, run (`-p`) only to resolve nic tags.
     pub sysinfo: PathBuf,
+    /// `flowadm`, for SmartOS's `blocked_outgoing_ports` flows.
     pub flowadm: PathBuf,
     /// `route`, run as `route -n get ADDR` for `global-nic="auto"` ([`crate::globalnic`]).
     pub route: PathBuf,
@@ -67,15 +71,22 @@ impl Tools {
 /// Which program to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
+    /// `dladm`.
     Dladm,
+    /// `zoneadm`.
     Zoneadm,
+    /// `zonecfg`.
     Zonecfg,
+    /// SmartOS `sysinfo` (nic tags).
     Sysinfo,
+    /// `flowadm`.
     Flowadm,
+    /// `route` (for `global-nic="auto"`).
     Route,
 }
 
 impl Tool {
+    /// The program's short name, as messages say it.
     pub fn name(self) -> &'static str {
         match self {
             Tool::Dladm => "dladm",
@@ -93,11 +104,14 @@ impl Tool {
 pub struct Output {
     /// Exit status; `None` if a signal ended it.
     pub status: Option<i32>,
+    /// Everything it wrote to stdout (lossily decoded as UTF-8).
     pub stdout: String,
+    /// Everything it wrote to stderr (lossily decoded as UTF-8).
     pub stderr: String,
 }
 
 impl Output {
+    /// Whether it exited 0.
     pub fn success(&self) -> bool {
         self.status == Some(0)
     }
@@ -176,7 +190,9 @@ pub enum HostError {
     /// deliberately not a `source()`, so that a chain printer says it once.
     #[error("cannot run {}: {error}", program.display())]
     Spawn {
+        /// The program that could not be started (the prefix's first word, if any).
         program: PathBuf,
+        /// Why.
         error: std::io::Error,
     },
     /// The program outlived its deadline and was killed with its process group.
@@ -272,6 +288,8 @@ impl Host {
         }
     }
 
+    /// Overrides the SmartOS brand features [`crate::globalnic::resolve`] assumes; `None`
+    /// derives them from the zone's brand name, as statechange reads the brand's flags.
     pub fn with_brand_features(mut self, f: Option<crate::globalnic::BrandFeatures>) -> Self {
         self.brand_features = f;
         self
@@ -343,6 +361,7 @@ impl Host {
         self.root.join("etc/svc/volatile/netzone")
     }
 
+    /// Where `tool` is on this host.
     pub fn path(&self, tool: Tool) -> &Path {
         match tool {
             Tool::Dladm => &self.tools.dladm,

@@ -42,11 +42,13 @@ use crate::zonename::ZoneName;
 /// One link the global zone sees.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostLink {
+    /// The link's name.
     pub name: LinkName,
     /// The zone holding it; `None` = the global zone.
     pub zone: Option<ZoneName>,
     /// `phys`, `vnic`, `etherstub`, `aggr`, ... (empty when only the VNIC walk saw it).
     pub class: String,
+    /// Its MTU, if known.
     pub mtu: Option<u32>,
     /// Lower link(s) as dladm prints them; empty for a physical link.
     pub over: String,
@@ -68,7 +70,9 @@ impl HostLink {
 /// The host as the checks see it.
 #[derive(Debug, Clone)]
 pub struct HostView {
+    /// The dladm flavour.
     pub flavour: Flavour,
+    /// Every link of the global zone, and those on loan.
     pub links: Vec<HostLink>,
     /// The link observation the links were joined from (what [`crate::conflicts`] reads).
     pub obs: Observation,
@@ -234,7 +238,9 @@ pub enum Lower<'a> {
     Found(&'a HostLink),
     /// No link of that name in the global zone; `held_by` is a zone holding one of that name.
     Missing {
+        /// The name looked for.
         name: LinkName,
+        /// A zone holding a link of that name, if any.
         held_by: Option<ZoneName>,
     },
     /// Not resolvable from the view (`auto`, until route lookup exists; nic tags).

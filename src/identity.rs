@@ -88,15 +88,19 @@ pub fn temp_proof(l: &ObservedLink, zone: &ZoneName, over: Option<&LinkName>) ->
 pub struct NotOurs {
     /// The zone whose record names the link.
     pub zone: ZoneName,
+    /// The net the record is for.
     pub net: LinkName,
+    /// The link's name.
     pub link: LinkName,
     /// Where the link is (`None`: the global zone).
     #[serde(rename = "in")]
     pub place: Option<ZoneName>,
+    /// Which part of the identity differs, in words.
     pub why: String,
 }
 
 impl NotOurs {
+    /// The record `e` that names link `l` without identifying it, and why.
     pub fn new(e: &JournalLink, l: &ObservedLink, why: String) -> Self {
         NotOurs {
             zone: e.zone.clone(),

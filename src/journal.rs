@@ -53,22 +53,37 @@ use crate::zonename::ZoneName;
 pub const VERSION: u32 = 1;
 
 #[derive(Debug, thiserror::Error)]
+/// Why a journal (or a zone's lock) could not be used.
 pub enum JournalError {
-    /// The cause is part of the message, not a `source()`, so that it is said once.
+    /// The file could not be read, written or locked. The cause is part of the message, not a
+    /// `source()`, so that it is said once.
     #[error("journal {}: {error}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         error: std::io::Error,
     },
+    /// The file holds something netzone cannot read back.
     #[error("journal {} is corrupt: {reason}", path.display())]
-    Corrupt { path: PathBuf, reason: String },
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Something other than a journal file is in the journal's place.
     #[error(
         "journal {}: {reason}; netzone will not read it: move it aside, then see \
          `netzone show --orphans` for links it may have recorded",
         path.display()
     )]
-    Unusable { path: PathBuf, reason: String },
+    Unusable {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead (a FIFO, a symbolic link, too large).
+        reason: String,
+    },
     /// Another run held the zone's lock for longer than the caller would wait.
     #[error("lock {path}: another netzone run on the zone still holds it after {}", crate::host::human_duration(*waited))]
     Locked {
@@ -137,14 +152,17 @@ pub struct JournalLink {
     /// The name it ends up with (the net's `physical`).
     #[serde(rename = "final")]
     pub final_name: LinkName,
+    /// The lower link.
     pub over: LinkName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The VLAN id, if tagged.
     pub vid: Option<VlanId>,
     /// The fixed MAC asked for, or the one the host assigned once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mac: Option<Mac>,
     /// The zone the link is (or will be) lent to.
     pub zone: ZoneName,
+    /// How far netzone got with it.
     pub state: LinkState,
     /// Which run wrote the entry (`<pid>-<unix seconds>`), for diagnostics.
     pub run: String,
@@ -209,9 +227,12 @@ pub struct JournalFlow {
 /// A zone's journal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Journal {
+    /// Format version ([`VERSION`]).
     pub version: u32,
+    /// The zone.
     pub zone: ZoneName,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The dladm flavour the entries were made with.
     pub flavour: Option<Flavour>,
     /// The boot the file was written in ([`boot_key`]); set by [`Journal::save`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -221,6 +242,7 @@ pub struct Journal {
     /// [`PENDING_SECS`]) the links are not orphans, so `gc` leaves them alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<u64>,
+    /// One entry per net netzone created (or is creating) a link for.
     pub links: Vec<JournalLink>,
     /// The flows netzone added on its links (temporary, so kept in the volatile file only).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -376,6 +398,7 @@ fn read_journal_file(p: &Path) -> Result<Option<String>, JournalError> {
 }
 
 impl Journal {
+    /// A journal with no entries for `zone`.
     pub fn empty(zone: &ZoneName) -> Self {
         Journal {
             version: VERSION,

@@ -107,6 +107,8 @@
 //! `examples/agent.rs` is the same story as a program (`cargo run --example agent`). The
 //! library needs neither clap nor anyhow: depend on it with `default-features = false`.
 
+#![warn(missing_docs)]
+
 pub mod apply;
 pub mod brand;
 pub mod client;

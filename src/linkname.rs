@@ -19,16 +19,22 @@ pub struct LinkName(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LinkNameError {
     #[error("link name is empty")]
+    /// Empty.
     Empty,
     #[error("link name is longer than {MAX_LINK_NAME_LEN} characters")]
+    /// Longer than dladm allows.
     TooLong,
     #[error("link name may contain only letters, digits, '_' and '.'")]
+    /// A character other than a letter, digit, `_` or `.`.
     BadChar,
     #[error("link name must not start with a digit")]
+    /// Starts with a digit.
     LeadingDigit,
     #[error("link name must end in a number")]
+    /// Does not end in a number (dladm names are driver name plus instance).
     NoNumber,
     #[error("link name's number must not have a leading zero")]
+    /// The number starts with 0 (and is not 0).
     LeadingZero,
 }
 

@@ -17,12 +17,16 @@ pub struct Mac([u8; 6]);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MacError {
     #[error("not a MAC address (expected six hex octets separated by ':')")]
+    /// Not six hex octets separated by `:`.
     Syntax,
     #[error("multicast or broadcast MAC address cannot be assigned to a VNIC")]
+    /// A multicast or broadcast address.
     Multicast,
     #[error("all-zero MAC address cannot be assigned to a VNIC")]
+    /// All zeros.
     Zero,
     #[error("'vrrp' needs a VRRP router id (net-attr vrrp_vrid)")]
+    /// `vrrp` without a VRRP router id.
     VrrpWithoutVrid,
 }
 
@@ -128,6 +132,7 @@ impl<'de> serde::Deserialize<'de> for Mac {
 /// What a net's `mac-addr` asks for: a fixed address, or a keyword that lets the host choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MacSpec {
+    /// This address.
     Fixed(Mac),
     /// `random`: dladm generates one with prefix `2:8:20`.
     Random,
@@ -137,6 +142,7 @@ pub enum MacSpec {
     Factory,
     /// `vrrp`: the VRRP virtual MAC for `vrid` (needs a VRID).
     Vrrp {
+        /// The VRRP router id (1-255).
         vrid: u8,
     },
 }

@@ -13,7 +13,9 @@ pub struct Mtu(u32);
 pub struct MtuError;
 
 impl Mtu {
+    /// Smallest MTU accepted (IPv4's minimum datagram size).
     pub const MIN: u32 = 68;
+    /// Largest MTU accepted.
     pub const MAX: u32 = 65536;
 
     /// Checks the range; the lower link may still refuse a value above its own maximum.

@@ -19,22 +19,30 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OutputError {
     #[error("unknown output field: `{0}'")]
+    /// `-o` names a field the table does not have.
     UnknownField(String),
     #[error("-p requires -o")]
+    /// `-p` without `-o`.
     ParsableNeedsFields,
     #[error("output field `all' invalid in parsable mode")]
+    /// `-o all` with `-p`.
     AllInParsable,
     #[error("no valid output fields")]
+    /// `-o` names no field.
     NoFields,
     #[error("-p and --json cannot be used together")]
+    /// Both `-p` and `--json`.
     ParsableAndJson,
 }
 
 /// Which of the three forms to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// An aligned table with a header.
     Human,
+    /// dladm's `-p`: `:`-separated, escaped.
     Parsable,
+    /// A JSON array of objects.
     Json,
 }
 
@@ -42,7 +50,9 @@ pub enum Format {
 /// order the operator asked for them).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutputSpec {
+    /// How to print.
     pub format: Format,
+    /// Which columns, by index into the table's columns, in order.
     pub fields: Vec<usize>,
 }
 

@@ -76,8 +76,11 @@ use crate::zonename::ZoneName;
 pub enum Step {
     /// Create the VNIC of net `net` (index `index` in the configuration).
     Create {
+        /// The net the link is for.
         net: LinkName,
+        /// The net's position in the configuration.
         index: usize,
+        /// What `create-vnic` is given.
         spec: VnicSpec,
         /// The MAC in `spec` was drawn by netzone (no `mac-addr`, `auto` or `random`): the
         /// executor draws another when dladm reports it in use.
@@ -85,35 +88,54 @@ pub enum Step {
     },
     /// joyent: give the link in `zone` its final name.
     Rename {
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The zone.
         zone: ZoneName,
+        /// The name it has now.
         from: LinkName,
+        /// The name it gets.
         to: LinkName,
     },
     /// Delete a link netzone owns. `zone` is where it was seen (`None` = global zone);
     /// `persistent`: its record says it was created without `-t`, so it is deleted without `-t`.
     Delete {
+        /// The net whose record names the link, if any.
         net: Option<LinkName>,
+        /// The link's name.
         name: LinkName,
+        /// The zone.
         zone: Option<ZoneName>,
+        /// Whether the link is persistent (gate; created without `-t`).
         persistent: bool,
     },
     /// Hand a link netzone did not make back from `zone` to the global zone (reclaim of a zone
     /// stuck `down`): `set-linkprop -t [-z ZONE] -p zone=global NAME`, zoneadmd's own call.
-    Return { zone: ZoneName, name: LinkName },
+    Return {
+        /// The zone holding the link.
+        zone: ZoneName,
+        /// The link's name.
+        name: LinkName,
+    },
     /// joyent: rename a link netzone did not make inside `zone` first, because the global zone
     /// already has a link of its name (illumos bug 10001); a [`Step::Return`] of `to` follows.
     RenameInZone {
+        /// The zone holding the link.
         zone: ZoneName,
+        /// The name it has now.
         from: LinkName,
+        /// The name it gets.
         to: LinkName,
     },
     /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
     /// the resource properties when it creates a temporary VNIC, so the MTU is set again
     /// afterwards, as omicron does (illumos 15695).
     SetProp {
+        /// The net the link is for.
         net: LinkName,
+        /// The link's name.
         name: LinkName,
+        /// The property.
         prop: LinkProp,
     },
     /// `flowadm add-flow`: SmartOS's `blocked_outgoing_ports`, one flow dropping TCP to `port`
@@ -122,10 +144,15 @@ pub enum Step {
     /// link's flows with the link, so a halt needs no step for them; [`Step::RemoveFlow`]
     /// removes one whose port is no longer configured while the link stays.
     AddFlow {
+        /// The net the flow is for.
         net: LinkName,
+        /// The link the flow is on.
         link: LinkName,
+        /// The zone the link is in (joyent's `-z`), if any.
         zone: Option<ZoneName>,
+        /// The flow's name.
         name: String,
+        /// The TCP port it blocks.
         port: u16,
     },
     /// `flowadm remove-flow -t NAME`: a flow netzone added on the net's link `link` (a record
@@ -256,46 +283,85 @@ impl Step {
 /// Why no plan can be made. Each names the zone and the net, as illumos tools do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// A `global-nic="auto"` reached the planner unresolved.
     #[error("zone '{zone}': net '{net}': global-nic 'auto' was not resolved to a link before planning (netzone::globalnic::resolve)")]
-    AutoGlobalNic { zone: ZoneName, net: LinkName },
+    AutoGlobalNic {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
+    /// A nic tag or overlay rule reached the planner unresolved.
     #[error("zone '{zone}': net '{net}': global-nic '{global_nic}' must be resolved to a link first (globalnic::resolve)")]
     Unresolved {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The `global-nic` as configured.
         global_nic: String,
     },
+    /// gate: the net's name is taken by a link of another zone (names are host-wide).
     #[error("zone '{zone}': net '{net}': link name '{net}' is in use by zone '{holder}'")]
     NameInUseByZone {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The zone that holds the name.
         holder: ZoneName,
     },
+    /// A link with the net's name exists and is not netzone's.
     #[error("zone '{zone}': net '{net}': link '{net}' already exists in {place} and was not created by netzone{}; rename or remove that link, or give the net another physical name", over_note(over.as_ref()))]
     Conflict {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// Where the existing link is, in words.
         place: String,
         /// The existing link's lower link, if it is a VNIC.
         over: Option<LinkName>,
     },
+    /// joyent: the net's temporary name is taken by a link netzone did not create.
     #[error("zone '{zone}': net '{net}': netzone's temporary name '{temp}' is taken in {place} by a link netzone did not create")]
     TempNameTaken {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
+        /// The temporary name.
         temp: LinkName,
+        /// Where the link that holds it is, in words.
         place: String,
     },
+    /// A link on loan to the zone has the net's name but not its configuration.
     #[error("zone '{zone}': net '{net}': link '{net}' is on loan to the zone but differs from its configuration; halt the zone first")]
-    WrongLinkOnLoan { zone: ZoneName, net: LinkName },
+    WrongLinkOnLoan {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
+    /// A flow of a name netzone wants for `blocked_outgoing_ports` is on the net's link and no
+    /// record identifies it: somebody else's, left alone.
     #[error("zone '{zone}': net '{net}': flow '{}' on link '{}' was not created by netzone ({}); left alone: remove it, or drop its port from blocked_outgoing_ports", taken.flow, taken.link, taken.why)]
     FlowTaken {
+        /// The zone.
         zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
         net: LinkName,
         /// The flow, where it is, and why it is not netzone's.
         taken: Box<TakenFlow>,
     },
+    /// A persistent net asked of the joyent flavour.
     #[error("zone '{zone}': net '{net}': persistent links need the gate flavour (illumos-gate, OmniOS, Helios): on this dladm a zone's link is lent at creation by the temporary-only zone property and named in the zone's name space")]
-    PersistentOnJoyent { zone: ZoneName, net: LinkName },
+    PersistentOnJoyent {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+    },
 }
 
 /// A flow under a name netzone wants that is not netzone's ([`PlanError::FlowTaken`]).
@@ -320,8 +386,11 @@ fn over_note(over: Option<&LinkName>) -> String {
 /// Ordered steps plus the journal bookkeeping that needs no command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// The zone the plan is for.
     pub zone: ZoneName,
+    /// The flavour whose commands the steps are.
     pub flavour: Flavour,
+    /// The commands, in order.
     pub steps: Vec<Step>,
     /// Nets already as configured: left alone.
     pub satisfied: Vec<LinkName>,
@@ -442,8 +511,11 @@ impl fmt::Display for Plan {
 /// What a netzone net wants from its VNIC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desired<'a> {
+    /// The net's position in the configuration.
     pub index: usize,
+    /// The net.
     pub net: &'a Net,
+    /// Its lower link (resolved).
     pub over: LinkName,
 }
 
@@ -961,8 +1033,8 @@ fn flow_reachable(flavour: Flavour, zone: &ZoneName, l: &ObservedLink) -> bool {
 
 /// The links whose flows [`plan_up_full`] needs, as (link, zone holding it): for each net with
 /// `blocked_outgoing_ports` or recorded flows, the links its record identifies that netzone can
-/// name ([`flow_reachable`]). None when the journal is empty: a link without a record is
-/// created anew, with its flows.
+/// name (on joyent in the zone, with `-z`; on gate in the global zone only). None when the
+/// journal is empty: a link without a record is created anew, with its flows.
 pub fn flow_queries(
     cfg: &ZoneConfig,
     flavour: Flavour,

@@ -62,28 +62,38 @@ pub enum RecoverError {
         "{0}: dlmgmtd may not be answering (check svcs svc:/network/datalink-management), so nothing was \
          changed; try again once it is online"
     )]
+    /// dlmgmtd does not answer; nothing was changed.
     DlmgmtdDown(String),
+    /// The host's links could not be read.
     #[error("{}cannot observe links: {source}", zone.as_ref().map(|z| format!("zone '{z}': ")).unwrap_or_default())]
     Observe {
+        /// The zone, when the observation was for one.
         zone: Option<ZoneName>,
+        /// The underlying failure.
         #[source]
         source: ObserveError,
     },
     /// The host-wide lock (`gc` holds it exclusive) could not be taken.
     #[error("{0}")]
     HostLock(#[source] JournalError),
+    /// The zone's journal or lock could not be used.
     #[error("zone '{zone}': {source}")]
     Journal {
+        /// The zone.
         zone: ZoneName,
+        /// The underlying failure.
         #[source]
         source: JournalError,
     },
+    /// The zones could not be listed.
     #[error(transparent)]
     ZoneList(#[from] crate::zoneadm::ZoneListError),
     /// Some actions failed; the others were carried out.
     #[error("zone '{zone}': {}", failures.join("; "))]
     Incomplete {
+        /// The zone.
         zone: ZoneName,
+        /// What failed, one line each.
         failures: Vec<String>,
         /// What was done before and after the failures.
         done: Vec<String>,
@@ -127,6 +137,7 @@ fn dladm_message(e: &HostError) -> String {
 /// What a reclaim did (or, dry, would do).
 #[derive(Debug, Clone)]
 pub struct ReclaimReport {
+    /// What the reclaim planned.
     pub plan: Plan,
     /// One line per step carried out, in order.
     pub done: Vec<String>,

@@ -43,23 +43,32 @@ pub const COLUMNS: &[&str] = &[
     "STATE",
 ];
 
+/// Who owns a link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Owner {
+    /// netzone created it (a record identifies it, or it carries the zone's temporary name over the configured lower link).
     Netzone,
+    /// Anyone else: netzone never deletes it.
     Operator,
 }
 
+/// Where a link is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RowState {
+    /// Where it should be.
     Ok,
+    /// netzone's, and nothing will use it: `gc` removes it.
     Orphan,
+    /// Held by a zone stuck `down`: `recover` frees it.
     Stuck,
+    /// Configured (or recorded) for a zone that is up, and not there.
     Missing,
 }
 
 impl Owner {
+    /// As `show` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
             Owner::Netzone => "netzone",
@@ -69,6 +78,7 @@ impl Owner {
 }
 
 impl RowState {
+    /// As `show` prints it.
     pub fn as_str(self) -> &'static str {
         match self {
             RowState::Ok => "ok",
@@ -84,9 +94,15 @@ impl RowState {
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Source {
     /// A link the walk saw; `held_by` is the zone holding it (`None` = global zone).
-    Link { held_by: Option<ZoneName> },
+    Link {
+        /// The zone holding the link (`None`: the global zone).
+        held_by: Option<ZoneName>,
+    },
     /// A journal entry (of zone `ROW.zone`, net `net`) whose link exists nowhere.
-    Journal { net: LinkName },
+    Journal {
+        /// The entry's net.
+        net: LinkName,
+    },
     /// A configured net of a ready or running zone.
     Config,
 }
@@ -94,6 +110,7 @@ pub enum Source {
 /// One line of `netzone show`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Row {
+    /// The link's name.
     pub link: LinkName,
     /// The zone holding the link, or the zone it is recorded or configured for.
     pub zone: Option<ZoneName>,
@@ -103,8 +120,11 @@ pub struct Row {
     pub mac: Option<Mac>,
     /// 0: untagged.
     pub vid: u16,
+    /// Who owns it.
     pub owner: Owner,
+    /// Where it is in its life.
     pub state: RowState,
+    /// Where the row comes from.
     pub source: Source,
     /// The journal entry (net) that records this link, if any.
     pub net: Option<LinkName>,
@@ -136,9 +156,13 @@ impl Row {
 /// The host as `show` and `gc` see it.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
+    /// The zones, from `zoneadm list -cip`.
     pub zones: Vec<Zone>,
+    /// Every link the global zone sees.
     pub obs: Observation,
+    /// Every zone's journal.
     pub journals: Vec<Journal>,
+    /// The configurations of the zones that are ready or running.
     pub configs: Vec<ZoneConfig>,
     /// Configurations of the zones whose temporary names links in the global zone carry: a
     /// link with a zone's temporary name and no record is netzone's only over the lower link

@@ -11,10 +11,13 @@ static IDENT: &[u8] = b"netzone\0";
 /// Severity of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
+    /// `LOG_ERR`.
     Error,
+    /// `LOG_WARNING`.
     Warning,
     /// A change an operator's command made (`netzone recover`, `gc`).
     Notice,
+    /// `LOG_INFO`.
     Info,
 }
 

@@ -93,7 +93,7 @@ pub fn zone(raw: &RawZone, expect: Option<&ZoneName>) -> Result<ZoneConfig, Vec<
 }
 
 /// Validates a network specification built in code ([`crate::spec`]): the same rules as
-/// [`zone`], except that `zonepath` (which only a zone file has) is not required.
+/// [`zone()`], except that `zonepath` (which only a zone file has) is not required.
 pub fn network_spec(raw: &RawZone) -> Result<ZoneConfig, Vec<Problem>> {
     zone_with(raw, None, false)
 }

@@ -15,7 +15,9 @@ pub struct VlanId(u16);
 pub struct VlanIdError;
 
 impl VlanId {
+    /// Smallest VLAN id (0 means untagged and is not a `VlanId`).
     pub const MIN: u16 = 1;
+    /// Largest VLAN id (4095 is reserved).
     pub const MAX: u16 = 4094;
 
     /// A tagged id; 0 and 4095 (reserved by 802.1Q) and above are refused.

@@ -22,8 +22,11 @@ use crate::zonename::ZoneName;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot parse zoneadm list output line {line}: {reason}: '{text}'")]
 pub struct ParseError {
+    /// The line number (from 1).
     pub line: usize,
+    /// The line as read.
     pub text: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 
@@ -102,8 +105,10 @@ fn parse_list_line(line: &str) -> Result<Zone, String> {
 #[derive(Debug, thiserror::Error)]
 pub enum ZoneListError {
     #[error("cannot list zones: {0}")]
+    /// zoneadm could not be run, or failed.
     Run(#[from] HostError),
     #[error(transparent)]
+    /// Its output could not be read.
     Parse(#[from] ParseError),
 }
 

@@ -30,14 +30,21 @@ pub struct IndexEntry {
 /// Why the index could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
+    /// The index could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Unreadable {
+        /// The index file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     #[error("{}: file is larger than {MAX_INDEX_BYTES} bytes; refusing to parse it", path.display())]
-    TooLarge { path: PathBuf },
+    /// The index is larger than any zonecfg writes.
+    TooLarge {
+        /// The index file.
+        path: PathBuf,
+    },
 }
 
 /// `<root>/etc/zones/index`.

@@ -14,12 +14,16 @@ pub struct ZoneName(String);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ZoneNameError {
     #[error("zone name is empty")]
+    /// Empty.
     Empty,
     #[error("zone name is longer than 63 characters")]
+    /// Longer than 63 characters.
     TooLong,
     #[error("zone name must start with a letter or digit and contain only letters, digits, '-', '_' and '.'")]
+    /// A character zoneadm does not allow, or a bad first character.
     BadChar,
     #[error("zone name is reserved")]
+    /// A name illumos reserves (`global`, or starting with `SUNW`).
     Reserved,
 }
 

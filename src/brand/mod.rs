@@ -96,24 +96,40 @@ const HOOKS: [&str; 3] = [PRE, POST, VERIFY];
 /// Why a config.xml cannot be wrapped (the pure part; [`BrandError`] adds brand and path).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WrapError {
+    /// The file is not well-formed XML (the parser's message).
     #[error("invalid XML: {0}")]
     Xml(String),
+    /// The root element is not `<brand>` (the one found).
     #[error("root element is <{0}>, not <brand>")]
     Root(String),
+    /// `<brand>` has no `name`.
     #[error("<brand> has no name attribute")]
     NoName,
+    /// `<brand name>` differs from the brand's directory.
     #[error("<brand name=\"{found}\"> does not match the brand's directory '{expected}'")]
-    NameMismatch { found: String, expected: String },
+    NameMismatch {
+        /// The name in the file.
+        found: String,
+        /// The directory's name.
+        expected: String,
+    },
+    /// A hook element appears twice (which).
     #[error("more than one <{0}> element")]
     Duplicate(&'static str),
+    /// A hook element holds elements (which).
     #[error("<{0}> holds elements where a program line belongs")]
     Nested(&'static str),
+    /// A hook's program line cannot be chained.
     #[error("<{tag}>{text}</{tag}>: {reason}")]
     Hook {
+        /// The hook element.
         tag: &'static str,
+        /// Its text.
         text: String,
+        /// Why it cannot be chained.
         reason: String,
     },
+    /// The brand already runs netzone (the line that does).
     #[error("it already runs netzone ({0}); derive from the brand it wraps instead")]
     AlreadyWrapped(String),
     #[error(
@@ -121,28 +137,55 @@ pub enum WrapError {
          the zone's brand name, so a brand of another name cannot boot; overlay the brand's own \
          config.xml instead (netzone brand smf)"
     )]
+    /// The brand has a kernel brand module (its name).
     KernelBrand(String),
 }
 
 /// Why `brand install`, `brand config` or `brand smf` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BrandError {
+    /// The brand name is refused.
     #[error("invalid brand name '{name}': {reason}")]
-    Name { name: String, reason: &'static str },
+    Name {
+        /// The name.
+        name: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The program directory is refused.
     #[error("invalid program directory '{dir}': {reason}")]
-    Bindir { dir: String, reason: &'static str },
+    Bindir {
+        /// The directory.
+        dir: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// A file could not be read or written.
     #[error("brand '{brand}': {path}: {reason}")]
     File {
+        /// The brand.
         brand: String,
+        /// The file.
         path: PathBuf,
+        /// Why.
         reason: String,
     },
+    /// The brand cannot be derived or overlaid.
     #[error("brand '{brand}': {reason}")]
-    Brand { brand: String, reason: String },
+    Brand {
+        /// The brand.
+        brand: String,
+        /// Why.
+        reason: String,
+    },
+    /// The brand's config.xml cannot be wrapped.
     #[error("brand '{brand}': {path}: {wrap}")]
     Wrap {
+        /// The brand.
         brand: String,
+        /// Its config.xml.
         path: PathBuf,
+        /// Why.
         wrap: WrapError,
     },
 }
@@ -197,7 +240,9 @@ fn plain_word(s: &str) -> bool {
 /// netzone's programs as the wrapped hooks name them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Programs {
+    /// `netzone-statechange`.
     pub statechange: PathBuf,
+    /// `netzone-verify`.
     pub verify: PathBuf,
     /// The state-change hook runs with `--persistent`: the brand's zones get persistent links
     /// (gate flavour; OmniOS makes its own on-demand VNICs persistent, pkg5 pull request 121).
@@ -238,7 +283,9 @@ impl Programs {
 /// A base hook split into the program and the words netzone passes before its own arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chained {
+    /// The program.
     pub program: String,
+    /// The words before netzone's own arguments.
     pub words: Vec<String>,
 }
 
@@ -392,6 +439,7 @@ pub struct Scan {
 }
 
 impl Scan {
+    /// The text of hook element `tag`, if the file has one.
     pub fn hook(&self, tag: &str) -> Option<&str> {
         self.hooks
             .iter()
@@ -519,6 +567,7 @@ pub struct WrapSpec<'a> {
     pub base: &'a str,
     /// The name of the result (`base` for an overlay of the same brand).
     pub name: &'a str,
+    /// netzone's programs the wrapped hooks run.
     pub programs: &'a Programs,
 }
 
@@ -724,6 +773,7 @@ pub fn config(root: &Path, base: &str, name: &str, progs: &Programs) -> Result<S
 /// What [`install`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Installed {
+    /// The brand's directory.
     pub dir: PathBuf,
     /// Whether config.xml changed (false: it already held exactly this).
     pub config_changed: bool,

@@ -26,6 +26,7 @@ use super::{file_err, plain_word, set_mode, validate_name, BrandError};
 /// The manifest and method of one brand's overlay, and the paths the method uses on the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Spec {
+    /// The brand overlaid.
     pub brand: String,
     /// Where `netzone`, `netzone-statechange` and `netzone-verify` are.
     pub bindir: PathBuf,
@@ -35,8 +36,11 @@ pub struct Spec {
     pub root: PathBuf,
     /// Where the wrapped config.xml is kept.
     pub keep_dir: PathBuf,
+    /// `mount`, which the method runs to lay the wrapped config.xml over the brand's.
     pub mount: PathBuf,
+    /// `umount`.
     pub umount: PathBuf,
+    /// The mount table the method reads to tell whether the overlay is in place.
     pub mnttab: PathBuf,
 }
 
@@ -92,9 +96,11 @@ impl Spec {
     pub fn service(&self) -> String {
         format!("site/netzone-brand-{}", self.brand)
     }
+    /// `netzone-brand-<brand>.xml`: the manifest's file name.
     pub fn manifest_file(&self) -> String {
         format!("netzone-brand-{}.xml", self.brand)
     }
+    /// `netzone-brand-<brand>`: the method's file name.
     pub fn method_file(&self) -> String {
         format!("netzone-brand-{}", self.brand)
     }

@@ -101,6 +101,7 @@ pub fn probe_command() -> Vec<String> {
 /// A link property given to `create-vnic -p`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkProp {
+    /// The property's name.
     pub name: String,
     /// Several values are written `name=v1,v2`, which dladm's property parser reads back as one
     /// multi-valued property (`libdladm.c` `dladm_parse_link_props`).
@@ -108,6 +109,7 @@ pub struct LinkProp {
 }
 
 impl LinkProp {
+    /// `name=values` (several values are joined with `,`).
     pub fn new(name: &str, values: &[&str]) -> Self {
         LinkProp {
             name: name.to_string(),
@@ -125,10 +127,15 @@ impl fmt::Display for LinkProp {
 /// Everything `create-vnic` needs. Temporary (`-t`, dying with the boot) unless `persistent`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VnicSpec {
+    /// The name it is created under.
     pub name: LinkName,
+    /// The lower link.
     pub over: LinkName,
+    /// How its MAC is chosen (`None`: dladm's default).
     pub mac: Option<MacSpec>,
+    /// The VLAN id, if tagged.
     pub vid: Option<VlanId>,
+    /// The MTU, if set.
     pub mtu: Option<Mtu>,
     /// Other properties (protection, allowed-ips, ...), in order.
     pub props: Vec<LinkProp>,
@@ -242,8 +249,11 @@ pub fn set_linkprop_command(
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot parse dladm output line {line}: {reason}: '{text}'")]
 pub struct ParseError {
+    /// The line number (from 1).
     pub line: usize,
+    /// The line as read.
     pub text: String,
+    /// What is wrong with it.
     pub reason: String,
 }
 
@@ -268,10 +278,13 @@ pub fn split_parsable_line(line: &str) -> Vec<String> {
 /// One VNIC as `show-vnic` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct VnicInfo {
+    /// The link's name.
     pub link: LinkName,
+    /// Its lower link, as dladm prints it.
     pub over: String,
     /// `None` when dladm printed no usable address.
     pub mac: Option<Mac>,
+    /// dladm's MACADDRTYPE (`random`, `fixed`, `factory`, ...).
     pub mac_type: String,
     /// `None`: untagged (VID 0).
     pub vid: Option<VlanId>,
@@ -394,7 +407,7 @@ pub enum DladmErrorKind {
     /// (EBADF on the revoked door, `libdladm.c` `dladm_door_call`), but also libdladm's
     /// catch-all for any errno it has no status for (`dladm_errno2status`): a likely sign of a
     /// stopped dlmgmtd, not a proof. (dladm's own start-up failure reads "could not open
-    /// /dev/dld: <status>", dladm.c `main`, and is classified by its status.)
+    /// /dev/dld: `<status>`", dladm.c `main`, and is classified by its status.)
     DlmgmtdDown,
     /// "permission denied" (the caller lacks sys_dl_config).
     PermissionDenied,
@@ -468,6 +481,7 @@ pub fn error_message(stderr: &str) -> String {
 /// One link as `show-link -p -o LINK,CLASS,MTU,OVER` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkInfo {
+    /// The link's name.
     pub link: LinkName,
     /// `phys`, `vnic`, `etherstub`, `aggr`, ...
     pub class: String,

@@ -15,6 +15,7 @@ use crate::zonename::ZoneName;
 /// One link seen by a walk.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ObservedLink {
+    /// The link's name (in the zone holding it).
     pub name: LinkName,
     /// Holding zone; `None` = the global zone.
     pub zone: Option<ZoneName>,
@@ -25,14 +26,17 @@ pub struct ObservedLink {
 /// Every link a walk from the global zone sees.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Observation {
+    /// Every link seen: the global zone's and those on loan to zones.
     pub links: Vec<ObservedLink>,
 }
 
 /// Why the links could not be observed.
 #[derive(Debug, thiserror::Error)]
 pub enum ObserveError {
+    /// dladm failed.
     #[error(transparent)]
     Host(#[from] HostError),
+    /// dladm's output could not be read.
     #[error(transparent)]
     Parse(#[from] dladm::ParseError),
 }

@@ -34,7 +34,9 @@ pub fn printable(s: &str) -> String {
 /// when it has none.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NetRef {
+    /// By its `physical` name, as written.
     Physical(String),
+    /// By its position (from 1).
     Index(usize),
 }
 
@@ -83,13 +85,21 @@ impl fmt::Display for Problem {
 pub enum ConfigError {
     /// `<root>/etc/zones/<zone>.xml` does not exist.
     #[error("zone '{}': no such zone configured ({} does not exist)", printable(zone), path.display())]
-    MissingZone { zone: String, path: PathBuf },
+    MissingZone {
+        /// The zone.
+        zone: String,
+        /// The file.
+        path: PathBuf,
+    },
 
     /// The file exists but could not be read (permissions, a directory, I/O error).
     #[error("{}cannot read {}: {source}", zone_prefix(zone), path.display())]
     Unreadable {
+        /// The zone, when known.
         zone: Option<String>,
+        /// The file.
         path: PathBuf,
+        /// The underlying failure.
         #[source]
         source: std::io::Error,
     },
@@ -97,7 +107,9 @@ pub enum ConfigError {
     /// Larger than [`MAX_CONFIG_BYTES`](super::MAX_CONFIG_BYTES); refused before reading it all.
     #[error("{}{}: file is larger than {} bytes ({}); refusing to parse it", zone_prefix(zone), printable(origin), super::MAX_CONFIG_BYTES, size_text(*size))]
     TooLarge {
+        /// The zone, when known.
         zone: Option<String>,
+        /// Where the text came from (a path, or a label).
         origin: String,
         /// The size found, if known (`None` when the file grew past the limit while being read).
         size: Option<u64>,
@@ -111,10 +123,15 @@ pub enum ConfigError {
         printable(origin)
     )]
     Malformed {
+        /// The zone, when known.
         zone: Option<String>,
+        /// Where the text came from (a path, or a label).
         origin: String,
+        /// The line number (from 1).
         line: usize,
+        /// The column (from 1, in characters).
         column: usize,
+        /// What is wrong with it.
         reason: String,
     },
 
@@ -124,7 +141,10 @@ pub enum ConfigError {
 
     /// Well-formed, but the configuration is wrong; every problem found is listed.
     #[error("{}", join_lines(problems))]
-    Invalid { problems: Vec<Problem> },
+    Invalid {
+        /// The problems.
+        problems: Vec<Problem>,
+    },
 }
 
 fn zone_prefix(zone: &Option<String>) -> String {

@@ -42,7 +42,12 @@ pub enum GlobalNic {
     /// `sysinfo -p`.
     Tag(crate::globalnic::NicTag),
     /// A SmartOS overlay rule `<rule>/<vnet id>` (`sdc_sdn/23`).
-    Overlay { rule: String, vnet: String },
+    Overlay {
+        /// The rule's name (`sdc_sdn`).
+        rule: String,
+        /// The virtual network id (`23`).
+        vnet: String,
+    },
     /// OmniOS `auto`: resolved from the route to `allowed-address` (so that must be set).
     Auto,
 }
@@ -69,7 +74,9 @@ impl serde::Serialize for GlobalNic {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum IpType {
+    /// The zone uses the global zone's IP stack and links.
     Shared,
+    /// The zone has its own IP stack and datalinks.
     Exclusive,
 }
 
@@ -96,6 +103,7 @@ pub struct Net {
     pub defrouter: Vec<IpAddr>,
     /// `None`: an operator-provided link that netzone does not create.
     pub global_nic: Option<GlobalNic>,
+    /// `mac-addr`: a fixed address or a keyword.
     pub mac: Option<MacSpec>,
     /// `None`: untagged (`vlan-id` absent or `0`).
     pub vlan: Option<VlanId>,
@@ -302,7 +310,9 @@ fn read_limited(path: &Path, zone: Option<&ZoneName>) -> Result<Vec<u8>, ConfigE
 /// A zone from the index together with its configuration (or why that could not be read).
 #[derive(Debug)]
 pub struct ConfiguredZone {
+    /// The index line.
     pub entry: IndexEntry,
+    /// The zone's configuration, or why it could not be read.
     pub config: Result<ZoneConfig, ConfigError>,
 }
 

@@ -31,14 +31,19 @@ pub const ZONECFG_DTD_PATH: &str = "/usr/share/lib/xml/dtd/zonecfg.dtd.1";
 /// `<zone>` as written: every attribute netzone reads, as a string.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawZone {
+    /// `name`.
     #[serde(rename = "@name")]
     pub name: Option<String>,
+    /// `zonepath`.
     #[serde(rename = "@zonepath")]
     pub zonepath: Option<String>,
+    /// `brand`.
     #[serde(rename = "@brand")]
     pub brand: Option<String>,
+    /// `ip-type`.
     #[serde(rename = "@ip-type")]
     pub ip_type: Option<String>,
+    /// The `<network>` children.
     #[serde(rename = "network", default)]
     pub networks: Vec<RawNet>,
 }
@@ -46,20 +51,28 @@ pub struct RawZone {
 /// `<network>` as written.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawNet {
+    /// `physical`.
     #[serde(rename = "@physical")]
     pub physical: Option<String>,
+    /// `address`.
     #[serde(rename = "@address")]
     pub address: Option<String>,
+    /// `allowed-address`.
     #[serde(rename = "@allowed-address")]
     pub allowed_address: Option<String>,
+    /// `defrouter`.
     #[serde(rename = "@defrouter")]
     pub defrouter: Option<String>,
+    /// `global-nic`.
     #[serde(rename = "@global-nic")]
     pub global_nic: Option<String>,
+    /// `mac-addr`.
     #[serde(rename = "@mac-addr")]
     pub mac_addr: Option<String>,
+    /// `vlan-id`.
     #[serde(rename = "@vlan-id")]
     pub vlan_id: Option<String>,
+    /// The `<net-attr>` children.
     #[serde(rename = "net-attr", default)]
     pub attrs: Vec<RawNetAttr>,
 }
@@ -67,8 +80,10 @@ pub struct RawNet {
 /// `<net-attr name=".." value=".."/>` as written.
 #[derive(Debug, Default, Deserialize)]
 pub struct RawNetAttr {
+    /// `name`.
     #[serde(rename = "@name")]
     pub name: Option<String>,
+    /// `value`.
     #[serde(rename = "@value")]
     pub value: Option<String>,
 }
