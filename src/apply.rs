@@ -765,8 +765,40 @@ impl<'a> Run<'a> {
         if dirty {
             self.save()?;
         }
+        self.run_steps(plan)?;
+        // gate links are complete once every step ran (joyent's become active at their rename);
+        // so are the flows this run added.
+        let mut done = false;
+        for e in &mut self.journal.links {
+            if e.state == LinkState::Created && e.name == e.final_name {
+                e.state = LinkState::Active;
+                done = true;
+            }
+        }
+        for f in &mut self.journal.flows {
+            if f.state == FlowState::Intent && self.added_flows.contains(&f.name) {
+                f.state = FlowState::Active;
+                done = true;
+            }
+        }
+        if done {
+            self.save()?;
+        }
+        Ok(())
+    }
+
+    /// Runs the plan's steps in order. A `Delete` of a recorded net drops the net's record once
+    /// the last delete the plan has for that net succeeded and none of them failed (a link that
+    /// may still be under another of its names stays recorded).
+    fn run_steps(&mut self, plan: &Plan) -> Result<(), ApplyError> {
+        let last_delete = |net: &LinkName| {
+            plan.steps
+                .iter()
+                .rposition(|s| matches!(s, Step::Delete { net: Some(n), .. } if n == net))
+        };
+        let mut failed_nets: Vec<LinkName> = Vec::new();
         let mut errors = Vec::new();
-        for step in &plan.steps {
+        for (i, step) in plan.steps.iter().enumerate() {
             let r = match step {
                 Step::Create {
                     net,
@@ -807,6 +839,20 @@ impl<'a> Run<'a> {
                     .map(|()| Done::Completed),
                 Step::RemoveFlow { net, name, .. } => self.remove_flow(step, net, name),
             };
+            if let (Err(_), Some(n)) = (&r, step.net()) {
+                failed_nets.push(n.clone());
+            }
+            if let (
+                Ok(Done::Completed),
+                Step::Delete {
+                    net: Some(n), name, ..
+                },
+            ) = (&r, step)
+            {
+                if last_delete(n) == Some(i) && !failed_nets.contains(n) {
+                    self.forget_deleted(n, name)?;
+                }
+            }
             match r {
                 Ok(d) => self.outcomes.push((step.clone(), d)),
                 // Removals have nothing to undo: every step is tried and every failure reported.
@@ -819,22 +865,18 @@ impl<'a> Run<'a> {
             1 => return Err(errors.remove(0)),
             _ => return Err(ApplyError::Several(errors)),
         }
-        // gate links are complete once every step ran (joyent's become active at their rename);
-        // so are the flows this run added.
-        let mut done = false;
-        for e in &mut self.journal.links {
-            if e.state == LinkState::Created && e.name == e.final_name {
-                e.state = LinkState::Active;
-                done = true;
-            }
-        }
-        for f in &mut self.journal.flows {
-            if f.state == FlowState::Intent && self.added_flows.contains(&f.name) {
-                f.state = FlowState::Active;
-                done = true;
-            }
-        }
-        if done {
+        Ok(())
+    }
+
+    /// Drops net `net`'s record after its link `name` was deleted, if the record names it.
+    fn forget_deleted(&mut self, net: &LinkName, name: &LinkName) -> Result<(), ApplyError> {
+        let recorded = self
+            .journal
+            .links
+            .iter()
+            .any(|e| &e.net == net && (&e.name == name || &e.final_name == name));
+        if recorded {
+            self.journal.remove(net);
             self.save()?;
         }
         Ok(())
@@ -1077,17 +1119,6 @@ impl<'a> Run<'a> {
             }
             Err(e) => return Err(self.step_err(net.or(Some(name)), e)),
         };
-        if let Some(n) = net {
-            let recorded = self
-                .journal
-                .links
-                .iter()
-                .any(|e| &e.net == n && (&e.name == name || &e.final_name == name));
-            if recorded {
-                self.journal.remove(n);
-                self.save()?;
-            }
-        }
         Ok(done)
     }
 
@@ -1124,46 +1155,27 @@ impl<'a> Run<'a> {
         Ok((macs, false))
     }
 
-    /// Deletes what this run created, newest first, and returns `err` with anything that could
-    /// not be undone noted.
+    /// Undoes what this run created: the plan of [`plan::plan_undo`] (computed from this
+    /// run's records alone), run by this same executor, every step tried. Returns `err` with
+    /// anything that could not be undone noted.
     fn undo(&mut self, err: ApplyError) -> ApplyError {
-        let mut failed = Vec::new();
-        for net in self.created.clone().into_iter().rev() {
-            let Some(e) = self.journal.links.iter().find(|e| e.net == net).cloned() else {
-                continue;
-            };
-            let zone = match self.flavour {
-                Flavour::Joyent => Some(e.zone.clone()),
-                Flavour::Gate => None,
-            };
-            let mut ok = true;
-            for name in e.candidate_names() {
-                match delete_link(
-                    self.host,
-                    self.flavour,
-                    name,
-                    zone.as_ref(),
-                    Some(&e.name),
-                    e.persistent,
-                ) {
-                    Ok(Deleted::Gone) => {}
-                    Ok(Deleted::Unreachable) => {
-                        ok = false;
-                        failed.push(format!("{name}: on loan"));
-                    }
-                    Err(x) => {
-                        ok = false;
-                        failed.push(format!("{name}: {x}"));
-                    }
-                }
-            }
-            if ok {
-                self.journal.remove(&net);
-                if let Err(x) = self.save() {
-                    failed.push(x.to_string());
-                }
-            }
+        let created: Vec<JournalLink> = self
+            .created
+            .iter()
+            .filter_map(|n| self.journal.links.iter().find(|e| &e.net == n).cloned())
+            .collect();
+        let plan = plan::plan_undo(self.zone, self.flavour, &created);
+        self.keep_going = true;
+        self.leave_on_loan = false;
+        let prefix = format!("zone '{}': ", self.zone);
+        let failed: Vec<String> = match self.run_steps(&plan) {
+            Ok(()) => Vec::new(),
+            Err(ApplyError::Several(v)) => v.iter().map(ToString::to_string).collect(),
+            Err(e) => vec![e.to_string()],
         }
+        .into_iter()
+        .map(|l| l.strip_prefix(&prefix).map(String::from).unwrap_or(l))
+        .collect();
         match err {
             ApplyError::Step {
                 zone,

@@ -1304,6 +1304,32 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
     plan
 }
 
+/// The undo of a failed `up`: the links of `created` (the records of the nets this run
+/// created, oldest first) deleted, newest first, under every name each may have
+/// ([`JournalLink::candidate_names`]: the temporary and the final name while a rename was in
+/// flight). Pure: what this run created is all it looks at, so nothing else is touched. A
+/// record is dropped by the executor once the last of its deletes succeeded.
+///
+/// On joyent each link is addressed in its zone (`-z`); on gate from the global zone, where
+/// netzone's links wait until zoneadmd lends them at ready.
+pub fn plan_undo(zone: &ZoneName, flavour: Flavour, created: &[JournalLink]) -> Plan {
+    let mut plan = Plan::new(zone, flavour);
+    for e in created.iter().rev() {
+        for name in e.candidate_names() {
+            plan.steps.push(Step::Delete {
+                net: Some(e.net.clone()),
+                name: name.clone(),
+                zone: match flavour {
+                    Flavour::Joyent => Some(e.zone.clone()),
+                    Flavour::Gate => None,
+                },
+                persistent: e.persistent,
+            });
+        }
+    }
+    plan
+}
+
 /// Longest suffix [`free_name`] appends (`_rec` and up to 4 digits).
 const MAX_SUFFIX: usize = 8;
 
@@ -1579,6 +1605,164 @@ mod tests {
             .is_empty());
     }
 
+    /// The records a failed `up` leaves for the nets it created, when step `k` of `p` fails:
+    /// what the executor writes (create: intent, then created; rename: renaming, then active).
+    /// `refused`: dladm refused the failing step (a create that created nothing); otherwise the
+    /// step may have done its work (a create left at intent, a rename at renaming).
+    fn records_at(p: &Plan, k: usize, refused: bool) -> Vec<JournalLink> {
+        let z = zn("web1");
+        let mut v: Vec<JournalLink> = Vec::new();
+        for (i, s) in p.steps.iter().enumerate().take(k + 1) {
+            let failing = i == k;
+            match s {
+                Step::Create {
+                    net, index, spec, ..
+                } => {
+                    if failing && refused {
+                        continue;
+                    }
+                    v.push(JournalLink {
+                        net: net.clone(),
+                        index: *index,
+                        name: spec.name.clone(),
+                        final_name: net.clone(),
+                        over: spec.over.clone(),
+                        vid: spec.vid,
+                        mac: known_mac(spec.mac.as_ref()),
+                        zone: z.clone(),
+                        state: if failing {
+                            LinkState::Intent
+                        } else {
+                            LinkState::Created
+                        },
+                        run: String::new(),
+                        persistent: false,
+                    });
+                }
+                Step::Rename { net, .. } => {
+                    let e = v.iter_mut().find(|e| &e.net == net).unwrap();
+                    e.state = match (failing, refused) {
+                        (false, _) => LinkState::Active,
+                        (true, true) => LinkState::Created,
+                        (true, false) => LinkState::Renaming,
+                    };
+                }
+                _ => {}
+            }
+        }
+        v
+    }
+
+    #[test]
+    fn undo_plans_delete_only_what_the_run_created_newest_first() {
+        let z = zn("web1");
+        let t = |i| tempname::temp_name(&z, i);
+        let none = Observation::default();
+        let p = up(&cfg(), Flavour::Joyent, &none, &Journal::empty(&z)).unwrap();
+        let undo = |k: usize, refused: bool| {
+            lines(&plan_undo(&z, Flavour::Joyent, &records_at(&p, k, refused)))
+        };
+        // net0's create refused: nothing was created, nothing is undone.
+        assert!(undo(0, true).is_empty());
+        // net0's create failed otherwise: the link may exist under its temporary name.
+        assert_eq!(
+            undo(0, false),
+            vec![format!("dladm delete-vnic -t -z web1 {}", t(0))]
+        );
+        // net0's rename refused: still under the temporary name.
+        assert_eq!(
+            undo(1, true),
+            vec![format!("dladm delete-vnic -t -z web1 {}", t(0))]
+        );
+        // net0's rename failed otherwise: under either name.
+        assert_eq!(
+            undo(1, false),
+            vec![
+                format!("dladm delete-vnic -t -z web1 {}", t(0)),
+                "dladm delete-vnic -t -z web1 net0".to_string(),
+            ]
+        );
+        // net1's create refused: net0, finished, is undone.
+        assert_eq!(undo(2, true), vec!["dladm delete-vnic -t -z web1 net0"]);
+        // net2's rename failed: newest first, net2 under both names, then net1 and net0.
+        assert_eq!(
+            undo(5, false),
+            vec![
+                format!("dladm delete-vnic -t -z web1 {}", t(2)),
+                "dladm delete-vnic -t -z web1 net2".to_string(),
+                "dladm delete-vnic -t -z web1 net1".to_string(),
+                "dladm delete-vnic -t -z web1 net0".to_string(),
+            ]
+        );
+        // The MAC write-back (after the last step) failed: every link of the run goes, each
+        // under its final name.
+        assert_eq!(
+            undo(p.steps.len(), false),
+            vec![
+                "dladm delete-vnic -t -z web1 net2",
+                "dladm delete-vnic -t -z web1 net1",
+                "dladm delete-vnic -t -z web1 net0",
+            ]
+        );
+        // gate: from the global zone, under the final name.
+        let g = up(&cfg(), Flavour::Gate, &none, &Journal::empty(&z)).unwrap();
+        let gundo = |k: usize, refused: bool| {
+            lines(&plan_undo(&z, Flavour::Gate, &records_at(&g, k, refused)))
+        };
+        assert!(gundo(0, true).is_empty());
+        assert_eq!(gundo(0, false), vec!["dladm delete-vnic -t net0"]);
+        // net2's MTU (set-linkprop, step 3) failed: all three links, newest first.
+        assert_eq!(
+            gundo(3, false),
+            vec![
+                "dladm delete-vnic -t net2",
+                "dladm delete-vnic -t net1",
+                "dladm delete-vnic -t net0",
+            ]
+        );
+        // Every step of an undo is a delete of a net's recorded link: none can address a link
+        // the run did not record.
+        for k in 0..p.steps.len() {
+            for refused in [true, false] {
+                let recs = records_at(&p, k, refused);
+                for s in &plan_undo(&z, Flavour::Joyent, &recs).steps {
+                    let Step::Delete {
+                        net: Some(n), name, ..
+                    } = s
+                    else {
+                        panic!("{s:?}")
+                    };
+                    let e = recs.iter().find(|e| &e.net == n).unwrap();
+                    assert!(e.candidate_names().contains(&name), "{s:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn what_the_planner_cannot_do_is_unsupported() {
+        use crate::error::ErrorKind;
+        let empty = Observation { links: vec![] };
+        let j = Journal::empty(&zn("web1"));
+        // A nic tag that was never resolved to a link.
+        let mut c = cfg();
+        c.nets[0].global_nic = Some(GlobalNic::Tag(
+            crate::globalnic::NicTag::new("admin").unwrap(),
+        ));
+        let e = up(&c, Flavour::Gate, &empty, &j).unwrap_err();
+        assert!(matches!(e, PlanError::Unresolved { .. }), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        // A persistent net on joyent.
+        let mut c = cfg();
+        c.nets[1]
+            .attrs
+            .insert(Net::PERSISTENT_ATTR.into(), "true".into());
+        let e = up(&c, Flavour::Joyent, &empty, &j).unwrap_err();
+        assert!(matches!(e, PlanError::PersistentOnJoyent { .. }), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(up(&c, Flavour::Gate, &empty, &j).is_ok());
+    }
+
     #[test]
     fn joyent_fresh_zone() {
         let z = zn("web1");
@@ -1761,6 +1945,7 @@ mod tests {
         // netzone leaves it and refuses to plan around it.
         let e = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
         assert!(matches!(e, PlanError::TempNameTaken { .. }), "{e}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::NameTaken);
     }
 
     #[test]

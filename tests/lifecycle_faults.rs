@@ -268,3 +268,98 @@ fn joyent_cli_crash_is_cleaned_by_halt() {
         }
     }
 }
+
+/// A failed `up` undoes only what it created, newest first: after the failing command, every
+/// command that changes the host acts on a link this run created (its temporary or final name),
+/// and the links are deleted in the reverse of their creation. The undo is a plan of steps run
+/// by the one executor (`plan::plan_undo`); on joyent the ready zone's links are busy, so each
+/// delete takes the executor's fallback (renamed back to its temporary name, handed back to the
+/// global zone, deleted there).
+fn undo_acts_only_on_created_links(flavour: &str) {
+    for (cmd, nth) in points(flavour) {
+        if cmd == "show-vnic" || cmd == "show-link" || cmd == "show-linkprop" || cmd == "show-phys"
+        {
+            continue;
+        }
+        let what = format!("{flavour} {cmd}#{nth} after fail");
+        let sim = plain_host(flavour);
+        sim.fault(&cmd, "after", "fail", Some(nth));
+        let mark = sim.log().len();
+        create(&sim, flavour).fails();
+        let log = fault_points(&sim.log()[mark..]);
+        let numbered = numbered(&log);
+        let failed = numbered
+            .iter()
+            .position(|(c, n)| *c == cmd && *n == nth)
+            .unwrap_or_else(|| panic!("{what}: {log:#?}"));
+        let args =
+            |l: &str| -> Vec<String> { l.split_whitespace().skip(4).map(String::from).collect() };
+        // Created by this run, in order: the last operand of each create-vnic that ran.
+        let mut created: Vec<String> = Vec::new();
+        let mut renamed: Vec<(String, String)> = Vec::new();
+        for p in &log[..=failed] {
+            let a = args(&p.line);
+            match p.cmd.as_str() {
+                "create-vnic" => created.push(a.last().unwrap().clone()),
+                "rename-link" => {
+                    let n = a.len();
+                    renamed.push((a[n - 2].clone(), a[n - 1].clone()));
+                }
+                _ => {}
+            }
+        }
+        let names_of = |c: &String| -> Vec<String> {
+            let mut v = vec![c.clone()];
+            v.extend(
+                renamed
+                    .iter()
+                    .filter(|(f, _)| f == c)
+                    .map(|(_, t)| t.clone()),
+            );
+            v
+        };
+        let ours: Vec<String> = created.iter().flat_map(names_of).collect();
+        let mut deleted_order: Vec<usize> = Vec::new();
+        for p in &log[failed + 1..] {
+            let a = args(&p.line);
+            let name = a.last().unwrap();
+            match p.cmd.as_str() {
+                "delete-vnic" | "rename-link" | "set-linkprop" => {
+                    assert!(
+                        ours.contains(name),
+                        "{what}: {} acts on {name}, not the run's: {log:#?}",
+                        p.line
+                    );
+                    if p.cmd == "rename-link" {
+                        assert!(ours.contains(&a[a.len() - 2]), "{what}: {}", p.line);
+                    }
+                    if p.cmd == "delete-vnic" {
+                        let i = created
+                            .iter()
+                            .position(|c| names_of(c).contains(name))
+                            .unwrap();
+                        deleted_order.push(i);
+                    }
+                }
+                "create-vnic" | "zonecfg" | "add-flow" => {
+                    panic!("{what}: the undo ran {}", p.line)
+                }
+                _ => {}
+            }
+        }
+        deleted_order.dedup();
+        let want: Vec<usize> = (0..created.len()).rev().collect();
+        assert_eq!(deleted_order, want, "{what}: {log:#?}");
+        assert_clean(&sim, &what);
+    }
+}
+
+#[test]
+fn joyent_undo_acts_only_on_created_links() {
+    undo_acts_only_on_created_links("joyent");
+}
+
+#[test]
+fn gate_undo_acts_only_on_created_links() {
+    undo_acts_only_on_created_links("gate");
+}
