@@ -256,7 +256,8 @@ impl PlanError {
             | PlanError::PersistentOnJoyent { .. } => ErrorKind::Unsupported,
             PlanError::NameInUseByZone { .. }
             | PlanError::Conflict { .. }
-            | PlanError::TempNameTaken { .. } => ErrorKind::NameTaken,
+            | PlanError::TempNameTaken { .. }
+            | PlanError::FlowTaken { .. } => ErrorKind::NameTaken,
             PlanError::WrongLinkOnLoan { .. } => ErrorKind::LinkBusy,
         }
     }

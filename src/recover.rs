@@ -158,7 +158,8 @@ fn line(step: &Step, d: &Done) -> String {
         Step::Create { net, .. }
         | Step::Rename { net, .. }
         | Step::SetProp { net, .. }
-        | Step::AddFlow { net, .. } => net,
+        | Step::AddFlow { net, .. }
+        | Step::RemoveFlow { net, .. } => net,
     };
     match d {
         Done::Completed => step.describe(true),

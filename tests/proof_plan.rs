@@ -278,6 +278,8 @@ fn addressed<'a>(step: &Step, flavour: Flavour, obs: &'a Observation) -> Option<
         Step::Delete { name, zone, .. } => (name, zone.clone()),
         Step::Rename { from, zone, .. } => (from, Some(zone.clone())),
         Step::SetProp { name, .. } => (name, None),
+        // A recorded flow on a link its record identifies.
+        Step::RemoveFlow { link, zone, .. } => (link, zone.clone()),
         Step::Return { name, zone }
         | Step::RenameInZone {
             from: name, zone, ..
