@@ -19,6 +19,10 @@
 //! assert_eq!(e.kind().code(), "lower-link-missing");
 //! ```
 
+// A new variant of any error must be given its kind: no wildcard arm on netzone's own enums
+// (std's `io::ErrorKind` is non-exhaustive, so its matches keep one, allowed where they are).
+#![warn(clippy::wildcard_enum_match_arm)]
+
 use std::fmt;
 
 use crate::apply::ApplyError;
@@ -74,7 +78,8 @@ pub enum ErrorKind {
     PermissionDenied,
     /// netzone's own state (a journal, a lock) could not be read or written.
     Io,
-    /// A state file or a program's output could not be understood.
+    /// A state file (or whatever is in its place) or a program's output could not be
+    /// understood.
     Corrupt,
     /// A program failed for another reason, or was killed by a signal.
     CommandFailed,
@@ -130,6 +135,7 @@ impl fmt::Display for ErrorKind {
     }
 }
 
+#[allow(clippy::wildcard_enum_match_arm)] // std::io::ErrorKind is non-exhaustive.
 fn io_kind(e: &std::io::Error) -> ErrorKind {
     match e.kind() {
         std::io::ErrorKind::NotFound => ErrorKind::NotFound,
@@ -144,11 +150,15 @@ impl HostError {
     /// acted on is missing.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            HostError::Spawn { error, .. } => match error.kind() {
-                std::io::ErrorKind::PermissionDenied => ErrorKind::PermissionDenied,
-                std::io::ErrorKind::NotFound => ErrorKind::NotFound,
-                _ => ErrorKind::CommandFailed,
-            },
+            // Not found or not permitted as for any file; else the program could not start.
+            HostError::Spawn { error, .. } => {
+                let k = io_kind(error);
+                if k == ErrorKind::Io {
+                    ErrorKind::CommandFailed
+                } else {
+                    k
+                }
+            }
             HostError::Timeout { .. } => ErrorKind::Timeout,
             HostError::Signalled { .. } | HostError::Failed { .. } => ErrorKind::CommandFailed,
             HostError::Dladm { kind, argv, .. } => match kind {
@@ -188,14 +198,15 @@ impl ObserveError {
 }
 
 impl JournalError {
-    /// The error's kind.
+    /// The error's kind: something other than a journal file in its place (a FIFO, a symbolic
+    /// link, a file too large) is [`ErrorKind::Corrupt`], like a journal that does not parse:
+    /// both are state netzone will not act on until someone moves it aside.
     pub fn kind(&self) -> ErrorKind {
         match self {
             JournalError::Io { error, .. } => io_kind(error),
             JournalError::Corrupt { .. } => ErrorKind::Corrupt,
             JournalError::Locked { .. } => ErrorKind::Locked,
-            #[allow(unreachable_patterns)]
-            _ => ErrorKind::Io,
+            JournalError::Unusable { .. } => ErrorKind::Corrupt,
         }
     }
 }
@@ -226,23 +237,27 @@ impl IndexError {
 }
 
 impl PlanError {
-    /// The error's kind: a name held by another zone or by a link netzone did not create is
-    /// [`ErrorKind::NameTaken`].
+    /// The error's kind: a name held by another zone or by a link netzone did not create
+    /// (the net's own name, or joyent's temporary name) is [`ErrorKind::NameTaken`]; a
+    /// `global-nic` not resolved before planning, or a persistent net on joyent, is
+    /// [`ErrorKind::Unsupported`] (the configuration may be valid: the call cannot do it).
     pub fn kind(&self) -> ErrorKind {
+        // No wildcard arm: a new variant must be given its kind here.
         match self {
-            PlanError::AutoGlobalNic { .. } => ErrorKind::Unsupported,
+            PlanError::AutoGlobalNic { .. }
+            | PlanError::Unresolved { .. }
+            | PlanError::PersistentOnJoyent { .. } => ErrorKind::Unsupported,
             PlanError::NameInUseByZone { .. }
             | PlanError::Conflict { .. }
             | PlanError::TempNameTaken { .. } => ErrorKind::NameTaken,
             PlanError::WrongLinkOnLoan { .. } => ErrorKind::LinkBusy,
-            #[allow(unreachable_patterns)]
-            _ => ErrorKind::InvalidConfig,
         }
     }
 }
 
 impl ApplyError {
-    /// The error's kind: the kind of the underlying failure, whichever step met it.
+    /// The error's kind: the kind of the underlying failure, whichever step met it. Several
+    /// failed removals have their common kind, or [`ErrorKind::CommandFailed`] when they differ.
     pub fn kind(&self) -> ErrorKind {
         match self {
             ApplyError::Config(c) => c.kind(),
@@ -253,14 +268,22 @@ impl ApplyError {
             ApplyError::Resolve(r) => r.kind(),
             ApplyError::MacConflicts(_) => ErrorKind::MacInUse,
             ApplyError::OnLoan { .. } => ErrorKind::LinkBusy,
-            #[allow(unreachable_patterns)]
-            _ => ErrorKind::CommandFailed,
+            ApplyError::Several(v) => {
+                let mut kinds = v.iter().map(ApplyError::kind);
+                let first = kinds.next().unwrap_or(ErrorKind::CommandFailed);
+                if kinds.all(|k| k == first) {
+                    first
+                } else {
+                    ErrorKind::CommandFailed
+                }
+            }
         }
     }
 }
 
 impl RecoverError {
-    /// The error's kind.
+    /// The error's kind. The host-wide lock `gc` takes is [`ErrorKind::Locked`] when another
+    /// run holds it past the host's lock deadline, like a zone's lock.
     pub fn kind(&self) -> ErrorKind {
         match self {
             RecoverError::DlmgmtdDown(_) => ErrorKind::DlmgmtdDown,
@@ -268,8 +291,6 @@ impl RecoverError {
             RecoverError::Journal { source, .. } | RecoverError::HostLock(source) => source.kind(),
             RecoverError::ZoneList(z) => z.kind(),
             RecoverError::Incomplete { .. } => ErrorKind::CommandFailed,
-            #[allow(unreachable_patterns)]
-            _ => ErrorKind::CommandFailed,
         }
     }
 }
@@ -317,7 +338,9 @@ impl GlobalNicError {
         match self {
             GlobalNicError::Route { source, .. } => source.kind(),
             GlobalNicError::NoAllowedAddress { .. } => ErrorKind::InvalidConfig,
-            _ => ErrorKind::Unsupported,
+            GlobalNicError::NoRoute { .. }
+            | GlobalNicError::NoInterface { .. }
+            | GlobalNicError::BadInterface { .. } => ErrorKind::Unsupported,
         }
     }
 }
@@ -351,8 +374,6 @@ impl HookError {
             HookError::Apply(a) => a.kind(),
             HookError::Resolve(r) => r.kind(),
             HookError::Recover(r) => r.kind(),
-            #[allow(unreachable_patterns)]
-            _ => ErrorKind::CommandFailed,
         }
     }
 }
@@ -453,6 +474,27 @@ mod tests {
         };
         assert_eq!(apply.kind(), ErrorKind::DlmgmtdDown);
         assert_eq!(HookError::Apply(apply).kind(), ErrorKind::DlmgmtdDown);
+    }
+
+    #[test]
+    fn several_failures_have_their_common_kind() {
+        let z = crate::zonename::ZoneName::new("web1").unwrap();
+        let step = |k: DladmErrorKind| ApplyError::Step {
+            zone: z.clone(),
+            net: None,
+            source: Box::new(dladm(k, &["delete-vnic", "n0"])),
+            undo: vec![],
+        };
+        let busy = ApplyError::Several(vec![
+            step(DladmErrorKind::LinkBusy),
+            step(DladmErrorKind::LinkBusy),
+        ]);
+        assert_eq!(busy.kind(), ErrorKind::LinkBusy);
+        let mixed = ApplyError::Several(vec![
+            step(DladmErrorKind::LinkBusy),
+            step(DladmErrorKind::DlmgmtdDown),
+        ]);
+        assert_eq!(mixed.kind(), ErrorKind::CommandFailed);
     }
 
     #[test]

@@ -707,6 +707,7 @@ mod tests {
         let unusable = |part: &str| {
             let e = Journal::load(dir.path(), &z).unwrap_err();
             assert!(matches!(e, JournalError::Unusable { .. }), "{e}");
+            assert_eq!(e.kind(), crate::error::ErrorKind::Corrupt);
             let msg = e.to_string();
             assert!(
                 msg.starts_with(&format!("journal {}: ", p.display())),

@@ -125,6 +125,7 @@ pub mod identity;
 pub mod ipprefix;
 pub mod journal;
 pub mod linkname;
+pub mod live;
 pub mod mac;
 pub mod mtu;
 pub mod netattr;

@@ -1548,6 +1548,30 @@ mod tests {
     }
 
     #[test]
+    fn what_the_planner_cannot_do_is_unsupported() {
+        use crate::error::ErrorKind;
+        let empty = Observation { links: vec![] };
+        let j = Journal::empty(&zn("web1"));
+        // A nic tag that was never resolved to a link.
+        let mut c = cfg();
+        c.nets[0].global_nic = Some(GlobalNic::Tag(
+            crate::globalnic::NicTag::new("admin").unwrap(),
+        ));
+        let e = up(&c, Flavour::Gate, &empty, &j).unwrap_err();
+        assert!(matches!(e, PlanError::Unresolved { .. }), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        // A persistent net on joyent.
+        let mut c = cfg();
+        c.nets[1]
+            .attrs
+            .insert(Net::PERSISTENT_ATTR.into(), "true".into());
+        let e = up(&c, Flavour::Joyent, &empty, &j).unwrap_err();
+        assert!(matches!(e, PlanError::PersistentOnJoyent { .. }), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(up(&c, Flavour::Gate, &empty, &j).is_ok());
+    }
+
+    #[test]
     fn joyent_fresh_zone() {
         let z = zn("web1");
         let p = up(
@@ -1729,6 +1753,7 @@ mod tests {
         // netzone leaves it and refuses to plan around it.
         let e = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
         assert!(matches!(e, PlanError::TempNameTaken { .. }), "{e}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::NameTaken);
     }
 
     #[test]

@@ -189,6 +189,21 @@ fn a_clients_zone_is_owned_not_orphaned() {
     let dry = sim.netzone(&["gc", "--dry-run"]).ok().stdout();
     assert!(dry.contains("agent1n0"), "{dry}");
 
+    // gc would remove it, but another run holds a zone's lock (and so the host-wide lock,
+    // shared): a host with a lock deadline gives up with `locked`, having removed nothing.
+    let held = h
+        .lock_zone(&netzone::zonename::ZoneName::new("other").unwrap())
+        .unwrap();
+    let impatient = host(&sim).with_lock_timeout(Duration::from_millis(300));
+    let e = netzone::gc::run(&impatient, f, false, &mut |_| {}).unwrap_err();
+    assert!(
+        matches!(e, netzone::recover::RecoverError::HostLock(_)),
+        "{e}"
+    );
+    assert_eq!(e.kind(), ErrorKind::Locked, "{e}");
+    assert!(sim.links().iter().any(|l| l.name == "agent1n0"));
+    drop(held);
+
     // Marked: owned, ok, and gc leaves it.
     netzone::client::manage(&h, &zone, "test-agent").unwrap();
     let rows = show::zone_rows(&h, f, &zone).unwrap();

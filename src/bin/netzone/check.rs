@@ -31,6 +31,10 @@ pub struct CheckArgs {
     /// Check every zone listed in ROOT/etc/zones/index.
     #[arg(short = 'a', long, conflicts_with = "zones")]
     pub all: bool,
+    /// Check the links of ready or running zones against their configuration and journal
+    /// (with -a: every ready or running zone).
+    #[arg(long, conflicts_with = "file")]
+    pub live: bool,
     /// Zones to check (their files under ROOT/etc/zones).
     #[arg(value_name = "ZONE", required_unless_present_any = ["file", "all"])]
     pub zones: Vec<String>,
@@ -127,6 +131,9 @@ pub fn run(g: &GlobalOpts, a: CheckArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(if ok { 0 } else { 1 }));
     }
     crate::require_index(g)?;
+    if a.live {
+        return crate::live::run(g, &a.zones, a.all);
+    }
     let mut zones = a.zones.clone();
     if a.all {
         match netzone::zoneindex::read(&g.root) {

@@ -4,6 +4,7 @@
 mod brand;
 mod check;
 mod lifecycle;
+mod live;
 mod ops;
 mod status;
 
