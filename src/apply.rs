@@ -31,7 +31,7 @@ use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::{self, DladmErrorKind};
 use crate::flavour::Flavour;
 use crate::host::{Host, HostError, Tool};
-use crate::journal::{self, Journal, JournalError, JournalLink, LinkState};
+use crate::journal::{self, FlowState, Journal, JournalError, JournalFlow, JournalLink, LinkState};
 use crate::linkname::LinkName;
 use crate::mac::{Mac, MacSpec};
 use crate::plan::{self, Plan, PlanError, Step, When};
@@ -298,7 +298,37 @@ pub fn plan(host: &Host, flavour: Flavour, cfg: &ZoneConfig) -> Result<Plan, App
     let cfg = &crate::globalnic::resolve(host, cfg)?;
     let obs = observe_for_up(host, flavour, cfg, &j, false)?;
     check_conflicts(host, cfg, &obs, &j)?;
-    plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))
+    let flows = observe_flows(host, flavour, cfg, &obs, &j)?;
+    plan::plan_up_full(cfg, flavour, &obs, &flows, &j, &mut Mac::draw_random)
+        .map_err(|e| name_the_holder(host, flavour, e))
+}
+
+/// The flows of the links [`plan::flow_queries`] names: one `flowadm show-flow -l` per link,
+/// none at all when the journal records no link (the usual boot).
+fn observe_flows(
+    host: &Host,
+    flavour: Flavour,
+    cfg: &ZoneConfig,
+    obs: &Observation,
+    j: &Journal,
+) -> Result<Vec<crate::netattr::LinkFlows>, ApplyError> {
+    let oerr = |source: ObserveError| ApplyError::Observe {
+        zone: cfg.name.clone(),
+        source,
+    };
+    let mut v = Vec::new();
+    for (link, zone) in plan::flow_queries(cfg, flavour, obs, j)? {
+        let z = match flavour {
+            Flavour::Joyent => zone.as_ref(),
+            Flavour::Gate => None,
+        };
+        let out = host
+            .run_checked(Tool::Flowadm, &crate::netattr::show_flow_command(&link, z))
+            .map_err(|e| oerr(e.into()))?;
+        let flows = crate::netattr::parse_show_flow_output(&out).map_err(|e| oerr(e.into()))?;
+        v.push(crate::netattr::LinkFlows { link, zone, flows });
+    }
+    Ok(v)
 }
 
 /// What the host-wide checks read besides the observation: the NICs' MACs, the other zones'
@@ -458,8 +488,9 @@ fn up_attempt(
     let mut j = Journal::load(&state, zone).map_err(jerr(zone))?;
     let obs = observe_for_up(host, flavour, cfg, &j, look)?;
     check_conflicts(host, cfg, &obs, &j)?;
-    let plan =
-        plan::plan_up(cfg, flavour, &obs, &j).map_err(|e| name_the_holder(host, flavour, e))?;
+    let flows = observe_flows(host, flavour, cfg, &obs, &j)?;
+    let plan = plan::plan_up_full(cfg, flavour, &obs, &flows, &j, &mut Mac::draw_random)
+        .map_err(|e| name_the_holder(host, flavour, e))?;
     let mut run = Run::new(host, flavour, zone, &mut j);
     let res = run
         .execute(&plan)
@@ -651,6 +682,8 @@ struct Run<'a> {
     leave_on_loan: bool,
     /// How each step that ran ended, in order.
     outcomes: Vec<(Step, Done)>,
+    /// The flows this run added.
+    added_flows: Vec<String>,
 }
 
 /// How one step of a plan ended.
@@ -678,6 +711,7 @@ impl<'a> Run<'a> {
             keep_going: false,
             leave_on_loan: false,
             outcomes: Vec::new(),
+            added_flows: Vec::new(),
         }
     }
 
@@ -711,21 +745,39 @@ impl<'a> Run<'a> {
             dirty = true;
         }
         for e in &plan.adopt {
-            self.journal.remove(&e.net);
+            // The same link, its record brought up to date: its flows' records stay.
+            self.journal.links.retain(|l| l.net != e.net);
             let mut e = e.clone();
             e.run = self.run_id.clone();
             self.journal.links.push(e);
             dirty = true;
         }
+        for name in &plan.flows_forget {
+            self.journal.flows.retain(|f| &f.name != name);
+            dirty = true;
+        }
+        for name in &plan.flows_confirm {
+            for f in self.journal.flows.iter_mut().filter(|f| &f.name == name) {
+                f.state = FlowState::Active;
+                dirty = true;
+            }
+        }
         if dirty {
             self.save()?;
         }
         self.run_steps(plan)?;
-        // gate links are complete once every step ran (joyent's become active at their rename).
+        // gate links are complete once every step ran (joyent's become active at their rename);
+        // so are the flows this run added.
         let mut done = false;
         for e in &mut self.journal.links {
             if e.state == LinkState::Created && e.name == e.final_name {
                 e.state = LinkState::Active;
+                done = true;
+            }
+        }
+        for f in &mut self.journal.flows {
+            if f.state == FlowState::Intent && self.added_flows.contains(&f.name) {
+                f.state = FlowState::Active;
                 done = true;
             }
         }
@@ -765,19 +817,24 @@ impl<'a> Run<'a> {
                 Step::Delete {
                     net, name, zone, ..
                 } => self.delete(step, net.as_ref(), name, zone.as_ref()),
-                Step::Return { name, .. } => self.hand_back(step, name),
+                Step::Return { name, .. } | Step::RenameInZone { from: name, .. } => {
+                    self.hand_back(step, name)
+                }
                 Step::SetProp { net, .. } => self
                     .host
                     .dladm(&step.argv(self.flavour))
                     .map(|_| Done::Completed)
                     .map_err(|e| self.step_err(Some(net), e)),
-                // A flow on a link this run made: if it fails, the undo deletes the link, and
-                // the kernel its flows with it.
-                Step::AddFlow { net, .. } => self
-                    .host
-                    .run_checked(crate::host::Tool::Flowadm, &step.argv(self.flavour))
-                    .map(|_| Done::Completed)
-                    .map_err(|e| self.step_err(Some(net), e)),
+                Step::AddFlow {
+                    net,
+                    link,
+                    name,
+                    port,
+                    ..
+                } => self
+                    .add_flow(step, net, link, name, *port)
+                    .map(|()| Done::Completed),
+                Step::RemoveFlow { net, name, .. } => self.remove_flow(step, net, name),
             };
             if let (Err(_), Some(n)) = (&r, step.net()) {
                 failed_nets.push(n.clone());
@@ -888,6 +945,67 @@ impl<'a> Run<'a> {
         self.save()
     }
 
+    /// `flowadm add-flow`, its record (`intent`) written first: if the process dies during the
+    /// call, the record names the flow and the next run finds out whether it exists. A flow on a
+    /// link this run made that fails is undone with the link (the kernel removes a link's flows
+    /// with it). flowadm's refusals (the name taken, an identical or incompatible flow on the
+    /// link: `mac_flow.c`) leave nothing behind, so their record goes.
+    fn add_flow(
+        &mut self,
+        step: &Step,
+        net: &LinkName,
+        link: &LinkName,
+        name: &str,
+        port: u16,
+    ) -> Result<(), ApplyError> {
+        self.journal.flows.retain(|f| f.name != name);
+        self.journal.flows.push(JournalFlow {
+            net: net.clone(),
+            name: name.to_string(),
+            link: link.clone(),
+            transport: "tcp".into(),
+            remote_port: port,
+            state: FlowState::Intent,
+        });
+        self.save()?;
+        match self
+            .host
+            .run_checked(Tool::Flowadm, &step.argv(self.flavour))
+        {
+            Ok(_) => {
+                self.added_flows.push(name.to_string());
+                Ok(())
+            }
+            Err(e) => {
+                if let HostError::Failed { message, .. } = &e {
+                    if flow_refused(message) {
+                        self.journal.flows.retain(|f| f.name != name);
+                        self.save()?;
+                    }
+                }
+                Err(self.step_err(Some(net), e))
+            }
+        }
+    }
+
+    /// `flowadm remove-flow -t NAME` of a flow a record identifies; "object not found" means it
+    /// is gone already. Its record goes once it is.
+    fn remove_flow(&mut self, step: &Step, net: &LinkName, name: &str) -> Result<Done, ApplyError> {
+        let done = match self
+            .host
+            .run_checked(Tool::Flowadm, &step.argv(self.flavour))
+        {
+            Ok(_) => Done::Completed,
+            Err(HostError::Failed { message, .. }) if message.contains("object not found") => {
+                Done::AlreadyGone
+            }
+            Err(e) => return Err(self.step_err(Some(net), e)),
+        };
+        self.journal.flows.retain(|f| f.name != name);
+        self.save()?;
+        Ok(done)
+    }
+
     /// The MAC of the link `name` netzone just created (in this zone on joyent, in the global
     /// zone on gate).
     fn read_mac(&self, name: &LinkName) -> Result<Option<Mac>, ApplyError> {
@@ -944,12 +1062,15 @@ impl<'a> Run<'a> {
         self.save()
     }
 
-    /// A link netzone did not make, handed back to the global zone; "not found" means it is gone already, or on gate out of the global zone's
+    /// A link netzone did not make, handed back to the global zone (or, joyent's pre-halt
+    /// shield, renamed inside its zone); "not found" means it is gone already, or on gate out of the global zone's
     /// reach until zoneadmd hands it back at the halt.
     fn hand_back(&mut self, step: &Step, name: &LinkName) -> Result<Done, ApplyError> {
         match self.host.dladm(&step.argv(self.flavour)) {
             Ok(_) => {
-                self.removed.push(name.clone());
+                if matches!(step, Step::Return { .. }) {
+                    self.removed.push(name.clone());
+                }
                 Ok(Done::Completed)
             }
             Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(match self.flavour {
@@ -1057,6 +1178,21 @@ impl<'a> Run<'a> {
             other => other,
         }
     }
+}
+
+/// Whether a failed `add-flow` left nothing behind: flowadm reports the kernel's refusals as
+/// `add flow failed: <status>` (flowadm.c `do_add_flow`; `mac_flow.c`: a name taken host-wide,
+/// a flow of identical or incompatible attributes on the link) and the value checks of
+/// `flowattr.c` before anything exists.
+fn flow_refused(message: &str) -> bool {
+    [
+        "object already exists",
+        "identical attributes",
+        "incompatible attributes",
+        "invalid",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
 }
 
 /// Whether a failed `create-vnic` left nothing behind: dladm checks the name, the MAC, the

@@ -85,6 +85,9 @@ pub enum ErrorKind {
     CommandFailed,
     /// Something netzone does not do (for example `global-nic="auto"` without a route).
     Unsupported,
+    /// The zone is not in a state the request acts on (`netzone up` of a zone that is neither
+    /// ready nor running, `check --live` of a halted zone): boot or halt it first.
+    ZoneState,
 }
 
 impl ErrorKind {
@@ -106,6 +109,7 @@ impl ErrorKind {
             ErrorKind::Corrupt => "corrupt",
             ErrorKind::CommandFailed => "command-failed",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::ZoneState => "zone-state",
         }
     }
 
@@ -126,6 +130,7 @@ impl ErrorKind {
         ErrorKind::Corrupt,
         ErrorKind::CommandFailed,
         ErrorKind::Unsupported,
+        ErrorKind::ZoneState,
     ];
 }
 
@@ -249,7 +254,8 @@ impl PlanError {
             | PlanError::PersistentOnJoyent { .. } => ErrorKind::Unsupported,
             PlanError::NameInUseByZone { .. }
             | PlanError::Conflict { .. }
-            | PlanError::TempNameTaken { .. } => ErrorKind::NameTaken,
+            | PlanError::TempNameTaken { .. }
+            | PlanError::FlowTaken { .. } => ErrorKind::NameTaken,
             PlanError::WrongLinkOnLoan { .. } => ErrorKind::LinkBusy,
         }
     }

@@ -16,6 +16,7 @@
 //! | post, cmd 0 (ready)          | create, rename     | mark the links lent (no process) |
 //! | post, cmd 4 (halt, or state 3 = failed ready) | remove netzone's links | same |
 //! | pre, cmd 4, state 6 (down)   | reclaim stuck links| same                          |
+//! | pre, cmd 4, state 3 or 4     | shield lent links from bug 10001 | nothing         |
 //! | anything else                | nothing            | nothing                       |
 //!
 //! ```
@@ -47,6 +48,8 @@ pub enum Phase {
 
 /// zoneadmd's `zone_state_t` values netzone acts on.
 pub const STATE_READY: u32 = 3;
+/// zoneadmd's `ZONE_STATE_RUNNING` (`zone.h`).
+pub const STATE_RUNNING: u32 = 4;
 /// zoneadmd's `ZONE_STATE_DOWN` (`zone.h`).
 pub const STATE_DOWN: u32 = 6;
 /// OmniOS `ZONE_STATE_SYSBOOT` pseudo state (pkg5 `src/brand/shared/vars.ksh`).
@@ -89,6 +92,11 @@ pub enum Action {
     Down,
     /// Free links a `down` zone still holds (`apply::reclaim`).
     Reclaim,
+    /// joyent pre-halt: rename inside the zone each link zoneadmd lent it whose name the global
+    /// zone has taken (illumos bug 10001), so that the kernel can hand it back
+    /// (`recover::shield`). Reads the configuration first; spawns nothing for a zone whose
+    /// nets are all netzone's.
+    Shield,
 }
 
 /// Whether the call may act at all. Calls that cannot act need neither the flavour nor the
@@ -109,6 +117,11 @@ pub fn dispatch(flavour: Flavour, phase: Phase, state: u32, cmd: u32) -> Action 
         (Phase::Post, CMD_READY, Flavour::Joyent) => Action::Up,
         (Phase::Post, CMD_READY, Flavour::Gate) => Action::Lent,
         (Phase::Pre, CMD_HALT, _) if state == STATE_DOWN => Action::Reclaim,
+        (Phase::Pre, CMD_HALT, Flavour::Joyent)
+            if state == STATE_READY || state == STATE_RUNNING =>
+        {
+            Action::Shield
+        }
         (Phase::Post, CMD_HALT, _) => Action::Down,
         _ => Action::Nothing,
     }
@@ -339,6 +352,35 @@ pub fn parse_args(args: &[String]) -> Result<(HookOptions, HookArgs), UsageError
 }
 
 /// Usage text.
+/// Exit status of a usage error.
+pub const EXIT_USAGE: u8 = 2;
+
+/// How the hook refuses a usage error: what goes to standard error, what goes to the system
+/// log, and the exit status. zoneadmd passes a hook's standard error to whoever ran zoneadm, or
+/// to a service log nobody reads, so the message also goes to syslog (`daemon.err`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRefusal {
+    /// The message, then the usage text.
+    pub stderr: String,
+    /// The message alone, for [`crate::syslog::log`].
+    pub syslog: String,
+    /// Always [`crate::syslog::Level::Error`].
+    pub level: crate::syslog::Level,
+    /// Always [`EXIT_USAGE`].
+    pub exit: u8,
+}
+
+/// The refusal for a usage error whose message is `msg` (see [`UsageRefusal`]).
+pub fn usage_refusal(msg: &str) -> UsageRefusal {
+    UsageRefusal {
+        stderr: format!("netzone-statechange: {msg}\n{USAGE}\n"),
+        syslog: format!("netzone-statechange: {msg}"),
+        level: crate::syslog::Level::Error,
+        exit: EXIT_USAGE,
+    }
+}
+
+/// The usage text.
 pub const USAGE: &str = "usage: netzone-statechange [--chain PROGRAM] [--chain-pre PROGRAM \
 [--chain-pre-arg ARG]...] [--chain-post PROGRAM [--chain-post-arg ARG]...] \
 [--order chain-first|netzone-first] [--persistent] \
@@ -350,6 +392,22 @@ mod tests {
 
     fn s(v: &[&str]) -> Vec<String> {
         v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn usage_errors_exit_2_and_go_to_syslog_as_errors() {
+        let argv: Vec<String> = ["pre", "web1", "/zones/web1", "+2", "0"]
+            .map(String::from)
+            .into();
+        let e = parse_args(&argv).unwrap_err();
+        let r = usage_refusal(&e.to_string());
+        assert_eq!(r.exit, 2);
+        assert_eq!(r.level, crate::syslog::Level::Error);
+        assert_eq!(r.syslog, "netzone-statechange: state '+2' is not a number");
+        assert_eq!(
+            r.stderr,
+            format!("netzone-statechange: state '+2' is not a number\n{USAGE}\n")
+        );
     }
 
     #[test]
@@ -370,7 +428,10 @@ mod tests {
             (Gate, Post, 4, 4, Down),
             (Joyent, Pre, 6, 4, Reclaim),
             (Gate, Pre, 6, 4, Reclaim),
-            (Joyent, Pre, 4, 4, Nothing), // pre-halt of a running zone
+            (Joyent, Pre, 4, 4, Shield), // pre-halt of a running zone
+            (Joyent, Pre, 3, 4, Shield),
+            (Gate, Pre, 4, 4, Nothing),
+            (Joyent, Pre, 5, 4, Nothing),
             (Gate, Pre, 3, 4, Nothing),
             (Joyent, Pre, 3, 1, Nothing), // boot
             (Joyent, Post, 3, 1, Nothing),
@@ -590,6 +651,39 @@ impl HookError {
     }
 }
 
+/// [`Action::Shield`]: joyent only, for a zone with nets zoneadmd lends; every failure is
+/// reported (stderr, syslog `warning`) and swallowed, so the halt goes on.
+fn shield(host: &crate::host::Host, flavour_choice: Option<&str>, zone: &ZoneName) {
+    let warn = |line: &str| {
+        eprintln!("netzone: {line}");
+        crate::syslog::log(crate::syslog::Level::Warning, line);
+    };
+    let lends = match crate::zonecfg::load(&host.root, zone) {
+        Ok(cfg) => cfg.nets.iter().any(|n| n.global_nic.is_none()),
+        Err(e) => {
+            warn(&format!("zone '{zone}': {e}"));
+            return;
+        }
+    };
+    if !lends {
+        return;
+    }
+    let flavour = match crate::flavour::resolve(host, flavour_choice) {
+        Ok(f) => f,
+        Err(e) => return warn(&e.to_string()),
+    };
+    if dispatch(flavour, Phase::Pre, STATE_RUNNING, CMD_HALT) != Action::Shield {
+        return;
+    }
+    let mut log = |line: &str| {
+        eprintln!("netzone: {line}");
+        crate::syslog::log(crate::syslog::Level::Notice, line);
+    };
+    if let Err(e) = crate::recover::shield(host, flavour, zone, &mut log) {
+        warn(&e.to_string());
+    }
+}
+
 /// What a hook call did.
 #[derive(Debug)]
 pub struct HookReport {
@@ -622,6 +716,20 @@ pub fn execute_with(
             outcome: None,
         });
     }
+    if args.phase == Phase::Pre
+        && args.cmd == CMD_HALT
+        && (args.state == STATE_READY || args.state == STATE_RUNNING)
+    {
+        // The joyent shield (a pre-halt: never fail it, zoneadmd would abort the halt). Only
+        // links zoneadmd lent (nets without a global-nic) can be caught by bug 10001; a zone
+        // whose nets are all netzone's (transient, deleted at halt) needs no look, so this
+        // reads the configuration before anything else and spawns nothing for such a zone.
+        shield(host, flavour_choice, &args.zone);
+        return Ok(HookReport {
+            action: Action::Shield,
+            outcome: None,
+        });
+    }
     let flavour = crate::flavour::resolve(host, flavour_choice)?;
     let action = dispatch(flavour, args.phase, args.state, args.cmd);
     let outcome = match action {
@@ -649,6 +757,8 @@ pub fn execute_with(
         // Every post-halt call follows a teardown that succeeded (zoneadmd skips post-halt
         // otherwise), the failed ready's cleanup included.
         Action::Down => Some(crate::apply::down_after_halt(host, flavour, &args.zone)?),
+        // Handled before the flavour is resolved (above).
+        Action::Shield => None,
         Action::Reclaim => {
             // The operator tools' reclaim (`netzone recover`), which also moves an operator link
             // out of the way of a global-zone link of the same name (illumos bug 10001).

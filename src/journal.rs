@@ -30,8 +30,14 @@
 //! ```json
 //! {"version":1,"zone":"web1","flavour":"joyent","links":[
 //!   {"net":"net0","index":0,"name":"nz3f9a0c11d2e4_0","final":"net0","over":"e1000g0",
-//!    "vid":42,"mac":"2:8:20:a:b:c","zone":"web1","state":"active","run":"4242-1763900000"}]}
+//!    "vid":42,"mac":"2:8:20:a:b:c","zone":"web1","state":"active","run":"4242-1763900000"}],
+//!  "flows":[{"net":"net0","name":"f2_8_20_a_b_c_br_25","link":"net0","transport":"tcp",
+//!    "remote_port":25,"state":"active"}]}
 //! ```
+//!
+//! `flows` ([`JournalFlow`], `blocked_outgoing_ports`) follow the same rules: a record
+//! (`intent`) before each `flowadm add-flow`, confirmed (`active`) once the run's steps are
+//! done; they are temporary flows, so they are kept in the volatile file only.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
@@ -183,6 +189,41 @@ impl JournalLink {
     }
 }
 
+/// How far netzone got with one flow (`blocked_outgoing_ports`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowState {
+    /// `flowadm add-flow` is about to run: the flow may or may not exist.
+    Intent,
+    /// The flow exists.
+    Active,
+}
+
+/// One flow netzone added (or is about to) on the link of net `net`: SmartOS's
+/// `blocked_outgoing_ports`, `add-flow -t -l LINK [-z ZONE] -a transport=tcp,remote_port=PORT
+/// -p maxbw=0 NAME`. A flow is netzone's only when a flow of this name is on the link the net's
+/// record identifies, with exactly these attributes as `flowadm show-flow -p -o` shows them
+/// (protocol `tcp`, remote port `remote_port`, no address, local port or DS field).
+///
+/// Flows are always temporary (`-t`): their records live in the volatile file whatever the
+/// link's persistence, and go with their link's record (the kernel removes a link's flows with
+/// the link).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JournalFlow {
+    /// The net whose link carries the flow.
+    pub net: LinkName,
+    /// The flow's name (unique host-wide).
+    pub name: String,
+    /// The link's name when the flow was added (the net's final name).
+    pub link: LinkName,
+    /// The transport protocol the flow matches (`tcp`).
+    pub transport: String,
+    /// The remote port the flow matches.
+    pub remote_port: u16,
+    /// How far netzone got.
+    pub state: FlowState,
+}
+
 /// A zone's journal.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Journal {
@@ -203,6 +244,9 @@ pub struct Journal {
     pub pending: Option<u64>,
     /// One entry per net netzone created (or is creating) a link for.
     pub links: Vec<JournalLink>,
+    /// The flows netzone added on its links (temporary, so kept in the volatile file only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<JournalFlow>,
 }
 
 /// How long a gate zone's links may wait between pre-ready and ready before `gc` takes them
@@ -299,7 +343,8 @@ pub const MAX_JOURNAL_BYTES: u64 = 1 << 20;
 /// Reads a journal file, `None` if there is none. It is opened without following a symbolic
 /// link and without blocking (so a FIFO in its place cannot hang a halt), and read only if it is
 /// a regular file of at most [`MAX_JOURNAL_BYTES`]: anything else is [`JournalError::Unusable`].
-fn read_journal_file(p: &Path) -> Result<Option<String>, JournalError> {
+/// Client marks ([`crate::client`]) are read through it too.
+pub(crate) fn read_journal_file(p: &Path) -> Result<Option<String>, JournalError> {
     use std::io::Read;
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let unusable = |reason: String| JournalError::Unusable {
@@ -363,6 +408,7 @@ impl Journal {
             boot: None,
             pending: None,
             links: Vec::new(),
+            flows: Vec::new(),
         }
     }
 
@@ -393,6 +439,7 @@ impl Journal {
             // Temporary records from another boot name links that are gone: void.
             if v.boot.is_none() || v.boot == Some(boot_key(state_dir)) {
                 j.pending = v.pending;
+                j.flows = v.flows;
                 j.links.extend(v.links.into_iter().map(|mut e| {
                     e.persistent = false;
                     e
@@ -417,12 +464,12 @@ impl Journal {
         let (pers, temp): (Vec<JournalLink>, Vec<JournalLink>) =
             self.links.iter().cloned().partition(|e| e.persistent);
         let boot = Some(boot_key(state_dir));
-        for (p, links) in [
-            (path(state_dir, &self.zone), temp),
-            (persistent_path(state_dir, &self.zone), pers),
+        for (p, links, flows) in [
+            (path(state_dir, &self.zone), temp, self.flows.clone()),
+            (persistent_path(state_dir, &self.zone), pers, Vec::new()),
         ] {
             let dir = p.parent().unwrap_or(state_dir).to_path_buf();
-            if links.is_empty() {
+            if links.is_empty() && flows.is_empty() {
                 match fs::remove_file(&p) {
                     Ok(()) => sync_dir(&dir)?,
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -432,6 +479,7 @@ impl Journal {
             }
             let part = Journal {
                 links,
+                flows,
                 boot: boot.clone(),
                 ..self.clone()
             };
@@ -454,9 +502,16 @@ impl Journal {
         self.links.iter_mut().find(|l| &l.net == net)
     }
 
-    /// Drops the entry of net `net`.
+    /// Drops the entry of net `net`, and the records of the flows on its link (they go with the
+    /// link).
     pub fn remove(&mut self, net: &LinkName) {
         self.links.retain(|l| &l.net != net);
+        self.flows.retain(|f| &f.net != net);
+    }
+
+    /// The flow records of net `net`.
+    pub fn flows_of<'a>(&'a self, net: &'a LinkName) -> impl Iterator<Item = &'a JournalFlow> {
+        self.flows.iter().filter(move |f| &f.net == net)
     }
 }
 
@@ -674,6 +729,44 @@ mod tests {
         Journal::empty(&z).save(&state).unwrap();
         assert!(!persistent_path(&state, &z).exists());
         assert!(zones_with_journal(&state).is_empty());
+    }
+
+    /// Flow records live in the volatile file whatever their link's persistence, die with the
+    /// boot, and go with their link's record.
+    #[test]
+    fn flow_records_are_temporary_and_go_with_their_link() {
+        let root = tempfile::tempdir().unwrap();
+        let state = root.path().join(VOLATILE);
+        let z = ZoneName::new("web1").unwrap();
+        let mut j = Journal::empty(&z);
+        let mut p = entry(LinkState::Active);
+        p.persistent = true;
+        j.links.push(p);
+        j.flows.push(JournalFlow {
+            net: ln("net0"),
+            name: "f2_8_20_a_b_c_br_25".into(),
+            link: ln("net0"),
+            transport: "tcp".into(),
+            remote_port: 25,
+            state: FlowState::Intent,
+        });
+        j.save(&state).unwrap();
+        let vol = fs::read_to_string(path(&state, &z)).unwrap();
+        assert!(vol.contains("\"remote_port\": 25"), "{vol}");
+        assert!(vol.contains("\"state\": \"intent\""), "{vol}");
+        let per = fs::read_to_string(persistent_path(&state, &z)).unwrap();
+        assert!(!per.contains("flows"), "{per}");
+        assert_eq!(Journal::load(&state, &z).unwrap(), j);
+        assert_eq!(j.flows_of(&ln("net0")).count(), 1);
+        // Another boot: the flows are gone with it, the persistent link's record stays.
+        fs::remove_file(state.join("boot.token")).unwrap();
+        let after = Journal::load(&state, &z).unwrap();
+        assert!(after.flows.is_empty());
+        assert_eq!(after.links.len(), 1);
+        // A link's record removed: its flows' records too.
+        let mut j2 = j.clone();
+        j2.remove(&ln("net0"));
+        assert!(j2.flows.is_empty() && j2.links.is_empty());
     }
 
     #[test]

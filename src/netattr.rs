@@ -251,6 +251,111 @@ pub fn add_flow_command(
     a
 }
 
+/// The fields netzone reads of `flowadm show-flow -p -o`, in this order: what identifies a flow
+/// (its name, its link and every attribute `show-flow` prints).
+pub const SHOW_FLOW_FIELDS: &str = "FLOW,LINK,IPADDR,PROTO,LPORT,RPORT,DSFLD";
+
+/// `show-flow -p -o FLOW,LINK,IPADDR,PROTO,LPORT,RPORT,DSFLD -l LINK [-z ZONE]`: the flows of one
+/// link (flowadm.c `show_flows_onelink` walks the link's flows by its id). `-z` names the link
+/// in a zone's namespace (illumos-joyent only).
+pub fn show_flow_command(
+    link: &crate::linkname::LinkName,
+    zone: Option<&crate::zonename::ZoneName>,
+) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "show-flow",
+        "-p",
+        "-o",
+        SHOW_FLOW_FIELDS,
+        "-l",
+        link.as_str(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    if let Some(z) = zone {
+        a.extend(["-z".to_string(), z.to_string()]);
+    }
+    a
+}
+
+/// `remove-flow -t NAME`: removes one flow by its name (names are unique host-wide).
+pub fn remove_flow_command(name: &str) -> Vec<String> {
+    ["remove-flow", "-t", name]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// One flow as `show-flow -p -o` ([`SHOW_FLOW_FIELDS`]) prints it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ObservedFlow {
+    /// The flow's name.
+    pub name: String,
+    /// The name of the flow's link.
+    pub link: String,
+    /// `LCL:addr/prefix` or `RMT:addr/prefix`, empty when the flow matches no address.
+    pub ipaddr: String,
+    /// The transport protocol (`tcp`, ...), empty when none.
+    pub proto: String,
+    /// The local port, empty when none.
+    pub lport: String,
+    /// The remote port, empty when none.
+    pub rport: String,
+    /// The DS field (`0xVV:0xMM`), empty when none.
+    pub dsfield: String,
+}
+
+/// The flows of one link as one `show-flow -l` run listed them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkFlows {
+    /// The link's name when it was asked for.
+    pub link: crate::linkname::LinkName,
+    /// The zone holding the link (`None`: the global zone).
+    pub zone: Option<crate::zonename::ZoneName>,
+    /// Its flows.
+    pub flows: Vec<ObservedFlow>,
+}
+
+/// Parses [`show_flow_command`]'s output.
+pub fn parse_show_flow_output(out: &str) -> Result<Vec<ObservedFlow>, crate::dladm::ParseError> {
+    let mut v = Vec::new();
+    for (i, line) in out.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let f = crate::dladm::split_parsable_line(line);
+        let [name, link, ipaddr, proto, lport, rport, dsfield] = <[String; 7]>::try_from(f)
+            .map_err(|f| crate::dladm::ParseError {
+                line: i + 1,
+                text: line.to_string(),
+                reason: format!("{} fields, expected 7", f.len()),
+            })?;
+        v.push(ObservedFlow {
+            name,
+            link,
+            ipaddr,
+            proto,
+            lport,
+            rport,
+            dsfield,
+        });
+    }
+    Ok(v)
+}
+
+/// Whether an observed flow is the one a record describes: same name, on the link of that
+/// name, matching TCP to the record's remote port and nothing else.
+pub fn flow_matches(rec: &crate::journal::JournalFlow, f: &ObservedFlow) -> bool {
+    f.name == rec.name
+        && f.link == rec.link.as_str()
+        && f.proto == rec.transport
+        && f.rport == rec.remote_port.to_string()
+        && f.ipaddr.is_empty()
+        && f.lport.is_empty()
+        && f.dsfield.is_empty()
+}
+
 /// The link properties SmartOS gives the net's VNIC, besides `mtu` and `zone` (module doc), in
 /// the order the script sets them.
 pub fn smartos_props(net: &Net) -> Vec<LinkProp> {

@@ -122,6 +122,18 @@ pub enum Step {
         /// The link's name.
         name: LinkName,
     },
+    /// joyent pre-halt of a running zone only ([`plan_shield`]): rename a link netzone did not
+    /// make inside `zone`, because the global zone already has a link of its name (illumos bug
+    /// 10001) and the kernel could not hand it back at shutdown (dlmgmtd would delete it when
+    /// the zone is destroyed). `recover` never renames one: it reports it as blocked.
+    RenameInZone {
+        /// The zone holding the link.
+        zone: ZoneName,
+        /// The name it has now.
+        from: LinkName,
+        /// The name it gets.
+        to: LinkName,
+    },
     /// gate: set a property `create-vnic -t -p` does not apply. gate's libdlvnic applies only
     /// the resource properties when it creates a temporary VNIC, so the MTU is set again
     /// afterwards, as omicron does (illumos 15695).
@@ -134,9 +146,10 @@ pub enum Step {
         prop: LinkProp,
     },
     /// `flowadm add-flow`: SmartOS's `blocked_outgoing_ports`, one flow dropping TCP to `port`
-    /// (`maxbw=0`) on the net's link `link` (in `zone` on joyent). The flow lives and dies
-    /// with the link, which netzone owns (its record proves it); the kernel removes a link's
-    /// flows with it, so no step removes them.
+    /// (`maxbw=0`) on the net's link `link` (in `zone` on joyent). The executor records the
+    /// flow (`intent`) before the call ([`crate::journal::JournalFlow`]). The kernel removes a
+    /// link's flows with the link, so a halt needs no step for them; [`Step::RemoveFlow`]
+    /// removes one whose port is no longer configured while the link stays.
     AddFlow {
         /// The net the flow is for.
         net: LinkName,
@@ -149,13 +162,25 @@ pub enum Step {
         /// The TCP port it blocks.
         port: u16,
     },
+    /// `flowadm remove-flow -t NAME`: a flow netzone added on the net's link `link` (a record
+    /// identifies it) that the configuration no longer asks for, while the link stays.
+    RemoveFlow {
+        /// The net whose link carries the flow.
+        net: LinkName,
+        /// The link, as it is named now.
+        link: LinkName,
+        /// Where the link is (`None`: the global zone).
+        zone: Option<ZoneName>,
+        /// The flow's name.
+        name: String,
+    },
 }
 
 impl Step {
     /// The program the step runs: `dladm`, or `flowadm` for [`Step::AddFlow`].
     pub fn program(&self) -> &'static str {
         match self {
-            Step::AddFlow { .. } => "flowadm",
+            Step::AddFlow { .. } | Step::RemoveFlow { .. } => "flowadm",
             _ => "dladm",
         }
     }
@@ -166,9 +191,10 @@ impl Step {
             Step::Create { net, .. }
             | Step::Rename { net, .. }
             | Step::SetProp { net, .. }
-            | Step::AddFlow { net, .. } => Some(net),
+            | Step::AddFlow { net, .. }
+            | Step::RemoveFlow { net, .. } => Some(net),
             Step::Delete { net, .. } => net.as_ref(),
-            Step::Return { .. } => None,
+            Step::Return { .. } | Step::RenameInZone { .. } => None,
         }
     }
 
@@ -192,6 +218,9 @@ impl Step {
             Step::Return { zone, name } => {
                 dladm::return_to_global_command(z(Some(zone)).as_ref(), name)
             }
+            Step::RenameInZone { zone, from, to } => {
+                dladm::rename_link_command(z(Some(zone)).as_ref(), from, to)
+            }
             Step::SetProp { name, prop, .. } => dladm::set_linkprop_command(None, name, prop),
             Step::AddFlow {
                 link,
@@ -200,6 +229,7 @@ impl Step {
                 port,
                 ..
             } => crate::netattr::add_flow_command(link, z(zone.as_ref()).as_ref(), name, *port),
+            Step::RemoveFlow { name, .. } => crate::netattr::remove_flow_command(name),
         }
     }
 
@@ -297,12 +327,21 @@ impl Step {
                 "{} {name} to the global zone (operator link)",
                 w("returned", "return")
             ),
+            Step::RenameInZone { from, to, .. } => format!(
+                "{} {from} to {to} inside the zone: the global zone already has a link named \
+                 {from} (illumos bug 10001)",
+                w("renamed", "rename")
+            ),
             Step::SetProp { name, prop, .. } => format!("{} {prop} on {name}", w("set", "set")),
             Step::AddFlow {
                 link, name, port, ..
             } => format!(
                 "{} flow {name} on {link} (blocks TCP to port {port})",
                 w("added", "add")
+            ),
+            Step::RemoveFlow { link, name, .. } => format!(
+                "{} flow {name} on {link} (created by netzone: recorded in its journal)",
+                w("removed", "remove")
             ),
         }
     }
@@ -424,6 +463,17 @@ pub enum PlanError {
         /// The net (its `physical` name in the configuration).
         net: LinkName,
     },
+    /// A flow of a name netzone wants for `blocked_outgoing_ports` is on the net's link and no
+    /// record identifies it: somebody else's, left alone.
+    #[error("zone '{zone}': net '{net}': flow '{}' on link '{}' was not created by netzone ({}); left alone: remove it, or drop its port from blocked_outgoing_ports", taken.flow, taken.link, taken.why)]
+    FlowTaken {
+        /// The zone.
+        zone: ZoneName,
+        /// The net (its `physical` name in the configuration).
+        net: LinkName,
+        /// The flow, where it is, and why it is not netzone's.
+        taken: Box<TakenFlow>,
+    },
     /// A persistent net asked of the joyent flavour.
     #[error("zone '{zone}': net '{net}': persistent links need the gate flavour (illumos-gate, OmniOS, Helios): on this dladm a zone's link is lent at creation by the temporary-only zone property and named in the zone's name space")]
     PersistentOnJoyent {
@@ -432,6 +482,17 @@ pub enum PlanError {
         /// The net (its `physical` name in the configuration).
         net: LinkName,
     },
+}
+
+/// A flow under a name netzone wants that is not netzone's ([`PlanError::FlowTaken`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenFlow {
+    /// The flow's name.
+    pub flow: String,
+    /// The link carrying it.
+    pub link: LinkName,
+    /// Why it is not netzone's.
+    pub why: String,
 }
 
 /// ` (a VNIC over X)`, or nothing when the link is not a VNIC (its lower link is unknown).
@@ -465,6 +526,10 @@ pub struct Plan {
     /// The MACs netzone chose for nets without `mac-addr`, saved into the zone's configuration
     /// after the steps (one zonecfg run; [`crate::zonecfg_write`]).
     pub save_macs: Vec<(LinkName, Mac)>,
+    /// Flows a record names that exist as recorded: their records are confirmed (`active`).
+    pub flows_confirm: Vec<String>,
+    /// Flow records that identify no flow (gone, or somebody else's): dropped.
+    pub flows_forget: Vec<String>,
 }
 
 impl Plan {
@@ -480,12 +545,18 @@ impl Plan {
             not_ours: Vec::new(),
             blocked: Vec::new(),
             save_macs: Vec::new(),
+            flows_confirm: Vec::new(),
+            flows_forget: Vec::new(),
         }
     }
 
     /// True when running the plan changes nothing on the host or in the journal.
     pub fn is_noop(&self) -> bool {
-        self.steps.is_empty() && self.adopt.is_empty() && self.forget.is_empty()
+        self.steps.is_empty()
+            && self.adopt.is_empty()
+            && self.forget.is_empty()
+            && self.flows_confirm.is_empty()
+            && self.flows_forget.is_empty()
     }
 
     /// Every command the executor may run for this plan, one a line, in order: each step's
@@ -824,8 +895,36 @@ pub fn plan_up(
     plan_up_with(cfg, flavour, obs, journal, &mut Mac::draw_random)
 }
 
-/// [`plan_up`] with the MAC draw given (tests pass a deterministic one).
+/// [`plan_up`] with the MAC draw given (tests pass a deterministic one), and no flow observed:
+/// the flows of links the plan keeps are left as they are ([`plan_up_full`] sees them).
 pub fn plan_up_with(
+    cfg: &ZoneConfig,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+    draw: &mut dyn FnMut() -> Mac,
+) -> Result<Plan, PlanError> {
+    plan_up_full(cfg, flavour, obs, &[], journal, draw)
+}
+
+/// [`plan_up_with`] with the flows of the links [`flow_queries`] names, as `show-flow` listed
+/// them: the kept links get the `blocked_outgoing_ports` flows they miss ([`plan_flows`]).
+pub fn plan_up_full(
+    cfg: &ZoneConfig,
+    flavour: Flavour,
+    obs: &Observation,
+    flows: &[crate::netattr::LinkFlows],
+    journal: &Journal,
+    draw: &mut dyn FnMut() -> Mac,
+) -> Result<Plan, PlanError> {
+    let mut plan = plan_links(cfg, flavour, obs, journal, draw)?;
+    let want = desired_nets(cfg)?;
+    plan_flows(&mut plan, &want, obs, flows, journal)?;
+    Ok(plan)
+}
+
+/// The link steps of [`plan_up_full`].
+fn plan_links(
     cfg: &ZoneConfig,
     flavour: Flavour,
     obs: &Observation,
@@ -1132,6 +1231,170 @@ pub fn plan_up_with(
     Ok(plan)
 }
 
+/// Whether the observed link `l` can carry flows netzone lists or adds: on joyent a link in
+/// `zone` (named with `-z`), on gate a link in the global zone (a link on loan cannot be named
+/// from the global zone).
+fn flow_reachable(flavour: Flavour, zone: &ZoneName, l: &ObservedLink) -> bool {
+    match flavour {
+        Flavour::Joyent => l.zone.as_ref() == Some(zone),
+        Flavour::Gate => l.zone.is_none(),
+    }
+}
+
+/// The links whose flows [`plan_up_full`] needs, as (link, zone holding it): for each net with
+/// `blocked_outgoing_ports` or recorded flows, the links its record identifies that netzone can
+/// name (on joyent in the zone, with `-z`; on gate in the global zone only). None when the
+/// journal is empty: a link without a record is created anew, with its flows.
+pub fn flow_queries(
+    cfg: &ZoneConfig,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+) -> Result<Vec<(LinkName, Option<ZoneName>)>, PlanError> {
+    let zone = &cfg.name;
+    let mut v = Vec::new();
+    for d in desired_nets(cfg)? {
+        let net = &d.net.physical;
+        if crate::netattr::blocked_ports(d.net).is_empty() && journal.flows_of(net).next().is_none()
+        {
+            continue;
+        }
+        let Some(e) = journal.links.iter().find(|e| &e.net == net) else {
+            continue;
+        };
+        for l in find_record(e, obs, zone).ours {
+            if flow_reachable(flavour, zone, l) && !v.contains(&(l.name.clone(), l.zone.clone())) {
+                v.push((l.name.clone(), l.zone.clone()));
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// `blocked_outgoing_ports` on the links the plan keeps (satisfied, or finished with a rename),
+/// given their flows (`flows`, from [`flow_queries`]; a link whose flows were not listed is
+/// left as it is): a wanted flow that is missing is added; one a record identifies (name, link
+/// and attributes) is kept and its record confirmed; one of the wanted name that no record
+/// identifies is somebody else's and fails the plan ([`PlanError::FlowTaken`]), left alone. A
+/// recorded flow no longer wanted is removed only if its record identifies it; otherwise its
+/// record is dropped and the flow, if any, left alone. Links the plan creates get their flows
+/// from their create steps.
+pub fn plan_flows(
+    plan: &mut Plan,
+    want: &[Desired<'_>],
+    obs: &Observation,
+    flows: &[crate::netattr::LinkFlows],
+    journal: &Journal,
+) -> Result<(), PlanError> {
+    let zone = plan.zone.clone();
+    let flavour = plan.flavour;
+    let mut extra = Vec::new();
+    for d in want {
+        let net = &d.net.physical;
+        let ports = crate::netattr::blocked_ports(d.net);
+        let recs: Vec<&crate::journal::JournalFlow> = journal.flows_of(net).collect();
+        if ports.is_empty() && recs.is_empty() {
+            continue;
+        }
+        let created = plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Create { net: n, .. } if n == net));
+        let renamed = plan
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Rename { net: n, .. } if n == net));
+        if created || !(renamed || plan.satisfied.contains(net)) {
+            continue;
+        }
+        let Some(e) = journal.links.iter().find(|e| &e.net == net) else {
+            continue;
+        };
+        let deleted = |l: &ObservedLink| {
+            plan.steps.iter().any(
+                |s| matches!(s, Step::Delete { name, zone: z, .. } if name == &l.name && z == &l.zone),
+            )
+        };
+        let found = find_record(e, obs, &zone);
+        let Some((l, seen)) = found
+            .ours
+            .iter()
+            .filter(|l| flow_reachable(flavour, &zone, l) && !deleted(l))
+            .find_map(|l| {
+                flows
+                    .iter()
+                    .find(|f| f.link == l.name && f.zone == l.zone)
+                    .map(|f| (*l, &f.flows))
+            })
+        else {
+            continue;
+        };
+        let Some(mac) = l.vnic.as_ref().and_then(|v| v.mac) else {
+            continue;
+        };
+        let step_zone = match flavour {
+            Flavour::Joyent => Some(zone.clone()),
+            Flavour::Gate => None,
+        };
+        let wanted: Vec<(String, u16)> = ports
+            .iter()
+            .map(|p| (crate::netattr::flow_name(MacSpec::Fixed(mac), net, *p), *p))
+            .collect();
+        for (name, port) in &wanted {
+            let rec = recs.iter().find(|r| &r.name == name);
+            match seen.iter().find(|f| &f.name == name) {
+                None => extra.push(Step::AddFlow {
+                    net: net.clone(),
+                    link: net.clone(),
+                    zone: step_zone.clone(),
+                    name: name.clone(),
+                    port: *port,
+                }),
+                Some(f) => match rec {
+                    Some(r) if r.remote_port == *port && crate::netattr::flow_matches(r, f) => {
+                        if r.state != crate::journal::FlowState::Active {
+                            plan.flows_confirm.push(name.clone());
+                        }
+                    }
+                    _ => {
+                        return Err(PlanError::FlowTaken {
+                            zone: zone.clone(),
+                            net: net.clone(),
+                            taken: Box::new(TakenFlow {
+                                flow: name.clone(),
+                                link: l.name.clone(),
+                                why: match rec {
+                                None => "no record of it".into(),
+                                Some(_) => format!(
+                                    "it matches proto '{}' remote port '{}', not its record's tcp port {port}",
+                                    f.proto, f.rport
+                                ),
+                            },
+                            }),
+                        })
+                    }
+                },
+            }
+        }
+        for r in recs
+            .iter()
+            .filter(|r| !wanted.iter().any(|(n, _)| n == &r.name))
+        {
+            match seen.iter().find(|f| f.name == r.name) {
+                Some(f) if crate::netattr::flow_matches(r, f) => extra.push(Step::RemoveFlow {
+                    net: net.clone(),
+                    link: l.name.clone(),
+                    zone: step_zone.clone(),
+                    name: r.name.clone(),
+                }),
+                _ => plan.flows_forget.push(r.name.clone()),
+            }
+        }
+    }
+    plan.steps.extend(extra);
+    Ok(())
+}
+
 /// gate: set the MTU again after `create-vnic -t` (illumos 15695), if one is configured.
 fn mtu_step(d: &Desired<'_>) -> Option<Step> {
     let net = d.net.physical.clone();
@@ -1327,6 +1590,70 @@ pub fn plan_reclaim(
     plan
 }
 
+/// Longest suffix [`free_name`] appends (`_rec` and up to 4 digits).
+const MAX_SUFFIX: usize = 8;
+
+/// A free name for an operator link moved out of the way: `<name>_rec<n>`, the smallest `n` such
+/// that the name is not `taken`. Always a valid link name (it ends in a number with no leading
+/// zero; the original name is shortened to keep it within 31 characters).
+pub fn free_name(name: &LinkName, taken: &dyn Fn(&str) -> bool) -> LinkName {
+    let stem: String = name
+        .as_str()
+        .chars()
+        .take(crate::linkname::MAX_LINK_NAME_LEN - MAX_SUFFIX)
+        .collect();
+    (0..10_000)
+        .filter_map(|n| LinkName::new(&format!("{stem}_rec{n}")).ok())
+        .find(|c| !taken(c.as_str()))
+        .expect("fewer than 10000 links share a stem")
+}
+
+/// illumos-joyent pre-halt of a ready or running zone (`crate::recover::shield`): each link
+/// the zone holds that netzone did not create and whose name the global zone already has
+/// (illumos bug 10001) is renamed inside the zone to a free name ([`Step::RenameInZone`]).
+/// joyent's kernel hands lent links back once, at shutdown; one whose name is taken stays on
+/// loan, and dlmgmtd deletes it when the zone is destroyed (`dlmgmt_db_fini`): renamed, it
+/// survives. Nothing else, and nothing on gate (its zoneadmd retries and reports, and a loaned
+/// link cannot be renamed there). [`plan_reclaim`] (`recover`, a zone already `down`) never
+/// renames: it reports such a link as blocked.
+pub fn plan_shield(
+    zone: &ZoneName,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+) -> Plan {
+    let mut plan = Plan::new(zone, flavour);
+    if flavour != Flavour::Joyent {
+        return plan;
+    }
+    let down = plan_down(zone, flavour, obs, journal);
+    let in_zone: Vec<&str> = obs.in_zone(zone).map(|l| l.name.as_str()).collect();
+    let mut global: Vec<String> = obs
+        .links
+        .iter()
+        .filter(|l| l.zone.is_none())
+        .map(|l| l.name.to_string())
+        .collect();
+    for l in obs.in_zone(zone) {
+        let ours = journal.links.iter().any(|e| identity::identifies(e, l))
+            || down.steps.iter().any(|s| matches!(s, Step::Delete { name, zone: z, .. } if name == &l.name && z == &l.zone))
+            || down.blocked.iter().any(|(n, _)| n == &l.name);
+        if ours || !global.iter().any(|g| g == l.name.as_str()) {
+            continue;
+        }
+        let to = free_name(&l.name, &|c| {
+            global.iter().any(|g| g == c) || in_zone.contains(&c)
+        });
+        global.push(to.to_string());
+        plan.steps.push(Step::RenameInZone {
+            zone: zone.clone(),
+            from: l.name.clone(),
+            to,
+        });
+    }
+    plan
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1411,6 +1738,112 @@ mod tests {
         let mut e = entry_for(&d[i], &zn("web1"), name, state);
         e.mac = mac.parse().ok();
         e
+    }
+
+    fn flow(name: &str, link: &str, proto: &str, rport: &str) -> crate::netattr::ObservedFlow {
+        crate::netattr::ObservedFlow {
+            name: name.into(),
+            link: link.into(),
+            ipaddr: String::new(),
+            proto: proto.into(),
+            lport: String::new(),
+            rport: rport.into(),
+            dsfield: String::new(),
+        }
+    }
+
+    fn flow_record(
+        name: &str,
+        port: u16,
+        state: crate::journal::FlowState,
+    ) -> crate::journal::JournalFlow {
+        crate::journal::JournalFlow {
+            net: ln("net1"),
+            name: name.into(),
+            link: ln("net1"),
+            transport: "tcp".into(),
+            remote_port: port,
+            state,
+        }
+    }
+
+    /// A satisfied net with blocked ports: missing flows are added, recorded ones that exist
+    /// are confirmed, unwanted recorded ones removed only when identified, a flow of a wanted
+    /// name that no record identifies fails the plan and is left alone.
+    #[test]
+    fn flows_of_a_kept_link() {
+        use crate::journal::FlowState;
+        let z = zn("web1");
+        let mut c = cfg();
+        c.nets[1]
+            .attrs
+            .insert("blocked_outgoing_ports".into(), "25,587".into());
+        let obs = Observation {
+            links: vec![
+                vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
+                vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
+                vnic("net2", "e1000g1", "2:8:20:1:1:2", 0, Some("web1")),
+            ],
+        };
+        let mut j = Journal::empty(&z);
+        j.links = vec![
+            record(0, ln("net0"), LinkState::Active, "2:8:20:1:1:1"),
+            record(1, ln("net1"), LinkState::Active, "2:8:20:a:b:c"),
+            record(2, ln("net2"), LinkState::Active, "2:8:20:1:1:2"),
+        ];
+        assert_eq!(
+            flow_queries(&c, Flavour::Joyent, &obs, &j).unwrap(),
+            vec![(ln("net1"), Some(z.clone()))]
+        );
+        let f25 = "f2_8_20_a_b_c_br_25";
+        let f587 = "f2_8_20_a_b_c_br_587";
+        let f993 = "f2_8_20_a_b_c_br_993";
+        j.flows = vec![
+            flow_record(f25, 25, FlowState::Intent),
+            flow_record(f993, 993, FlowState::Active),
+            flow_record("f2_8_20_a_b_c_br_110", 110, FlowState::Active),
+        ];
+        let seen = vec![crate::netattr::LinkFlows {
+            link: ln("net1"),
+            zone: Some(z.clone()),
+            flows: vec![
+                flow(f25, "net1", "tcp", "25"),
+                flow(f993, "net1", "tcp", "993"),
+                // An operator's flow under a name netzone recorded: not identified.
+                flow("f2_8_20_a_b_c_br_110", "net1", "udp", "110"),
+            ],
+        }];
+        let p = plan_up_full(&c, Flavour::Joyent, &obs, &seen, &j, &mut counter()).unwrap();
+        assert_eq!(
+            lines(&p)
+                .into_iter()
+                .filter(|l| l.starts_with("flowadm"))
+                .collect::<Vec<_>>(),
+            vec![
+                format!("flowadm add-flow -t -l net1 -z web1 -a transport=tcp,remote_port=587 -p maxbw=0 {f587}"),
+                format!("flowadm remove-flow -t {f993}"),
+            ]
+        );
+        assert_eq!(p.flows_confirm, vec![f25.to_string()]);
+        assert_eq!(p.flows_forget, vec!["f2_8_20_a_b_c_br_110".to_string()]);
+        // Flows not listed: left as they are.
+        let p = plan_up_full(&c, Flavour::Joyent, &obs, &[], &j, &mut counter()).unwrap();
+        assert!(p.is_noop(), "{p}");
+        // A flow of a wanted name that is somebody else's fails the plan.
+        let mut taken = seen.clone();
+        taken[0].flows[0] = flow(f25, "net1", "tcp", "26");
+        let e = plan_up_full(&c, Flavour::Joyent, &obs, &taken, &j, &mut counter()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("zone 'web1': net 'net1': flow '{f25}' on link 'net1' was not created by netzone (it matches proto 'tcp' remote port '26', not its record's tcp port 25); left alone: remove it, or drop its port from blocked_outgoing_ports")
+        );
+        j.flows.clear();
+        let e = plan_up_full(&c, Flavour::Joyent, &obs, &seen, &j, &mut counter()).unwrap_err();
+        assert!(e.to_string().contains("(no record of it)"), "{e}");
+        // gate: only a link in the global zone can be named; one on loan is not asked about.
+        assert!(flow_queries(&c, Flavour::Gate, &obs, &j)
+            .unwrap()
+            .is_empty());
     }
 
     /// The records a failed `up` leaves for the nets it created, when step `k` of `p` fails:

@@ -4,8 +4,13 @@
 //! often because dlmgmtd was not running at halt: illumos-gate `usr/src/cmd/zoneadmd/vplat.c`
 //! `unconfigure_exclusive_network_interfaces` retries `zone=global` on every leftover, logs
 //! "%d datalink(s) remain in zone after shutdown" and fails `vplat_teardown`, so `zone_destroy`
-//! never runs. The operator's way out (omniosorg/illumos-omnios #18) is to free the links by
-//! hand and halt again; [`reclaim`] is that, done safely:
+//! never runs. illumos-joyent's teardown (vplat.c `delete_transient_vnics`) instead stops at
+//! the first link it cannot look up ("unable to delete transient vnics in zone"), with the same
+//! result: the zone is `down`, its links still in it. On joyent the kernel hands lent links back
+//! only at the zone's first shutdown, and a later halt that succeeds lets dlmgmtd delete any
+//! VNIC still on loan (`dlmgmt_db_fini`), so the links must be freed before that halt. The
+//! operator's way out (omniosorg/illumos-omnios #18) is to free the links by hand and halt
+//! again; [`reclaim`] is that, done safely:
 //! - a link netzone can prove it created (its zone's journal records it, or it carries the
 //!   zone's temporary name, see [`crate::tempname`]) is deleted: a transient link of a zone at or
 //!   past shutting down may be deleted from the global zone (`dls_mgmt.c` `dls_devnet_unset`);
@@ -149,10 +154,12 @@ const GATE_ON_LOAN: &str = "this dladm cannot name a link on loan to a zone from
 fn line(step: &Step, d: &Done) -> String {
     let name = match step {
         Step::Delete { name, .. } | Step::Return { name, .. } => name,
+        Step::RenameInZone { from, .. } => from,
         Step::Create { net, .. }
         | Step::Rename { net, .. }
         | Step::SetProp { net, .. }
-        | Step::AddFlow { net, .. } => net,
+        | Step::AddFlow { net, .. }
+        | Step::RemoveFlow { net, .. } => net,
     };
     match d {
         Done::Completed => step.describe(true),
@@ -217,6 +224,64 @@ pub fn reclaim(
             failures,
             done: report.done,
         })
+    }
+}
+
+/// The pure decision for [`shield`] ([`plan::plan_shield`]): only the renames inside the zone
+/// of links that are not netzone's and whose name the global zone already has (illumos bug
+/// 10001). Nothing else (netzone's own links die with the zone; zoneadmd's teardown hands the
+/// rest back).
+pub fn decide_shield(
+    zone: &ZoneName,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+) -> Plan {
+    plan::plan_shield(zone, flavour, obs, journal)
+}
+
+/// illumos-joyent, pre-halt of a ready or running zone that holds links zoneadmd lent it.
+/// joyent's kernel hands those back at `zone_shutdown` (the dls shutdown callback, once), but a
+/// link whose name the global zone has taken meanwhile cannot go back (EEXIST, illumos bug
+/// 10001); joyent's zoneadmd does not notice (vplat.c `delete_transient_vnics`, no remaining-link
+/// check), and dlmgmtd deletes the VNIC left on loan when the zone is destroyed (dlmgmt_db.c
+/// `dlmgmt_db_fini`). The operator would lose it. So each such link is renamed inside the zone
+/// first (`rename-link -z`, which joyent allows on a loaned link even while the zone runs), to
+/// a free name that the kernel can then hand back; each rename is reported through `log`.
+/// Returns the lines of what was done.
+pub fn shield(
+    host: &Host,
+    flavour: Flavour,
+    zone: &ZoneName,
+    log: &mut dyn FnMut(&str),
+) -> Result<Vec<String>, RecoverError> {
+    let jerr = |source| RecoverError::Journal {
+        zone: zone.clone(),
+        source,
+    };
+    let _lock = host.lock_zone(zone).map_err(jerr)?;
+    let mut j = Journal::load(&host.state_dir(), zone).map_err(jerr)?;
+    let obs = observe_links(host, flavour, Some(zone))?;
+    let plan = decide_shield(zone, flavour, &obs, &j);
+    if plan.is_noop() {
+        return Ok(Vec::new());
+    }
+    let (executed, err) = apply::execute_removal(host, flavour, &mut j, &plan, true);
+    let mut done = Vec::new();
+    for (step, d) in &executed.outcomes {
+        let l = line(step, d);
+        if *d == Done::Completed {
+            log(&format!("zone '{zone}': {l}"));
+        }
+        done.push(l);
+    }
+    match err {
+        None => Ok(done),
+        Some(e) => Err(RecoverError::Incomplete {
+            zone: zone.clone(),
+            failures: vec![e.to_string()],
+            done,
+        }),
     }
 }
 

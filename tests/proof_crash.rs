@@ -1,5 +1,5 @@
-//! Exhaustive crash proof: the caller is SIGKILLed at every dladm/zonecfg command that a boot,
-//! a halt and a `netzone recover` of a 3-net zone run, before and after the command's effect,
+//! Exhaustive crash proof: the caller is SIGKILLed at every dladm/flowadm/zonecfg command that a
+//! boot, a halt and a `netzone recover` of a 3-net zone with `blocked_outgoing_ports` run, before and after the command's effect,
 //! and the normal next event must leave the host clean.
 //!
 //! The crash points are not listed by hand: each phase is first run cleanly and the sim's
@@ -15,9 +15,10 @@
 //!   boot`: the next boot alone must reuse or remove what the killed halt left.
 //!
 //! After each: the fault fired (a point that is never reached would prove nothing), no link
-//! leaked anywhere, no temporary name is left, the operator's links (one configured for the
-//! zone without `global-nic`, one unrelated VNIC in the global zone) are the same links in the
-//! same places, the zone reached the expected state with its journal matching its links, and a
+//! or flow leaked anywhere, no temporary name is left, the operator's links (one configured for
+//! the zone without `global-nic`, one unrelated VNIC in the global zone) are the same links in
+//! the same places and their flows untouched, a running zone has exactly its flows, each
+//! recorded, the zone reached the expected state with its journal matching its links, and a
 //! further halt/boot cycle works. The count of points covered is printed and must equal the
 //! count of points found.
 
@@ -27,9 +28,21 @@ mod proof;
 
 use common::{Run, Sim};
 use proof::{
-    check_zone, fault_points, numbered, pending_faults, proof_host, three_nets, Expect, Foreign,
-    ZONE,
+    check_zone, fault_points, numbered, pending_faults, proof_host_with, three_nets_blocked,
+    Expect, Foreign, ZONE,
 };
+
+/// The proof zone's nets: [`three_nets_blocked`], so every boot also adds flows (three on
+/// the first net's and the second net's links), each one more crash point.
+fn three_nets() -> Vec<common::NetSpec> {
+    three_nets_blocked()
+}
+
+/// The proof host, with the operator's flows on the operator's links (one named as netzone
+/// names its own), which no event may touch.
+fn proof_host(flavour: &str) -> (Sim, Foreign) {
+    proof_host_with(flavour, &three_nets(), true)
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -202,6 +215,9 @@ fn crash_case(
     foreign
         .check_anywhere(&sim.links())
         .map_err(|e| format!("right after the crash: {e}"))?;
+    foreign
+        .check_flows(&sim.flows())
+        .map_err(|e| format!("right after the crash: {e}"))?;
     let ran = next_event(&sim, phase)?;
     check_zone(&sim, ZONE, &three_nets(), &foreign, expected(phase))
         .map_err(|e| format!("after {ran:?}: {e}"))?;
@@ -297,4 +313,6 @@ fn crash_points_come_from_the_log() {
         .map(|(_, k, _)| *k)
         .collect();
     assert_eq!(ks, [1, 2, 3]);
+    // And every flow: two ports on net0, one on net1.
+    assert_eq!(count("add-flow"), 3, "{points:#?}");
 }

@@ -279,7 +279,12 @@ fn addressed<'a>(step: &Step, flavour: Flavour, obs: &'a Observation) -> Option<
         Step::Delete { name, zone, .. } => (name, zone.clone()),
         Step::Rename { from, zone, .. } => (from, Some(zone.clone())),
         Step::SetProp { name, .. } => (name, None),
-        Step::Return { name, zone } => (name, Some(zone.clone())),
+        // A recorded flow on a link its record identifies.
+        Step::RemoveFlow { link, zone, .. } => (link, zone.clone()),
+        Step::Return { name, zone }
+        | Step::RenameInZone {
+            from: name, zone, ..
+        } => (name, Some(zone.clone())),
         // A flow goes on the link the same plan creates.
         Step::Create { .. } | Step::AddFlow { .. } => return None,
     };
@@ -347,6 +352,26 @@ fn run(c: &Case) -> Result<(), String> {
         &h,
         true,
     )?;
+    // joyent's pre-halt shield (`recover::shield`) renames only a link the zone holds whose
+    // name the global zone took (illumos bug 10001), which the platform would otherwise delete
+    // when the zone is destroyed; nothing else, and nothing on gate.
+    for s in &plan::plan_shield(&z, f, &h.obs, &h.journal).steps {
+        let ok = match s {
+            Step::RenameInZone { zone, from, .. } => {
+                f == Flavour::Joyent
+                    && zone == &z
+                    && h.obs.find(from, Some(&z)).is_some()
+                    && h.obs.find(from, None).is_some()
+            }
+            _ => false,
+        };
+        if !ok {
+            return Err(format!(
+                "shield: {s:?} is not a 10001 rename\n{}",
+                h.obs.links.len()
+            ));
+        }
+    }
     let state = [State::Installed, State::Ready, State::Running, State::Down][c.zone_state];
     let inv = show::Inventory {
         zones: vec![zone(ZONE, state), zone(OTHER, State::Running)],

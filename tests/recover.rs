@@ -435,3 +435,59 @@ fn gate_leaves_loaned_links_to_the_halt_and_refuses_a_10001_rename() {
     );
     assert!(sim.journal("web1").is_none());
 }
+
+/// illumos-joyent, illumos bug 10001 at a plain halt: web1 runs holding the operator's data0
+/// (lent by zoneadmd) and the operator creates another data0 in the global zone. joyent's
+/// kernel cannot hand web1's back at `zone_shutdown`, its zoneadmd does not notice (vplat.c
+/// `delete_transient_vnics`: no "datalink(s) remain" check), and dlmgmtd deletes the VNIC left
+/// on loan when the zone is destroyed (`dlmgmt_db_fini`). netzone's pre-halt renames it inside
+/// the zone first, so the kernel hands it back under the new name and the operator keeps it.
+#[test]
+fn joyent_10001_at_a_plain_halt_keeps_the_operators_lent_link() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    web1(&sim);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let lent = sim
+        .links()
+        .into_iter()
+        .find(|l| l.name == "data0" && l.zone == "web1")
+        .expect("data0 lent to web1");
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    let r = sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert!(
+        r.stderr().contains(
+            "renamed data0 to data0_rec0 inside the zone: the global zone already has a link \
+             named data0 (illumos bug 10001)"
+        ),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(sim.zone_state("web1"), "installed");
+    let back = sim
+        .links()
+        .into_iter()
+        .find(|l| l.id == lent.id)
+        .expect("the operator's lent data0 survives the halt");
+    assert_eq!(
+        (back.name.as_str(), back.zone.as_str()),
+        ("data0_rec0", "global")
+    );
+    assert_eq!(
+        vnics(&sim),
+        vec![
+            t("data0", "global", "e1000g1"),
+            t("data0_rec0", "global", "e1000g0"),
+        ]
+    );
+    // Booted again, web1 asks for data0 and gets the global zone's new one (zoneadmd lends by
+    // name); the renamed one stays the operator's, untouched.
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert!(sim
+        .links()
+        .iter()
+        .any(|l| l.id == lent.id && l.zone == "global"));
+}

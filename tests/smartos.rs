@@ -191,6 +191,23 @@ fn vmadm_zone_boots_with_smartos_properties_and_halts_clean() {
         assert_eq!(f["props"]["maxbw"], "0");
     }
 
+    // Each flow has its own record, confirmed once it exists, naming the flow, its link and
+    // its attributes.
+    let j = sim.journal("sm1").unwrap();
+    let recs = j["flows"].as_array().unwrap();
+    assert_eq!(recs.len(), 2, "{j:#}");
+    for (r, port) in recs.iter().zip([25, 587]) {
+        assert_eq!(r["name"], format!("f2_8_20_0_0_1_br_{port}"));
+        assert_eq!((&r["net"], &r["link"]), (&"net0".into(), &"net0".into()));
+        assert_eq!(
+            (&r["transport"], &r["remote_port"]),
+            (&"tcp".into(), &port.into())
+        );
+        assert_eq!(r["state"], "active");
+    }
+    // The usual boot never lists flows: the links are new, and so are their flows.
+    assert!(!sim.log().iter().any(|l| l.contains("show-flow")));
+
     // The whole boot asked sysinfo once, with no other netzone process for it.
     let log = sim.log();
     assert_eq!(
@@ -203,6 +220,164 @@ fn vmadm_zone_boots_with_smartos_properties_and_halts_clean() {
     assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
     assert!(in_zone(&sim, "sm1").is_empty());
     assert!(sim.state()["flows"].as_array().unwrap().is_empty());
+    assert!(sim.journal("sm1").is_none());
+}
+
+/// The zone of the flow tests: one net with two blocked ports and a fixed MAC.
+const BLOCKED: &str = r#"<network physical="net0" global-nic="admin" mac-addr="2:8:20:0:0:9">
+    <net-attr name="blocked_outgoing_ports" value="25,587"/>
+  </network>"#;
+
+fn zone_file(sim: &Sim, zone: &str) -> std::path::PathBuf {
+    sim.root().join(format!("etc/zones/{zone}.xml"))
+}
+
+/// Flows are owned like links: a missing one is added again on the next `up`, one a record
+/// identifies is removed when the configuration drops its port, and an operator's flow under
+/// netzone's name is never touched (the `up` that would need the name fails, naming it).
+#[test]
+fn flows_are_owned_by_identity() {
+    let sim = host();
+    sim.add_zone_raw("fl1", "joyent", BLOCKED);
+    sim.zoneadm(&["-z", "fl1", "boot"]).ok();
+    let f25 = "f2_8_20_0_0_9_br_25";
+    let f587 = "f2_8_20_0_0_9_br_587";
+    let names = |sim: &Sim| -> Vec<String> {
+        sim.flows()
+            .iter()
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&sim), [f25, f587]);
+    // Somebody removes one: the next `up` (the net is otherwise as configured) adds it again,
+    // after one show-flow of the net's link.
+    sim.flowadm(&["remove-flow", "-t", f587]).ok();
+    let mark = sim.log().len();
+    sim.netzone(&["up", "fl1"]).ok();
+    let ran: Vec<String> = sim.log()[mark..]
+        .iter()
+        .filter(|l| l.contains(" sim-flowadm "))
+        .cloned()
+        .collect();
+    assert_eq!(ran.len(), 2, "{ran:#?}");
+    assert!(
+        ran[0].contains("show-flow -p -o FLOW,LINK,IPADDR,PROTO,LPORT,RPORT,DSFLD -l net0 -z fl1"),
+        "{ran:#?}"
+    );
+    assert!(
+        ran[1].ends_with(&format!(
+            "add-flow -t -l net0 -z fl1 -a transport=tcp,remote_port=587 -p maxbw=0 {f587}"
+        )),
+        "{ran:#?}"
+    );
+    assert_eq!(names(&sim), [f25, f587]);
+    // Nothing missing: `up` adds nothing.
+    let mark = sim.log().len();
+    sim.netzone(&["up", "fl1"]).ok();
+    assert!(!sim.log()[mark..].iter().any(|l| l.contains("add-flow")));
+
+    // The operator replaces netzone's flow for port 25 with one of the same name of their own.
+    sim.flowadm(&["remove-flow", "-t", f25]).ok();
+    sim.flowadm(&[
+        "add-flow",
+        "-t",
+        "-l",
+        "net0",
+        "-z",
+        "fl1",
+        "-a",
+        "transport=udp,remote_port=25",
+        f25,
+    ])
+    .ok();
+    let theirs = sim
+        .flows()
+        .into_iter()
+        .find(|l| l.starts_with(f25))
+        .unwrap();
+    let r = sim.netzone(&["up", "fl1"]).fails();
+    assert!(
+        r.stderr().contains(&format!(
+            "netzone: zone 'fl1': net 'net0': flow '{f25}' on link 'net0' was not created by \
+             netzone (it matches proto 'udp' remote port '25', not its record's tcp port 25); \
+             left alone"
+        )),
+        "{}",
+        r.stderr()
+    );
+    assert!(sim.flows().contains(&theirs));
+    // The configuration drops port 25, then 587: the operator's flow stays (its record is
+    // dropped), netzone's 587 goes with the one command that removes it.
+    let xml = std::fs::read_to_string(zone_file(&sim, "fl1")).unwrap();
+    std::fs::write(zone_file(&sim, "fl1"), xml.replace("25,587", "587")).unwrap();
+    sim.netzone(&["up", "fl1"]).ok();
+    assert!(sim.flows().contains(&theirs));
+    let j = sim.journal("fl1").unwrap();
+    let recs: Vec<&str> = j["flows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(recs, [f587]);
+    let xml = std::fs::read_to_string(zone_file(&sim, "fl1")).unwrap();
+    let none = xml.replace(
+        r#"<net-attr name="blocked_outgoing_ports" value="587"/>"#,
+        "",
+    );
+    assert_ne!(none, xml);
+    std::fs::write(zone_file(&sim, "fl1"), none).unwrap();
+    let mark = sim.log().len();
+    sim.netzone(&["up", "fl1"]).ok();
+    let removes: Vec<String> = sim.log()[mark..]
+        .iter()
+        .filter(|l| l.contains("remove-flow"))
+        .cloned()
+        .collect();
+    assert_eq!(removes.len(), 1, "{removes:#?}");
+    assert!(
+        removes[0].ends_with(&format!("remove-flow -t {f587}")),
+        "{removes:#?}"
+    );
+    assert_eq!(sim.flows(), [theirs]);
+    assert!(sim.journal("fl1").unwrap().get("flows").is_none());
+    sim.zoneadm(&["-z", "fl1", "halt"]).ok();
+    assert!(sim.vnics().is_empty());
+}
+
+/// The gate flavour: the flows are added in the global zone right after each link is created
+/// (before zoneadmd lends it), without `-z`, recorded like joyent's, and go with the links at
+/// halt. A failed add-flow undoes the link.
+#[test]
+fn gate_flows() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let mut n = common::NetSpec::new("net0", "e1000g0");
+    n.mac = Some("2:8:20:0:0:7".into());
+    n.blocked_ports = Some("25".into());
+    sim.add_zone("g1", &[n]);
+    let r = sim.netzone(&["plan", "g1"]).ok();
+    assert_eq!(
+        r.stdout().lines().collect::<Vec<_>>(),
+        [
+            "dladm create-vnic -t -l e1000g0 -m 2:8:20:0:0:7 net0",
+            "flowadm add-flow -t -l net0 -a transport=tcp,remote_port=25 -p maxbw=0 f2_8_20_0_0_7_br_25",
+        ]
+    );
+    sim.fault("add-flow", "before", "fail", None);
+    sim.zoneadm(&["-z", "g1", "boot"]).fails();
+    assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
+    assert!(sim.flows().is_empty());
+    sim.zoneadm(&["-z", "g1", "boot"]).ok();
+    assert_eq!(
+        sim.flows(),
+        [r#"f2_8_20_0_0_7_br_25 net0 g1 {"remote_port":"25","transport":"tcp"} {"maxbw":"0"}"#]
+    );
+    let j = sim.journal("g1").unwrap();
+    assert_eq!(j["flows"][0]["state"], "active", "{j:#}");
+    sim.zoneadm(&["-z", "g1", "halt"]).ok();
+    assert!(sim.vnics().is_empty());
+    assert!(sim.flows().is_empty());
+    assert!(sim.journal("g1").is_none());
 }
 
 #[test]

@@ -457,7 +457,14 @@ fn remove_flow(ctx: &mut Ctx, args: &[String]) -> Result<(), Exit> {
             if name.len() >= MAXFLOWNAMELEN {
                 return Err(ctx.die("flow name too long"));
             }
-            let visible = ctx.flows_visible().iter().any(|fl| fl.name == name);
+            // The kernel looks a flow up by its name, unique host-wide (mac_flow.c
+            // `mac_flow_lookup_byname`): the global zone reaches every flow, a zone only those
+            // on its links.
+            let visible = if ctx.caller == GLOBAL {
+                ctx.host.flows.iter().any(|fl| fl.name == name)
+            } else {
+                ctx.flows_visible().iter().any(|fl| fl.name == name)
+            };
             if !visible {
                 return Err(ctx.die_status("remove flow failed", "object not found"));
             }
@@ -539,7 +546,15 @@ fn show_flow(ctx: &mut Ctx, args: &[String]) -> Result<(), Exit> {
             None => return Err(ctx.die(&format!("invalid flow: '{n}'"))),
         }
     } else if let Some(id) = id {
-        rows.retain(|fl| fl.link == id);
+        // One link (`-l`, looked up in the `-z` namespace): flowadm.c `show_flows_onelink`
+        // walks that link's flows by its id (`dladm_walk_flow`), whichever zone holds it.
+        rows = ctx
+            .host
+            .flows
+            .iter()
+            .filter(|fl| fl.link == id)
+            .cloned()
+            .collect();
     }
     for fl in rows {
         let get = |k: &str| {

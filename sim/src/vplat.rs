@@ -26,15 +26,22 @@
 //!   "WARNING: unable to add network interface '<link>': <status>" and the ready goes on. Then (gate/OmniOS)
 //!   `add_net_for_linkid` sets `protection=ip-nospoof` and `allowed-ips` on links with an
 //!   `allowed-address`, failing the ready ("failed to add address") if either is already set.
-//! - vplat.c `vplat_teardown` for an exclusive-IP zone: `remove_datalink_protect` (per link
-//!   "clear link <id> 'protection' link property: <status>" and the same for 'allowed-ips'
-//!   when dlmgmtd cannot be reached), `zone_shutdown`, `delete_transient_links` ("failed to
-//!   get link info for <id>: <status>"), `unconfigure_exclusive_network_interfaces` (same
-//!   message, or "failed to move link <id> to GZ: <status>" for a link that cannot be
+//! - gate vplat.c `vplat_teardown` for an exclusive-IP zone: `remove_datalink_protect` (per
+//!   link "clear link <id> 'protection' link property: <status>" and the same for
+//!   'allowed-ips' when dlmgmtd cannot be reached), `zone_shutdown`, `delete_transient_links`
+//!   ("failed to get link info for <id>: <status>"), `unconfigure_exclusive_network_interfaces`
+//!   (same message, or "failed to move link <id> to GZ: <status>" for a link that cannot be
 //!   returned, then "<n> datalink(s) remain in zone after shutdown"), and on failure
 //!   "unable to unconfigure network interfaces in zone": the zone stays `down`; otherwise
 //!   `dladm_zone_halt` ("unable to notify dlmgmtd of zone halt: <status>", not fatal) and
 //!   `zone_destroy`.
+//! - illumos-joyent vplat.c `vplat_teardown` (read in zssfred/illumos-joyent @6f1192a4, a
+//!   copy of illumos-joyent; see [`teardown_joyent_links`]): `remove_datalink_protect`
+//!   ("clear 'protection' link property: <status>", no link id), `zone_shutdown` (the kernel
+//!   hands lent links back, once), `delete_transient_vnics`, which stops at the first link it
+//!   cannot look up ("unable to delete transient vnics in zone"), and `dladm_zone_halt`, whose
+//!   failure is fatal; no `zone=global` retry and no count of remaining links. dlmgmtd's
+//!   `dlmgmt_db_fini` then deletes a VNIC still on loan to the zone.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -330,7 +337,8 @@ impl Platform for SimPlatform<'_> {
 
     fn vplat_teardown(&mut self, quiet: bool) -> bool {
         let zone = self.zone.clone();
-        let res = self.locked(move |h| teardown(h, &zone));
+        let flavour = self.flavour;
+        let res = self.locked(move |h| teardown(h, &zone, flavour));
         match res {
             None => false,
             Some((ok, msgs)) => {
@@ -390,14 +398,21 @@ pub fn add_net(h: &mut Host, zone: &str, nets: &[(String, String)]) -> Result<()
     Ok(())
 }
 
-/// vplat.c `vplat_teardown` on the host (one locked step); returns success and the messages.
-pub fn teardown(h: &mut Host, zone: &str) -> (bool, Vec<String>) {
+/// vplat.c `vplat_teardown` on the host (one locked step), as `flavour`'s zoneadmd does it;
+/// returns success and the messages.
+pub fn teardown(h: &mut Host, zone: &str, flavour: Flavour) -> (bool, Vec<String>) {
     let mut msgs = Vec::new();
     let Some(kz) = h.zone(zone).cloned() else {
         // getzoneidbyname failed: nothing in the kernel to tear down.
         return (false, msgs);
     };
-    if kz.ip_type == IpType::Excl {
+    if kz.ip_type == IpType::Excl && flavour == Flavour::Joyent {
+        let was_shut_down = matches!(kz.state, KState::ShuttingDown | KState::Down);
+        if !teardown_joyent_links(h, zone, was_shut_down, &mut msgs) {
+            let _ = h.zone_set_state(zone, KState::Down);
+            return (false, msgs);
+        }
+    } else if kz.ip_type == IpType::Excl {
         let online = h.door().is_ok();
         let ids = |h: &Host| -> Vec<(u32, bool)> {
             h.links
@@ -471,6 +486,106 @@ pub fn teardown(h: &mut Host, zone: &str) -> (bool, Vec<String>) {
         return (false, msgs);
     }
     (true, msgs)
+}
+
+/// The datalink part of illumos-joyent's `vplat_teardown` for an exclusive-IP zone (vplat.c
+/// `remove_datalink_protect`, `zone_shutdown`, `delete_transient_vnics`, `dladm_zone_halt`;
+/// read in zssfred/illumos-joyent @6f1192a4, a copy of TritonDataCenter/illumos-joyent whose
+/// own vplat.c is not in the search index). `false`: the teardown failed, the zone stays
+/// `down` and zoneadmd adds "unable to destroy zone".
+///
+/// - `remove_datalink_protect` walks the kernel's list of the zone's links
+///   (`zone_list_datalink`) and resets `protection` and `allowed-ips` on each; a link the
+///   global zone does not know (NOTFOUND) is skipped; any other failure is logged as
+///   "clear 'protection' link property: <status>" (no link id, unlike gate) and the teardown
+///   goes on. With dlmgmtd down every reset fails "operation failed".
+/// - `zone_shutdown(2)`: the dls shutdown callback hands every link the global zone lent back
+///   to it ("Non-transient VNICs ... are reassigned to the GZ in zone_shutdown() via the
+///   zone-specific data (zsd) callbacks"; gate dls_mgmt.c `dls_stack_shutdown` ->
+///   `dls_zone_remove`, errors ignored). The hand-back is dlmgmtd's `setzoneid`: with
+///   dlmgmtd down it fails, and a name the global zone has meanwhile taken fails EEXIST
+///   (illumos 10001); such a link stays in the zone. The callback runs once per zone (zone.c
+///   ZSD state machine): halting a zone already `down` does not try again.
+/// - `delete_transient_vnics` walks the zone's links again; a link it cannot look up
+///   (`dladm_datalink_id2info`, dlmgmtd down) ends the walk at once: "failed to delete network
+///   interface (<id>)due to failure to get link info: <status>" (the two string pieces join
+///   without a space), then "unable to delete transient vnics in zone". Transient links are
+///   deleted, every other is skipped. There is no `zone=global` retry and no "datalink(s)
+///   remain" check (both gate's).
+/// - `dladm_zone_halt` failing ("unable to notify dlmgmtd of zone halt: <status>") is fatal
+///   here (gate goes on).
+/// - Afterwards `zone_destroy` runs ([`Host::zone_destroy`]): dlmgmtd's `dlmgmt_db_fini`
+///   (illumos-gate dlmgmt_db.c @8da5b631, inherited from joyent) deletes a VNIC still on loan
+///   to the zone (`VNIC_IOC_DELETE`) with its entry, so a lent link the kernel could not hand
+///   back is gone.
+///
+/// The kernel lists a zone's links newest first (zone.c `zone_add_datalink` inserts at the
+/// head); the sim approximates that order with the highest link id first.
+pub fn teardown_joyent_links(
+    h: &mut Host,
+    zone: &str,
+    was_shut_down: bool,
+    msgs: &mut Vec<String>,
+) -> bool {
+    let zone_links = |h: &Host| -> Vec<(u32, bool)> {
+        let mut v: Vec<(u32, bool)> = h
+            .links
+            .iter()
+            .filter(|l| l.zone == zone)
+            .map(|l| (l.id, l.transient))
+            .collect();
+        v.sort_by_key(|l| std::cmp::Reverse(l.0));
+        v
+    };
+    let online = h.door().is_ok();
+    if online {
+        for l in h.links.iter_mut().filter(|l| l.zone == zone && l.onloan) {
+            l.props.remove("protection");
+            l.props.remove("allowed-ips");
+        }
+    } else {
+        let st = DlStatus::Failed.as_str();
+        for _ in zone_links(h) {
+            msgs.push(format!("clear 'protection' link property: {st}"));
+            msgs.push(format!("clear 'allowed-ips' link property: {st}"));
+        }
+    }
+    let _ = h.zone_set_state(zone, KState::ShuttingDown);
+    if !was_shut_down {
+        for (id, transient) in zone_links(h) {
+            if !transient {
+                let _ = h.set_link_zone(id, GLOBAL);
+            }
+        }
+    }
+    for (id, transient) in zone_links(h) {
+        if let Err(st) = h.door() {
+            msgs.push(format!(
+                "failed to delete network interface ({id})due to failure to get link info: {}",
+                st.as_str()
+            ));
+            msgs.push("unable to delete transient vnics in zone".into());
+            return false;
+        }
+        if transient {
+            if let Err(st) = h.delete_link(GLOBAL, id) {
+                msgs.push(format!(
+                    "failed to delete link with id {id}: {}",
+                    st.as_str()
+                ));
+                msgs.push("unable to delete transient vnics in zone".into());
+                return false;
+            }
+        }
+    }
+    if let Err(st) = h.door() {
+        msgs.push(format!(
+            "unable to notify dlmgmtd of zone halt: {}",
+            st.as_str()
+        ));
+        return false;
+    }
+    true
 }
 
 #[cfg(test)]

@@ -156,13 +156,23 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
         h.set_link_zone(id, "z1").unwrap();
         assert_eq!(h.link(id).unwrap().zone, "z1");
     });
+    let id = s.host().lookup("z1", "tmp100").unwrap().id;
     s.with_host(|h| h.dlmgmtd_online = false);
     let o = s.zoneadm(&["-z", "z1", "halt"]);
     assert_eq!(code(&o), 1);
-    assert!(
-        stderr(&o).contains("zoneadm: zone 'z1': 1 datalink(s) remain in zone after shutdown\n"),
-        "{}",
-        stderr(&o)
+    // illumos-joyent vplat.c: remove_datalink_protect's messages carry no link id, and
+    // delete_transient_vnics stops at the first link it cannot look up; no "datalink(s)
+    // remain" (gate's unconfigure_exclusive_network_interfaces).
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "zoneadm: zone 'z1': clear 'protection' link property: operation failed\n\
+             zoneadm: zone 'z1': clear 'allowed-ips' link property: operation failed\n\
+             zoneadm: zone 'z1': failed to delete network interface ({id})due to failure to get \
+             link info: operation failed\n\
+             zoneadm: zone 'z1': unable to delete transient vnics in zone\n\
+             zoneadm: zone 'z1': unable to destroy zone\n"
+        )
     );
     assert_eq!(s.state("z1"), "down");
     s.with_host(|h| h.dlmgmtd_online = true);
@@ -174,6 +184,137 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
         "transient link deleted"
     );
     assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+}
+
+/// illumos-joyent: dlmgmtd down at halt. The kernel cannot hand the lent link back (its
+/// `setzoneid` upcall fails), delete_transient_vnics stops at the first link, the zone stays
+/// `down`. Halting again with dlmgmtd back does not retry the hand-back (the kernel's
+/// shutdown callback ran once, there is no `zone=global` retry in joyent's vplat.c): the
+/// transient link is deleted, and dlmgmtd's `dlmgmt_db_fini` deletes the VNIC still on loan.
+#[test]
+fn joyent_halt_after_dlmgmtd_outage_deletes_a_lent_vnic_it_never_handed_back() {
+    let s = Sim::new(Flavour::Joyent, &["e1000g0"]);
+    s.brand("sparse", "");
+    s.with_host(|h| {
+        let over = h.lookup(GLOBAL, "e1000g0").unwrap().id;
+        h.create_vnic(&VnicSpec {
+            name: "data0".into(),
+            over,
+            mac: MacRequest::Auto,
+            vid: 0,
+            temporary: true,
+            transient: false,
+            zone: GLOBAL.into(),
+        })
+        .unwrap();
+    });
+    s.zone("web1", "sparse", true, &["data0"], "installed");
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
+    let id = s.host().lookup("web1", "data0").unwrap().id;
+    s.take_hooks();
+    s.with_host(|h| h.dlmgmtd_online = false);
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "zoneadm: zone 'web1': clear 'protection' link property: operation failed\n\
+             zoneadm: zone 'web1': clear 'allowed-ips' link property: operation failed\n\
+             zoneadm: zone 'web1': failed to delete network interface ({id})due to failure to \
+             get link info: operation failed\n\
+             zoneadm: zone 'web1': unable to delete transient vnics in zone\n\
+             zoneadm: zone 'web1': unable to destroy zone\n"
+        )
+    );
+    assert_eq!(s.take_hooks(), vec!["pre(4,4)"]);
+    assert_eq!(s.state("web1"), "down");
+    assert_eq!(link_zone(&s, "data0"), vec!["web1"]);
+
+    s.with_host(|h| h.dlmgmtd_online = true);
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert_eq!(s.take_hooks(), vec!["pre(6,4)", "post(6,4)"]);
+    assert_eq!(s.state("web1"), "installed");
+    assert!(
+        s.host().link(id).is_none(),
+        "the VNIC left on loan went with the zone (dlmgmt_db_fini)"
+    );
+    // Gate retries zone=global instead: the same sequence gives the link back.
+    let g = Sim::new(Flavour::Gate, &["net0"]);
+    g.brand("sparse", "");
+    g.zone("web1", "sparse", true, &["net0"], "installed");
+    assert_eq!(code(&g.zoneadm(&["-z", "web1", "boot"])), 0);
+    g.with_host(|h| h.dlmgmtd_online = false);
+    assert_eq!(code(&g.zoneadm(&["-z", "web1", "halt"])), 1);
+    g.with_host(|h| h.dlmgmtd_online = true);
+    assert_eq!(code(&g.zoneadm(&["-z", "web1", "halt"])), 0);
+    assert_eq!(link_zone(&g, "net0"), vec![GLOBAL]);
+}
+
+/// illumos-joyent, illumos 10001 at a plain halt: the kernel's hand-back of the lent link
+/// fails (the global zone has taken its name), nothing in joyent's teardown notices, the halt
+/// succeeds, and dlmgmtd deletes the VNIC left on loan (`dlmgmt_db_fini`). Gate instead keeps
+/// the zone `down` (below).
+#[test]
+fn issue_10001_name_collision_on_joyent_halt_loses_the_lent_vnic() {
+    let s = Sim::new(Flavour::Joyent, &["e1000g0", "e1000g1"]);
+    s.brand("sparse", "");
+    let vnic = |h: &mut netzone_sim::state::Host, name: &str, over: &str| {
+        let over = h.lookup(GLOBAL, over).unwrap().id;
+        h.create_vnic(&VnicSpec {
+            name: name.into(),
+            over,
+            mac: MacRequest::Auto,
+            vid: 0,
+            temporary: true,
+            transient: false,
+            zone: GLOBAL.into(),
+        })
+        .unwrap()
+    };
+    let lent = s.with_host(|h| vnic(h, "net0", "e1000g0"));
+    s.zone("web1", "sparse", true, &["net0"], "installed");
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
+    let other = s.with_host(|h| vnic(h, "net0", "e1000g1"));
+    let o = s.zoneadm(&["-z", "web1", "halt"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(stderr(&o), "");
+    assert_eq!(s.state("web1"), "installed");
+    let h = s.host();
+    assert!(h.link(lent).is_none(), "the lent net0 is gone");
+    assert_eq!(h.link(other).unwrap().zone, GLOBAL);
+}
+
+/// illumos-joyent: `dladm_zone_halt` failing is fatal (gate goes on): a zone with no links,
+/// halted while dlmgmtd is down, stays `down`.
+#[test]
+fn joyent_zone_halt_notification_failure_is_fatal() {
+    let s = Sim::new(Flavour::Joyent, &["net0"]);
+    s.brand("sparse", "");
+    s.zone("z1", "sparse", true, &[], "installed");
+    assert_eq!(code(&s.zoneadm(&["-z", "z1", "boot"])), 0);
+    s.with_host(|h| h.dlmgmtd_online = false);
+    let o = s.zoneadm(&["-z", "z1", "halt"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'z1': unable to notify dlmgmtd of zone halt: operation failed\n\
+         zoneadm: zone 'z1': unable to destroy zone\n"
+    );
+    assert_eq!(s.state("z1"), "down");
+    let g = Sim::new(Flavour::Gate, &["net0"]);
+    g.brand("sparse", "");
+    g.zone("z1", "sparse", true, &[], "installed");
+    assert_eq!(code(&g.zoneadm(&["-z", "z1", "boot"])), 0);
+    g.with_host(|h| h.dlmgmtd_online = false);
+    let o = g.zoneadm(&["-z", "z1", "halt"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'z1': unable to notify dlmgmtd of zone halt: operation failed\n"
+    );
+    assert_eq!(g.state("z1"), "installed");
 }
 
 #[test]

@@ -81,15 +81,19 @@ fn summary(a: &HookArgs, r: &hook::HookReport) -> Option<String> {
     })
 }
 
+/// A usage error: the message and usage on stderr, the message in syslog, exit 2.
+fn refuse(msg: &str) -> ExitCode {
+    let r = hook::usage_refusal(msg);
+    eprint!("{}", r.stderr);
+    syslog::log(r.level, &r.syslog);
+    ExitCode::from(r.exit)
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let (opts, args) = match hook::parse_args(&argv) {
         Ok(x) => x,
-        Err(e) => {
-            eprintln!("netzone-statechange: {e}\n{}", hook::USAGE);
-            syslog::log(Level::Error, &format!("netzone-statechange: {e}"));
-            return ExitCode::from(2);
-        }
+        Err(e) => return refuse(&e.to_string()),
     };
     // An empty NETZONE_ROOT is the same as none; a relative one would resolve against
     // whatever directory zoneadmd happens to run the hook in.
@@ -99,9 +103,7 @@ fn main() -> ExitCode {
             "NETZONE_ROOT '{}' is not an absolute path",
             Path::new(r).display()
         );
-        eprintln!("netzone-statechange: {e}\n{}", hook::USAGE);
-        syslog::log(Level::Error, &format!("netzone-statechange: {e}"));
-        return ExitCode::from(2);
+        return refuse(&e);
     }
     let root = args
         .altroot

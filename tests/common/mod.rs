@@ -130,6 +130,8 @@ pub struct NetSpec {
     pub mtu: Option<u32>,
     /// `<net-attr name="persistent" value="true|false"/>`.
     pub persistent: Option<bool>,
+    /// `<net-attr name="blocked_outgoing_ports" value="..."/>`.
+    pub blocked_ports: Option<String>,
 }
 
 impl NetSpec {
@@ -160,6 +162,9 @@ impl NetSpec {
         }
         if let Some(p) = self.persistent {
             attrs += &format!("\n    <net-attr name=\"persistent\" value=\"{p}\"/>");
+        }
+        if let Some(p) = &self.blocked_ports {
+            attrs += &format!("\n    <net-attr name=\"blocked_outgoing_ports\" value=\"{p}\"/>");
         }
         if attrs.is_empty() {
             a + "/>"
@@ -328,6 +333,32 @@ impl Sim {
     }
     pub fn dladm(&self, args: &[&str]) -> Run {
         self.run(&self.bin.join("sim-dladm"), args)
+    }
+    pub fn flowadm(&self, args: &[&str]) -> Run {
+        self.run(&self.bin.join("sim-flowadm"), args)
+    }
+    /// Every flow of the host as `state --json` lists it (`name`, `link`, `zone`, `attrs`,
+    /// `props`), one line each, sorted: `NAME LINK ZONE ATTRS PROPS`.
+    pub fn flows(&self) -> Vec<String> {
+        let st = self.state();
+        let mut v: Vec<String> = st["flows"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {} {} {} {}",
+                    f["name"].as_str().unwrap_or(""),
+                    f["link"].as_str().unwrap_or(""),
+                    f["zone"].as_str().unwrap_or(""),
+                    f["attrs"],
+                    f["props"]
+                )
+            })
+            .collect();
+        v.sort();
+        v
     }
     pub fn illumos_sim(&self, args: &[&str]) -> Run {
         self.run(&self.bin.join("illumos-sim"), args)

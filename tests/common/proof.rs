@@ -33,6 +33,15 @@ pub fn three_nets() -> Vec<NetSpec> {
     vec![n0, n1, n2]
 }
 
+/// [`three_nets`] with `blocked_outgoing_ports` on the first two (flows named from a drawn MAC
+/// and from a fixed one).
+pub fn three_nets_blocked() -> Vec<NetSpec> {
+    let mut nets = three_nets();
+    nets[0].blocked_ports = Some("25,587".into());
+    nets[1].blocked_ports = Some("25".into());
+    nets
+}
+
 /// A net netzone does not manage: a `physical` with no `global-nic`.
 pub fn operator_net(name: &str) -> NetSpec {
     NetSpec {
@@ -45,16 +54,55 @@ pub fn operator_net(name: &str) -> NetSpec {
 /// [`three_nets`] plus the operator's [`OP_ZONE_LINK`]. Returns the sim and the operator's links
 /// as they were created (for [`Foreign::check`]).
 pub fn proof_host(flavour: &str) -> (Sim, Foreign) {
+    proof_host_with(flavour, &three_nets(), false)
+}
+
+/// [`proof_host`] with the zone's nets `nets` (plus [`OP_ZONE_LINK`]); with `operator_flows`,
+/// the operator's two links carry a flow each, one of them named as netzone names its flows,
+/// recorded in [`Foreign::flows`].
+pub fn proof_host_with(flavour: &str, nets: &[NetSpec], operator_flows: bool) -> (Sim, Foreign) {
     let sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
     sim.dladm(&["create-vnic", "-l", "e1000g0", OP_ZONE_LINK])
         .ok();
     sim.dladm(&["create-vnic", "-l", "e1000g1", OP_GZ_LINK])
         .ok();
-    let mut nets = three_nets();
+    if operator_flows {
+        sim.flowadm(&[
+            "add-flow",
+            "-t",
+            "-l",
+            OP_ZONE_LINK,
+            "-a",
+            "transport=tcp,remote_port=25",
+            "-p",
+            "maxbw=0",
+            "f2_8_20_9_9_9_br_25",
+        ])
+        .ok();
+        sim.flowadm(&[
+            "add-flow",
+            "-t",
+            "-l",
+            OP_GZ_LINK,
+            "-a",
+            "transport=udp,local_port=53",
+            "opdns",
+        ])
+        .ok();
+    }
+    let mut nets = nets.to_vec();
     nets.push(operator_net(OP_ZONE_LINK));
     sim.add_zone(ZONE, &nets);
-    let foreign = Foreign::record(&sim, &[(OP_ZONE_LINK, Some(ZONE)), (OP_GZ_LINK, None)]);
+    let mut foreign = Foreign::record(&sim, &[(OP_ZONE_LINK, Some(ZONE)), (OP_GZ_LINK, None)]);
+    foreign.flows = sim.flows().iter().map(|f| flow_identity(f)).collect();
     (sim, foreign)
+}
+
+/// A flow line of [`Sim::flows`] without its zone (a flow on a link that zoneadmd lends moves
+/// with it): name, link, attributes, properties.
+pub fn flow_identity(line: &str) -> String {
+    let f: Vec<&str> = line.splitn(5, ' ').collect();
+    format!("{} {} {} {}", f[0], f[1], f[3], f[4])
 }
 
 /// Links netzone does not own, recorded by id when the test created them, with the zone each
@@ -62,6 +110,8 @@ pub fn proof_host(flavour: &str) -> (Sim, Foreign) {
 #[derive(Debug, Clone)]
 pub struct Foreign {
     pub links: Vec<(SimLink, Option<String>)>,
+    /// The operator's flows ([`flow_identity`]), which must stay exactly as they are.
+    pub flows: Vec<String>,
 }
 
 impl Foreign {
@@ -80,7 +130,10 @@ impl Foreign {
                 (l, z.map(String::from))
             })
             .collect();
-        Foreign { links }
+        Foreign {
+            links,
+            flows: Vec::new(),
+        }
     }
 
     pub fn ids(&self) -> Vec<u64> {
@@ -121,6 +174,23 @@ impl Foreign {
 impl Foreign {
     /// The weaker check for any moment, e.g. right after a crash: every foreign link still
     /// exists unchanged, in the global zone or in the zone whose configuration names it.
+    /// Every operator flow is still there, unchanged; returns the other flows.
+    pub fn check_flows(&self, flows: &[String]) -> Result<Vec<String>, String> {
+        let now: Vec<String> = flows.iter().map(|f| flow_identity(f)).collect();
+        for f in &self.flows {
+            if !now.contains(f) {
+                return Err(format!(
+                    "operator flow {f} was removed or changed: {flows:?}"
+                ));
+            }
+        }
+        Ok(flows
+            .iter()
+            .filter(|f| !self.flows.contains(&flow_identity(f)))
+            .cloned()
+            .collect())
+    }
+
     pub fn check_anywhere(&self, links: &[SimLink]) -> Result<(), String> {
         for (was, lent) in &self.links {
             let Some(now) = links.iter().find(|l| l.id == was.id) else {
@@ -266,6 +336,67 @@ pub fn check_zone(
     if let Err(e) = foreign.check(&links, &up) {
         problems.push(e);
     }
+    match foreign.check_flows(&sim.flows()) {
+        Err(e) => problems.push(e),
+        Ok(mut ours) => {
+            // Running: exactly the configured flows, on the nets' links, each recorded and
+            // confirmed; otherwise none at all.
+            let mut want = Vec::new();
+            let mut recorded = Vec::new();
+            if expect == Expect::Running {
+                for n in nets {
+                    let Some(ports) = &n.blocked_ports else {
+                        continue;
+                    };
+                    let Some(l) = links
+                        .iter()
+                        .find(|l| l.name == n.physical && l.zone == zone)
+                    else {
+                        continue;
+                    };
+                    let mac = l.mac.clone().unwrap_or_default().replace(':', "_");
+                    for p in ports.split(',') {
+                        let name = format!("f{mac}_br_{p}");
+                        want.push(format!(
+                            "{name} {} {zone} {{\"remote_port\":\"{p}\",\"transport\":\"tcp\"}} {{\"maxbw\":\"0\"}}",
+                            n.physical
+                        ));
+                        recorded.push(format!("{name} {} tcp {p} active", n.physical));
+                    }
+                }
+            }
+            want.sort();
+            ours.sort();
+            if ours != want {
+                problems.push(format!("flows are {ours:#?}, expected {want:#?}"));
+            }
+            let mut recs: Vec<String> = journal
+                .as_ref()
+                .and_then(|j| j["flows"].as_array().cloned())
+                .unwrap_or_default()
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{} {} {} {} {}",
+                        r["name"].as_str().unwrap_or(""),
+                        r["link"].as_str().unwrap_or(""),
+                        r["transport"].as_str().unwrap_or(""),
+                        r["remote_port"],
+                        r["state"].as_str().unwrap_or("")
+                    )
+                })
+                .collect();
+            recs.sort();
+            recorded.sort();
+            // A halted zone's journal may keep stale records (HaltedStale): their flows exist
+            // nowhere, which the check above proves.
+            if (expect == Expect::Running || expect == Expect::Halted) && recs != recorded {
+                problems.push(format!(
+                    "flow records are {recs:#?}, expected {recorded:#?}"
+                ));
+            }
+        }
+    }
     if problems.is_empty() {
         Ok(())
     } else {
@@ -310,7 +441,7 @@ pub struct LoggedCommand {
     pub line: String,
 }
 
-/// The dladm and zonecfg commands in sim log lines (`<time> <pid> <ppid> <argv0> <args>...`),
+/// The dladm, flowadm and zonecfg commands in sim log lines (`<time> <pid> <ppid> <argv0> <args>...`),
 /// in order; zoneadm and illumos-sim runs are not fault points and are left out.
 pub fn fault_points(lines: &[String]) -> Vec<LoggedCommand> {
     lines
@@ -318,7 +449,7 @@ pub fn fault_points(lines: &[String]) -> Vec<LoggedCommand> {
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
             let cmd = match *f.get(3)? {
-                "sim-dladm" => f.get(4)?.to_string(),
+                "sim-dladm" | "sim-flowadm" => f.get(4)?.to_string(),
                 "sim-zonecfg" => "zonecfg".to_string(),
                 _ => return None,
             };

@@ -18,7 +18,9 @@ use netzone::zoneadm::{self, State};
 use netzone::zonecfg::{self, ZoneConfig};
 use netzone::zonename::ZoneName;
 
+use crate::json::coded;
 use crate::GlobalOpts;
+use netzone::error::ErrorKind;
 
 #[derive(clap::Args, Debug)]
 pub struct ZoneArgs {
@@ -81,16 +83,19 @@ fn setup(g: &GlobalOpts, zone: &str) -> anyhow::Result<(Host, Flavour, ZoneName)
 }
 
 fn load(h: &Host, zone: &ZoneName) -> anyhow::Result<ZoneConfig> {
-    zonecfg::load(&h.root, zone).map_err(|e| anyhow::anyhow!(e.lines().join("\nnetzone: ")))
+    zonecfg::load(&h.root, zone).map_err(|e| coded(e.kind(), e.lines().join("\nnetzone: ")))
 }
 
-/// Every line of a multi-line error gets the `netzone: ` prefix main adds to the first.
+/// Every line of a multi-line error gets the `netzone: ` prefix main adds to the first; the
+/// error keeps its kind.
 fn lines(e: apply::ApplyError) -> anyhow::Error {
-    anyhow::anyhow!(e
-        .to_string()
-        .lines()
-        .collect::<Vec<_>>()
-        .join("\nnetzone: "))
+    coded(
+        e.kind(),
+        e.to_string()
+            .lines()
+            .collect::<Vec<_>>()
+            .join("\nnetzone: "),
+    )
 }
 
 fn names(v: &[LinkName]) -> String {
@@ -99,8 +104,9 @@ fn names(v: &[LinkName]) -> String {
 
 /// A plan or outcome as JSON, through the library's own serialisation (`Plan` and
 /// `Outcome`): each step's typed fields and its exact argv (starting with `dladm`).
+/// The document carries a top-level `version` ([`crate::json::document`]).
 fn json<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_string(v).expect("plans and outcomes serialise")
+    crate::json::document(v)
 }
 
 pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
@@ -166,13 +172,19 @@ fn report(verb: &str, o: &Outcome, verbose: bool) {
 fn require_up(h: &Host, zone: &ZoneName) -> anyhow::Result<()> {
     let zones = netzone::zoneadm::list(h)?;
     match zones.iter().find(|z| z.name == zone.as_str()) {
-        None => anyhow::bail!("zone '{zone}': no such zone configured"),
+        None => Err(coded(
+            ErrorKind::NotFound,
+            format!("zone '{zone}': no such zone configured"),
+        )),
         Some(z) if matches!(z.state, State::Ready | State::Running) => Ok(()),
-        Some(z) => anyhow::bail!(
-            "zone '{zone}': zone is {}, not ready or running: nothing was created (its links \
-             would be orphans); boot the zone, and its brand's hooks create them",
-            netzone::zoneadm::state_name(z.state)
-        ),
+        Some(z) => Err(coded(
+            ErrorKind::ZoneState,
+            format!(
+                "zone '{zone}': zone is {}, not ready or running: nothing was created (its \
+                 links would be orphans); boot the zone, and its brand's hooks create them",
+                netzone::zoneadm::state_name(z.state)
+            ),
+        )),
     }
 }
 
@@ -204,11 +216,14 @@ fn refuse_running(h: &Host, zone: &ZoneName) -> anyhow::Result<()> {
         .iter()
         .any(|z| z.name == zone.as_str() && z.state == zoneadm::State::Running);
     if running {
-        anyhow::bail!(
-            "zone '{zone}': the zone is running and its links are in use; netzone takes links \
-             back only from a zone that is ready or halted: halt it (zoneadm -z {zone} halt), \
-             whose teardown removes them"
-        );
+        return Err(coded(
+            ErrorKind::LinkBusy,
+            format!(
+                "zone '{zone}': the zone is running and its links are in use; netzone takes \
+                 links back only from a zone that is ready or halted: halt it (zoneadm -z {zone} \
+                 halt), whose teardown removes them"
+            ),
+        ));
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 mod brand;
 mod check;
+mod json;
 mod lifecycle;
 mod live;
 mod ops;
@@ -114,21 +115,39 @@ pub fn require_index(g: &GlobalOpts) -> anyhow::Result<()> {
     if index.exists() {
         return Ok(());
     }
-    anyhow::bail!(
-        "{} has no zone index ({} does not exist): not an illumos root with zones; set -R or \
-         NETZONE_ROOT to one. Nothing was read or changed",
-        g.root.display(),
-        index.display()
-    )
+    Err(json::coded(
+        netzone::error::ErrorKind::NotFound,
+        format!(
+            "{} has no zone index ({} does not exist): not an illumos root with zones; set -R or \
+             NETZONE_ROOT to one. Nothing was read or changed",
+            g.root.display(),
+            index.display()
+        ),
+    ))
+}
+
+/// Prints a failure: `netzone: MESSAGE` on stderr, and under `--json` also the error document
+/// on stdout ([`json::error_document`]).
+fn fail(e: &anyhow::Error, as_json: bool) -> ExitCode {
+    if as_json {
+        println!("{}", json::error_document(e));
+    }
+    eprintln!("netzone: {}", netzone::output::error_text(e.as_ref()));
+    ExitCode::from(1)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let g = &cli.global;
+    let as_json = match &cli.cmd {
+        Cmd::Plan(a) | Cmd::Up(a) | Cmd::Down(a) => a.json,
+        Cmd::Show(a) => a.json,
+        Cmd::Status(a) => a.json,
+        _ => false,
+    };
     if !matches!(cli.cmd, Cmd::Check(_)) {
         if let Err(e) = require_index(g) {
-            eprintln!("netzone: {}", netzone::output::error_text(e.as_ref()));
-            return ExitCode::from(1);
+            return fail(&e, as_json);
         }
     }
     // Teardown finishes its steps even when interrupted (see netzone::signals).
@@ -147,10 +166,7 @@ fn main() -> ExitCode {
     };
     let code = match res {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("netzone: {}", netzone::output::error_text(e.as_ref()));
-            ExitCode::from(1)
-        }
+        Err(e) => fail(&e, as_json),
     };
     match deferred.and_then(netzone::signals::Deferred::finish) {
         Some(sig) => {

@@ -340,9 +340,13 @@ pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
     if let Some(z) = &zone {
         let known = inv.zones.iter().any(|e| e.name == z.as_str())
             || inv.journals.iter().any(|j| &j.zone == z)
-            || inv.is_managed(z);
+            || inv.is_managed(z)
+            || inv.managed_links.iter().any(|m| &m.zone == z);
         if !known {
-            anyhow::bail!("zone '{z}': no such zone configured");
+            return Err(crate::json::coded(
+                netzone::error::ErrorKind::NotFound,
+                format!("zone '{z}': no such zone configured"),
+            ));
         }
     }
     let rows: Vec<_> = showmod::classify(&inv)
@@ -351,7 +355,17 @@ pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
         .filter(|r| !a.orphans || r.state == showmod::RowState::Orphan)
         .filter(|r| !a.problems || r.state != showmod::RowState::Ok)
         .collect();
-    print!("{}", showmod::render(&spec, &rows));
+    if a.json {
+        // The rows as netzone.8 describes them, under a versioned document.
+        let links: serde_json::Value =
+            serde_json::from_str(&showmod::render(&spec, &rows)).context("show's JSON rows")?;
+        println!(
+            "{}",
+            crate::json::document(&serde_json::json!({ "links": links }))
+        );
+    } else {
+        print!("{}", showmod::render(&spec, &rows));
+    }
     Ok(if (a.orphans || a.problems) && !rows.is_empty() {
         ExitCode::from(1)
     } else {

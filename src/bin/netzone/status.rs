@@ -12,9 +12,6 @@ use netzone::zonecfg::{self, GlobalNic};
 
 use crate::GlobalOpts;
 
-/// The version of netzone's `--json` documents.
-pub const JSON_VERSION: u32 = 1;
-
 #[derive(clap::Args, Debug)]
 pub struct StatusArgs {
     /// JSON output.
@@ -138,7 +135,7 @@ pub fn run(g: &GlobalOpts, a: StatusArgs) -> anyhow::Result<ExitCode> {
     let ready = checks.iter().all(|c| c.ok);
     if a.json {
         let v = serde_json::json!({
-            "version": JSON_VERSION,
+            "version": crate::json::VERSION,
             "ready": ready,
             "checks": checks.iter().map(|c| serde_json::json!({
                 "check": c.name, "ok": c.ok, "detail": c.detail,
