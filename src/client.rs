@@ -8,16 +8,28 @@
 //! runs another way), so the client says so: [`manage`] before it creates links, [`release`]
 //! after it removed them.
 //!
-//! The mark is a small JSON file, `<state>/clients/<zone>.json` beside the journals
-//! (`<root>/etc/svc/volatile/netzone`), written atomically under the zone's lock (the lock `gc`
-//! takes before it removes anything of the zone). Like the journals and the links they describe,
-//! it lives in the volatile directory and is gone at reboot.
+//! A client that shares a zone with others (or whose zone is otherwise judged by zoneadm) marks
+//! single links instead: [`manage_link`] records the identity netzone recorded for the link it
+//! created for a net ([`crate::identity`]: lower link, VLAN id, MAC, names), never just its
+//! name, so a later link that takes the name (an operator's, or netzone's own after a `down`
+//! and `up` with another MAC) is not covered by the mark. The zone's other links are judged as
+//! before: `gc` still reaps them when they are orphans.
+//!
+//! A zone mark is a small JSON file, `<state>/clients/<zone>.json` beside the journals
+//! (`<root>/etc/svc/volatile/netzone`); link marks are `<state>/clients/links/<zone>.json`.
+//! Both are written atomically under the zone's lock (the lock `gc` takes before it removes
+//! anything of the zone), and read as the journals are ([`journal`]'s safe open: no symbolic
+//! link followed, no blocking on a FIFO, regular files of bounded size only). Like the journals
+//! and the links they describe, they live in the volatile directory and are gone at reboot.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::host::Host;
-use crate::journal::{self, JournalError};
+use crate::journal::{self, Journal, JournalError, JournalLink};
+use crate::linkname::LinkName;
+use crate::mac::Mac;
+use crate::vlan::VlanId;
 use crate::zonename::ZoneName;
 
 /// Current format version of a mark.
@@ -46,12 +58,68 @@ impl ClientNameError {
     }
 }
 
+/// A client's mark on one link: the identity netzone recorded when it created the link for
+/// `net` ([`JournalLink`]). It covers that link only while netzone's record still describes the
+/// same link ([`LinkMark::covers`]).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LinkMark {
+    /// Who manages the link (see [`ClientRecord::client`]).
+    pub client: String,
+    /// The zone the link is for.
+    pub zone: ZoneName,
+    /// The net (its `physical` name) the link was created for.
+    pub net: LinkName,
+    /// The link's name once in place (the net's `physical`).
+    #[serde(rename = "final")]
+    pub final_name: LinkName,
+    /// The lower link.
+    pub over: LinkName,
+    /// The VLAN id, if tagged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vid: Option<VlanId>,
+    /// The MAC address netzone chose (or was given) before creating the link.
+    pub mac: Mac,
+}
+
+impl LinkMark {
+    /// Whether this mark is on the link netzone's record `e` describes: same zone, net, final
+    /// name, lower link, VLAN id and MAC. (Whether an observed link is the one `e` describes is
+    /// [`crate::identity::identifies`].)
+    pub fn covers(&self, e: &JournalLink) -> bool {
+        self.zone == e.zone
+            && self.net == e.net
+            && self.final_name == e.final_name
+            && self.over == e.over
+            && self.vid == e.vid
+            && Some(self.mac) == e.mac
+    }
+}
+
+/// The link marks file of one zone.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct LinkMarks {
+    version: u32,
+    zone: ZoneName,
+    links: Vec<LinkMark>,
+}
+
 /// Why a mark could not be written or read.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
     /// The client's name is not acceptable.
     #[error(transparent)]
     Name(#[from] ClientNameError),
+    /// No link to mark: netzone has no record of a link it created for the net, or the record
+    /// does not yet hold the identity a mark needs (its MAC).
+    #[error("zone '{zone}': net '{net}': cannot mark the link: {reason}")]
+    NoLink {
+        /// The zone.
+        zone: ZoneName,
+        /// The net.
+        net: LinkName,
+        /// Why, in words.
+        reason: String,
+    },
     /// The mark (or the zone's lock) could not be written or read.
     #[error("zone '{zone}': {source}")]
     State {
@@ -68,6 +136,7 @@ impl ClientError {
     pub fn kind(&self) -> crate::error::ErrorKind {
         match self {
             ClientError::Name(n) => n.kind(),
+            ClientError::NoLink { .. } => crate::error::ErrorKind::NotFound,
             ClientError::State { source, .. } => source.kind(),
         }
     }
@@ -81,6 +150,16 @@ pub fn dir(state_dir: &Path) -> PathBuf {
 /// `<state>/clients/<zone>.json`.
 pub fn path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
     dir(state_dir).join(format!("{zone}.json"))
+}
+
+/// `<state>/clients/links`: not a `.json` name, so never read as a zone mark.
+pub fn links_dir(state_dir: &Path) -> PathBuf {
+    dir(state_dir).join("links")
+}
+
+/// `<state>/clients/links/<zone>.json`.
+pub fn links_path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
+    links_dir(state_dir).join(format!("{zone}.json"))
 }
 
 fn check_name(client: &str) -> Result<(), ClientNameError> {
@@ -144,15 +223,8 @@ pub fn record(host: &Host, zone: &ZoneName) -> Result<Option<ClientRecord>, Clie
 }
 
 fn read(p: &Path, zone: &ZoneName) -> Result<Option<ClientRecord>, JournalError> {
-    let text = match fs::read_to_string(p) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => {
-            return Err(JournalError::Io {
-                path: p.to_path_buf(),
-                error,
-            })
-        }
+    let Some(text) = journal::read_journal_file(p)? else {
+        return Ok(None);
     };
     let corrupt = |reason: String| JournalError::Corrupt {
         path: p.to_path_buf(),
@@ -166,6 +238,152 @@ fn read(p: &Path, zone: &ZoneName) -> Result<Option<ClientRecord>, JournalError>
         )));
     }
     Ok(Some(rec))
+}
+
+/// Marks the link netzone created for `zone`'s net `net` as managed by `client`: from now on
+/// `show` lists it as netzone's and `gc` leaves it, whatever `zoneadm` says of the zone, for as
+/// long as netzone's record describes the same link. Call it after `up` created the link;
+/// after `down`, [`release_link`] (a stale mark covers no later link, but stays on disk).
+/// Idempotent; a second client's mark on the same net replaces the first's.
+pub fn manage_link(
+    host: &Host,
+    zone: &ZoneName,
+    net: &LinkName,
+    client: &str,
+) -> Result<LinkMark, ClientError> {
+    check_name(client)?;
+    let state = host.state_dir();
+    let err = |source| ClientError::State {
+        zone: zone.clone(),
+        source,
+    };
+    let _lock = host.lock_zone(zone).map_err(err)?;
+    let j = Journal::load(&state, zone).map_err(err)?;
+    let no_link = |reason: &str| ClientError::NoLink {
+        zone: zone.clone(),
+        net: net.clone(),
+        reason: reason.into(),
+    };
+    let e = j
+        .links
+        .iter()
+        .find(|e| &e.net == net)
+        .ok_or_else(|| no_link("netzone has no record of a link it created for it"))?;
+    let mac = e
+        .mac
+        .ok_or_else(|| no_link("netzone's record has no MAC address for it yet"))?;
+    let mark = LinkMark {
+        client: client.to_string(),
+        zone: zone.clone(),
+        net: net.clone(),
+        final_name: e.final_name.clone(),
+        over: e.over.clone(),
+        vid: e.vid,
+        mac,
+    };
+    let p = links_path(&state, zone);
+    let mut marks = read_links(&p, zone).map_err(err)?;
+    marks.retain(|m| &m.net != net);
+    marks.push(mark.clone());
+    write_links(&p, zone, marks).map_err(err)?;
+    Ok(mark)
+}
+
+/// Removes the mark on `zone`'s net `net` (nothing if there is none).
+pub fn release_link(host: &Host, zone: &ZoneName, net: &LinkName) -> Result<(), ClientError> {
+    let state = host.state_dir();
+    let err = |source| ClientError::State {
+        zone: zone.clone(),
+        source,
+    };
+    let _lock = host.lock_zone(zone).map_err(err)?;
+    let p = links_path(&state, zone);
+    let mut marks = read_links(&p, zone).map_err(err)?;
+    let before = marks.len();
+    marks.retain(|m| &m.net != net);
+    if marks.len() != before {
+        write_links(&p, zone, marks).map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The link marks of `zone`, in the order they were made.
+pub fn link_marks(host: &Host, zone: &ZoneName) -> Result<Vec<LinkMark>, ClientError> {
+    read_links(&links_path(&host.state_dir(), zone), zone).map_err(|source| ClientError::State {
+        zone: zone.clone(),
+        source,
+    })
+}
+
+fn read_links(p: &Path, zone: &ZoneName) -> Result<Vec<LinkMark>, JournalError> {
+    let Some(text) = journal::read_journal_file(p)? else {
+        return Ok(Vec::new());
+    };
+    let corrupt = |reason: String| JournalError::Corrupt {
+        path: p.to_path_buf(),
+        reason,
+    };
+    let f: LinkMarks = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+    let bad = f.version != VERSION
+        || &f.zone != zone
+        || f.links
+            .iter()
+            .any(|m| &m.zone != zone || check_name(&m.client).is_err());
+    if bad {
+        return Err(corrupt(format!(
+            "version {} for zone '{}', or a mark for another zone or with an invalid client name",
+            f.version, f.zone
+        )));
+    }
+    Ok(f.links)
+}
+
+/// Writes `zone`'s link marks atomically; no marks left, no file.
+fn write_links(p: &Path, zone: &ZoneName, links: Vec<LinkMark>) -> Result<(), JournalError> {
+    if links.is_empty() {
+        return match fs::remove_file(p) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(JournalError::Io {
+                path: p.to_path_buf(),
+                error,
+            }),
+        };
+    }
+    let f = LinkMarks {
+        version: VERSION,
+        zone: zone.clone(),
+        links,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&f).expect("link marks serialise");
+    bytes.push(b'\n');
+    journal::write_atomic(p, &bytes)
+}
+
+/// Every link mark under `state_dir`, sorted by zone; files that cannot be read are returned as
+/// warnings (one line each), never fatal.
+pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
+    let mut marks = Vec::new();
+    let mut warnings = Vec::new();
+    let entries = fs::read_dir(links_dir(state_dir))
+        .into_iter()
+        .flatten()
+        .flatten();
+    for e in entries {
+        let name = e.file_name();
+        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+            continue;
+        };
+        let Ok(zone) = ZoneName::new(stem) else {
+            continue;
+        };
+        match read_links(&e.path(), &zone) {
+            Ok(v) => marks.extend(v),
+            Err(err) => warnings.push(format!("zone '{zone}': client link marks: {err}")),
+        }
+    }
+    marks.sort_by(|a, b| (&a.zone, &a.net).cmp(&(&b.zone, &b.net)));
+    (marks, warnings)
 }
 
 /// Every mark under `state_dir`, sorted by zone; marks that cannot be read are returned as
@@ -219,6 +437,145 @@ mod tests {
         release(&h, &z).unwrap();
         release(&h, &z).unwrap();
         assert_eq!(record(&h, &z).unwrap(), None);
+    }
+
+    fn fifo(p: &Path) {
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: plain system call on a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    }
+
+    /// Runs `f` on another thread: `None` if it has not returned within 5 s (it hangs).
+    fn within_5s<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(f());
+        });
+        rx.recv_timeout(std::time::Duration::from_secs(5)).ok()
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_a_mark_does_not_hang() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = Host::new(Tools::default(), dir.path());
+        let z = zn("agent1");
+        fifo(&path(&h.state_dir(), &z));
+        fifo(&links_path(&h.state_dir(), &z));
+        let (h2, z2) = (h.clone(), z.clone());
+        let e = within_5s(move || record(&h2, &z2).unwrap_err())
+            .expect("reading a FIFO zone mark hung");
+        assert_eq!(e.kind(), crate::error::ErrorKind::Corrupt, "{e}");
+        assert!(e.to_string().contains("is a FIFO"), "{e}");
+        let (h2, z2) = (h.clone(), z.clone());
+        let e = within_5s(move || link_marks(&h2, &z2).unwrap_err())
+            .expect("reading a FIFO link mark hung");
+        assert_eq!(e.kind(), crate::error::ErrorKind::Corrupt, "{e}");
+        // show's walk: warnings, never a hang, never fatal.
+        let state = h.state_dir();
+        let ((recs, w1), (marks, w2)) =
+            within_5s(move || (all(&state), all_links(&state))).expect("the walk hung");
+        assert!(recs.is_empty() && marks.is_empty());
+        assert_eq!((w1.len(), w2.len()), (1, 1), "{w1:?} {w2:?}");
+        // A symbolic link in place of a mark is not followed.
+        fs::remove_file(path(&h.state_dir(), &z)).unwrap();
+        let elsewhere = dir.path().join("elsewhere.json");
+        fs::write(
+            &elsewhere,
+            serde_json::to_vec(&ClientRecord {
+                version: VERSION,
+                zone: z.clone(),
+                client: "x".into(),
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(&elsewhere, path(&h.state_dir(), &z)).unwrap();
+        let e = record(&h, &z).unwrap_err();
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+
+    fn recorded(net: &str, mac: Option<&str>) -> JournalLink {
+        JournalLink {
+            net: crate::testutil::ln(net),
+            index: 0,
+            name: crate::testutil::ln(net),
+            final_name: crate::testutil::ln(net),
+            over: crate::testutil::ln("e1000g0"),
+            vid: VlanId::new(12).ok(),
+            mac: mac.map(|m| m.parse().unwrap()),
+            zone: zn("agent1"),
+            state: journal::LinkState::Active,
+            run: String::new(),
+            persistent: false,
+        }
+    }
+
+    #[test]
+    fn link_marks_are_by_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = Host::new(Tools::default(), dir.path());
+        let z = zn("agent1");
+        let n0 = crate::testutil::ln("agent1n0");
+        // Nothing recorded: nothing to mark.
+        let e = manage_link(&h, &z, &n0, "sled-agent").unwrap_err();
+        assert!(matches!(e, ClientError::NoLink { .. }), "{e}");
+        assert_eq!(e.kind(), crate::error::ErrorKind::NotFound);
+        // A record without its MAC yet (an intent): no identity to mark.
+        let mut j = Journal::empty(&z);
+        j.links.push(recorded("agent1n0", None));
+        j.links.push(recorded("agent1n1", Some("2:8:20:0:0:2")));
+        j.save(&h.state_dir()).unwrap();
+        let e = manage_link(&h, &z, &n0, "sled-agent").unwrap_err();
+        assert!(e.to_string().contains("no MAC"), "{e}");
+        j.links[0].mac = "2:8:20:0:0:1".parse().ok();
+        j.save(&h.state_dir()).unwrap();
+        let m = manage_link(&h, &z, &n0, "sled-agent").unwrap();
+        assert!(m.covers(&j.links[0]));
+        assert!(!m.covers(&j.links[1]));
+        // The same name with another MAC, lower link or VLAN is another link.
+        for change in [
+            |e: &mut JournalLink| e.mac = "2:8:20:0:0:9".parse().ok(),
+            |e: &mut JournalLink| e.over = crate::testutil::ln("e1000g1"),
+            |e: &mut JournalLink| e.vid = None,
+        ] {
+            let mut other = j.links[0].clone();
+            change(&mut other);
+            assert!(!m.covers(&other));
+        }
+        // Idempotent, one mark per net; a zone mark is not implied.
+        manage_link(&h, &z, &n0, "other").unwrap();
+        let marks = link_marks(&h, &z).unwrap();
+        assert_eq!(marks.len(), 1);
+        assert_eq!(marks[0].client, "other");
+        assert_eq!(record(&h, &z).unwrap(), None);
+        assert!(
+            all(&h.state_dir()).0.is_empty(),
+            "links/ is not a zone mark"
+        );
+        assert_eq!(all_links(&h.state_dir()).0, marks);
+        // Released: the file goes with the last mark.
+        release_link(&h, &z, &n0).unwrap();
+        release_link(&h, &z, &n0).unwrap();
+        assert!(link_marks(&h, &z).unwrap().is_empty());
+        assert!(!links_path(&h.state_dir(), &z).exists());
+        // A marks file for another zone under this zone's name is refused.
+        let m2 = LinkMark {
+            zone: zn("agent2"),
+            ..m
+        };
+        fs::write(
+            links_path(&h.state_dir(), &z),
+            serde_json::to_vec(&LinkMarks {
+                version: VERSION,
+                zone: z.clone(),
+                links: vec![m2],
+            })
+            .unwrap(),
+        )
+        .unwrap();
+        let e = link_marks(&h, &z).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Corrupt, "{e}");
     }
 
     #[test]

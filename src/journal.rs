@@ -343,7 +343,8 @@ pub const MAX_JOURNAL_BYTES: u64 = 1 << 20;
 /// Reads a journal file, `None` if there is none. It is opened without following a symbolic
 /// link and without blocking (so a FIFO in its place cannot hang a halt), and read only if it is
 /// a regular file of at most [`MAX_JOURNAL_BYTES`]: anything else is [`JournalError::Unusable`].
-fn read_journal_file(p: &Path) -> Result<Option<String>, JournalError> {
+/// Client marks ([`crate::client`]) are read through it too.
+pub(crate) fn read_journal_file(p: &Path) -> Result<Option<String>, JournalError> {
     use std::io::Read;
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let unusable = |reason: String| JournalError::Unusable {

@@ -22,8 +22,9 @@
 //!    prove it created, identified by name, zone, lower link, VLAN id and MAC ([`identity`]).
 //! 4. **What is there**: [`show::gather`] and [`show::classify`] (or [`show::zone_rows`] for one
 //!    zone) list every link netzone knows of with its owner and state; [`gc`] removes orphans
-//!    only. A program managing zones zoneadm does not know marks them ([`client::manage`]) so
-//!    their links are owned, never orphans.
+//!    only. A program managing zones zoneadm does not know marks them ([`client::manage`]), or
+//!    marks single links by their recorded identity ([`client::manage_link`]), so those links
+//!    are owned, never orphans.
 //! 5. **When it fails**: every error has a `kind()` ([`error::ErrorKind`]: dlmgmtd down, lower
 //!    link missing, name taken, MAC in use, timeout, locked, invalid configuration, ...), the
 //!    same whichever call met the cause. Plans, steps, outcomes and rows are `serde::Serialize`.

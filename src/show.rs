@@ -11,13 +11,16 @@
 //!   global zone whose zone has no kernel zone (not ready, running or down), any netzone
 //!   temporary name in the global zone, or a journal entry whose link exists nowhere while its zone
 //!   is not up. `missing`: a configured link that a ready or running zone does not hold.
-//!   Otherwise `ok`.
+//!   Otherwise `ok`. A client's mark ([`crate::client`]) on the zone, or on the link by its
+//!   recorded identity, counts as the zone being up: such a link is `ok` (or, gone, `missing`),
+//!   never an orphan, except under its temporary name in the global zone (a removal stopped
+//!   half-way).
 //! - Links of the global zone that netzone does not own are not shown: they are the operator's
 //!   business and `dladm show-link` lists them.
 
 use std::collections::BTreeSet;
 
-use crate::client::ClientRecord;
+use crate::client::{ClientRecord, LinkMark};
 use crate::dladm::observe::{Observation, ObservedLink};
 use crate::flavour::Flavour;
 use crate::host::Host;
@@ -174,6 +177,9 @@ pub struct Inventory {
     /// Zones a client manages through the library ([`crate::client`]): their links are owned
     /// whatever `zoneadm` says of the zone, never orphans.
     pub managed: Vec<ClientRecord>,
+    /// Single links a client manages ([`crate::client::manage_link`]): owned, never orphans,
+    /// while netzone's record still describes the marked link.
+    pub managed_links: Vec<LinkMark>,
     /// When the host was read (unix seconds), to age gate's pending links
     /// ([`Journal::pending`]); 0 counts every pending mark as fresh.
     pub now: u64,
@@ -183,6 +189,11 @@ impl Inventory {
     /// Whether a client has marked `zone` as its own.
     pub fn is_managed(&self, zone: &ZoneName) -> bool {
         self.managed.iter().any(|r| &r.zone == zone)
+    }
+
+    /// Whether a client has marked the link that record `e` describes.
+    pub fn is_link_managed(&self, e: &crate::journal::JournalLink) -> bool {
+        self.managed_links.iter().any(|m| m.covers(e))
     }
 
     fn state_of(&self, zone: &ZoneName) -> Option<State> {
@@ -279,7 +290,10 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                                 inv.now == 0 || t + crate::journal::PENDING_SECS > inv.now
                             })
                     });
-                    let alive = is_up(st) || st == Some(State::Down) || inv.is_managed(&z);
+                    let alive = is_up(st)
+                        || st == Some(State::Down)
+                        || inv.is_managed(&z)
+                        || inv.is_link_managed(e);
                     if temp || !(alive || pending) {
                         row.state = RowState::Orphan;
                     }
@@ -319,7 +333,9 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                 mac: e.mac,
                 vid: e.vid.map(|v| v.get()).unwrap_or(0),
                 owner: Owner::Netzone,
-                state: if (is_up(st) && st != Some(State::ShuttingDown)) || inv.is_managed(&j.zone)
+                state: if (is_up(st) && st != Some(State::ShuttingDown))
+                    || inv.is_managed(&j.zone)
+                    || inv.is_link_managed(e)
                 {
                     RowState::Missing
                 } else {
@@ -384,6 +400,9 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
     let state = host.state_dir();
     let (managed, warnings) = crate::client::all(&state);
     inv.managed = managed;
+    inv.warnings.extend(warnings);
+    let (links, warnings) = crate::client::all_links(&state);
+    inv.managed_links = links;
     inv.warnings.extend(warnings);
     for z in crate::journal::zones_with_journal(&state) {
         match Journal::load(&state, &z) {
@@ -652,6 +671,7 @@ mod tests {
             warnings: vec![],
             now: 0,
             managed: vec![],
+            managed_links: vec![],
         };
         let rows = classify(&inv);
         assert_eq!(

@@ -233,3 +233,76 @@ fn a_clients_zone_is_owned_not_orphaned() {
     assert!(show::zone_rows(&h, f, &zone).unwrap().is_empty());
     assert!(!sim.links().iter().any(|l| l.name == "agent1n0"));
 }
+
+#[test]
+fn a_clients_link_is_owned_by_identity_and_gc_reaps_the_rest() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let h = host(&sim);
+    let f = Flavour::Gate;
+    let zone = netzone::zonename::ZoneName::new("agent1").unwrap();
+    let n0 = netzone::linkname::LinkName::new("agent1n0").unwrap();
+    // Two links for a zone zoneadm does not know, MACs chosen by netzone.
+    let cfg = ZoneSpec::new("agent1")
+        .net(NetSpec::new("agent1n0").over("e1000g0"))
+        .net(NetSpec::new("agent1n1").over("e1000g0"))
+        .build()
+        .unwrap();
+    assert_eq!(apply::up(&h, f, &cfg).unwrap().created.len(), 2);
+    // The client marks one of them, by the identity netzone recorded (not by its name).
+    let m = netzone::client::manage_link(&h, &zone, &n0, "test-agent").unwrap();
+    let on_host = sim
+        .links()
+        .into_iter()
+        .find(|l| l.name == "agent1n0")
+        .unwrap();
+    assert_eq!(on_host.mac.as_deref(), Some(m.mac.to_string().as_str()));
+    let state = |rows: &[show::Row], link: &str| {
+        rows.iter()
+            .find(|r| r.link.as_str() == link)
+            .map(|r| (r.owner, r.state))
+    };
+    let rows = show::zone_rows(&h, f, &zone).unwrap();
+    assert_eq!(
+        state(&rows, "agent1n0"),
+        Some((show::Owner::Netzone, show::RowState::Ok))
+    );
+    assert_eq!(
+        state(&rows, "agent1n1"),
+        Some((show::Owner::Netzone, show::RowState::Orphan))
+    );
+    // The operator's gc reaps the unmarked orphan and leaves the marked link alone.
+    let out = sim.netzone(&["gc"]).ok().stdout();
+    assert!(out.contains("agent1n1"), "{out}");
+    assert!(!out.contains("agent1n0"), "{out}");
+    let names: Vec<String> = sim.links().into_iter().map(|l| l.name).collect();
+    assert!(names.iter().any(|n| n == "agent1n0"), "{names:?}");
+    assert!(!names.iter().any(|n| n == "agent1n1"), "{names:?}");
+    let shown = sim
+        .netzone(&["show", "agent1", "-p", "-o", "link,owner,state"])
+        .ok()
+        .stdout();
+    assert_eq!(shown, "agent1n0:netzone:ok\n");
+
+    // Torn down and made again, the link has the same name but another MAC: another link,
+    // which the old mark does not cover.
+    apply::down(&h, f, &zone).unwrap();
+    let one = ZoneSpec::new("agent1")
+        .net(NetSpec::new("agent1n0").over("e1000g0"))
+        .build()
+        .unwrap();
+    let o = apply::up(&h, f, &one).unwrap();
+    assert_ne!(o.macs[0].1, m.mac);
+    let rows = show::zone_rows(&h, f, &zone).unwrap();
+    assert_eq!(
+        state(&rows, "agent1n0"),
+        Some((show::Owner::Netzone, show::RowState::Orphan))
+    );
+    // Marked again, it is owned; released, it is an orphan again and gc reaps it.
+    netzone::client::manage_link(&h, &zone, &n0, "test-agent").unwrap();
+    let rows = show::zone_rows(&h, f, &zone).unwrap();
+    assert_eq!(state(&rows, "agent1n0").unwrap().1, show::RowState::Ok);
+    netzone::client::release_link(&h, &zone, &n0).unwrap();
+    let out = sim.netzone(&["gc"]).ok().stdout();
+    assert!(out.contains("agent1n0"), "{out}");
+    assert!(!sim.links().iter().any(|l| l.name.starts_with("agent1")));
+}

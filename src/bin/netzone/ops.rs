@@ -340,7 +340,8 @@ pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
     if let Some(z) = &zone {
         let known = inv.zones.iter().any(|e| e.name == z.as_str())
             || inv.journals.iter().any(|j| &j.zone == z)
-            || inv.is_managed(z);
+            || inv.is_managed(z)
+            || inv.managed_links.iter().any(|m| &m.zone == z);
         if !known {
             return Err(crate::json::coded(
                 netzone::error::ErrorKind::NotFound,
