@@ -193,11 +193,13 @@ impl DladmParseError {
 }
 
 impl ObserveError {
-    /// The error's kind: the failed dladm run's, or [`ErrorKind::Corrupt`] for unreadable output.
+    /// The error's kind: the failed dladm run's, [`ErrorKind::Corrupt`] for unreadable output,
+    /// [`ErrorKind::CommandFailed`] for a link dladm could not place.
     pub fn kind(&self) -> ErrorKind {
         match self {
             ObserveError::Host(h) => h.kind(),
             ObserveError::Parse(p) => p.kind(),
+            ObserveError::ZoneUnreadable { .. } => ErrorKind::CommandFailed,
         }
     }
 }

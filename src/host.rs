@@ -409,6 +409,12 @@ impl Host {
     /// Returns stdout.
     pub fn dladm(&self, args: &[String]) -> Result<String, HostError> {
         let out = self.run(Tool::Dladm, args)?;
+        Self::dladm_verdict(args, out)
+    }
+
+    /// [`Host::dladm`]'s verdict on a finished dladm run: its stdout if it exited 0, else the
+    /// error (for a caller that had to look at the output of a failed run first).
+    pub fn dladm_verdict(args: &[String], out: Output) -> Result<String, HostError> {
         match out.status {
             Some(0) => Ok(out.stdout),
             Some(_) => Err(HostError::Dladm {

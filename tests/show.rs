@@ -244,3 +244,61 @@ fn a_fifo_in_a_journals_place_hangs_nothing_and_is_named() {
     let all = halt.stdout() + &halt.stderr();
     assert!(all.contains(&want), "{all}");
 }
+
+/// gate: dladm cannot read the `zone` of one link (linkprop.c `get_zone`: `getzonenamebyid`
+/// fails). Its `show-linkprop -p zone` walk prints `?` for that link, warns, and exits 1 after
+/// listing every other link (dladm.c `print_linkprop`, `do_show_linkprop`). A boot and a halt of
+/// a zone that does not care about that link go on; `show`, which would have to place it, says
+/// which link and why instead of listing it anywhere (never as the global zone's).
+#[test]
+fn gate_survives_a_link_whose_zone_dladm_cannot_read() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "vnic7"])
+        .ok();
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.illumos_sim(&["zone-unreadable", "vnic7", "on"]).ok();
+
+    // The sim, as gate's dladm: the row, the warning, exit 1.
+    let r = sim
+        .dladm(&["show-linkprop", "-c", "-o", "LINK,VALUE", "-p", "zone"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    assert!(r.stdout().contains("e1000g0:\n"), "{}", r.stdout());
+    assert!(r.stdout().contains("vnic7:?\n"), "{}", r.stdout());
+    assert!(
+        r.stderr()
+            .contains("cannot get link property 'zone' for vnic7: invalid argument"),
+        "{}",
+        r.stderr()
+    );
+
+    // Boot and halt of web1 are not held up by a link web1 has nothing to do with.
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    assert_eq!(sim.zone_state("web1"), "running");
+    let names: Vec<String> = sim.vnics().into_iter().map(|l| l.name).collect();
+    assert!(names.contains(&"net0".to_string()), "{names:?}");
+
+    // show must place every link: it names the one it cannot, and lists nothing wrong.
+    let r = sim.netzone(&["show"]).fails();
+    assert!(
+        r.stderr().contains(
+            "link vnic7: dladm cannot read which zone holds it (invalid argument), so netzone \
+             will not act on it"
+        ),
+        "{}",
+        r.stderr()
+    );
+
+    sim.zoneadm(&["-z", "web1", "halt"]).ok();
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert!(sim.journal("web1").is_none());
+    // vnic7 was never touched.
+    assert!(sim
+        .vnics()
+        .iter()
+        .any(|l| l.name == "vnic7" && l.zone == "global"));
+
+    // Once dladm can read it again, show works again.
+    sim.illumos_sim(&["zone-unreadable", "vnic7", "off"]).ok();
+    sim.netzone(&["show"]).ok();
+}

@@ -212,6 +212,12 @@ pub struct Link {
     /// network/physical service plumbs them), cleared when it shuts down (its IP stack goes).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub plumbed: bool,
+    /// The link's `zone` property cannot be read (`illumos-sim zone-unreadable`): linkprop.c
+    /// `get_zone` fails, as it does when `getzonenamebyid` cannot name the zone id the kernel
+    /// reports for the link (`dladm_errno2status(EINVAL)`, "invalid argument"). Stands in for
+    /// kernel states the sim has no other way to reach (a zone id the kernel no longer names).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub zone_unreadable: bool,
 }
 
 /// Random bytes from the OS (for `random`/`auto` MAC addresses).
@@ -396,6 +402,7 @@ impl Host {
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
             plumbed: false,
+            zone_unreadable: false,
         });
         Ok(id)
     }
@@ -438,6 +445,7 @@ impl Host {
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
             plumbed: false,
+            zone_unreadable: false,
         });
         Ok(id)
     }
@@ -548,6 +556,7 @@ impl Host {
             props: BTreeMap::new(),
             pprops: BTreeMap::new(),
             plumbed: false,
+            zone_unreadable: false,
         });
         Ok(id)
     }

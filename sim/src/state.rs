@@ -490,6 +490,7 @@ impl Host {
             l.onloan = false;
             // No zone runs after a reboot: nothing holds IP on the link.
             l.plumbed = false;
+            l.zone_unreadable = false;
             l.props = l.pprops.clone();
             let pmtu = l.props.remove("mtu").and_then(|m| m.parse::<u32>().ok());
             if l.class == crate::dls::LinkClass::Vnic {

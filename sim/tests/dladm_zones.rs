@@ -340,3 +340,40 @@ fn flavour_env_overrides_the_stored_flavour() {
     assert_eq!(s.dladm(&["show-vnic", "-z", "global"]).code, 1);
     assert_eq!(s.state()["flavour"], "gate");
 }
+
+/// A link whose `zone` cannot be read (linkprop.c `get_zone`: `getzonenamebyid` fails): the
+/// show-linkprop walk lists every link, `?` for that one, warns once for it, and exits 1 after
+/// the walk (dladm.c `print_linkprop`, `print_linkprop_cb`, `do_show_linkprop`). The knob's
+/// errors: an unknown link (1), a bad operand (2). A reboot clears it.
+#[test]
+fn a_link_whose_zone_cannot_be_read_fails_the_walk_after_listing_the_rest() {
+    let s = Sim::new("gate");
+    s.dladm(&["create-vnic", "-t", "-l", "net0", "web0"]).ok();
+    s.sim(&["zone-unreadable", "web0", "on"]).ok();
+    let r = s.dladm(&["show-linkprop", "-c", "-o", "LINK,VALUE", "-p", "zone"]);
+    assert_eq!(r.code, 1);
+    assert!(r.out.contains("net0:\n"), "{}", r.out);
+    assert!(r.out.contains("web0:?\n"), "{}", r.out);
+    assert_eq!(
+        r.err,
+        "dladm: warning: cannot get link property 'zone' for web0: invalid argument\n"
+    );
+    let r = s.dladm(&["show-linkprop", "-c", "-o", "VALUE", "-p", "zone", "web0"]);
+    assert_eq!(
+        (r.code, r.out.as_str(), r.err.as_str()),
+        (
+            1,
+            "?\n",
+            "dladm: warning: cannot get link property 'zone' for web0: invalid argument\n"
+        )
+    );
+    assert_eq!(s.sim(&["zone-unreadable", "nosuch0", "on"]).code, 1);
+    assert_eq!(s.sim(&["zone-unreadable", "web0", "maybe"]).code, 2);
+    s.sim(&["zone-unreadable", "web0", "off"]).ok();
+    s.dladm(&["show-linkprop", "-c", "-o", "LINK,VALUE", "-p", "zone"])
+        .ok();
+    s.sim(&["zone-unreadable", "net0", "on"]).ok();
+    s.sim(&["reboot"]).ok();
+    s.dladm(&["show-linkprop", "-c", "-o", "LINK,VALUE", "-p", "zone"])
+        .ok();
+}

@@ -362,19 +362,47 @@ pub fn parse_show_vnic_output(out: &str, flavour: Flavour) -> Result<Vec<VnicInf
     })
 }
 
+/// The `zone` property of one link, as gate's zone walk prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ZoneProp {
+    /// Empty: the global zone.
+    Global,
+    /// On loan to (or created in) this zone.
+    Zone(ZoneName),
+    /// `?`: dladm could not read the property (linkprop.c `get_zone` failed; dladm warned and
+    /// will exit 1). Never the global zone: the link may be anywhere.
+    Unreadable,
+}
+
+/// Parses `show-linkprop -c -o LINK,VALUE -p zone` row by row, keeping the rows whose value
+/// dladm could not read ([`ZoneProp::Unreadable`]).
+pub fn parse_show_zone_prop_rows(out: &str) -> Result<Vec<(LinkName, ZoneProp)>, ParseError> {
+    parse_records(out, 2, |f| {
+        let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
+        let zone = if f[1] == "?" {
+            ZoneProp::Unreadable
+        } else {
+            match parse_zone_field(&f[1])? {
+                None => ZoneProp::Global,
+                Some(z) => ZoneProp::Zone(z),
+            }
+        };
+        Ok((link, zone))
+    })
+}
+
 /// Parses `show-linkprop -c -o LINK,VALUE -p zone`: each link with its zone (`None` = global).
+/// A `?` (a zone dladm could not read) is an error here, never the global zone; see
+/// [`parse_show_zone_prop_rows`].
 pub fn parse_show_zone_prop_output(
     out: &str,
 ) -> Result<Vec<(LinkName, Option<ZoneName>)>, ParseError> {
     parse_records(out, 2, |f| {
         let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
-        // A failed property read prints `?`; treat it as "not in a zone we can name".
-        let zone = if f[1] == "?" {
-            None
-        } else {
-            parse_zone_field(&f[1])?
-        };
-        Ok((link, zone))
+        if f[1] == "?" {
+            return Err(format!("dladm could not read the zone of {link} (`?`)"));
+        }
+        Ok((link, parse_zone_field(&f[1])?))
     })
 }
 
@@ -680,13 +708,21 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory, slot 1:0:--
         .unwrap();
         assert_eq!(v[0].vid, Some(VlanId::new(7).unwrap()));
         assert_eq!(v[0].zone, None);
-        let z = parse_show_zone_prop_output("igb0:\nweb1_0:web1\nnet3:?\n").unwrap();
+        let z = parse_show_zone_prop_output("igb0:\nweb1_0:web1\n").unwrap();
         assert_eq!(
             z,
+            vec![(ln("igb0"), None), (ln("web1_0"), Some(zn("web1")))]
+        );
+        // `?` (dladm could not read the property) is never taken for the global zone.
+        let e = parse_show_zone_prop_output("igb0:\nnet3:?\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        let rows = parse_show_zone_prop_rows("igb0:\nweb1_0:web1\nnet3:?\n").unwrap();
+        assert_eq!(
+            rows,
             vec![
-                (ln("igb0"), None),
-                (ln("web1_0"), Some(zn("web1"))),
-                (ln("net3"), None)
+                (ln("igb0"), ZoneProp::Global),
+                (ln("web1_0"), ZoneProp::Zone(zn("web1"))),
+                (ln("net3"), ZoneProp::Unreadable)
             ]
         );
     }

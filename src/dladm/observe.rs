@@ -2,6 +2,9 @@
 //! zone), `show-linkprop -p zone` plus `show-vnic` on gate. Two processes at most per
 //! observation, however many links there are.
 //!
+//! On gate, a link whose zone dladm cannot read (its walk prints `?` and exits 1) does not fail
+//! the observation unless netzone has to place that link ([`ObserveError::ZoneUnreadable`]).
+//!
 //! A walk from the global zone lists the global zone's links plus every link on loan to a zone
 //! (dlmgmtd `dlmgmt_getnext`); with IPD 3 names are per zone, so the same name may appear more
 //! than once with different zones.
@@ -39,6 +42,18 @@ pub enum ObserveError {
     /// dladm's output could not be read.
     #[error(transparent)]
     Parse(#[from] dladm::ParseError),
+    /// gate: dladm could not read the zone of a link netzone has to place (its `show-linkprop`
+    /// walk printed `?` for it).
+    #[error(
+        "link {link}: dladm cannot read which zone holds it ({status}), so netzone will not act \
+         on it; `dladm show-linkprop -p zone {link}` shows the same"
+    )]
+    ZoneUnreadable {
+        /// The link.
+        link: LinkName,
+        /// dladm's status for it (`invalid argument`, ...).
+        status: String,
+    },
 }
 
 impl Observation {
@@ -212,8 +227,7 @@ fn walk_interested(
             )?))
         }
         Flavour::Gate => {
-            let zones =
-                dladm::parse_show_zone_prop_output(&host.dladm(&dladm::show_zone_prop_command())?)?;
+            let zones = gate_zone_walk(host, interest)?;
             let vnics = if zones.iter().any(|(n, _)| interest(n)) {
                 let out = host.dladm(&dladm::show_vnic_command(flavour))?;
                 let v = dladm::parse_show_vnic_output(&out, flavour)?;
@@ -230,6 +244,61 @@ fn walk_interested(
             Ok(Observation::from_gate(zones, vnics))
         }
     }
+}
+
+/// gate's `show-linkprop -c -o LINK,VALUE -p zone` walk. dladm goes on past a link whose zone it
+/// cannot read (linkprop.c `get_zone`: `getzonenamebyid` fails): it prints `?` in that row, warns
+/// "cannot get link property 'zone' for L: <status>", and exits 1 once the walk is done (dladm.c
+/// `print_linkprop`, `print_linkprop_cb`, `do_show_linkprop`'s `ls_retstatus`). The other rows
+/// are complete, so one such link does not fail the observation: a link `interest` names is
+/// refused ([`ObserveError::ZoneUnreadable`]; netzone acts on no link it cannot place), any
+/// other is left out. Any other failure is the run's error, as always.
+fn gate_zone_walk(
+    host: &Host,
+    interest: &dyn Fn(&LinkName) -> bool,
+) -> Result<Vec<(LinkName, Option<ZoneName>)>, ObserveError> {
+    let args = dladm::show_zone_prop_command();
+    let out = host.run(crate::host::Tool::Dladm, &args)?;
+    if out.status == Some(0) {
+        return Ok(dladm::parse_show_zone_prop_output(&out.stdout)?);
+    }
+    let warnings: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let per_link = out.status == Some(1)
+        && !warnings.is_empty()
+        && warnings
+            .iter()
+            .all(|l| l.contains("cannot get link property 'zone' for "));
+    let rows = match dladm::parse_show_zone_prop_rows(&out.stdout) {
+        Ok(rows) if per_link && rows.iter().any(|(_, z)| *z == dladm::ZoneProp::Unreadable) => rows,
+        _ => {
+            return match Host::dladm_verdict(&args, out) {
+                Ok(_) => Ok(Vec::new()),
+                Err(e) => Err(e.into()),
+            }
+        }
+    };
+    let mut zones = Vec::with_capacity(rows.len());
+    for (link, zone) in rows {
+        match zone {
+            dladm::ZoneProp::Global => zones.push((link, None)),
+            dladm::ZoneProp::Zone(z) => zones.push((link, Some(z))),
+            dladm::ZoneProp::Unreadable if interest(&link) => {
+                let status = warnings
+                    .iter()
+                    .find_map(|l| l.split_once(&format!("'zone' for {link}: ")).map(|x| x.1))
+                    .unwrap_or("unknown status")
+                    .trim()
+                    .to_string();
+                return Err(ObserveError::ZoneUnreadable { link, status });
+            }
+            dladm::ZoneProp::Unreadable => {}
+        }
+    }
+    Ok(zones)
 }
 
 /// The VNICs over `over` (one process): on joyent with their zones, on gate without (as if in

@@ -36,7 +36,8 @@ const USAGE: &str = "usage: illumos-sim init --root R [--flavour joyent|gate] --
        illumos-sim route add DEST[/PREFIX]|default INTERFACE [--gateway ADDR] [--root R]
        illumos-sim route delete DEST[/PREFIX]|default [--root R]
        illumos-sim route list [--root R]
-       illumos-sim reboot [--root R]";
+       illumos-sim reboot [--root R]
+       illumos-sim zone-unreadable LINK on|off [--root R]";
 
 fn usage(msg: &str) -> ! {
     if !msg.is_empty() {
@@ -278,6 +279,30 @@ fn nictag(a: &Args) {
     }
 }
 
+/// `zone-unreadable LINK on|off`: every link named LINK (in any zone) gets a `zone` property
+/// that cannot be read, or back a readable one.
+fn zone_unreadable(a: &Args) {
+    a.only(&["root"]);
+    let on = match (a.words.get(2).map(String::as_str), a.words.len()) {
+        (Some("on"), 3) => true,
+        (Some("off"), 3) => false,
+        _ => usage("zone-unreadable needs LINK on|off"),
+    };
+    let name = a.words[1].clone();
+    let n = Host::with_locked(&a.root(), |h| {
+        let mut n = 0;
+        for l in h.links.iter_mut().filter(|l| l.name == name) {
+            l.zone_unreadable = on;
+            n += 1;
+        }
+        n
+    })
+    .unwrap_or_else(|e| fail(e));
+    if n == 0 {
+        fail(format!("no link named '{name}'"));
+    }
+}
+
 fn dlmgmtd(a: &Args) {
     a.only(&["root"]);
     let online = match a.words.get(1).map(String::as_str) {
@@ -470,6 +495,7 @@ fn main() {
         Some("log") => log(&a),
         Some("route") => route(&a),
         Some("reboot") => reboot(&a),
+        Some("zone-unreadable") => zone_unreadable(&a),
         Some(other) => usage(&format!("unknown command '{other}'")),
         None => usage(""),
     }

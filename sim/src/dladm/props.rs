@@ -264,6 +264,10 @@ pub fn get(host: &Host, l: &Link, p: &PropDesc, which: Which) -> Result<Vec<Stri
         }
         Which::Current => {}
     }
+    if p.name == "zone" && l.zone_unreadable {
+        // linkprop.c `get_zone`: getzonenamebyid fails, dladm_errno2status(EINVAL).
+        return Err(DlStatus::BadArg);
+    }
     Ok(match p.name {
         "zone" => vec![if l.zone == GLOBAL {
             String::new()

@@ -11,36 +11,44 @@ use serde_json::{Map, Value};
 /// The version of netzone's `--json` documents.
 pub const VERSION: u32 = 1;
 
-/// `v` (an object) with a `version` member added; anything else is put under `result`.
+/// `v` (an object) with a `version` member first; anything else is put under `result`.
 pub fn document<T: serde::Serialize>(v: &T) -> String {
     let body = serde_json::to_value(v).expect("netzone's documents serialise");
-    let mut out = Map::new();
-    out.insert("version".into(), Value::from(VERSION));
-    match body {
-        Value::Object(m) => {
-            for (k, v) in m {
-                if k != "version" {
-                    out.insert(k, v);
-                }
-            }
+    let rest = match body {
+        Value::Object(mut m) => {
+            m.remove("version");
+            m
         }
         other => {
-            out.insert("result".into(), other);
+            let mut m = Map::new();
+            m.insert("result".into(), other);
+            m
         }
-    }
-    Value::Object(out).to_string()
+    };
+    with_version(&rest)
 }
 
-/// The error document for `e`.
+/// `{"version":N,` then the members of `rest`: the version comes first whatever order the
+/// JSON map keeps its keys in.
+fn with_version(rest: &Map<String, Value>) -> String {
+    let body = Value::Object(rest.clone()).to_string();
+    match body.strip_prefix('{').and_then(|b| b.strip_suffix('}')) {
+        Some("") | None => format!("{{\"version\":{VERSION}}}"),
+        Some(members) => format!("{{\"version\":{VERSION},{members}}}"),
+    }
+}
+
+/// The error document for `e`: `{"version":1,"error":{"code":..,"message":..}}`.
 pub fn error_document(e: &anyhow::Error) -> String {
-    serde_json::json!({
-        "version": VERSION,
-        "error": {
+    let mut rest = Map::new();
+    rest.insert(
+        "error".into(),
+        serde_json::json!({
             "code": kind_of(e).code(),
             "message": netzone::output::error_text(e.as_ref()),
-        },
-    })
-    .to_string()
+        }),
+    );
+    with_version(&rest)
 }
 
 /// A refusal of the binary's own, with its kind (the library's errors carry theirs).
@@ -114,13 +122,18 @@ mod tests {
 
     #[test]
     fn documents_and_kinds() {
-        let d: Value = serde_json::from_str(&document(&serde_json::json!({"a": 1}))).unwrap();
-        assert_eq!(d, serde_json::json!({"version": VERSION, "a": 1}));
+        let text = document(&serde_json::json!({"a": 1, "version": 7}));
+        assert_eq!(text, r#"{"version":1,"a":1}"#);
+        assert_eq!(document(&serde_json::json!({})), r#"{"version":1}"#);
         let d: Value = serde_json::from_str(&document(&vec![1, 2])).unwrap();
         assert_eq!(d["result"], serde_json::json!([1, 2]));
         let e = coded(ErrorKind::ZoneState, "zone 'a': zone is installed");
-        let d: Value = serde_json::from_str(&error_document(&e)).unwrap();
-        assert_eq!(d["error"]["code"], "zone-state");
+        let text = error_document(&e);
+        assert!(
+            text.starts_with(r#"{"version":1,"error":{"code":"zone-state","#),
+            "{text}"
+        );
+        let d: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(d["error"]["message"], "zone 'a': zone is installed");
         // A typed cause under a context.
         let e = anyhow::Error::from(netzone::zonename::ZoneName::new("-x").unwrap_err())

@@ -135,13 +135,12 @@ pub fn run(g: &GlobalOpts, a: StatusArgs) -> anyhow::Result<ExitCode> {
     let ready = checks.iter().all(|c| c.ok);
     if a.json {
         let v = serde_json::json!({
-            "version": crate::json::VERSION,
             "ready": ready,
             "checks": checks.iter().map(|c| serde_json::json!({
                 "check": c.name, "ok": c.ok, "detail": c.detail,
             })).collect::<Vec<_>>(),
         });
-        println!("{v}");
+        println!("{}", crate::json::document(&v));
     } else {
         let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
         for c in &checks {
