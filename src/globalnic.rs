@@ -319,13 +319,23 @@ pub struct BrandFeatures {
 }
 
 impl BrandFeatures {
-    /// The features of a SmartOS brand by its name: VRRP for the OS-container brands
-    /// (`joyent`, `joyent-minimal`), unfiltered promiscuous mode for the hardware-VM brands
-    /// (`kvm`, `bhyve`). Any other brand has neither unless told ([`BrandFeatures::parse`]).
+    /// The features of a SmartOS brand by its name, as the brands' own statechange scripts
+    /// (TritonDataCenter/smartos-live `overlay/generic/usr/lib/brand/<brand>/statechange`)
+    /// have them:
+    ///
+    /// | brand | VRRP | unfiltered promisc | the script |
+    /// |---|---|---|---|
+    /// | `joyent` | yes | no | sets `jst_vrrp="yes"`, leaves `jst_ufpromisc` commented out, sources `jcommon/statechange` |
+    /// | `joyent-minimal` | yes | no | its own `setup_net`: `vrrp_vrid` gives `-V VRID -A inet -m vrrp`, `vrrp_primary_ip` joins `allowed-ips`; no `promisc-filtered` |
+    /// | `kvm` | no | yes | its own `setup_net`: `allow_unfiltered_promisc` sets `promisc-filtered=off`; no VRRP |
+    /// | `bhyve` | no | no | sets only `jst_showsnap` (and forced zlog attributes) before sourcing `jcommon/statechange` |
+    /// | `lx` | no | no | `jst_vrrp` and `jst_ufpromisc` commented out |
+    ///
+    /// Any other brand has neither unless told ([`BrandFeatures::parse`]).
     pub fn for_brand(brand: &str) -> Self {
         BrandFeatures {
             vrrp: matches!(brand, "joyent" | "joyent-minimal"),
-            unfiltered_promisc: matches!(brand, "kvm" | "bhyve"),
+            unfiltered_promisc: brand == "kvm",
         }
     }
 
@@ -716,6 +726,30 @@ fn sysinfo_tags(host: &Host) -> Result<&BTreeMap<String, LinkName>, String> {
         .map_err(Clone::clone)
 }
 
+/// The sysinfo nic tags of `host` (`sysinfo -p`, read at most once per [`Host`]); the error
+/// says why they could not be read.
+pub fn nic_tags(host: &Host) -> Result<&BTreeMap<String, LinkName>, String> {
+    sysinfo_tags(host)
+}
+
+/// Replaces every nic tag `global-nic` of `cfg` with the link `tags` maps it to. Returns the
+/// nets whose tag `tags` does not name, with that tag (left as they are).
+pub fn substitute_tags(
+    cfg: &mut ZoneConfig,
+    tags: &BTreeMap<String, LinkName>,
+) -> Vec<(LinkName, NicTag)> {
+    let mut missing = Vec::new();
+    for n in cfg.nets.iter_mut() {
+        if let Some(GlobalNic::Tag(t)) = &n.global_nic {
+            match tags.get(t.as_str()) {
+                Some(l) => n.global_nic = Some(GlobalNic::Link(l.clone())),
+                None => missing.push((n.physical.clone(), t.clone())),
+            }
+        }
+    }
+    missing
+}
+
 /// Resolves `cfg`'s `global-nic`s on `host` (module doc): at most one `show-link` walk and one
 /// `sysinfo -p` run. Nothing is created; an unresolvable tag or an overlay rule fails here.
 pub fn resolve(host: &Host, cfg: &ZoneConfig) -> Result<ZoneConfig, ResolveError> {
@@ -804,6 +838,43 @@ mod tests {
             mtu: None,
             attrs: Default::default(),
         }
+    }
+
+    #[test]
+    fn brand_features_as_the_brands_scripts_set_them() {
+        let f = |b: &str| {
+            let x = BrandFeatures::for_brand(b);
+            (x.vrrp, x.unfiltered_promisc)
+        };
+        assert_eq!(f("joyent"), (true, false));
+        assert_eq!(f("joyent-minimal"), (true, false));
+        assert_eq!(f("kvm"), (false, true));
+        assert_eq!(f("bhyve"), (false, false));
+        assert_eq!(f("lx"), (false, false));
+    }
+
+    #[test]
+    fn tags_substituted_and_unknown_ones_reported() {
+        let mut n0 = net(&[]);
+        n0.global_nic = Some(GlobalNic::Tag(NicTag::new("admin").unwrap()));
+        let mut n1 = net(&[]);
+        n1.physical = ln("net1");
+        n1.global_nic = Some(GlobalNic::Tag(NicTag::new("sdc_underlay").unwrap()));
+        let mut cfg = ZoneConfig {
+            name: zn("z1"),
+            brand: "joyent".into(),
+            zonepath: "/zones/z1".into(),
+            ip_type: IpType::Exclusive,
+            nets: vec![n0, n1],
+        };
+        let tags = parse_sysinfo("NIC_admin='e1000g0'\nNIC_external='ixgbe1'\n");
+        let missing = substitute_tags(&mut cfg, &tags);
+        assert_eq!(cfg.nets[0].global_nic, Some(GlobalNic::Link(ln("e1000g0"))));
+        assert_eq!(
+            missing,
+            vec![(ln("net1"), NicTag::new("sdc_underlay").unwrap())]
+        );
+        assert!(matches!(cfg.nets[1].global_nic, Some(GlobalNic::Tag(_))));
     }
 
     #[test]
@@ -1117,7 +1188,7 @@ mod form_tests {
         assert_eq!(r.nets[0].mac, Some(MacSpec::Vrrp { vrid: 12 }));
         assert!(r.nets[0].attrs.contains_key("vrrp_primary_ip"));
         assert!(!r.nets[0].attrs.contains_key("allow_unfiltered_promisc"));
-        let r = resolve_with(&c, None, None, BrandFeatures::for_brand("bhyve")).unwrap();
+        let r = resolve_with(&c, None, None, BrandFeatures::for_brand("kvm")).unwrap();
         assert_eq!(r.nets[0].mac, None);
         assert!(!r.nets[0].attrs.contains_key("vrrp_primary_ip"));
         assert!(r.nets[0].attrs.contains_key("allow_unfiltered_promisc"));

@@ -437,7 +437,68 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
             }
         }
     }
+    resolve_tags(host, &mut inv);
     Ok(inv)
+}
+
+/// Whether a row needs the link behind a nic tag (`global-nic="admin"`): a netzone temporary
+/// name in the global zone whose net is configured over a tag (proving the link netzone's
+/// takes its lower link), or a net over a tag that its ready or running zone does not hold
+/// (the row's OVER).
+fn tags_needed(inv: &Inventory) -> bool {
+    let is_tag = |n: &crate::zonecfg::Net| matches!(n.global_nic, Some(GlobalNic::Tag(_)));
+    let temp = inv.obs.links.iter().filter(|l| l.zone.is_none()).any(|l| {
+        inv.configs.iter().chain(&inv.temp_configs).any(|c| {
+            tempname::owned_index(&l.name, &c.name)
+                .and_then(|i| c.nets.get(i))
+                .is_some_and(is_tag)
+        })
+    });
+    let missing = inv.configs.iter().any(|c| {
+        c.nets
+            .iter()
+            .any(|n| is_tag(n) && inv.obs.find(&n.physical, Some(&c.name)).is_none())
+    });
+    temp || missing
+}
+
+/// Turns the nic tags of the configurations read into the links they stand for, when a row
+/// needs one ([`tags_needed`]): `sysinfo -p` once per process
+/// ([`crate::globalnic::nic_tags`]), never otherwise. A tag that cannot be resolved (sysinfo
+/// fails, or does not name it) stays a tag, with a warning: the temporary links of its net
+/// cannot be proven netzone's by their lower link, so they are not claimed, and a missing
+/// row shows the tag as OVER.
+fn resolve_tags(host: &Host, inv: &mut Inventory) {
+    if !tags_needed(inv) {
+        return;
+    }
+    let tags = crate::globalnic::nic_tags(host);
+    let mut warnings = Vec::new();
+    for c in inv.configs.iter_mut().chain(inv.temp_configs.iter_mut()) {
+        match tags {
+            Ok(t) => {
+                for (net, tag) in crate::globalnic::substitute_tags(c, t) {
+                    warnings.push(format!(
+                        "zone '{}': net '{net}': global-nic '{tag}': no nic tag '{tag}' in \
+                         sysinfo; its links are shown over the tag",
+                        c.name
+                    ));
+                }
+            }
+            Err(ref reason) => {
+                for n in &c.nets {
+                    if let Some(GlobalNic::Tag(tag)) = &n.global_nic {
+                        warnings.push(format!(
+                            "zone '{}': net '{}': global-nic '{tag}': the nic tag cannot be \
+                             resolved ({reason}); its links are shown over the tag",
+                            c.name, n.physical
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    inv.warnings.extend(warnings);
 }
 
 /// The rows of one zone (`netzone show ZONE`): its links wherever they are, its journal entries

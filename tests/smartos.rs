@@ -26,7 +26,7 @@ fn host() -> Sim {
         "proteus1",
     ])
     .ok();
-    for b in ["joyent", "bhyve", common::BRAND] {
+    for b in ["joyent", "bhyve", "kvm", common::BRAND] {
         sim.install_brand(b, None);
     }
     sim.illumos_sim(&["nictag", "set", "admin", "e1000g0"]).ok();
@@ -380,16 +380,24 @@ fn gate_flows() {
     assert!(sim.journal("g1").is_none());
 }
 
+/// Which SmartOS brands honour `allow_unfiltered_promisc`, as their statechange scripts say
+/// (TritonDataCenter/smartos-live `overlay/generic/usr/lib/brand/*/statechange`): `kvm` sets
+/// `promisc-filtered=off` in its own `setup_net`; `bhyve` and `joyent` leave `jst_ufpromisc`
+/// unset, so `jcommon/statechange` skips it.
 #[test]
 fn unfiltered_promisc_only_for_brands_that_have_it() {
     let sim = host();
     let net = r#"<network physical="net0" global-nic="admin"><net-attr name="allow_unfiltered_promisc" value="true"/></network>"#;
+    sim.add_zone_raw("kv1", "kvm", net);
     sim.add_zone_raw("vm1", "bhyve", net);
     sim.add_zone_raw("os1", "joyent", net);
+    sim.zoneadm(&["-z", "kv1", "boot"]).ok();
     sim.zoneadm(&["-z", "vm1", "boot"]).ok();
     sim.zoneadm(&["-z", "os1", "boot"]).ok();
+    let kv = in_zone(&sim, "kv1");
+    assert_eq!(link(&kv, "net0").prop("promisc-filtered"), Some("off"));
     let vm = in_zone(&sim, "vm1");
-    assert_eq!(link(&vm, "net0").prop("promisc-filtered"), Some("off"));
+    assert_eq!(link(&vm, "net0").prop("promisc-filtered"), None);
     let os = in_zone(&sim, "os1");
     assert_eq!(link(&os, "net0").prop("promisc-filtered"), None);
     // A hook option overrides the brand's name.
@@ -579,4 +587,109 @@ fn a_failed_flow_undoes_the_link() {
     );
     assert!(sim.vnics().is_empty(), "{:#?}", sim.vnics());
     assert!(sim.state()["flows"].as_array().unwrap().is_empty());
+}
+
+/// How many sim-sysinfo runs the log holds from line `mark` on.
+fn sysinfo_runs(sim: &Sim, mark: usize) -> usize {
+    sim.log()[mark..]
+        .iter()
+        .filter(|l| l.contains(" sim-sysinfo "))
+        .count()
+}
+
+/// `show`, `gc` and `recover` with nets over nic tags: a tag is resolved (one `sysinfo -p`)
+/// only when a row needs the link behind it, a leftover under a zone's temporary name over
+/// a tag's link is netzone's orphan (and an operator's link of that name over another link is
+/// not), an unresolvable tag is said and claims nothing, and a zone over tags stuck `down` is
+/// recovered.
+#[test]
+fn show_gc_and_recover_resolve_nic_tags() {
+    let mut sim = host();
+    sim.add_zone_raw(
+        "tg1",
+        "joyent",
+        r#"<network physical="net0" global-nic="admin"/>
+           <network physical="net1" global-nic="external"/>"#,
+    );
+    sim.zoneadm(&["-z", "tg1", "boot"]).ok();
+    // Every configured link held: no row needs a tag, no sysinfo.
+    let mark = sim.log().len();
+    let r = sim
+        .netzone(&["show", "tg1", "-p", "-o", "LINK,OVER,STATE"])
+        .ok();
+    assert_eq!(r.stdout(), "net0:e1000g0:ok\nnet1:e1000g1:ok\n");
+    assert_eq!(sysinfo_runs(&sim, mark), 0);
+    // A net added while it runs is missing: its OVER is the tag's link, one sysinfo.
+    let xml = std::fs::read_to_string(zone_file(&sim, "tg1")).unwrap();
+    let more = xml.replace(
+        "</zone>",
+        "<network physical=\"net2\" global-nic=\"external\"/>\n</zone>",
+    );
+    std::fs::write(zone_file(&sim, "tg1"), more).unwrap();
+    let mark = sim.log().len();
+    let r = sim.netzone(&["show", "--problems", "-p", "-o", "LINK,ZONE,OVER,STATE"]);
+    assert_eq!(r.code(), Some(1));
+    assert_eq!(r.stdout(), "net2:tg1:e1000g1:missing\n");
+    assert_eq!(sysinfo_runs(&sim, mark), 1);
+    std::fs::write(zone_file(&sim, "tg1"), xml).unwrap();
+
+    // Leftovers under tg2's temporary names in the global zone, its journal lost: the one over
+    // the link its net's tag names is netzone's; the other is over another link than its net's
+    // tag names, so it is not.
+    sim.add_zone_raw(
+        "tg2",
+        "joyent",
+        r#"<network physical="net0" global-nic="admin"/>
+           <network physical="net1" global-nic="external"/>"#,
+    );
+    let z2 = netzone::zonename::ZoneName::new("tg2").unwrap();
+    let t0 = netzone::tempname::temp_name(&z2, 0).to_string();
+    let t1 = netzone::tempname::temp_name(&z2, 1).to_string();
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", &t0]).ok();
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", &t1]).ok();
+    // sysinfo unreadable: the tags cannot be resolved, nothing is claimed, and that is said.
+    sim.env
+        .push(("NETZONE_SYSINFO".into(), "/nonexistent/sysinfo".into()));
+    let r = sim.netzone(&["show", "--orphans", "-p", "-o", "LINK"]).ok();
+    assert_eq!(r.stdout(), "", "{}", r.stdout());
+    assert!(
+        r.stderr().contains(
+            "netzone: warning: zone 'tg2': net 'net0': global-nic 'admin': the nic tag cannot be resolved"
+        ),
+        "{}",
+        r.stderr()
+    );
+    sim.netzone(&["gc"]).ok();
+    assert_eq!(sim.vnics().iter().filter(|l| l.zone == "global").count(), 2);
+    sim.env.pop();
+    let mark = sim.log().len();
+    let r = sim.netzone(&[
+        "show",
+        "--orphans",
+        "-p",
+        "-o",
+        "LINK,ZONE,OVER,OWNER,STATE",
+    ]);
+    assert_eq!(r.code(), Some(1));
+    assert_eq!(r.stdout(), format!("{t0}:tg2:e1000g0:netzone:orphan\n"));
+    assert_eq!(sysinfo_runs(&sim, mark), 1);
+    sim.netzone(&["gc"]).ok();
+    let gz: Vec<String> = sim
+        .vnics()
+        .into_iter()
+        .filter(|l| l.zone == "global")
+        .map(|l| l.name)
+        .collect();
+    assert_eq!(gz, std::slice::from_ref(&t1));
+
+    // tg1 stuck down (dlmgmtd gone at its halt): recover frees its links and halts it.
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    sim.zoneadm(&["-z", "tg1", "halt"]).fails();
+    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+    assert_eq!(sim.zone_state("tg1"), "down");
+    sim.netzone(&["recover", "tg1"]).ok();
+    assert_eq!(sim.zone_state("tg1"), "installed");
+    assert!(in_zone(&sim, "tg1").is_empty());
+    let left: Vec<String> = sim.vnics().into_iter().map(|l| l.name).collect();
+    assert_eq!(left, [t1]);
 }
