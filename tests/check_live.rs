@@ -263,3 +263,37 @@ fn joyent_protection_and_rename() {
         ["netzone: zone 'web1': net 'net1': no link 'net1' in the zone"]
     );
 }
+
+/// A ready zone (its links made by the brand's hooks at ready) is checked like a running one.
+#[test]
+fn a_ready_zone_is_checked() {
+    for flavour in ["joyent", "gate"] {
+        let sim = Sim::new(flavour, &["e1000g0"]);
+        let mut n = NetSpec::new("net0", "e1000g0");
+        n.allowed_address = Some("10.0.0.5/24".into());
+        sim.add_zone("web3", &[n]);
+        sim.zoneadm(&["-z", "web3", "ready"]).ok();
+        assert_eq!(sim.zone_state("web3"), "ready");
+        let r = live(&sim, &["web3"]).ok();
+        assert_eq!(r.stderr(), "", "{flavour}");
+        let p = sim.root().join("etc/zones/web3.xml");
+        let xml = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, xml.replace("10.0.0.5/24", "10.0.0.6/24")).unwrap();
+        let r = live(&sim, &["web3"]).fails();
+        assert_eq!(
+            r.stderr(),
+            "netzone: zone 'web3': net 'net0': allowed-ips is 10.0.0.5, configured 10.0.0.6\n",
+            "{flavour}"
+        );
+        // Halted: no longer checkable.
+        std::fs::write(&p, xml).unwrap();
+        sim.zoneadm(&["-z", "web3", "halt"]).ok();
+        let r = live(&sim, &["web3"]).fails();
+        assert!(
+            r.stderr()
+                .contains("zone 'web3': zone is installed, not ready or running"),
+            "{}",
+            r.stderr()
+        );
+    }
+}
