@@ -327,8 +327,8 @@ fn run(host: &Host) {
         "Recover",
         "Once dlmgmtd runs again, `netzone show` marks db1's links stuck. `netzone recover`\n\
          deletes the links netzone created (its journal proves it), hands the operator's link\n\
-         back to the global zone (renaming it first, since the global zone took its name\n\
-         meanwhile), then halts the zone again. --dry-run shows the plan first.",
+         back to the global zone, then halts the zone again. --dry-run shows the plan first,\n\
+         each command with its fallbacks.",
     );
     host.show(
         "svcadm enable datalink-management       (the sim: illumos-sim dlmgmtd start)",
@@ -348,13 +348,25 @@ fn run(host: &Host) {
     );
     host.netzone(&["show", "db1"]);
     host.netzone(&["recover", "--dry-run", "db1"]);
+    println!(
+        "data0 is the operator's: netzone never renames a link it did not create, so recover\n\
+         frees what it can, says what blocks the rest, and leaves db1 `down`:\n"
+    );
+    host.show("netzone", "netzone", &["recover", "db1"], false);
+    println!("The operator renames the global zone's data0 and runs recover again:\n");
+    host.show(
+        "dladm",
+        "sim-dladm",
+        &["rename-link", "data0", "data1"],
+        true,
+    );
     host.netzone(&["recover", "db1"]);
 
     step(
         7,
         "Clean again",
-        "db1 is installed; netzone's link is gone and the operator's is back in the global zone\n\
-         as data0_rec0; web1 and web2 never noticed. Nothing is orphaned (`netzone show\n\
+        "db1 is installed; netzone's link is gone and the operator's data0 is back in the global\n\
+         zone under its own name; web1 and web2 never noticed. Nothing is orphaned (`netzone show\n\
          --orphans` exits 0: a check for monitoring), and db1 boots again with the same MAC\n\
          address (it borrows the global zone's data0 now).",
     );

@@ -34,7 +34,7 @@ use crate::host::{Host, HostError, Tool};
 use crate::journal::{self, FlowState, Journal, JournalError, JournalFlow, JournalLink, LinkState};
 use crate::linkname::LinkName;
 use crate::mac::{Mac, MacSpec};
-use crate::plan::{self, Plan, PlanError, Step};
+use crate::plan::{self, Plan, PlanError, Step, When};
 use crate::tempname;
 use crate::zonecfg::ZoneConfig;
 use crate::zonecfg_write;
@@ -815,11 +815,8 @@ impl<'a> Run<'a> {
                     to,
                 } => self.rename(net, zone, from, to).map(|()| Done::Completed),
                 Step::Delete {
-                    net,
-                    name,
-                    zone,
-                    persistent,
-                } => self.delete(net.as_ref(), name, zone.as_ref(), *persistent),
+                    net, name, zone, ..
+                } => self.delete(step, net.as_ref(), name, zone.as_ref()),
                 Step::Return { name, .. } | Step::RenameInZone { from: name, .. } => {
                     self.hand_back(step, name)
                 }
@@ -1065,8 +1062,8 @@ impl<'a> Run<'a> {
         self.save()
     }
 
-    /// A link netzone did not make, handed back to the global zone (or renamed first, inside
-    /// its zone); "not found" means it is gone already, or on gate out of the global zone's
+    /// A link netzone did not make, handed back to the global zone (or, joyent's pre-halt
+    /// shield, renamed inside its zone); "not found" means it is gone already, or on gate out of the global zone's
     /// reach until zoneadmd hands it back at the halt.
     fn hand_back(&mut self, step: &Step, name: &LinkName) -> Result<Done, ApplyError> {
         match self.host.dladm(&step.argv(self.flavour)) {
@@ -1086,25 +1083,12 @@ impl<'a> Run<'a> {
 
     fn delete(
         &mut self,
+        step: &Step,
         net: Option<&LinkName>,
         name: &LinkName,
         zone: Option<&ZoneName>,
-        persistent: bool,
     ) -> Result<Done, ApplyError> {
-        let temp = net
-            .and_then(|n| self.journal.links.iter().find(|e| &e.net == n))
-            .map(|e| e.name.clone())
-            .or_else(|| {
-                tempname::owned_index(name, self.zone).map(|i| tempname::temp_name(self.zone, i))
-            });
-        let done = match delete_link(
-            self.host,
-            self.flavour,
-            name,
-            zone,
-            temp.as_ref(),
-            persistent,
-        ) {
+        let done = match run_delete(self.host, self.flavour, step) {
             Ok(Deleted::Gone) => {
                 self.removed.push(name.clone());
                 Done::Completed
@@ -1236,78 +1220,82 @@ pub enum Deleted {
     Unreachable,
 }
 
-/// Deletes link `name`, seen in `zone` (`None` = global zone): "not found" counts as done, "link
-/// busy" is retried [`BUSY_ATTEMPTS`] times; a link on loan is first handed back to the global
-/// zone, and on joyent renamed back to `temp` first when it has another name. A `persistent`
-/// link is deleted without `-t`, its persistent configuration with it. Shared with the operator
-/// tools (`recover`, `gc`).
-pub fn delete_link(
-    host: &Host,
-    flavour: Flavour,
-    name: &LinkName,
-    zone: Option<&ZoneName>,
-    temp: Option<&LinkName>,
-    persistent: bool,
-) -> Result<Deleted, HostError> {
-    let mut name = name.clone();
-    let mut zone = zone.cloned();
-    let z = |zone: &Option<ZoneName>| match flavour {
-        Flavour::Joyent => zone.clone(),
-        Flavour::Gate => None,
+/// Runs a delete step's commands, exactly as [`Step::commands`] lists them (what the dry runs
+/// print): the delete; on "link busy" of a link a zone holds, the busy fallbacks in order
+/// (renamed back to the temporary name on joyent, handed back to the global zone, deleted
+/// there); on "link busy" in the global zone, the delete again, [`BUSY_ATTEMPTS`] times in all;
+/// on "object not found", the dlmgmtd check, and the link counts as gone. On gate a link on
+/// loan cannot be named from the global zone at all: its "not found" is
+/// [`Deleted::Unreachable`].
+fn run_delete(host: &Host, flavour: Flavour, step: &Step) -> Result<Deleted, HostError> {
+    let cmds = step.commands(flavour);
+    let own = &cmds[0];
+    let busy: Vec<&plan::Command> = cmds.iter().filter(|c| c.when == When::Busy).collect();
+    let probe = cmds.iter().find(|c| c.when == When::NotFound);
+    let not_found = |unreachable: bool| -> Result<Deleted, HostError> {
+        if let Some(p) = probe {
+            observe::check_dlmgmtd(host, &p.argv)?;
+        }
+        Ok(if unreachable {
+            Deleted::Unreachable
+        } else {
+            Deleted::Gone
+        })
     };
-    let mut returned = false;
-    let mut pause = BUSY_BACKOFF;
-    for attempt in 1..=BUSY_ATTEMPTS {
-        match host.dladm(&dladm::delete_vnic_command(
-            z(&zone).as_ref(),
-            &name,
-            persistent,
-        )) {
-            Ok(_) => return Ok(Deleted::Gone),
-            Err(e) => match e.dladm_kind() {
-                Some(DladmErrorKind::NotFound) => {
-                    // delete-vnic says "invalid link name" both for a missing link and when
-                    // dlmgmtd is down (the name lookup fails): make sure it is the former before
-                    // counting the link as gone.
-                    observe::verify_dlmgmtd(host)?;
-                    return Ok(if flavour == Flavour::Gate && zone.is_some() && !returned {
-                        Deleted::Unreachable
-                    } else {
-                        Deleted::Gone
-                    });
-                }
-                Some(DladmErrorKind::LinkBusy) if zone.is_some() && !returned => {
-                    returned = true;
-                    if flavour == Flavour::Joyent {
-                        if let Some(t) = temp.filter(|t| **t != name) {
-                            match host.dladm(&dladm::rename_link_command(zone.as_ref(), &name, t)) {
-                                Ok(_) => name = t.clone(),
-                                Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-                                    return Ok(Deleted::Gone)
-                                }
-                                Err(e) => return Err(e),
-                            }
-                        }
-                    }
-                    match host.dladm(&dladm::return_to_global_command(z(&zone).as_ref(), &name)) {
-                        Ok(_) => zone = None,
-                        Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-                            return Ok(Deleted::Gone)
-                        }
-                        Err(e) => return Err(e),
-                    }
-                }
-                Some(DladmErrorKind::LinkBusy) if attempt < BUSY_ATTEMPTS => {
-                    thread::sleep(pause);
-                    pause *= 2;
-                }
-                _ => return Err(e),
-            },
+    let Some((last, before)) = busy.split_last() else {
+        return match delete_retrying(host, &own.argv) {
+            Ok(()) => Ok(Deleted::Gone),
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => not_found(false),
+            Err(e) => Err(e),
+        };
+    };
+    match host.dladm(&own.argv) {
+        Ok(_) => return Ok(Deleted::Gone),
+        Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
+            return not_found(flavour == Flavour::Gate)
+        }
+        Err(e) if e.dladm_kind() == Some(DladmErrorKind::LinkBusy) => {}
+        Err(e) => return Err(e),
+    }
+    for c in before {
+        match host.dladm(&c.argv) {
+            Ok(_) => {}
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => return Ok(Deleted::Gone),
+            Err(e) => return Err(e),
         }
     }
-    Err(HostError::Dladm {
-        kind: DladmErrorKind::LinkBusy,
-        argv: dladm::delete_vnic_command(None, &name, persistent).into(),
-        message: format!("dladm delete-vnic: {name}: still busy after {BUSY_ATTEMPTS} attempts"),
-    })
+    match delete_retrying(host, &last.argv) {
+        Ok(()) => Ok(Deleted::Gone),
+        Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => not_found(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Runs the `delete-vnic` argv `argv`, again while it reports "link busy", [`BUSY_ATTEMPTS`]
+/// times in all with a doubling pause.
+fn delete_retrying(host: &Host, argv: &[String]) -> Result<(), HostError> {
+    let mut pause = BUSY_BACKOFF;
+    for attempt in 1..=BUSY_ATTEMPTS {
+        match host.dladm(argv) {
+            Ok(_) => return Ok(()),
+            Err(e)
+                if e.dladm_kind() == Some(DladmErrorKind::LinkBusy) && attempt < BUSY_ATTEMPTS =>
+            {
+                thread::sleep(pause);
+                pause *= 2;
+            }
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::LinkBusy) => {
+                let name = argv.last().map(String::as_str).unwrap_or_default();
+                return Err(HostError::Dladm {
+                    kind: DladmErrorKind::LinkBusy,
+                    argv: argv.to_vec().into(),
+                    message: format!(
+                        "dladm delete-vnic: {name}: still busy after {BUSY_ATTEMPTS} attempts"
+                    ),
+                });
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the last attempt returns")
 }

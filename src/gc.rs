@@ -109,10 +109,13 @@ pub fn plan_for(
     let mut plan = Plan::new(zone, flavour);
     for a in actions.iter().filter(|a| a.zone() == Some(zone)) {
         match a {
-            GcAction::Delete { name, net, .. } => plan.steps.push(Step::Delete {
+            GcAction::Delete {
+                name, net, temp, ..
+            } => plan.steps.push(Step::Delete {
                 net: net.clone(),
                 name: name.clone(),
                 zone: None,
+                temp: temp.clone(),
                 persistent: journal.is_some_and(|j| {
                     j.links
                         .iter()
@@ -165,7 +168,7 @@ pub fn run(
                     if let Some(s) = step {
                         report
                             .lines
-                            .push(format!("  dladm {}", s.argv(flavour).join(" ")));
+                            .extend(s.commands(flavour).iter().map(|c| format!("  {c}")));
                     }
                 }
             }

@@ -58,7 +58,7 @@
 
 use std::fmt;
 
-use crate::dladm::observe::{Observation, ObservedLink};
+use crate::dladm::observe::{self, Observation, ObservedLink};
 use crate::dladm::{self, LinkProp, VnicSpec};
 use crate::flavour::Flavour;
 use crate::identity::{self, NotOurs};
@@ -106,6 +106,11 @@ pub enum Step {
         name: LinkName,
         /// The zone.
         zone: Option<ZoneName>,
+        /// joyent: the link's temporary name. A link on loan to a zone that is still ready is
+        /// busy: it is renamed back to this name inside the zone before it is handed back to
+        /// the global zone, so it cannot collide there with a link of its final name. `None`,
+        /// or the link's own name: no rename.
+        temp: Option<LinkName>,
         /// Whether the link is persistent (gate; created without `-t`).
         persistent: bool,
     },
@@ -117,8 +122,10 @@ pub enum Step {
         /// The link's name.
         name: LinkName,
     },
-    /// joyent: rename a link netzone did not make inside `zone` first, because the global zone
-    /// already has a link of its name (illumos bug 10001); a [`Step::Return`] of `to` follows.
+    /// joyent pre-halt of a running zone only ([`plan_shield`]): rename a link netzone did not
+    /// make inside `zone`, because the global zone already has a link of its name (illumos bug
+    /// 10001) and the kernel could not hand it back at shutdown (dlmgmtd would delete it when
+    /// the zone is destroyed). `recover` never renames one: it reports it as blocked.
     RenameInZone {
         /// The zone holding the link.
         zone: ZoneName,
@@ -226,6 +233,66 @@ impl Step {
         }
     }
 
+    /// Every command the executor may run for this step, in order: the step's own command
+    /// ([`When::Always`], the same as [`Step::argv`]), then its fallbacks with the condition
+    /// that runs them. Only a delete has fallbacks:
+    /// - "link busy" on a link a zone holds (a zone that is still ready): joyent renames it back
+    ///   to its temporary name inside the zone, then it is handed back to the global zone
+    ///   (`set-linkprop -t -p zone=global`, zoneadmd's own call at halt) and deleted there;
+    /// - "link busy" on a link in the global zone: the delete is tried again, up to
+    ///   [`crate::apply::BUSY_ATTEMPTS`] times in all, pausing between tries (also the last
+    ///   delete of the busy path);
+    /// - "object not found" from either delete: the dlmgmtd check that tells a missing link
+    ///   (done) from a dlmgmtd that is not answering (a failure).
+    ///
+    /// The executor ([`crate::apply`]) runs exactly these argv; `netzone plan` and the dry runs
+    /// print them ([`Plan::script`]).
+    pub fn commands(&self, flavour: Flavour) -> Vec<Command> {
+        let mut v = vec![Command {
+            when: When::Always,
+            program: self.program(),
+            argv: self.argv(flavour),
+        }];
+        let Step::Delete {
+            name,
+            zone: Some(zone),
+            temp,
+            persistent,
+            ..
+        } = self
+        else {
+            if matches!(self, Step::Delete { .. }) {
+                v.push(Command::dladm(
+                    When::NotFound,
+                    observe::dlmgmtd_probe_command(),
+                ));
+            }
+            return v;
+        };
+        let z = (flavour == Flavour::Joyent).then_some(zone);
+        let mut last = name.clone();
+        if let Some(t) = temp.as_ref().filter(|t| *t != name && z.is_some()) {
+            v.push(Command::dladm(
+                When::Busy,
+                dladm::rename_link_command(z, name, t),
+            ));
+            last = t.clone();
+        }
+        v.push(Command::dladm(
+            When::Busy,
+            dladm::return_to_global_command(z, &last),
+        ));
+        v.push(Command::dladm(
+            When::Busy,
+            dladm::delete_vnic_command(None, &last, *persistent),
+        ));
+        v.push(Command::dladm(
+            When::NotFound,
+            observe::dlmgmtd_probe_command(),
+        ));
+        v
+    }
+
     /// One line for the operator: what the step does (`done`: did).
     pub fn describe(&self, done: bool) -> String {
         let w = |did: &str, will: &str| {
@@ -277,6 +344,59 @@ impl Step {
                 w("removed", "remove")
             ),
         }
+    }
+}
+
+/// When a command of a step runs ([`Step::commands`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum When {
+    /// The step's own command: always.
+    Always,
+    /// Only if the step's delete reported "link busy".
+    Busy,
+    /// Only if a delete of the step reported "object not found".
+    NotFound,
+}
+
+impl fmt::Display for When {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            When::Always => "always",
+            When::Busy => "if busy",
+            When::NotFound => "if not found",
+        })
+    }
+}
+
+/// One command a step may run: the program, its exact argv, and when it runs.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Command {
+    /// When it runs.
+    pub when: When,
+    /// `dladm` or `flowadm`.
+    pub program: &'static str,
+    /// The arguments after the program name.
+    pub argv: Vec<String>,
+}
+
+impl Command {
+    fn dladm(when: When, argv: Vec<String>) -> Self {
+        Command {
+            when,
+            program: "dladm",
+            argv,
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    /// `dladm ARGV`, or `  if busy: dladm ARGV` for a fallback.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.when != When::Always {
+            write!(f, "  {}: ", self.when)?;
+        }
+        write!(f, "{} {}", self.program, self.argv.join(" "))
     }
 }
 
@@ -438,10 +558,29 @@ impl Plan {
             && self.flows_confirm.is_empty()
             && self.flows_forget.is_empty()
     }
+
+    /// Every command the executor may run for this plan, one a line, in order: each step's
+    /// command, then its fallbacks indented with their condition (`  if busy: dladm ...`,
+    /// [`Step::commands`]), then the `zonecfg` run that saves the chosen MACs. What `netzone
+    /// plan`, `recover --dry-run` and `gc --dry-run` print; the [`fmt::Display`] form has the
+    /// steps' own commands only.
+    pub fn script(&self) -> String {
+        let mut s = String::new();
+        for step in &self.steps {
+            for c in step.commands(self.flavour) {
+                s.push_str(&c.to_string());
+                s.push('\n');
+            }
+        }
+        if let Some(a) = crate::zonecfg_write::mac_writeback_command(&self.zone, &self.save_macs) {
+            s.push_str(&format!("zonecfg {} {} '{}'\n", a[0], a[1], a[2]));
+        }
+        s
+    }
 }
 
 impl serde::Serialize for Plan {
-    /// `{"zone", "flavour", "steps": [{"action", "net", ..., "argv": ["dladm", ...]}],
+    /// `{"zone", "flavour", "steps": [{"action", "net", ..., "argv": ["dladm", ...], "fallbacks": [{"when", "argv"}]}],
     /// "unchanged": [net...], "adopt": [journal entry...], "forget": [net...], "not_ours":
     /// [{"zone", "net", "link", "in", "why"}], "blocked": [{"link", "why"}]}`: each step with
     /// its typed fields and the exact command the executor runs.
@@ -450,6 +589,13 @@ impl serde::Serialize for Plan {
         struct StepOut<'a> {
             #[serde(flatten)]
             step: &'a Step,
+            argv: Vec<String>,
+            /// The commands run only if the step's own fails a known way.
+            fallbacks: Vec<FallbackOut>,
+        }
+        #[derive(serde::Serialize)]
+        struct FallbackOut {
+            when: When,
             argv: Vec<String>,
         }
         #[derive(serde::Serialize)]
@@ -477,7 +623,22 @@ impl serde::Serialize for Plan {
                 .map(|step| {
                     let mut argv = vec![step.program().to_string()];
                     argv.extend(step.argv(self.flavour));
-                    StepOut { step, argv }
+                    let fallbacks = step
+                        .commands(self.flavour)
+                        .into_iter()
+                        .filter(|c| c.when != When::Always)
+                        .map(|c| FallbackOut {
+                            when: c.when,
+                            argv: std::iter::once(c.program.to_string())
+                                .chain(c.argv)
+                                .collect(),
+                        })
+                        .collect();
+                    StepOut {
+                        step,
+                        argv,
+                        fallbacks,
+                    }
                 })
                 .collect(),
             unchanged: &self.satisfied,
@@ -663,11 +824,24 @@ fn place(zone: Option<&ZoneName>) -> String {
     }
 }
 
-fn delete(net: Option<&LinkName>, l: &ObservedLink, persistent: bool) -> Step {
+/// The delete of link `l` (of net `net`, when a record of `journal` proves it), with the
+/// temporary name a busy link is renamed back to: its record's, else the name's own.
+fn delete(
+    journal: &Journal,
+    zone: &ZoneName,
+    net: Option<&LinkName>,
+    l: &ObservedLink,
+    persistent: bool,
+) -> Step {
+    let temp = net
+        .and_then(|n| journal.links.iter().find(|e| &e.net == n))
+        .map(|e| e.name.clone())
+        .or_else(|| tempname::owned_index(&l.name, zone).map(|i| tempname::temp_name(zone, i)));
     Step::Delete {
         net: net.cloned(),
         name: l.name.clone(),
         zone: l.zone.clone(),
+        temp,
         persistent,
     }
 }
@@ -806,7 +980,7 @@ fn plan_links(
             plan.forget.push(e.net.clone());
         }
         for l in &found.ours {
-            deletes.push(delete(Some(&e.net), l, e.persistent));
+            deletes.push(delete(journal, zone, Some(&e.net), l, e.persistent));
         }
         report_others(&mut plan, found);
     }
@@ -827,7 +1001,7 @@ fn plan_links(
             && !already(&deletes, l)
             && identity::temp_proof(l, zone, over_of(i).as_ref())
         {
-            deletes.push(delete(None, l, false));
+            deletes.push(delete(journal, zone, None, l, false));
         }
     }
 
@@ -868,7 +1042,13 @@ fn plan_links(
                 // A record's link left in the global zone under the final name (a crash while
                 // handing it back): netzone's, removed.
                 if let Some(l) = obs.find(net, None).filter(|l| ours(l)) {
-                    deletes.push(delete(Some(net), l, recorded_persistent(journal, net)));
+                    deletes.push(delete(
+                        journal,
+                        zone,
+                        Some(net),
+                        l,
+                        recorded_persistent(journal, net),
+                    ));
                 }
                 match obs.find(net, Some(zone)) {
                     Some(l) if ours(l) && matches(d, l) => {
@@ -879,18 +1059,34 @@ fn plan_links(
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
                             plan.adopt.push(e);
                         }
-                        deletes.extend(
-                            tmps.iter()
-                                .map(|l| delete(Some(net), l, recorded_persistent(journal, net))),
-                        );
+                        deletes.extend(tmps.iter().map(|l| {
+                            delete(
+                                journal,
+                                zone,
+                                Some(net),
+                                l,
+                                recorded_persistent(journal, net),
+                            )
+                        }));
                     }
                     Some(l) if ours(l) => {
                         // netzone's, but no longer as configured: replace it.
-                        deletes.push(delete(Some(net), l, recorded_persistent(journal, net)));
-                        deletes.extend(
-                            tmps.iter()
-                                .map(|l| delete(Some(net), l, recorded_persistent(journal, net))),
-                        );
+                        deletes.push(delete(
+                            journal,
+                            zone,
+                            Some(net),
+                            l,
+                            recorded_persistent(journal, net),
+                        ));
+                        deletes.extend(tmps.iter().map(|l| {
+                            delete(
+                                journal,
+                                zone,
+                                Some(net),
+                                l,
+                                recorded_persistent(journal, net),
+                            )
+                        }));
                         let (mac, drawn) = pick(d.net, &mut chosen);
                         creates.extend(create_and_rename(d, zone, tmp, mac, drawn));
                     }
@@ -912,11 +1108,15 @@ fn plan_links(
                             e.mac = l.vnic.as_ref().and_then(|v| v.mac);
                             plan.adopt.push(e);
                             adopted = true;
-                            deletes.extend(
-                                tmps.iter().filter(|o| o.zone != l.zone).map(|l| {
-                                    delete(Some(net), l, recorded_persistent(journal, net))
-                                }),
-                            );
+                            deletes.extend(tmps.iter().filter(|o| o.zone != l.zone).map(|l| {
+                                delete(
+                                    journal,
+                                    zone,
+                                    Some(net),
+                                    l,
+                                    recorded_persistent(journal, net),
+                                )
+                            }));
                             creates.push(Step::Rename {
                                 net: net.clone(),
                                 zone: zone.clone(),
@@ -924,11 +1124,15 @@ fn plan_links(
                                 to: net.clone(),
                             });
                         } else {
-                            deletes.extend(
-                                tmps.iter().map(|l| {
-                                    delete(Some(net), l, recorded_persistent(journal, net))
-                                }),
-                            );
+                            deletes.extend(tmps.iter().map(|l| {
+                                delete(
+                                    journal,
+                                    zone,
+                                    Some(net),
+                                    l,
+                                    recorded_persistent(journal, net),
+                                )
+                            }));
                             let (mac, drawn) = pick(d.net, &mut chosen);
                             creates.extend(create_and_rename(d, zone, tmp, mac, drawn));
                         }
@@ -977,7 +1181,13 @@ fn plan_links(
                         })
                     }
                     Some(l) => {
-                        deletes.push(delete(Some(net), l, recorded_persistent(journal, net)));
+                        deletes.push(delete(
+                            journal,
+                            zone,
+                            Some(net),
+                            l,
+                            recorded_persistent(journal, net),
+                        ));
                         let (mac, drawn) = pick(d.net, &mut chosen);
                         creates.extend(gate_create(d, mac, drawn));
                     }
@@ -1283,7 +1493,8 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
                     ),
                 ));
             } else {
-                plan.steps.push(delete(Some(&e.net), l, e.persistent));
+                plan.steps
+                    .push(delete(journal, zone, Some(&e.net), l, e.persistent));
             }
         }
         report_others(&mut plan, found);
@@ -1298,7 +1509,7 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
                 |s| matches!(s, Step::Delete{name, zone: z, ..} if name == &l.name && z == &l.zone),
             )
         {
-            plan.steps.push(delete(None, l, false));
+            plan.steps.push(delete(journal, zone, None, l, false));
         }
     }
     plan
@@ -1323,9 +1534,58 @@ pub fn plan_undo(zone: &ZoneName, flavour: Flavour, created: &[JournalLink]) -> 
                     Flavour::Joyent => Some(e.zone.clone()),
                     Flavour::Gate => None,
                 },
+                temp: Some(e.name.clone()),
                 persistent: e.persistent,
             });
         }
+    }
+    plan
+}
+
+/// Reclaim for a zone stuck `down` (see `crate::recover`): [`plan_down`]'s removal of
+/// netzone's links, and every other link the zone holds handed back to the global zone
+/// ([`Step::Return`], what zoneadmd's `unconfigure_exclusive_network_interfaces` retries). A
+/// link whose name the global zone already has (illumos bug 10001) cannot be handed back
+/// without a collision, and netzone never renames a link it did not create: it is reported in
+/// [`Plan::blocked`] and left as it is, on both flavours (gate could not rename a loaned link
+/// anyway, `dls_devnet_rename`: EBUSY).
+pub fn plan_reclaim(
+    zone: &ZoneName,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+) -> Plan {
+    let mut plan = plan_down(zone, flavour, obs, journal);
+    let mut global: Vec<&LinkName> = obs
+        .links
+        .iter()
+        .filter(|l| l.zone.is_none())
+        .map(|l| &l.name)
+        .collect();
+    for l in obs.in_zone(zone) {
+        let ours = journal.links.iter().any(|e| identity::identifies(e, l))
+            || plan.steps.iter().any(|s| matches!(s, Step::Delete { name, zone: z, .. } if name == &l.name && z == &l.zone))
+            || plan.blocked.iter().any(|(n, _)| n == &l.name);
+        if ours {
+            continue;
+        }
+        if global.contains(&&l.name) {
+            plan.blocked.push((
+                l.name.clone(),
+                format!(
+                    "the global zone already has a link named {n} (illumos bug 10001), so it \
+                     cannot be handed back, and netzone never renames a link it did not create; \
+                     rename the global zone's {n} and run recover again",
+                    n = l.name
+                ),
+            ));
+            continue;
+        }
+        global.push(&l.name);
+        plan.steps.push(Step::Return {
+            zone: zone.clone(),
+            name: l.name.clone(),
+        });
     }
     plan
 }
@@ -1348,19 +1608,25 @@ pub fn free_name(name: &LinkName, taken: &dyn Fn(&str) -> bool) -> LinkName {
         .expect("fewer than 10000 links share a stem")
 }
 
-/// Reclaim for a zone stuck `down` (see `crate::recover`): [`plan_down`]'s removal of
-/// netzone's links, and every other link the zone holds handed back to the global zone
-/// ([`Step::Return`], what zoneadmd's `unconfigure_exclusive_network_interfaces` retries). A
-/// link whose name the global zone already has (illumos bug 10001) is renamed inside the zone
-/// first on joyent; gate cannot rename a loaned link (`dls_devnet_rename`: EBUSY), so there it
-/// is reported in [`Plan::blocked`] and left alone.
-pub fn plan_reclaim(
+/// illumos-joyent pre-halt of a ready or running zone (`crate::recover::shield`): each link
+/// the zone holds that netzone did not create and whose name the global zone already has
+/// (illumos bug 10001) is renamed inside the zone to a free name ([`Step::RenameInZone`]).
+/// joyent's kernel hands lent links back once, at shutdown; one whose name is taken stays on
+/// loan, and dlmgmtd deletes it when the zone is destroyed (`dlmgmt_db_fini`): renamed, it
+/// survives. Nothing else, and nothing on gate (its zoneadmd retries and reports, and a loaned
+/// link cannot be renamed there). [`plan_reclaim`] (`recover`, a zone already `down`) never
+/// renames: it reports such a link as blocked.
+pub fn plan_shield(
     zone: &ZoneName,
     flavour: Flavour,
     obs: &Observation,
     journal: &Journal,
 ) -> Plan {
-    let mut plan = plan_down(zone, flavour, obs, journal);
+    let mut plan = Plan::new(zone, flavour);
+    if flavour != Flavour::Joyent {
+        return plan;
+    }
+    let down = plan_down(zone, flavour, obs, journal);
     let in_zone: Vec<&str> = obs.in_zone(zone).map(|l| l.name.as_str()).collect();
     let mut global: Vec<String> = obs
         .links
@@ -1370,45 +1636,20 @@ pub fn plan_reclaim(
         .collect();
     for l in obs.in_zone(zone) {
         let ours = journal.links.iter().any(|e| identity::identifies(e, l))
-            || plan.steps.iter().any(|s| matches!(s, Step::Delete { name, zone: z, .. } if name == &l.name && z == &l.zone))
-            || plan.blocked.iter().any(|(n, _)| n == &l.name);
-        if ours {
+            || down.steps.iter().any(|s| matches!(s, Step::Delete { name, zone: z, .. } if name == &l.name && z == &l.zone))
+            || down.blocked.iter().any(|(n, _)| n == &l.name);
+        if ours || !global.iter().any(|g| g == l.name.as_str()) {
             continue;
         }
-        if !global.iter().any(|g| g == l.name.as_str()) {
-            global.push(l.name.to_string());
-            plan.steps.push(Step::Return {
-                zone: zone.clone(),
-                name: l.name.clone(),
-            });
-            continue;
-        }
-        match flavour {
-            Flavour::Joyent => {
-                let to = free_name(&l.name, &|c| {
-                    global.iter().any(|g| g == c) || in_zone.contains(&c)
-                });
-                global.push(to.to_string());
-                plan.steps.push(Step::RenameInZone {
-                    zone: zone.clone(),
-                    from: l.name.clone(),
-                    to: to.clone(),
-                });
-                plan.steps.push(Step::Return {
-                    zone: zone.clone(),
-                    name: to,
-                });
-            }
-            Flavour::Gate => plan.blocked.push((
-                l.name.clone(),
-                format!(
-                    "the global zone already has a link named {} (illumos bug 10001), and this \
-                     dladm cannot rename a link inside a zone; rename the global zone's {} and \
-                     run recover again",
-                    l.name, l.name
-                ),
-            )),
-        }
+        let to = free_name(&l.name, &|c| {
+            global.iter().any(|g| g == c) || in_zone.contains(&c)
+        });
+        global.push(to.to_string());
+        plan.steps.push(Step::RenameInZone {
+            zone: zone.clone(),
+            from: l.name.clone(),
+            to,
+        });
     }
     plan
 }

@@ -17,10 +17,11 @@
 //! - any other link belongs to the operator and is only handed back to the global zone,
 //!   `set-linkprop -t [-z ZONE] -p zone=global LINK`, the call zoneadmd itself makes;
 //! - if the global zone already holds a link of that name, the hand-back would fail with EEXIST
-//!   (dlmgmtd `dlmgmt_setzoneid`; illumos bug 10001, where a duplicate even aborts dlmgmtd), so the
-//!   link is first renamed inside the zone (`rename-link -z`, illumos-joyent only) to a free
-//!   name, which is reported. On gate a loaned link cannot be renamed (`dls_devnet_rename`: EBUSY),
-//!   so such a link is reported as blocked and left alone.
+//!   (dlmgmtd `dlmgmt_setzoneid`; illumos bug 10001, where a duplicate even aborts dlmgmtd). The
+//!   link is the operator's, and netzone never renames a link it did not create: it is reported
+//!   as blocked and left as it is, on both flavours (gate could not rename a loaned link anyway,
+//!   `dls_devnet_rename`: EBUSY), and the zone is not halted; once the operator renames the
+//!   global zone's link, recover runs again.
 //!
 //! The decision is [`decide`], a pure function of the observed links and the journal that
 //! returns a [`Plan`] of dladm steps ([`plan::plan_reclaim`]); [`reclaim`] observes, decides and
@@ -38,8 +39,6 @@ use crate::journal::{Journal, JournalError};
 use crate::plan::{self, Plan, Step};
 use crate::zonename::ZoneName;
 
-pub use crate::plan::free_name;
-
 /// The pure decision: for `zone`, given every link the global zone sees and the zone's journal.
 /// netzone's links (those a record identifies, in the zone or left in the global zone) are
 /// deleted, the operator's are handed back; see [`plan::plan_reclaim`].
@@ -47,12 +46,13 @@ pub fn decide(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: &Jo
     plan::plan_reclaim(zone, flavour, obs, journal)
 }
 
-/// One line per thing the plan does (dry: would do), each followed by the exact dladm argv.
+/// One line per thing the plan does (dry: would do), each followed by every argv the executor
+/// may run for it, fallbacks with their condition ([`Step::commands`]).
 pub fn describe(plan: &Plan) -> Vec<String> {
     let mut v = Vec::new();
     for s in &plan.steps {
         v.push(s.describe(false));
-        v.push(format!("  dladm {}", s.argv(plan.flavour).join(" ")));
+        v.extend(s.commands(plan.flavour).iter().map(|c| format!("  {c}")));
     }
     for (name, reason) in &plan.blocked {
         v.push(format!("cannot free {name}: {reason}"));
@@ -227,7 +227,7 @@ pub fn reclaim(
     }
 }
 
-/// The pure decision for [`shield`]: of [`decide`]'s plan, only the renames inside the zone
+/// The pure decision for [`shield`] ([`plan::plan_shield`]): only the renames inside the zone
 /// of links that are not netzone's and whose name the global zone already has (illumos bug
 /// 10001). Nothing else (netzone's own links die with the zone; zoneadmd's teardown hands the
 /// rest back).
@@ -237,16 +237,7 @@ pub fn decide_shield(
     obs: &Observation,
     journal: &Journal,
 ) -> Plan {
-    let mut plan = decide(zone, flavour, obs, journal);
-    plan.steps
-        .retain(|s| matches!(s, Step::RenameInZone { .. }));
-    plan.satisfied.clear();
-    plan.adopt.clear();
-    plan.forget.clear();
-    plan.not_ours.clear();
-    plan.blocked.clear();
-    plan.save_macs.clear();
-    plan
+    plan::plan_shield(zone, flavour, obs, journal)
 }
 
 /// illumos-joyent, pre-halt of a ready or running zone that holds links zoneadmd lent it.
@@ -378,37 +369,37 @@ mod tests {
     }
 
     #[test]
-    fn operator_link_with_a_name_taken_in_the_global_zone_is_renamed_first() {
+    fn operator_link_with_a_name_taken_in_the_global_zone_is_blocked_never_renamed() {
         let z = zn("web1");
         let obs = Observation {
             links: vec![
                 link("data0", None),
-                link("data0_rec0", None),
                 link("data0", Some("web1")),
                 link("data1", Some("web1")),
             ],
         };
-        let p = decide(&z, Flavour::Joyent, &obs, &Journal::empty(&z));
-        assert_eq!(
-            lines(&p),
-            vec![
-                "dladm rename-link -z web1 data0 data0_rec1",
-                "dladm set-linkprop -t -z web1 -p zone=global data0_rec1",
+        // Handing data0 back would collide (illumos bug 10001); it is the operator's, so it is
+        // reported and left as it is, on both flavours; data1 goes back as usual.
+        for (f, want) in [
+            (
+                Flavour::Joyent,
                 "dladm set-linkprop -t -z web1 -p zone=global data1",
-            ]
-        );
-        assert!(p.steps[0]
-            .describe(true)
-            .starts_with("renamed data0 to data0_rec1 inside the zone"));
-        // gate cannot rename a loaned link: reported, not attempted.
-        let p = decide(&z, Flavour::Gate, &obs, &Journal::empty(&z));
-        assert_eq!(p.blocked.len(), 1);
-        assert_eq!(p.blocked[0].0, ln("data0"));
-        assert!(p.blocked[0].1.contains("10001"));
-        assert_eq!(
-            lines(&p),
-            vec!["dladm set-linkprop -t -p zone=global data1"]
-        );
+            ),
+            (Flavour::Gate, "dladm set-linkprop -t -p zone=global data1"),
+        ] {
+            let p = decide(&z, f, &obs, &Journal::empty(&z));
+            assert_eq!(lines(&p), vec![want], "{f}");
+            assert_eq!(p.blocked.len(), 1, "{f}");
+            assert_eq!(p.blocked[0].0, ln("data0"));
+            assert!(
+                p.blocked[0].1.starts_with(
+                    "the global zone already has a link named data0 (illumos bug 10001), so it \
+                     cannot be handed back, and netzone never renames a link it did not create"
+                ),
+                "{}",
+                p.blocked[0].1
+            );
+        }
     }
 
     #[test]
@@ -442,16 +433,6 @@ mod tests {
     }
 
     #[test]
-    fn free_name_is_valid_and_fits() {
-        let long = ln(&format!("{}0", "a".repeat(30)));
-        let n = free_name(&long, &|_| false);
-        assert!(n.as_str().len() <= 31, "{n}");
-        assert!(n.as_str().ends_with("_rec0"));
-        let n = free_name(&ln("net1"), &|c| c == "net1_rec0" || c == "net1_rec1");
-        assert_eq!(n.as_str(), "net1_rec2");
-    }
-
-    #[test]
     fn dlmgmtd_down_is_recognised() {
         let e = HostError::Dladm {
             kind: DladmErrorKind::Other,
@@ -482,6 +463,7 @@ mod tests {
             name: ln("net0"),
             zone: None,
             net: None,
+            temp: None,
             persistent: false,
         };
         assert_eq!(

@@ -120,12 +120,15 @@ fn lifecycle_walkthrough_runs_and_reads_as_a_tutorial() {
         "{recover}"
     );
     assert!(recover.contains("deleted net0 (created by netzone: recorded in its journal)"));
+    // The operator's data0 is never renamed: blocked until the operator renames the global
+    // zone's data0, then handed back under its own name.
     assert!(
-        recover.contains("renamed data0 to data0_rec0 inside the zone"),
+        recover.contains("cannot free data0: the global zone already has a link named data0"),
         "{recover}"
     );
+    assert!(!recover.contains("rename-link -z db1 data0"), "{recover}");
     assert!(
-        recover.contains("returned data0_rec0 to the global zone"),
+        recover.contains("returned data0 to the global zone"),
         "{recover}"
     );
     assert!(recover.contains("zone 'db1' is now installed"), "{recover}");
@@ -136,7 +139,8 @@ fn lifecycle_walkthrough_runs_and_reads_as_a_tutorial() {
         !clean.contains("stuck") && !clean.contains("orphan  "),
         "{clean}"
     );
-    assert!(clean.contains("data0_rec0   e1000g0    --"), "{clean}");
+    assert!(clean.contains("data0        e1000g0    --"), "{clean}");
+    assert!(clean.contains("data1        e1000g1    --"), "{clean}");
     // After the last boot db1 has its links again, with the same fixed MAC.
     assert!(
         clean.contains("net0   db1   2:8:20:ab:cd:ef  42   ok"),

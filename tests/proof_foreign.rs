@@ -12,8 +12,9 @@
 //! Property (the strict oracle of issue 9): every link netzone did not create still exists as
 //! the same link (same datalink id, lower link, MAC, VID), is only ever in the global zone or
 //! in a zone whose configuration names it as a net *without* a `global-nic` (zoneadmd's own
-//! lending), and keeps its name, except when `recover` hands a lent link back to the global
-//! zone under a new name because the global zone took its name (illumos bug 10001). The one
+//! lending), and keeps its name, except when joyent's pre-halt shield renames a lent link
+//! whose name the global zone took (illumos bug 10001) so that the platform does not delete it
+//! at the zone's destruction; `recover` never renames one (it reports it as blocked). The one
 //! kind of orphan netzone may remove (`gc`) is a link with a configured zone's exact temporary
 //! name over the NIC that zone configures for that net: netzone's by definition (identity.rs).
 //! `tests/proof_plan.rs` checks the same property over the pure planners, 1024 cases.
@@ -380,7 +381,10 @@ fn check_foreign(sim: &Sim, watched: &[Watched]) -> Result<(), String> {
                 was.name, now.zone, w.lent_to
             ));
         }
-        // Renamed only on its way back to the global zone (recover, illumos bug 10001).
+        // Renamed only on its way back to the global zone by joyent's pre-halt shield (illumos
+        // bug 10001: the platform would delete it at the zone's destruction otherwise); recover
+        // never renames it (it reports the link as blocked, see
+        // `recover_never_renames_a_lent_link_whose_name_the_global_zone_took`).
         if now.name != was.name && (now.zone != "global" || w.lent_to.is_empty()) {
             return Err(format!(
                 "foreign link {} renamed to {}: {now:?}",
@@ -532,43 +536,66 @@ fn joyent_rename_clash_never_deletes_the_operators_link() {
     assert!(sim.journal("z0").is_none());
 }
 
-/// The one place a foreign link may be renamed, driven by the same ops as the property: the
-/// operator shadows a lent link's name in the global zone, the zone gets stuck `down`, and
-/// `recover` hands the lent link back under a new name; the shadow is not touched.
+/// The operator shadows a lent link's name in the global zone, the zone gets stuck `down`, and
+/// `recover` (driven by the same ops as the property) reports the lent link as blocked instead
+/// of renaming it: every operator link keeps its name and place, the zone stays `down`. Once
+/// the operator renames the shadow, recover hands the lent link back under its own name.
 #[test]
-fn recover_renames_only_the_link_it_hands_back() {
-    let h = HostSpec {
-        flavour: "joyent",
-        zones: vec![ZoneSpec {
-            name: "z0".into(),
-            nets: vec![("net0".into(), 0)],
-            operator_link: true,
-        }],
-        gz_links: vec![],
-        orphans: vec![],
-        alien_booted: false,
-    };
-    let (sim, mut watched) = build(&h);
-    for op in [Op::Boot(0), Op::Shadow(0), Op::StuckHalt(0)] {
-        run_op(&sim, &h, &op);
-        watch_new_operator_links(&sim, &h, &mut watched);
-        check_foreign(&sim, &watched).unwrap();
+fn recover_never_renames_a_lent_link_whose_name_the_global_zone_took() {
+    for flavour in ["joyent", "gate"] {
+        let h = HostSpec {
+            flavour,
+            zones: vec![ZoneSpec {
+                name: "z0".into(),
+                nets: vec![("net0".into(), 0)],
+                operator_link: true,
+            }],
+            gz_links: vec![],
+            orphans: vec![],
+            alien_booted: false,
+        };
+        let (sim, mut watched) = build(&h);
+        for op in [Op::Boot(0), Op::Shadow(0), Op::StuckHalt(0)] {
+            run_op(&sim, &h, &op);
+            watch_new_operator_links(&sim, &h, &mut watched);
+            check_foreign(&sim, &watched).unwrap();
+        }
+        assert_eq!(watched.len(), 3, "the shadow is watched: {watched:?}");
+        assert_eq!(sim.zone_state("z0"), "down");
+        let before = sim.links();
+        let out = run_op(&sim, &h, &Op::Recover(0));
+        check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{e}\n{out}"));
+        assert!(out.contains("10001"), "{flavour}: {out}");
+        let lent = &watched[0].link;
+        let held = sim.links().into_iter().find(|l| l.id == lent.id);
+        assert_eq!(
+            held.map(|l| (l.zone, l.name)),
+            Some(("z0".to_string(), lent.name.clone())),
+            "{flavour}: the lent link is still in the zone under its name: {out}"
+        );
+        assert_eq!(sim.zone_state("z0"), "down", "{flavour}: {out}");
+        assert!(
+            sim.links()
+                .iter()
+                .all(|l| before.iter().any(|b| b.id == l.id && b.name == l.name)),
+            "{flavour}: nothing renamed: {out}"
+        );
+        // The operator renames the shadow: now the link goes back under its own name.
+        let shadow = &watched[2].link;
+        sim.dladm(&["rename-link", &shadow.name, "shadow9"]).ok();
+        let out = run_op(&sim, &h, &Op::Recover(0));
+        let links = sim.links();
+        let now = links
+            .iter()
+            .find(|l| l.id == lent.id)
+            .expect("lent link kept");
+        assert_eq!(
+            (now.zone.as_str(), now.name.as_str()),
+            ("global", lent.name.as_str()),
+            "{flavour}: {out}"
+        );
+        assert_eq!(sim.zone_state("z0"), "installed", "{flavour}: {out}");
     }
-    assert_eq!(watched.len(), 3, "the shadow is watched: {watched:?}");
-    assert_eq!(sim.zone_state("z0"), "down");
-    let out = run_op(&sim, &h, &Op::Recover(0));
-    check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{e}\n{out}"));
-    let links = sim.links();
-    let lent = &watched[0].link;
-    let now = links
-        .iter()
-        .find(|l| l.id == lent.id)
-        .expect("lent link kept");
-    assert_eq!(now.zone, "global", "{out}");
-    assert_ne!(now.name, lent.name, "handed back under a new name: {out}");
-    let shadow = &watched[2].link;
-    assert!(links.contains(shadow), "shadow untouched: {links:?}");
-    assert_eq!(sim.zone_state("z0"), "installed", "{out}");
 }
 
 /// The crash variant of the rename clash: netzone is killed at `rename-link` to a

@@ -138,30 +138,57 @@ fn down_zone_is_recovered_operator_link_returned_and_zone_boots_again() {
     );
 }
 
+/// joyent, illumos bug 10001: the global zone took the name of the operator's link web1 holds.
+/// `rename-link -z` could move it out of the way, but it is the operator's link: recover
+/// reports it as blocked (as on gate), touches nothing of the operator's, and does not halt;
+/// netzone's own links are deleted. Once the operator renames the global zone's link, recover
+/// hands data0 back under its own name and halts the zone.
 #[test]
-fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
+fn operator_link_whose_name_is_taken_in_the_global_zone_is_blocked_10001() {
     let sim = stuck_with_10001("joyent");
 
     let dry = sim.netzone(&["recover", "--dry-run", "web1"]).ok();
-    // Each step as a sentence, then the exact argv that will run.
     assert!(
         dry.stdout().contains(
-            "  would rename data0 to data0_rec0 inside the zone: the global zone already has a \
-             link named data0 (illumos bug 10001)\n    dladm rename-link -z web1 data0 data0_rec0\n  \
-             would return data0_rec0 to the global zone (operator link)\n    \
-             dladm set-linkprop -t -z web1 -p zone=global data0_rec0\n"
+            "  cannot free data0: the global zone already has a link named data0 (illumos bug \
+             10001), so it cannot be handed back, and netzone never renames a link it did not \
+             create; rename the global zone's data0 and run recover again\n"
         ),
+        "{}",
+        dry.stdout()
+    );
+    assert!(
+        !dry.stdout().contains("rename-link -z web1 data0"),
         "{}",
         dry.stdout()
     );
     assert_eq!(sim.zone_state("web1"), "down", "dry run changes nothing");
 
+    let before = vnics(&sim);
+    let r = sim.netzone(&["recover", "web1"]).fails();
+    assert!(
+        r.stderr().contains("netzone: zone 'web1': link data0: the global zone already has a link named data0 (illumos bug 10001)"),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stdout().contains("not halting zone 'web1'"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.zone_state("web1"), "down");
+    let mut want = before.clone();
+    want.retain(|(n, _, _)| n == "data0");
+    assert_eq!(
+        vnics(&sim),
+        want,
+        "netzone's links deleted, the operator's untouched"
+    );
+
+    sim.dladm(&["rename-link", "data0", "data9"]).ok();
     let r = sim.netzone(&["recover", "web1"]).ok();
     assert!(
-        r.stdout().contains(
-            "renamed data0 to data0_rec0 inside the zone: the global zone already has a link \
-             named data0 (illumos bug 10001)\n  returned data0_rec0 to the global zone"
-        ),
+        r.stdout().contains("returned data0 to the global zone"),
         "{}",
         r.stdout()
     );
@@ -169,23 +196,30 @@ fn operator_link_whose_name_is_taken_in_the_global_zone_is_renamed_10001() {
     assert_eq!(
         vnics(&sim),
         vec![
-            t("data0", "global", "e1000g1"),
-            t("data0_rec0", "global", "e1000g0"),
+            t("data0", "global", "e1000g0"),
+            t("data9", "global", "e1000g1"),
         ]
     );
 }
 
+/// zoneadmd runs pre-halt with state 6 for a `down` zone: the hook frees the links it can and
+/// reports the operator's link whose name the global zone took (10001) instead of renaming it,
+/// so the halt fails and the zone stays `down`; after the operator renames the global zone's
+/// link, the next halt completes.
 #[test]
-fn halting_a_down_zone_reclaims_through_the_brand_hook_even_for_10001() {
+fn halting_a_down_zone_reclaims_through_the_brand_hook_and_reports_10001() {
     let sim = stuck_with_10001("joyent");
-    // zoneadmd runs pre-halt with state 6: the hook frees the links, the halt completes.
+    let r = sim.zoneadm(&["-z", "web1", "halt"]).fails();
+    assert!(r.stderr().contains("10001"), "{}", r.stderr());
+    assert_eq!(sim.zone_state("web1"), "down");
+    sim.dladm(&["rename-link", "data0", "data9"]).ok();
     sim.zoneadm(&["-z", "web1", "halt"]).ok();
     assert_eq!(sim.zone_state("web1"), "installed");
     assert_eq!(
         vnics(&sim),
         vec![
-            t("data0", "global", "e1000g1"),
-            t("data0_rec0", "global", "e1000g0"),
+            t("data0", "global", "e1000g0"),
+            t("data9", "global", "e1000g1"),
         ]
     );
 }
@@ -364,8 +398,8 @@ fn gate_leaves_loaned_links_to_the_halt_and_refuses_a_10001_rename() {
     assert!(
         r.stderr().contains(
             "netzone: zone 'web1': link data0: the global zone already has a link named data0 \
-             (illumos bug 10001), and this dladm cannot rename a link inside a zone; rename the \
-             global zone's data0 and run recover again"
+             (illumos bug 10001), so it cannot be handed back, and netzone never renames a link \
+             it did not create; rename the global zone's data0 and run recover again"
         ),
         "{}",
         r.stderr()

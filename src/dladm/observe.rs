@@ -167,7 +167,13 @@ pub fn dlmgmtd_probe_command() -> Vec<String> {
 /// (`dladm_errno2status`), a dead door among them, so the message says what failed and where
 /// to look.
 pub fn verify_dlmgmtd(host: &Host) -> Result<(), HostError> {
-    match host.dladm(&dlmgmtd_probe_command()) {
+    check_dlmgmtd(host, &dlmgmtd_probe_command())
+}
+
+/// [`verify_dlmgmtd`] with the probe's argv given (a delete step's "not found" fallback,
+/// [`crate::plan::Step::commands`], which is built from [`dlmgmtd_probe_command`]).
+pub fn check_dlmgmtd(host: &Host, argv: &[String]) -> Result<(), HostError> {
+    match host.dladm(argv) {
         Ok(_) => Ok(()),
         Err(e) if e.dladm_kind() == Some(dladm::DladmErrorKind::NotFound) => Ok(()),
         Err(HostError::Dladm {

@@ -118,14 +118,14 @@ pub fn plan(g: &GlobalOpts, a: ZoneArgs) -> anyhow::Result<ExitCode> {
     } else if p.is_noop() {
         println!("# zone '{zone}': nothing to do ({f})");
     } else {
-        print!("{p}");
+        print!("{}", p.script());
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn report(verb: &str, o: &Outcome, verbose: bool) {
     if verbose {
-        eprint!("{}", o.plan);
+        eprint!("{}", o.plan.script());
     }
     for n in &o.plan.not_ours {
         eprintln!("netzone: {n}");
