@@ -385,3 +385,73 @@ fn gc_never_takes_a_gate_boots_pending_links() {
     assert!(j.get("pending").is_none(), "{j}");
     sim.zoneadm(&["-z", "web1", "halt"]).ok();
 }
+
+/// issue 12 item 8: a configured operator link the global zone holds open (a DLPI stream, as
+/// `snoop -d` has) cannot be lent at ready ("link busy", dls_link.c `dls_link_setzid`). joyent's
+/// zoneadmd warns and readies the zone without it (vplat.c `configure_exclusive_network_interfaces`
+/// and `add_datalink`); netzone's post-ready still makes the zone's own nets and the boot goes
+/// on. gate's zoneadmd fails the ready; the cleanup hook removes what netzone's pre-ready made.
+/// Either way the operator's link is left exactly as it was.
+#[test]
+fn an_operator_link_zoneadmd_cannot_lend_at_ready() {
+    for flavour in FLAVOURS {
+        let sim = Sim::new(flavour, &["e1000g0"]);
+        let op = operator_vnic(&sim, "data0", "e1000g0");
+        sim.add_zone(
+            "web1",
+            &[
+                NetSpec::new("net0", "e1000g0"),
+                NetSpec {
+                    physical: "data0".into(),
+                    ..Default::default()
+                },
+            ],
+        );
+        sim.illumos_sim(&["hold", "data0", "on"]).ok();
+        let r = sim.zoneadm(&["-z", "web1", "boot"]);
+        assert!(
+            r.stderr()
+                .contains("WARNING: unable to add network interface 'data0': link busy"),
+            "{flavour}: {}",
+            r.stderr()
+        );
+        assert_untouched(&sim, &op, flavour);
+        if flavour == "joyent" {
+            assert!(r.out.status.success(), "{}", r.stderr());
+            assert_eq!(sim.zone_state("web1"), "running");
+            let net0: Vec<SimLink> = sim
+                .links()
+                .into_iter()
+                .filter(|l| l.name == "net0")
+                .collect();
+            assert_eq!(net0.len(), 1, "{net0:?}");
+            assert_eq!(net0[0].zone, "web1");
+            sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        } else {
+            assert!(!r.out.status.success());
+            assert!(
+                r.stderr().contains("failed to add network device"),
+                "{}",
+                r.stderr()
+            );
+        }
+        assert_eq!(sim.zone_state("web1"), "installed", "{flavour}");
+        assert!(sim.journal("web1").is_none(), "{flavour}: journal left");
+        let names: Vec<String> = sim.vnics().into_iter().map(|l| l.name).collect();
+        assert_eq!(
+            names,
+            ["data0"],
+            "{flavour}: only the operator's link is left"
+        );
+        assert_untouched(&sim, &op, flavour);
+        // Let go, the zone boots with its operator link.
+        sim.illumos_sim(&["hold", "data0", "off"]).ok();
+        sim.zoneadm(&["-z", "web1", "boot"]).ok();
+        assert!(sim
+            .links()
+            .iter()
+            .any(|l| l.id == op.id && l.zone == "web1"));
+        sim.zoneadm(&["-z", "web1", "halt"]).ok();
+        assert_untouched(&sim, &op, flavour);
+    }
+}

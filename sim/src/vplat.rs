@@ -23,8 +23,8 @@
 //!   gate/OmniOS: a link that cannot be looked up fails the ready with "failed to add network
 //!   device: <strerror>"; joyent: it is skipped silently ("the brand hook might be doing this
 //!   for us"). A failing assignment fails the ready on gate; joyent's `add_datalink` warns
-//!   "WARNING: unable to add network interface '<link>': <status>" and the ready goes on. Then (gate/OmniOS)
-//!   `add_net_for_linkid` sets `protection=ip-nospoof` and `allowed-ips` on links with an
+//!   "WARNING: unable to add network interface '<link>': <status>" and the ready goes on. Then (both
+//!   flavours, for the links zoneadmd lent) `add_net_for_linkid` sets `protection=ip-nospoof` and `allowed-ips` on links with an
 //!   `allowed-address`, failing the ready ("failed to add address") if either is already set.
 //! - gate vplat.c `vplat_teardown` for an exclusive-IP zone: `remove_datalink_protect` (per
 //!   link "clear link <id> 'protection' link property: <status>" and the same for
@@ -276,6 +276,8 @@ impl Platform for SimPlatform<'_> {
             .iter()
             .map(|n| n.physical().to_string())
             .collect();
+        // The links this ready lent (configure_exclusive_network_interfaces' `zalist`).
+        let mut added: Vec<String> = Vec::new();
         for phys in physicals {
             let phys_name = phys.clone();
             let z = zone.clone();
@@ -288,7 +290,7 @@ impl Platform for SimPlatform<'_> {
             });
             match res {
                 None => return false,
-                Some(Ok(())) => {}
+                Some(Ok(())) => added.push(phys_name),
                 // joyent: "the brand hook might be doing this for us, so keep silent".
                 Some(Err(None)) if flavour == Flavour::Joyent => {}
                 // joyent: add_datalink warns ("WARNING: unable to add network interface
@@ -300,20 +302,33 @@ impl Platform for SimPlatform<'_> {
                         st.as_str()
                     ));
                 }
-                Some(Err(_)) => {
-                    // zerror(B_TRUE) appends strerror(errno); libdladm leaves errno
-                    // unspecified here, ENXIO is the sim's choice.
+                Some(Err(st)) => {
+                    // gate's add_datalink warns about a failed assignment too (zdlerror), then
+                    // configure_exclusive_network_interfaces fails the ready. zerror(B_TRUE)
+                    // appends strerror(errno); libdladm leaves errno unspecified here, ENXIO is
+                    // the sim's choice.
+                    if let Some(st) = st {
+                        self.say(&format!(
+                            "WARNING: unable to add network interface '{phys_name}': {}",
+                            st.as_str()
+                        ));
+                    }
                     self.say("failed to add network device: No such device or address");
                     return false;
                 }
             }
         }
-        if flavour == Flavour::Gate {
+        // add_net for the links lent above, in both flavours (illumos-joyent vplat.c
+        // `configure_exclusive_network_interfaces` builds the same `zalist` and calls
+        // `add_net`; zssfred/illumos-joyent @6f1192a4): a link the zone got some other way (a
+        // brand hook's) is not protected by zoneadmd.
+        {
             let nets: Vec<(String, String)> = self
                 .doc
                 .nets()
                 .iter()
                 .filter(|n| !n.get("allowed-address").is_empty())
+                .filter(|n| added.iter().any(|a| a == n.physical()))
                 .map(|n| {
                     (
                         n.physical().to_string(),

@@ -66,6 +66,66 @@ fn missing_physical_link_fails_ready_in_gate_and_is_skipped_in_joyent() {
     assert_eq!(s.state("web1"), "ready");
 }
 
+/// A configured link the global zone holds open cannot be lent ("link busy", dls_link.c
+/// `dls_link_setzid`): both flavours' `add_datalink` warn "WARNING: unable to add network
+/// interface"; joyent's `configure_exclusive_network_interfaces` goes on (the zone readies
+/// without it), gate's fails the ready (illumos-joyent vplat.c @6f1192a4 in zssfred's copy;
+/// illumos-gate vplat.c).
+#[test]
+fn a_held_link_warns_and_joyent_goes_on_while_gate_fails_the_ready() {
+    let s = Sim::new(Flavour::Joyent, &["net0", "e1000g0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0", "e1000g0"], "installed");
+    let held = std::process::Command::new(env!("CARGO_BIN_EXE_illumos-sim"))
+        .args(["hold", "e1000g0", "on", "--root"])
+        .arg(&s.root)
+        .status()
+        .unwrap();
+    assert!(held.success());
+    for (args, want) in [
+        (&["hold", "nosuch0", "on"][..], 1),
+        (&["hold", "e1000g0", "maybe"], 2),
+    ] {
+        let st = std::process::Command::new(env!("CARGO_BIN_EXE_illumos-sim"))
+            .args(args)
+            .arg("--root")
+            .arg(&s.root)
+            .output()
+            .unwrap();
+        assert_eq!(st.status.code(), Some(want), "{args:?}");
+    }
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'web1': WARNING: unable to add network interface 'e1000g0': link busy\n"
+    );
+    assert_eq!(link_zone(&s, "net0"), vec!["web1"]);
+    assert_eq!(link_zone(&s, "e1000g0"), vec![GLOBAL]);
+    assert_eq!(s.state("web1"), "ready");
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
+    assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+
+    let g = Sim::new(Flavour::Gate, &["net0", "e1000g0"]);
+    g.brand("sparse", "");
+    g.zone("web1", "sparse", true, &["net0", "e1000g0"], "installed");
+    g.with_host(|h| {
+        let id = h.lookup(GLOBAL, "e1000g0").unwrap().id;
+        h.link_mut(id).unwrap().plumbed = true;
+    });
+    let o = g.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(
+        stderr(&o),
+        "zoneadm: zone 'web1': WARNING: unable to add network interface 'e1000g0': link busy\n\
+         zoneadm: zone 'web1': failed to add network device: No such device or address\n\
+         zoneadm: zone 'web1': call to zoneadmd failed\n"
+    );
+    assert!(g.host().zone("web1").is_none());
+    assert_eq!(link_zone(&g, "net0"), vec![GLOBAL]);
+    assert_eq!(g.state("web1"), "installed");
+}
+
 #[test]
 fn shared_ip_zone_gets_no_links() {
     let s = Sim::new(Flavour::Gate, &["net0"]);
@@ -406,4 +466,35 @@ fn gate_ready_sets_protection_from_allowed_address_and_halt_clears_it() {
     );
     assert!(s.host().zone("web1").is_none());
     assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
+}
+
+/// illumos-joyent's zoneadmd protects the links it lends just as gate's does (vplat.c
+/// `configure_exclusive_network_interfaces` -> `add_net`, zssfred/illumos-joyent @6f1192a4).
+#[test]
+fn joyent_ready_protects_the_links_it_lent_with_allowed_address() {
+    let s = Sim::new(Flavour::Joyent, &["net0", "e1000g0"]);
+    s.brand("sparse", "");
+    s.zone("web1", "sparse", true, &["net0"], "installed");
+    let xml = std::fs::read_to_string(s.root.join("etc/zones/web1.xml"))
+        .unwrap()
+        .replace(
+            "<network physical=\"net0\"",
+            "<network allowed-address=\"10.0.0.5/24\" physical=\"net0\"",
+        );
+    std::fs::write(s.root.join("etc/zones/web1.xml"), xml).unwrap();
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = s.host().lookup("web1", "net0").unwrap().clone();
+    assert_eq!(
+        l.props.get("protection").map(String::as_str),
+        Some("ip-nospoof")
+    );
+    assert_eq!(
+        l.props.get("allowed-ips").map(String::as_str),
+        Some("10.0.0.5")
+    );
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
+    let l = s.host().lookup(GLOBAL, "net0").unwrap().clone();
+    assert!(!l.props.contains_key("protection"));
+    assert!(!l.props.contains_key("allowed-ips"));
 }

@@ -37,7 +37,8 @@ const USAGE: &str = "usage: illumos-sim init --root R [--flavour joyent|gate] --
        illumos-sim route delete DEST[/PREFIX]|default [--root R]
        illumos-sim route list [--root R]
        illumos-sim reboot [--root R]
-       illumos-sim zone-unreadable LINK on|off [--root R]";
+       illumos-sim zone-unreadable LINK on|off [--root R]
+       illumos-sim hold LINK on|off [--root R]";
 
 fn usage(msg: &str) -> ! {
     if !msg.is_empty() {
@@ -303,6 +304,36 @@ fn zone_unreadable(a: &Args) {
     }
 }
 
+/// `hold LINK on|off`: a process in the global zone holds the global zone's LINK open (a DLPI
+/// stream, as `snoop -d LINK` or an IP interface has), or lets it go. While held, the link
+/// cannot change zone (dls_link.c `dls_link_setzid`: EBUSY, "link busy").
+fn hold(a: &Args) {
+    a.only(&["root"]);
+    let on = match (a.words.get(2).map(String::as_str), a.words.len()) {
+        (Some("on"), 3) => true,
+        (Some("off"), 3) => false,
+        _ => usage("hold needs LINK on|off"),
+    };
+    let name = a.words[1].clone();
+    let found = Host::with_locked(&a.root(), |h| {
+        match h
+            .links
+            .iter_mut()
+            .find(|l| l.name == name && l.zone == netzone_sim::state::GLOBAL)
+        {
+            Some(l) => {
+                l.plumbed = on;
+                true
+            }
+            None => false,
+        }
+    })
+    .unwrap_or_else(|e| fail(e));
+    if !found {
+        fail(format!("no link named '{name}' in the global zone"));
+    }
+}
+
 fn dlmgmtd(a: &Args) {
     a.only(&["root"]);
     let online = match a.words.get(1).map(String::as_str) {
@@ -496,6 +527,7 @@ fn main() {
         Some("route") => route(&a),
         Some("reboot") => reboot(&a),
         Some("zone-unreadable") => zone_unreadable(&a),
+        Some("hold") => hold(&a),
         Some(other) => usage(&format!("unknown command '{other}'")),
         None => usage(""),
     }
