@@ -693,3 +693,59 @@ fn show_gc_and_recover_resolve_nic_tags() {
     let left: Vec<String> = sim.vnics().into_iter().map(|l| l.name).collect();
     assert_eq!(left, [t1]);
 }
+
+/// A `netzone up` killed at an add-flow, before or after it ran: the link is in place under its
+/// final name, so the next `up` keeps it, confirms the flow that exists and adds the one that
+/// does not; nothing leaks at the halt.
+#[test]
+fn up_killed_at_a_flow_is_finished_by_the_next_up() {
+    for when in ["before", "after"] {
+        let sim = host();
+        let mut n = common::NetSpec::new("net0", "e1000g0");
+        n.mac = Some("2:8:20:0:0:5".into());
+        n.blocked_ports = Some("25,587".into());
+        sim.add_ready_plain_zone("cr1", &[n]);
+        sim.fault("add-flow", when, "crash", Some(2));
+        let r = sim.netzone(&["up", "cr1"]);
+        assert!(!r.out.status.success(), "{when}: the crash did not kill up");
+        let j = sim.journal("cr1").unwrap();
+        let states: Vec<&str> = j["flows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["state"].as_str().unwrap())
+            .collect();
+        // The first flow was added (its record still says intent: the run never finished),
+        // the second recorded before its add-flow.
+        assert_eq!(states, ["intent", "intent"], "{when}: {j:#}");
+        let expect = if when == "after" { 2 } else { 1 };
+        assert_eq!(sim.flows().len(), expect, "{when}: {:#?}", sim.flows());
+        let mark = sim.log().len();
+        sim.netzone(&["up", "cr1"]).ok();
+        let adds = sim.log()[mark..]
+            .iter()
+            .filter(|l| l.contains("add-flow"))
+            .count();
+        assert_eq!(adds, 2 - expect, "{when}");
+        assert!(!sim.log()[mark..].iter().any(|l| l.contains("create-vnic")));
+        assert_eq!(
+            sim.flows(),
+            [
+                r#"f2_8_20_0_0_5_br_25 net0 cr1 {"remote_port":"25","transport":"tcp"} {"maxbw":"0"}"#,
+                r#"f2_8_20_0_0_5_br_587 net0 cr1 {"remote_port":"587","transport":"tcp"} {"maxbw":"0"}"#,
+            ],
+            "{when}"
+        );
+        let j = sim.journal("cr1").unwrap();
+        assert!(
+            j["flows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|f| f["state"] == "active"),
+            "{when}: {j:#}"
+        );
+        sim.zoneadm(&["-z", "cr1", "halt"]).ok();
+        assert!(sim.flows().is_empty() && sim.vnics().is_empty(), "{when}");
+    }
+}
