@@ -77,8 +77,12 @@ pub fn show_props_command(flavour: Flavour) -> Vec<String> {
 pub struct LinkProps {
     /// The link's name, in its zone's namespace.
     pub name: LinkName,
-    /// The zone holding it (its `zone` property); `None` for the global zone.
+    /// The zone holding it (its `zone` property); `None` for the global zone, or when
+    /// [`LinkProps::zone_unreadable`].
     pub zone: Option<ZoneName>,
+    /// dladm printed `?` for the link's zone: it could not read it (linkprop.c `get_zone`), so
+    /// the link may be in any zone, never taken for the global zone's.
+    pub zone_unreadable: bool,
     /// Each property's current values; an unset property (`--` or empty) has none.
     pub values: BTreeMap<String, Vec<String>>,
 }
@@ -118,13 +122,15 @@ pub fn parse_show_props_output(out: &str) -> Result<Vec<LinkProps>, ParseError> 
                 .collect(),
         };
         if prop == "zone" {
+            let zone_unreadable = value == "?";
             let zone = match values.first().map(String::as_str) {
-                None | Some("global") => None,
+                None | Some("global") | Some("?") => None,
                 Some(z) => Some(ZoneName::new(z).map_err(|e| bad(format!("zone '{z}': {e}")))?),
             };
             links.push(LinkProps {
                 name,
                 zone,
+                zone_unreadable,
                 values: BTreeMap::new(),
             });
             continue;
@@ -154,28 +160,72 @@ impl LiveView {
     /// walk. On gate, whose `show-vnic` has no ZONE field, the zones come from the property
     /// walk. An empty walk is confirmed with a lookup ([`observe::verify_dlmgmtd`]): a stopped
     /// dlmgmtd makes walks print nothing, which must not read as "the links are missing".
+    ///
+    /// A walk that could not read some links' zones (dladm prints `?`, warns, and exits 1 once
+    /// the walk is done: dladm.c `print_linkprop`, `do_show_linkprop`) is read, not failed: those
+    /// links go to [`Observation::unreadable`] with dladm's status, and a zone's net that may be
+    /// one of them is reported as not checkable rather than missing.
     pub fn read(host: &Host, flavour: Flavour) -> Result<LiveView, ObserveError> {
-        let props = parse_show_props_output(&host.dladm(&show_props_command(flavour))?)?;
+        let args = show_props_command(flavour);
+        let out = host.run(crate::host::Tool::Dladm, &args)?;
+        let (props, statuses) = if out.status == Some(0) {
+            (parse_show_props_output(&out.stdout)?, Vec::new())
+        } else {
+            match parse_show_props_output(&out.stdout) {
+                Ok(props)
+                    if observe::only_zone_warnings(&out)
+                        && props.iter().any(|p| p.zone_unreadable) =>
+                {
+                    let statuses = observe::zone_statuses(
+                        &out.stderr,
+                        props.iter().filter(|p| p.zone_unreadable).map(|p| &p.name),
+                    );
+                    (props, statuses)
+                }
+                _ => {
+                    Host::dladm_verdict(&args, out)?;
+                    (Vec::new(), Vec::new())
+                }
+            }
+        };
         let vnics = observe::observe_vnics(host, flavour)?;
         if props.is_empty() || vnics.is_empty() {
             observe::verify_dlmgmtd(host)?;
         }
-        Ok(LiveView::from_parts(flavour, props, vnics))
+        Ok(LiveView::from_parts(flavour, props, &statuses, vnics))
     }
 
     /// Joins the two walks (pure): on joyent the VNIC walk names the zones itself; on gate the
     /// property walk does, matched in walk order as [`Observation::from_gate`] does.
+    /// `statuses`: dladm's status for each link whose zone it could not read.
     pub fn from_parts(
         flavour: Flavour,
         props: Vec<LinkProps>,
+        statuses: &[(LinkName, String)],
         vnics: Vec<dladm::VnicInfo>,
     ) -> LiveView {
+        let status_of = |name: &LinkName| {
+            statuses
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_else(|| "unknown status".to_string())
+        };
         let obs = match flavour {
             Flavour::Joyent => {
                 let mut o = Observation::from_joyent(vnics);
                 // Links of other classes, for "not a VNIC" (and for a zone's missing link).
                 for p in &props {
-                    if o.find(&p.name, p.zone.as_ref()).is_none() {
+                    if p.zone_unreadable {
+                        // joyent's VNIC walk names the zone of a VNIC; anything else is unknown.
+                        if o.named(&p.name).next().is_none() {
+                            o.unreadable.push(observe::UnreadableLink {
+                                name: p.name.clone(),
+                                status: status_of(&p.name),
+                                vnic: None,
+                            });
+                        }
+                    } else if o.find(&p.name, p.zone.as_ref()).is_none() {
                         o.links.push(ObservedLink {
                             name: p.name.clone(),
                             zone: p.zone.clone(),
@@ -185,11 +235,19 @@ impl LiveView {
                 }
                 o
             }
-            Flavour::Gate => Observation::from_gate(
+            Flavour::Gate => Observation::from_gate_rows(
                 props
                     .iter()
-                    .map(|p| (p.name.clone(), p.zone.clone()))
+                    .map(|p| {
+                        let z = match (&p.zone, p.zone_unreadable) {
+                            (_, true) => dladm::ZoneProp::Unreadable,
+                            (Some(z), false) => dladm::ZoneProp::Zone(z.clone()),
+                            (None, false) => dladm::ZoneProp::Global,
+                        };
+                        (p.name.clone(), z)
+                    })
                     .collect(),
+                statuses,
                 vnics,
             ),
         };
@@ -200,7 +258,7 @@ impl LiveView {
     pub fn props_of(&self, name: &LinkName, zone: Option<&ZoneName>) -> Option<&LinkProps> {
         self.props
             .iter()
-            .find(|p| &p.name == name && p.zone.as_ref() == zone)
+            .find(|p| &p.name == name && !p.zone_unreadable && p.zone.as_ref() == zone)
     }
 }
 
@@ -399,6 +457,19 @@ pub fn differences(
         let rec = record(journal, phys);
         let mut lines: Vec<String> = Vec::new();
         let Some(link) = view.obs.find(phys, Some(zone)) else {
+            // dladm could not say which zone holds a link of that name: it may be this one.
+            if let Some(u) = view.obs.unreadable_named(phys) {
+                out.push(Difference {
+                    zone: zone.clone(),
+                    net: phys.clone(),
+                    what: format!(
+                        "dladm cannot read which zone holds link '{phys}' ({}), so it cannot \
+                         be checked; run check --live again once dladm can",
+                        u.status
+                    ),
+                });
+                continue;
+            }
             // Where is it, then? Under a name the journal records, in the global zone.
             let elsewhere = match rec {
                 Some(e) => [&e.name, &e.final_name].into_iter().find_map(|n| {
@@ -565,7 +636,7 @@ mod tests {
             Flavour::Joyent,
         )
         .unwrap();
-        LiveView::from_parts(Flavour::Joyent, props, vnics)
+        LiveView::from_parts(Flavour::Joyent, props, &[], vnics)
     }
 
     const PROT: &str = "mac-nospoof,restricted,ip-nospoof,dhcp-nospoof";
@@ -595,6 +666,23 @@ mod tests {
         assert_eq!(p[1].get("mtu"), ["9000"]);
         assert!(parse_show_props_output("net0:mtu:1500\n").is_err());
         assert!(parse_show_props_output("net0:zone\n").is_err());
+    }
+
+    #[test]
+    fn an_unreadable_zone_is_never_the_global_zone() {
+        let p = parse_show_props_output("vnic7:zone:?\nvnic7:mtu:1500\nnet0:zone:\n").unwrap();
+        assert!(p[0].zone_unreadable && p[0].zone.is_none());
+        assert!(!p[1].zone_unreadable);
+        let status = [(
+            LinkName::new("vnic7").unwrap(),
+            "invalid argument".to_string(),
+        )];
+        let v = LiveView::from_parts(Flavour::Gate, p, &status, vec![]);
+        assert!(v.props_of(&LinkName::new("vnic7").unwrap(), None).is_none());
+        assert!(v.obs.find(&LinkName::new("vnic7").unwrap(), None).is_none());
+        let u = v.obs.unreadable_named(&LinkName::new("vnic7").unwrap());
+        assert_eq!(u.map(|u| u.status.as_str()), Some("invalid argument"));
+        assert!(v.obs.find(&LinkName::new("net0").unwrap(), None).is_some());
     }
 
     #[test]

@@ -297,3 +297,34 @@ fn a_ready_zone_is_checked() {
         );
     }
 }
+
+/// gate's `show-linkprop` walk prints `?` for a link whose zone it cannot read, warns and exits
+/// 1 (linkprop.c `get_zone`; dladm.c `print_linkprop`): the live check reads the rest of the
+/// walk. A link that has nothing to do with the zone does not stop the check; one that may be
+/// the zone's own net is reported as not checkable, never as missing or as the global zone's.
+#[test]
+fn gate_survives_a_link_whose_zone_dladm_cannot_read() {
+    let sim = booted("gate");
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "vnic7"])
+        .ok();
+    sim.illumos_sim(&["zone-unreadable", "vnic7", "on"]).ok();
+    let r = live(&sim, &["web1"]).ok();
+    assert_eq!(r.stderr(), "", "an unrelated link stops nothing");
+    live(&sim, &["-a"]).ok();
+
+    sim.illumos_sim(&["zone-unreadable", "net1", "on"]).ok();
+    let d = diffs(&sim);
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(
+        d[0].starts_with(
+            "netzone: zone 'web1': net 'net1': dladm cannot read which zone holds link 'net1' ("
+        ),
+        "{d:?}"
+    );
+    assert!(d[0].contains("cannot be checked"), "{d:?}");
+
+    // Once dladm can read it again, the zone checks clean.
+    sim.illumos_sim(&["zone-unreadable", "net1", "off"]).ok();
+    sim.illumos_sim(&["zone-unreadable", "vnic7", "off"]).ok();
+    live(&sim, &["web1"]).ok();
+}

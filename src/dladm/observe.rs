@@ -376,16 +376,7 @@ fn gate_zone_walk(
             .collect();
         return Ok((rows, Vec::new()));
     }
-    let warnings: Vec<&str> = out
-        .stderr
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .collect();
-    let per_link = out.status == Some(1)
-        && !warnings.is_empty()
-        && warnings
-            .iter()
-            .all(|l| l.contains("cannot get link property 'zone' for "));
+    let per_link = only_zone_warnings(&out);
     let rows = match dladm::parse_show_zone_prop_rows(&out.stdout) {
         Ok(rows) if per_link && rows.iter().any(|(_, z)| *z == dladm::ZoneProp::Unreadable) => rows,
         _ => {
@@ -395,20 +386,46 @@ fn gate_zone_walk(
             }
         }
     };
-    let statuses = rows
-        .iter()
-        .filter(|(_, z)| *z == dladm::ZoneProp::Unreadable)
-        .map(|(link, _)| {
-            let status = warnings
-                .iter()
+    let statuses = zone_statuses(
+        &out.stderr,
+        rows.iter()
+            .filter(|(_, z)| *z == dladm::ZoneProp::Unreadable)
+            .map(|(l, _)| l),
+    );
+    Ok((rows, statuses))
+}
+
+/// Whether a `show-linkprop` walk that exited non-zero failed only because some links' `zone`
+/// could not be read: exit 1 and nothing on stderr but dladm's per-link warnings (see
+/// [`gate_zone_walk`]). Such a walk's other rows are complete.
+pub(crate) fn only_zone_warnings(out: &crate::host::Output) -> bool {
+    let mut warnings = out
+        .stderr
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .peekable();
+    out.status == Some(1)
+        && warnings.peek().is_some()
+        && warnings.all(|l| l.contains("cannot get link property 'zone' for "))
+}
+
+/// dladm's status for each of `links` from its warnings "cannot get link property 'zone' for
+/// L: STATUS" on `stderr` ("unknown status" when it gave none).
+pub(crate) fn zone_statuses<'a>(
+    stderr: &str,
+    links: impl Iterator<Item = &'a LinkName>,
+) -> Vec<(LinkName, String)> {
+    links
+        .map(|link| {
+            let status = stderr
+                .lines()
                 .find_map(|l| l.split_once(&format!("'zone' for {link}: ")).map(|x| x.1))
                 .unwrap_or("unknown status")
                 .trim()
                 .to_string();
             (link.clone(), status)
         })
-        .collect();
-    Ok((rows, statuses))
+        .collect()
 }
 
 /// The VNICs over `over` (one process): on joyent with their zones, on gate without (as if in
