@@ -289,6 +289,7 @@ mod tests {
         );
         let phys = vec![(ln("e1000g0"), "0:1b:21:0:0:1".parse().unwrap())];
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("opvnic0", None, "2:8:20:0:0:2")],
         };
         let others = vec![cfg("web2", vec![net("net0", Some("2:8:20:0:0:3"))])];
@@ -319,6 +320,7 @@ mod tests {
     fn own_links_and_own_configuration_are_no_conflict() {
         let web1 = cfg("web1", vec![net("net0", Some("2:8:20:0:0:2"))]);
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("net0", Some("web1"), "2:8:20:0:0:2")],
         };
         let mut own = Journal::empty(&zn("web1"));

@@ -91,8 +91,9 @@ pub fn decide(rows: &[Row]) -> Vec<GcAction> {
                 zone: r.zone.clone()?,
                 net: net.clone(),
             }),
-            // Links held by a zone are never orphans; configured nets are not links.
-            Source::Link { held_by: Some(_) } | Source::Config => None,
+            // Links held by a zone are never orphans; configured nets are not links; a link
+            // whose zone dladm cannot read is never judged (its row is `unknown`).
+            Source::Link { held_by: Some(_) } | Source::Config | Source::Unreadable { .. } => None,
         })
         .collect()
 }

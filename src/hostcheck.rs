@@ -517,6 +517,7 @@ mod tests {
             li("net0", "vnic", 1500, "igb0"),
         ];
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("oper0", "igb1", "2:8:20:0:0:1", None),
                 vnic("net0", "igb0", "2:8:20:0:0:2", Some("web2")),
@@ -701,6 +702,7 @@ mod tests {
             li("net0", "vnic", 9000, "igb1"),
         ];
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("net0", "igb0", "2:8:20:0:0:3", None),
                 vnic("net0", "igb1", "2:8:20:0:0:4", Some("web2")),

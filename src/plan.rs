@@ -200,10 +200,7 @@ impl Step {
 
     /// The exact dladm argv (after the program name). `flavour` decides whether `-z` is used.
     pub fn argv(&self, flavour: Flavour) -> Vec<String> {
-        let z = |zone: Option<&ZoneName>| match flavour {
-            Flavour::Joyent => zone.cloned(),
-            Flavour::Gate => None,
-        };
+        let z = |zone: Option<&ZoneName>| flavour.dialect().zone_arg(zone).cloned();
         match self {
             Step::Create { spec, .. } => dladm::create_vnic_command(spec),
             Step::Rename { zone, from, to, .. } => {
@@ -269,7 +266,7 @@ impl Step {
             }
             return v;
         };
-        let z = (flavour == Flavour::Joyent).then_some(zone);
+        let z = flavour.dialect().zone_arg(Some(zone));
         let mut last = name.clone();
         if let Some(t) = temp.as_ref().filter(|t| *t != name && z.is_some()) {
             v.push(Command::dladm(
@@ -718,10 +715,7 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
 /// from the net's addresses and `allowed-address`, DHCP and promiscuous settings); on gate
 /// none (zoneadmd sets protection and allowed-ips itself, see the module doc).
 pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
-    match flavour {
-        Flavour::Joyent => crate::netattr::smartos_props(net),
-        Flavour::Gate => Vec::new(),
-    }
+    flavour.dialect().vnic_props(net)
 }
 
 fn spec_for(
@@ -738,10 +732,7 @@ fn spec_for(
         vid: d.net.vlan,
         // joyent: SmartOS's 1500 unless configured, so a zone never inherits a jumbo MTU by
         // accident (statechange's DEFAULT_MTU comment).
-        mtu: match flavour {
-            Flavour::Joyent => Some(crate::globalnic::effective_mtu(d.net)),
-            Flavour::Gate => d.net.mtu,
-        },
+        mtu: flavour.dialect().create_mtu(d.net),
         props: vnic_props(d.net, flavour),
         zone: zone.cloned(),
         persistent: d.net.persistent(),
@@ -933,7 +924,7 @@ fn plan_links(
 ) -> Result<Plan, PlanError> {
     let zone = &cfg.name;
     let want = desired_nets(cfg)?;
-    if flavour == Flavour::Joyent {
+    if !flavour.dialect().persistent_links() {
         if let Some(d) = want.iter().find(|d| d.net.persistent()) {
             return Err(PlanError::PersistentOnJoyent {
                 zone: zone.clone(),
@@ -1235,10 +1226,7 @@ fn plan_links(
 /// `zone` (named with `-z`), on gate a link in the global zone (a link on loan cannot be named
 /// from the global zone).
 fn flow_reachable(flavour: Flavour, zone: &ZoneName, l: &ObservedLink) -> bool {
-    match flavour {
-        Flavour::Joyent => l.zone.as_ref() == Some(zone),
-        Flavour::Gate => l.zone.is_none(),
-    }
+    l.zone == flavour.dialect().link_home(zone)
 }
 
 /// The links whose flows [`plan_up_full`] needs, as (link, zone holding it): for each net with
@@ -1473,16 +1461,31 @@ fn create_and_rename(
 /// On gate the global zone names links by name only (no `-z`): a link of the zone's that is on
 /// loan while the global zone holds another link of the same name (illumos bug 10001) cannot be
 /// addressed without hitting the other one, so it is left and reported in [`Plan::blocked`].
+///
+/// A record that identifies no link while a link of one of its names has a zone dladm could not
+/// read ([`Observation::unreadable`]) is neither forgotten nor acted on: that link may be the
+/// record's, so it is reported in [`Plan::blocked`] ([`unreadable_reason`]).
 pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: &Journal) -> Plan {
     let mut plan = Plan::new(zone, flavour);
     for e in &journal.links {
         let found = find_record(e, obs, zone);
         if found.ours.is_empty() {
-            plan.forget.push(e.net.clone());
+            let unreadable = [&e.name, &e.final_name]
+                .into_iter()
+                .find_map(|n| obs.unreadable_named(n));
+            match unreadable {
+                Some(u) if !plan.blocked.iter().any(|(n, _)| n == &u.name) => {
+                    plan.blocked
+                        .push((u.name.clone(), unreadable_reason(zone, u)));
+                }
+                Some(_) => {}
+                None => plan.forget.push(e.net.clone()),
+            }
         }
         for l in &found.ours {
-            let shadowed =
-                flavour == Flavour::Gate && l.zone.is_some() && obs.find(&l.name, None).is_some();
+            let shadowed = flavour.dialect().names_host_wide()
+                && l.zone.is_some()
+                && obs.find(&l.name, None).is_some();
             if shadowed {
                 plan.blocked.push((
                     l.name.clone(),
@@ -1530,10 +1533,7 @@ pub fn plan_undo(zone: &ZoneName, flavour: Flavour, created: &[JournalLink]) -> 
             plan.steps.push(Step::Delete {
                 net: Some(e.net.clone()),
                 name: name.clone(),
-                zone: match flavour {
-                    Flavour::Joyent => Some(e.zone.clone()),
-                    Flavour::Gate => None,
-                },
+                zone: flavour.dialect().link_home(&e.zone),
                 temp: Some(e.name.clone()),
                 persistent: e.persistent,
             });
@@ -1555,7 +1555,42 @@ pub fn plan_reclaim(
     obs: &Observation,
     journal: &Journal,
 ) -> Plan {
+    plan_reclaim_configured(zone, flavour, obs, journal, &[])
+}
+
+/// Why netzone leaves a link whose zone dladm could not read, when it may be one of `zone`'s.
+pub fn unreadable_reason(zone: &ZoneName, u: &crate::dladm::observe::UnreadableLink) -> String {
+    format!(
+        "dladm cannot read which zone holds it ({s}), so netzone cannot tell whether it belongs \
+         to zone '{zone}' and leaves it as it is; run recover again once `dladm show-linkprop \
+         -p zone {n}` reads it",
+        s = u.status,
+        n = u.name
+    )
+}
+
+/// [`plan_reclaim`], knowing the names `zone` configures (`configured`, its nets' `physical`):
+/// a link whose zone dladm could not read ([`Observation::unreadable`]) and that may be one of
+/// the zone's (a name its journal records, one of its temporary names, or a configured name the
+/// zone is not seen holding) is reported in [`Plan::blocked`] and left as it is; any other such
+/// link is none of recover's business. The rest of the zone's links are freed as usual.
+pub fn plan_reclaim_configured(
+    zone: &ZoneName,
+    flavour: Flavour,
+    obs: &Observation,
+    journal: &Journal,
+    configured: &[LinkName],
+) -> Plan {
     let mut plan = plan_down(zone, flavour, obs, journal);
+    for u in &obs.unreadable {
+        let held = obs.find(&u.name, Some(zone)).is_some();
+        let maybe_ours =
+            tempname::owned_index(&u.name, zone).is_some() || configured.contains(&u.name);
+        if maybe_ours && !held && !plan.blocked.iter().any(|(n, _)| n == &u.name) {
+            plan.blocked
+                .push((u.name.clone(), unreadable_reason(zone, u)));
+        }
+    }
     let mut global: Vec<&LinkName> = obs
         .links
         .iter()
@@ -1779,6 +1814,7 @@ mod tests {
             .attrs
             .insert("blocked_outgoing_ports".into(), "25,587".into());
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
                 vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
@@ -1983,7 +2019,10 @@ mod tests {
     #[test]
     fn what_the_planner_cannot_do_is_unsupported() {
         use crate::error::ErrorKind;
-        let empty = Observation { links: vec![] };
+        let empty = Observation {
+            unreadable: Vec::new(),
+            links: vec![],
+        };
         let j = Journal::empty(&zn("web1"));
         // A nic tag that was never resolved to a link.
         let mut c = cfg();
@@ -2052,6 +2091,7 @@ mod tests {
     fn drawn_macs_avoid_live_ones() {
         let z = zn("web1");
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("opvnic0", "e1000g0", "2:8:20:0:0:1", 0, None)],
         };
         let p = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap();
@@ -2094,6 +2134,7 @@ mod tests {
     fn joyent_idempotent_and_operator_nets_untouched() {
         let z = zn("web1");
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
                 vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
@@ -2124,6 +2165,7 @@ mod tests {
     fn joyent_foreign_link_with_final_name_is_a_conflict() {
         let z = zn("web1");
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("net1", "e1000g0", "2:8:20:9:9:9", 0, Some("web1"))],
         };
         let e = up(&cfg(), Flavour::Joyent, &obs, &Journal::empty(&z)).unwrap_err();
@@ -2146,6 +2188,7 @@ mod tests {
         let t1 = tempname::temp_name(&z, 1);
         let t7 = tempname::temp_name(&z, 7);
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 // net0 created and in the zone, crash before the rename: finish it.
                 vnic(t0.as_str(), "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
@@ -2175,6 +2218,7 @@ mod tests {
         assert_eq!(lines(&p)[0], format!("dladm delete-vnic -t {t7}"));
         // A temp link over another lower link than the configured one is not netzone's.
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic(
                 t0.as_str(),
                 "e1000g1",
@@ -2193,6 +2237,7 @@ mod tests {
     fn gate_checks_host_wide_names() {
         let z = zn("web1");
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("net1", "e1000g0", "2:8:20:9:9:9", 0, Some("web2"))],
         };
         let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
@@ -2222,12 +2267,14 @@ mod tests {
         // the net: only a record identifying it makes it netzone's.
         for over in ["e1000g1", "e1000g0"] {
             let obs = Observation {
+                unreadable: Vec::new(),
                 links: vec![vnic("net0", over, "2:8:20:9:9:9", 0, None)],
             };
             let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
             assert!(e.to_string().contains("the global zone"), "{e}");
         }
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("net0", "e1000g1", "2:8:20:9:9:9", 0, None)],
         };
         let e = up(&cfg(), Flavour::Gate, &obs, &Journal::empty(&z)).unwrap_err();
@@ -2239,6 +2286,7 @@ mod tests {
         );
         // Seen without VNIC details (gate's zone walk only): no empty "(over )".
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![ObservedLink {
                 name: ln("net0"),
                 zone: None,
@@ -2264,6 +2312,7 @@ mod tests {
         j.links
             .push(record(1, ln("net1"), LinkState::Created, "2:8:20:a:b:c"));
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("net0", "e1000g1", "2:8:20:9:9:9", 0, None),
                 vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, None),
@@ -2327,6 +2376,7 @@ mod tests {
             "2:8:20:1:1:9",
         ));
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
                 vnic(t1.as_str(), "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
@@ -2353,6 +2403,7 @@ mod tests {
         // Stale records (a hook killed after the links went): the operator's net0 is reported,
         // not deleted, and the record dropped.
         let obs2 = Observation {
+            unreadable: Vec::new(),
             links: vec![vnic("net0", "e1000g0", "2:8:20:1:1:5", 0, None)],
         };
         let p = plan_down(&z, Flavour::Joyent, &obs2, &j);
@@ -2378,6 +2429,7 @@ mod tests {
         // The zone holds netzone's net0 on loan; the operator made another net0 in the GZ
         // (illumos bug 10001): `delete-vnic net0` from the GZ would hit the operator's.
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
                 vnic("net0", "e1000g0", "2:8:20:7:7:7", 0, None),

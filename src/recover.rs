@@ -21,7 +21,11 @@
 //!   link is the operator's, and netzone never renames a link it did not create: it is reported
 //!   as blocked and left as it is, on both flavours (gate could not rename a loaned link anyway,
 //!   `dls_devnet_rename`: EBUSY), and the zone is not halted; once the operator renames the
-//!   global zone's link, recover runs again.
+//!   global zone's link, recover runs again;
+//! - on gate, a link whose zone dladm cannot read (its walk prints `?`) that may be one of the
+//!   zone's (a name its journal records, one of its temporary names, a name it configures) is
+//!   reported as blocked and left as it is, its record kept: where it is cannot be known, so
+//!   neither can whose it is. Any other such link does not concern the zone.
 //!
 //! The decision is [`decide`], a pure function of the observed links and the journal that
 //! returns a [`Plan`] of dladm steps ([`plan::plan_reclaim`]); [`reclaim`] observes, decides and
@@ -117,13 +121,15 @@ pub fn is_dlmgmtd_down(e: &HostError) -> bool {
     }
 }
 
-/// Observes the host's links, telling a stopped dlmgmtd apart from other failures.
+/// Observes the host's links, telling a stopped dlmgmtd apart from other failures. On gate a
+/// link whose zone dladm cannot read does not fail it: it is kept apart
+/// ([`Observation::unreadable`], [`observe::observe_all`]) for the caller to judge.
 pub fn observe_links(
     host: &Host,
     flavour: Flavour,
     zone: Option<&ZoneName>,
 ) -> Result<Observation, RecoverError> {
-    observe::observe(host, flavour).map_err(|source| match &source {
+    observe::observe_all(host, flavour).map_err(|source| match &source {
         ObserveError::Host(h) if is_dlmgmtd_down(h) => RecoverError::DlmgmtdDown(dladm_message(h)),
         _ => RecoverError::Observe {
             zone: zone.cloned(),
@@ -186,7 +192,16 @@ pub fn reclaim(
     let _lock = host.lock_zone(zone).map_err(jerr)?;
     let mut j = Journal::load(&state, zone).map_err(jerr)?;
     let obs = observe_links(host, flavour, Some(zone))?;
-    let plan = decide(zone, flavour, &obs, &j);
+    // A link whose zone dladm cannot read may be one the zone configures: its configuration
+    // (a file, no process) says which names to leave alone then. Unreadable, it names none.
+    let configured: Vec<crate::linkname::LinkName> = if obs.unreadable.is_empty() {
+        Vec::new()
+    } else {
+        crate::zonecfg::load(&host.root, zone)
+            .map(|c| c.nets.into_iter().map(|n| n.physical).collect())
+            .unwrap_or_default()
+    };
+    let plan = plan::plan_reclaim_configured(zone, flavour, &obs, &j, &configured);
     let mut report = ReclaimReport {
         plan: plan.clone(),
         done: Vec::new(),
@@ -340,6 +355,7 @@ mod tests {
         let z = zn("web1");
         let tmp = tempname::temp_name(&z, 1);
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 link("e1000g0", None),
                 link("net0", Some("web1")),
@@ -372,6 +388,7 @@ mod tests {
     fn operator_link_with_a_name_taken_in_the_global_zone_is_blocked_never_renamed() {
         let z = zn("web1");
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![
                 link("data0", None),
                 link("data0", Some("web1")),
@@ -402,10 +419,59 @@ mod tests {
         }
     }
 
+    /// A link whose zone dladm could not read, named like a record of the zone, one of its
+    /// temporary names or a configured net: blocked, its record kept. Named like nothing of the
+    /// zone's: ignored. The zone's other links are freed as usual.
+    #[test]
+    fn unreadable_links_of_the_zone_are_blocked_others_ignored() {
+        let z = zn("web1");
+        let unreadable = |n: &str| crate::dladm::observe::UnreadableLink {
+            name: ln(n),
+            status: "invalid argument".into(),
+            vnic: None,
+        };
+        let tmp = tempname::temp_name(&z, 5);
+        let obs = Observation {
+            links: vec![link("net0", Some("web1")), link("data0", Some("web1"))],
+            unreadable: vec![
+                unreadable("net1"),
+                unreadable(tmp.as_str()),
+                unreadable("data1"),
+                unreadable("vnic7"),
+            ],
+        };
+        let j = journal(
+            "web1",
+            vec![
+                entry("web1", "net0", 0, LinkState::Active),
+                entry("web1", "net1", 1, LinkState::Active),
+            ],
+        );
+        let p = plan::plan_reclaim_configured(&z, Flavour::Joyent, &obs, &j, &[ln("data1")]);
+        assert_eq!(
+            lines(&p),
+            vec![
+                "dladm delete-vnic -t -z web1 net0".to_string(),
+                "dladm set-linkprop -t -z web1 -p zone=global data0".to_string(),
+            ]
+        );
+        assert!(p.forget.is_empty(), "{:?}", p.forget);
+        let blocked: Vec<&str> = p.blocked.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(blocked, vec!["net1", tmp.as_str(), "data1"]);
+        assert!(p.blocked[0].1.starts_with(
+            "dladm cannot read which zone holds it (invalid argument), so netzone cannot tell \
+             whether it belongs to zone 'web1'"
+        ));
+        // Without the configuration, data1 is nothing of the zone's.
+        let p = decide(&z, Flavour::Joyent, &obs, &j);
+        assert_eq!(p.blocked.len(), 2);
+    }
+
     #[test]
     fn stale_journal_entries_are_forgotten_and_nothing_else_happens() {
         let z = zn("web1");
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![link("net0", Some("web2"))],
         };
         let j = journal("web1", vec![entry("web1", "net0", 0, LinkState::Active)]);
@@ -422,6 +488,7 @@ mod tests {
         let z = zn("web1");
         let tmp = tempname::temp_name(&z, 0);
         let obs = Observation {
+            unreadable: Vec::new(),
             links: vec![link(tmp.as_str(), Some("web1"))],
         };
         let j = journal("web1", vec![entry("web1", "net0", 0, LinkState::Intent)]);

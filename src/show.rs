@@ -17,6 +17,11 @@
 //!   half-way).
 //! - Links of the global zone that netzone does not own are not shown: they are the operator's
 //!   business and `dladm show-link` lists them.
+//! - A link whose zone dladm cannot read (gate's walk prints `?` for it,
+//!   [`crate::dladm::observe::UnreadableLink`]) is shown with ZONE `?` (`null` in JSON), OWNER
+//!   and STATE `unknown`: ownership is identity, and the zone is part of it, so nothing can be
+//!   judged of it. It is never taken for a global-zone link, `gc` leaves it alone, and a journal
+//!   record that may describe it is `unknown` too, never an orphan.
 
 use std::collections::BTreeSet;
 
@@ -54,6 +59,8 @@ pub enum Owner {
     Netzone,
     /// Anyone else: netzone never deletes it.
     Operator,
+    /// Cannot be judged: dladm could not read which zone holds the link.
+    Unknown,
 }
 
 /// Where a link is in its life.
@@ -68,6 +75,9 @@ pub enum RowState {
     Stuck,
     /// Configured (or recorded) for a zone that is up, and not there.
     Missing,
+    /// Cannot be judged: dladm could not read which zone holds the link (or the link a record
+    /// describes may be that one). Nothing acts on it.
+    Unknown,
 }
 
 impl Owner {
@@ -76,6 +86,7 @@ impl Owner {
         match self {
             Owner::Netzone => "netzone",
             Owner::Operator => "operator",
+            Owner::Unknown => "unknown",
         }
     }
 }
@@ -88,6 +99,7 @@ impl RowState {
             RowState::Orphan => "orphan",
             RowState::Stuck => "stuck",
             RowState::Missing => "missing",
+            RowState::Unknown => "unknown",
         }
     }
 }
@@ -108,6 +120,11 @@ pub enum Source {
     },
     /// A configured net of a ready or running zone.
     Config,
+    /// A link whose zone dladm could not read; `ROW.zone` is `None` (unknown, not global).
+    Unreadable {
+        /// dladm's status for the link's `zone` property.
+        status: String,
+    },
 }
 
 /// One line of `netzone show`.
@@ -136,14 +153,21 @@ pub struct Row {
 }
 
 impl Row {
-    /// The values in [`COLUMNS`] order, `""` for empty.
+    /// Whether the row's zone is unknown (dladm could not read it), rather than global.
+    pub fn zone_unknown(&self) -> bool {
+        matches!(self.source, Source::Unreadable { .. })
+    }
+
+    /// The values in [`COLUMNS`] order, `""` for empty; ZONE is `?` (as dladm prints it) when
+    /// the zone could not be read.
     pub fn values(&self) -> Vec<String> {
         vec![
             self.link.to_string(),
-            self.zone
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
+            match &self.zone {
+                Some(z) => z.to_string(),
+                None if self.zone_unknown() => "?".to_string(),
+                None => String::new(),
+            },
             self.over
                 .as_ref()
                 .map(ToString::to_string)
@@ -313,6 +337,31 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
         seen.insert((row.zone.clone(), row.link.clone()));
         rows.push(row);
     }
+    // Links whose zone dladm could not read: nothing can be judged of them.
+    for u in &inv.obs.unreadable {
+        let (over, mac, vid) = match &u.vnic {
+            Some(v) => (
+                LinkName::new(&v.over).ok().map(GlobalNic::Link),
+                v.mac,
+                v.vid.map(|v| v.get()).unwrap_or(0),
+            ),
+            None => (None, None, 0),
+        };
+        rows.push(Row {
+            link: u.name.clone(),
+            zone: None,
+            over,
+            mac,
+            vid,
+            owner: Owner::Unknown,
+            state: RowState::Unknown,
+            source: Source::Unreadable {
+                status: u.status.clone(),
+            },
+            net: None,
+            temp: None,
+        });
+    }
     // Journal entries whose link exists nowhere.
     for j in &inv.journals {
         for e in &j.links {
@@ -320,6 +369,11 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
             if found {
                 continue;
             }
+            // Its link may be one whose zone dladm could not read: neither missing nor an
+            // orphan, since either verdict could be wrong (and gc would drop the record).
+            let unknown = [&e.name, &e.final_name]
+                .iter()
+                .any(|n| inv.obs.unreadable_named(n).is_some());
             let link = match e.state {
                 LinkState::Active => e.final_name.clone(),
                 _ => e.name.clone(),
@@ -333,7 +387,9 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
                 mac: e.mac,
                 vid: e.vid.map(|v| v.get()).unwrap_or(0),
                 owner: Owner::Netzone,
-                state: if (is_up(st) && st != Some(State::ShuttingDown))
+                state: if unknown {
+                    RowState::Unknown
+                } else if (is_up(st) && st != Some(State::ShuttingDown))
                     || inv.is_managed(&j.zone)
                     || inv.is_link_managed(e)
                 {
@@ -391,10 +447,12 @@ pub fn classify(inv: &Inventory) -> Vec<Row> {
 pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> {
     let zones = zoneadm::list(host)?;
     let obs = recover::observe_links(host, flavour, None)?;
+    let unreadable: Vec<String> = obs.unreadable.iter().map(unreadable_warning).collect();
     let mut inv = Inventory {
         zones,
         obs,
         now: crate::journal::now_secs(),
+        warnings: unreadable,
         ..Inventory::default()
     };
     let state = host.state_dir();
@@ -439,6 +497,16 @@ pub fn gather(host: &Host, flavour: Flavour) -> Result<Inventory, RecoverError> 
     }
     resolve_tags(host, &mut inv);
     Ok(inv)
+}
+
+/// The warning `show` and `gc` print for a link whose zone dladm could not read.
+pub fn unreadable_warning(u: &crate::dladm::observe::UnreadableLink) -> String {
+    format!(
+        "link {n}: dladm cannot read which zone holds it ({s}), so netzone cannot tell whose it \
+         is and leaves it alone; `dladm show-linkprop -p zone {n}` shows the same",
+        n = u.name,
+        s = u.status
+    )
 }
 
 /// Whether a row needs the link behind a nic tag (`global-nic="admin"`): a netzone temporary
@@ -512,9 +580,19 @@ pub fn zone_rows(host: &Host, flavour: Flavour, zone: &ZoneName) -> Result<Vec<R
         .collect())
 }
 
-/// Renders rows as `spec` asks (see [`output`]).
+/// Renders rows as `spec` asks (see [`output`]). An unknown zone is `?` in the table and the
+/// parseable output, as dladm prints it, and `null` in JSON.
 pub fn render(spec: &output::OutputSpec, rows: &[Row]) -> String {
-    let values: Vec<Vec<String>> = rows.iter().map(Row::values).collect();
+    let values: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut v = r.values();
+            if spec.format == output::Format::Json && r.zone_unknown() {
+                v[1].clear();
+            }
+            v
+        })
+        .collect();
     output::render(spec, COLUMNS, &values)
 }
 
@@ -628,6 +706,7 @@ mod tests {
                 zone("old1", State::Installed),
             ],
             obs: Observation {
+                unreadable: Vec::new(),
                 links: vec![
                     link("e1000g0", None, 0),
                     link("data9", None, 0),
@@ -703,6 +782,7 @@ mod tests {
         let mut inv = Inventory {
             zones: vec![zone("web1", State::Installed)],
             obs: Observation {
+                unreadable: Vec::new(),
                 links: vec![link(tmp.as_str(), None, 0)],
             },
             ..Inventory::default()
@@ -739,11 +819,48 @@ mod tests {
         assert_eq!(rows[1].source, Source::Journal { net: ln("net3") });
     }
 
+    /// A link whose zone dladm could not read: ZONE `?` (`null` in JSON), OWNER and STATE
+    /// `unknown`, never a global-zone link; a record whose link may be it is `unknown`, not an
+    /// orphan, so gc has nothing to do with either.
+    #[test]
+    fn unreadable_zone_is_unknown_never_global_nor_orphan() {
+        let mut u = link("net0", None, 0);
+        u.vnic.as_mut().unwrap().zone = None;
+        let inv = Inventory {
+            zones: vec![zone("old1", State::Installed)],
+            obs: Observation {
+                links: vec![],
+                unreadable: vec![crate::dladm::observe::UnreadableLink {
+                    name: ln("net0"),
+                    status: "invalid argument".into(),
+                    vnic: u.vnic,
+                }],
+            },
+            journals: vec![journal("old1", vec![entry("old1", "net0", 0)])],
+            ..Inventory::default()
+        };
+        let rows = classify(&inv);
+        assert_eq!(
+            summary(&rows),
+            vec!["net0 - unknown unknown", "net0 old1 netzone unknown"]
+        );
+        assert_eq!(rows[0].values()[1], "?");
+        assert!(crate::gc::decide(&rows).is_empty());
+        let spec = output::OutputSpec::new(COLUMNS, false, Some("link,zone,owner"), true).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&render(&spec, &rows)).unwrap();
+        assert!(v[0]["zone"].is_null(), "{v}");
+        assert_eq!(v[0]["owner"], "unknown");
+        assert_eq!(v[1]["zone"], "old1");
+        let spec = output::OutputSpec::new(COLUMNS, true, Some("link,zone"), false).unwrap();
+        assert_eq!(render(&spec, &rows[..1]), "net0:?\n");
+    }
+
     #[test]
     fn values_and_parseable_output_round_trip() {
         let inv = Inventory {
             zones: vec![zone("web1", State::Running)],
             obs: Observation {
+                unreadable: Vec::new(),
                 links: vec![link("net0", Some("web1"), 7)],
             },
             journals: vec![journal(

@@ -166,3 +166,83 @@ fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
     assert!(sim.journal("web1").is_none());
     sim.zoneadm(&["-z", "web1", "boot"]).ok();
 }
+
+/// gate, a link whose zone dladm cannot read (linkprop.c `get_zone`; the walk prints `?` and
+/// exits 1). web1's pre-ready hook left net0 in the global zone and web2's left net5, both long
+/// ago: orphans. dladm then cannot read net0's zone. gc deletes net5 as usual, but neither
+/// deletes net0 nor drops the record that may describe it (ownership is identity, and the zone
+/// is part of it): it says which link it leaves and why, and exits 0 as for anything else it
+/// cannot read. show calls the record `unknown`, not an orphan. Readable again, net0 is an
+/// orphan and gc removes it.
+#[test]
+fn gate_gc_skips_a_link_whose_zone_dladm_cannot_read_and_removes_the_rest() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web2", &[NetSpec::new("net5", "e1000g0")]);
+    for z in ["web1", "web2"] {
+        sim.run(
+            &Sim::statechange_path(),
+            &["pre", z, &format!("/zones/{z}"), "2", "0"],
+        )
+        .ok();
+        // zoneadmd died long ago: the pending mark is older than journal::PENDING_SECS.
+        let path = sim.journal_path(z);
+        let mut j: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        j["pending"] = serde_json::json!(1);
+        std::fs::write(&path, j.to_string()).unwrap();
+    }
+    sim.illumos_sim(&["zone-unreadable", "net0", "on"]).ok();
+    let show = sim
+        .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
+        .ok()
+        .stdout();
+    assert_eq!(
+        show,
+        "net0:?:unknown:unknown\nnet0:web1:netzone:unknown\nnet5:web2:netzone:orphan\n"
+    );
+
+    let dry = sim.netzone(&["gc", "--dry-run"]).ok();
+    assert!(!dry.stdout().contains("net0"), "{}", dry.stdout());
+    assert!(
+        dry.stdout().contains("would delete orphan net5"),
+        "{}",
+        dry.stdout()
+    );
+
+    let r = sim.netzone(&["gc"]).ok();
+    assert!(
+        r.stdout()
+            .contains("deleted orphan net5 from the global zone (left behind for zone 'web2')"),
+        "{}",
+        r.stdout()
+    );
+    assert!(!r.stdout().contains("net0"), "{}", r.stdout());
+    assert!(
+        r.stderr().contains(
+            "netzone: warning: link net0: dladm cannot read which zone holds it (invalid \
+             argument), so netzone cannot tell whose it is and leaves it alone"
+        ),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(links(&sim), vec![t("e1000g0"), t("net0")]);
+    assert!(sim.journal("web2").is_none());
+    let j = sim.journal("web1").expect("web1's record of net0 is kept");
+    assert_eq!(j["links"].as_array().map(Vec::len), Some(1), "{j}");
+
+    sim.illumos_sim(&["zone-unreadable", "net0", "off"]).ok();
+    let r = sim.netzone(&["gc"]).ok();
+    assert!(
+        r.stdout()
+            .contains("deleted orphan net0 from the global zone (left behind for zone 'web1')"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(links(&sim), vec![t("e1000g0")]);
+    assert!(sim.journal("web1").is_none());
+}
+
+fn t(name: &str) -> (String, String) {
+    (name.into(), "global".into())
+}

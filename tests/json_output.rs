@@ -190,3 +190,21 @@ fn the_man_page_lists_exactly_the_codes() {
         "netzone.8 JSON OUTPUT must list every ErrorKind code, and no other"
     );
 }
+
+/// A conflict with a link netzone does not own: the operator's `net0` lent to the zone where
+/// netzone's would go.
+#[test]
+fn a_conflict_with_an_operator_link_is_name_taken() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "net0"])
+        .ok();
+    sim.add_ready_plain_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    let code = error_code(sim.netzone(&["up", "--json", "web1"]));
+    assert_eq!(code, "name-taken");
+    // Nothing of netzone's was made, the operator's link is where it was.
+    assert!(
+        sim.vnics().iter().all(|l| l.name == "net0"),
+        "{:?}",
+        sim.vnics()
+    );
+}

@@ -491,3 +491,74 @@ fn joyent_10001_at_a_plain_halt_keeps_the_operators_lent_link() {
         .iter()
         .any(|l| l.id == lent.id && l.zone == "global"));
 }
+
+/// gate, a link whose zone dladm cannot read (linkprop.c `get_zone`; the walk prints `?` and
+/// exits 1). web1 and web2 are stuck `down`; dladm cannot read the zone of net1, which web1's
+/// journal records. Recovering web2 is not concerned and goes as usual. Recovering web1 does
+/// the rest (net0 left for the halt) and reports net1 as blocked, as it reports any link it
+/// cannot free: nothing is done to it, its record is kept, the zone is not halted, exit 1.
+/// Readable again, web1 recovers.
+#[test]
+fn gate_recover_blocks_only_its_own_link_whose_zone_dladm_cannot_read() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone(
+        "web1",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec::new("net1", "e1000g0"),
+        ],
+    );
+    sim.add_zone("web2", &[NetSpec::new("net2", "e1000g0")]);
+    strand(&sim, &["web1", "web2"], false);
+    sim.illumos_sim(&["zone-unreadable", "net1", "on"]).ok();
+
+    let r = sim.netzone(&["recover", "web2"]).ok();
+    assert!(
+        r.stdout().contains("left net2 for the halt"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.zone_state("web2"), "installed");
+    assert!(sim.journal("web2").is_none());
+
+    let r = sim.netzone(&["recover", "web1"]).fails();
+    assert_eq!(r.code(), Some(1));
+    assert!(
+        r.stderr().contains(
+            "netzone: zone 'web1': link net1: dladm cannot read which zone holds it (invalid \
+             argument), so netzone cannot tell whether it belongs to zone 'web1' and leaves it \
+             as it is; run recover again once `dladm show-linkprop -p zone net1` reads it"
+        ),
+        "{}",
+        r.stderr()
+    );
+    assert!(
+        r.stdout().contains("left net0 for the halt"),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        r.stdout().contains("not halting zone 'web1'"),
+        "{}",
+        r.stdout()
+    );
+    assert_eq!(sim.zone_state("web1"), "down");
+    let j = sim.journal("web1").expect("web1's records are kept");
+    let nets: Vec<&str> = j["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["net"].as_str())
+        .collect();
+    assert!(nets.contains(&"net1"), "{j}");
+    assert_eq!(
+        vnics(&sim),
+        vec![t("net0", "web1", "e1000g0"), t("net1", "web1", "e1000g0")]
+    );
+
+    sim.illumos_sim(&["zone-unreadable", "net1", "off"]).ok();
+    sim.netzone(&["recover", "web1"]).ok();
+    assert_eq!(sim.zone_state("web1"), "installed");
+    assert!(sim.journal("web1").is_none());
+    assert_eq!(vnics(&sim), vec![]);
+}

@@ -248,8 +248,8 @@ fn a_fifo_in_a_journals_place_hangs_nothing_and_is_named() {
 /// gate: dladm cannot read the `zone` of one link (linkprop.c `get_zone`: `getzonenamebyid`
 /// fails). Its `show-linkprop -p zone` walk prints `?` for that link, warns, and exits 1 after
 /// listing every other link (dladm.c `print_linkprop`, `do_show_linkprop`). A boot and a halt of
-/// a zone that does not care about that link go on; `show`, which would have to place it, says
-/// which link and why instead of listing it anywhere (never as the global zone's).
+/// a zone that does not care about that link go on; `show` lists it as unknown, never as the
+/// global zone's.
 #[test]
 fn gate_survives_a_link_whose_zone_dladm_cannot_read() {
     let sim = Sim::new("gate", &["e1000g0"]);
@@ -278,12 +278,18 @@ fn gate_survives_a_link_whose_zone_dladm_cannot_read() {
     let names: Vec<String> = sim.vnics().into_iter().map(|l| l.name).collect();
     assert!(names.contains(&"net0".to_string()), "{names:?}");
 
-    // show must place every link: it names the one it cannot, and lists nothing wrong.
-    let r = sim.netzone(&["show"]).fails();
+    // show places every link it can, and says which one it cannot.
+    let r = sim
+        .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
+        .ok();
+    assert_eq!(
+        r.stdout(),
+        "vnic7:?:unknown:unknown\nnet0:web1:netzone:ok\n"
+    );
     assert!(
         r.stderr().contains(
-            "link vnic7: dladm cannot read which zone holds it (invalid argument), so netzone \
-             will not act on it"
+            "netzone: warning: link vnic7: dladm cannot read which zone holds it (invalid \
+             argument), so netzone cannot tell whose it is and leaves it alone"
         ),
         "{}",
         r.stderr()
@@ -298,7 +304,57 @@ fn gate_survives_a_link_whose_zone_dladm_cannot_read() {
         .iter()
         .any(|l| l.name == "vnic7" && l.zone == "global"));
 
-    // Once dladm can read it again, show works again.
+    // Once dladm can read it again, it is an operator link of the global zone: not listed.
     sim.illumos_sim(&["zone-unreadable", "vnic7", "off"]).ok();
-    sim.netzone(&["show"]).ok();
+    let r = sim.netzone(&["show", "-p", "-o", "link"]).ok();
+    assert_eq!(r.stdout(), "");
+}
+
+/// gate, a link whose zone dladm cannot read: every output form shows it, with its zone unknown
+/// (`?` in the table and the parseable output, as dladm prints it; `null` in JSON) and OWNER
+/// and STATE `unknown`; `--problems` lists it and exits 1; `show ZONE` of a zone it is not known
+/// to belong to does not list it. Its VNIC details (OVER, MACADDRESS) are still shown.
+#[test]
+fn gate_show_lists_a_link_whose_zone_is_unreadable_as_unknown() {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "vnic7"])
+        .ok();
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.illumos_sim(&["zone-unreadable", "vnic7", "on"]).ok();
+
+    let table = sim.netzone(&["show"]).ok().stdout();
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("vnic7 "))
+        .unwrap_or_else(|| panic!("{table}"));
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(cols[1], "?", "{table}");
+    assert_eq!(cols[2], "e1000g0", "{table}");
+    assert_eq!(&cols[5..], ["unknown", "unknown"], "{table}");
+
+    let j = sim.netzone(&["show", "--json"]).ok().stdout();
+    let json: serde_json::Value = serde_json::from_str(&j).unwrap();
+    let v7 = json["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["link"] == "vnic7")
+        .unwrap_or_else(|| panic!("{j}"))
+        .clone();
+    assert!(v7["zone"].is_null(), "{v7}");
+    assert_eq!(v7["owner"], "unknown");
+    assert_eq!(v7["state"], "unknown");
+    assert_eq!(v7["over"], "e1000g0");
+
+    let r = sim
+        .netzone(&["show", "--problems", "-p", "-o", "link,zone,state"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    assert_eq!(r.stdout(), "vnic7:?:unknown\n");
+
+    let r = sim
+        .netzone(&["show", "-p", "-o", "link,state", "web1"])
+        .ok();
+    assert_eq!(r.stdout(), "net0:ok\n");
 }

@@ -3,7 +3,9 @@
 //! observation, however many links there are.
 //!
 //! On gate, a link whose zone dladm cannot read (its walk prints `?` and exits 1) does not fail
-//! the observation unless netzone has to place that link ([`ObserveError::ZoneUnreadable`]).
+//! the observation unless netzone has to place that link ([`ObserveError::ZoneUnreadable`]);
+//! [`observe_all`] keeps such links apart, in [`Observation::unreadable`], for the commands that
+//! walk every link (`show`, `gc`, `recover`) and judge each one.
 //!
 //! A walk from the global zone lists the global zone's links plus every link on loan to a zone
 //! (dlmgmtd `dlmgmt_getnext`); with IPD 3 names are per zone, so the same name may appear more
@@ -26,11 +28,28 @@ pub struct ObservedLink {
     pub vnic: Option<VnicInfo>,
 }
 
+/// A link the walk saw whose zone dladm could not read (gate: `?` in its `show-linkprop -p
+/// zone` row). It may be held by any zone, the global zone included, so it is never among
+/// [`Observation::links`]: whoever would act on it cannot know where it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UnreadableLink {
+    /// The link's name (in whatever zone holds it).
+    pub name: LinkName,
+    /// dladm's status for the property (`invalid argument`, ...).
+    pub status: String,
+    /// VNIC details, when `show-vnic` listed a VNIC of that name (its zone field is `None`:
+    /// unknown, not global).
+    pub vnic: Option<VnicInfo>,
+}
+
 /// Every link a walk from the global zone sees.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Observation {
     /// Every link seen: the global zone's and those on loan to zones.
     pub links: Vec<ObservedLink>,
+    /// gate: links whose zone dladm could not read ([`observe_all`] only; empty otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<UnreadableLink>,
 }
 
 /// Why the links could not be observed.
@@ -68,6 +87,7 @@ impl Observation {
                     vnic: Some(v),
                 })
                 .collect(),
+            unreadable: Vec::new(),
         }
     }
 
@@ -75,17 +95,62 @@ impl Observation {
     /// (details of VNICs, no zone). A VNIC name seen twice (one in the global zone, one on loan)
     /// is matched in walk order.
     pub fn from_gate(zones: Vec<(LinkName, Option<ZoneName>)>, vnics: Vec<VnicInfo>) -> Self {
+        Self::from_gate_rows(
+            zones
+                .into_iter()
+                .map(|(n, z)| {
+                    (
+                        n,
+                        match z {
+                            Some(z) => dladm::ZoneProp::Zone(z),
+                            None => dladm::ZoneProp::Global,
+                        },
+                    )
+                })
+                .collect(),
+            &[],
+            vnics,
+        )
+    }
+
+    /// [`Observation::from_gate`] from the walk's rows as read, `?` rows included: those go to
+    /// [`Observation::unreadable`] (with dladm's status from `statuses`, by link name) and take
+    /// their VNIC's details with them, so a VNIC whose zone is unknown is never taken for one
+    /// of the global zone's.
+    pub fn from_gate_rows(
+        rows: Vec<(LinkName, dladm::ZoneProp)>,
+        statuses: &[(LinkName, String)],
+        vnics: Vec<VnicInfo>,
+    ) -> Self {
         let mut vnics: Vec<Option<VnicInfo>> = vnics.into_iter().map(Some).collect();
-        let mut links = Vec::with_capacity(zones.len());
-        for (name, zone) in zones {
+        let mut links = Vec::with_capacity(rows.len());
+        let mut unreadable = Vec::new();
+        for (name, prop) in rows {
             let v = vnics
                 .iter_mut()
                 .find(|v| v.as_ref().is_some_and(|v| v.link == name))
-                .and_then(Option::take)
-                .map(|mut v| {
-                    v.zone = zone.clone();
-                    v
-                });
+                .and_then(Option::take);
+            let zone = match prop {
+                dladm::ZoneProp::Global => None,
+                dladm::ZoneProp::Zone(z) => Some(z),
+                dladm::ZoneProp::Unreadable => {
+                    let status = statuses
+                        .iter()
+                        .find(|(n, _)| n == &name)
+                        .map(|(_, s)| s.clone())
+                        .unwrap_or_else(|| "unknown status".to_string());
+                    unreadable.push(UnreadableLink {
+                        name,
+                        status,
+                        vnic: v,
+                    });
+                    continue;
+                }
+            };
+            let v = v.map(|mut v| {
+                v.zone = zone.clone();
+                v
+            });
             links.push(ObservedLink {
                 name,
                 zone,
@@ -100,7 +165,7 @@ impl Observation {
                 vnic: Some(v),
             });
         }
-        Observation { links }
+        Observation { links, unreadable }
     }
 
     /// The link called `name` in zone `zone` (`None` = global zone).
@@ -113,6 +178,12 @@ impl Observation {
     /// Every link called `name`, in any zone.
     pub fn named<'a>(&'a self, name: &'a LinkName) -> impl Iterator<Item = &'a ObservedLink> {
         self.links.iter().filter(move |l| &l.name == name)
+    }
+
+    /// The link called `name` whose zone dladm could not read, if any: it may be a link of any
+    /// zone of that name.
+    pub fn unreadable_named(&self, name: &LinkName) -> Option<&UnreadableLink> {
+        self.unreadable.iter().find(|u| &u.name == name)
     }
 
     /// Every link held by `zone`.
@@ -139,6 +210,18 @@ pub fn observe_checked(
 ) -> Result<Observation, ObserveError> {
     let obs = walk(host, flavour)?;
     if confirm_empty && obs.links.is_empty() {
+        verify_dlmgmtd(host)?;
+    }
+    Ok(obs)
+}
+
+/// [`observe`] for a command that judges every link on its own (`show`, `gc`, `recover`): on
+/// gate, a link whose zone dladm cannot read does not fail the observation but is kept in
+/// [`Observation::unreadable`], never among the links whose zone is known. Same processes as
+/// [`observe`].
+pub fn observe_all(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
+    let obs = walk_interested(host, flavour, &|_| true, true)?;
+    if obs.links.is_empty() && obs.unreadable.is_empty() {
         verify_dlmgmtd(host)?;
     }
     Ok(obs)
@@ -195,29 +278,34 @@ pub fn check_dlmgmtd(host: &Host, argv: &[String]) -> Result<(), HostError> {
 }
 
 fn walk(host: &Host, flavour: Flavour) -> Result<Observation, ObserveError> {
-    walk_interested(host, flavour, &|_| true)
+    walk_interested(host, flavour, &|_| true, false)
 }
 
 /// [`observe_checked`], but on gate the `show-vnic` walk runs only when the `show-linkprop` walk
 /// lists a link `interest` cares about: a boot whose link names are all free costs one process.
-/// Links seen without VNIC details have `vnic: None`.
+/// Links seen without VNIC details have `vnic: None`. A link whose zone dladm cannot read fails
+/// the observation if `interest` names it ([`ObserveError::ZoneUnreadable`]); any other is kept
+/// in [`Observation::unreadable`].
 pub fn observe_interested(
     host: &Host,
     flavour: Flavour,
     confirm_empty: bool,
     interest: &dyn Fn(&LinkName) -> bool,
 ) -> Result<Observation, ObserveError> {
-    let obs = walk_interested(host, flavour, interest)?;
-    if confirm_empty && obs.links.is_empty() {
+    let obs = walk_interested(host, flavour, interest, false)?;
+    if confirm_empty && obs.links.is_empty() && obs.unreadable.is_empty() {
         verify_dlmgmtd(host)?;
     }
     Ok(obs)
 }
 
+/// One walk. gate: a link whose zone dladm cannot read is refused when `interest` names it,
+/// unless `keep_unreadable` (then every such link is kept in [`Observation::unreadable`]).
 fn walk_interested(
     host: &Host,
     flavour: Flavour,
     interest: &dyn Fn(&LinkName) -> bool,
+    keep_unreadable: bool,
 ) -> Result<Observation, ObserveError> {
     match flavour {
         Flavour::Joyent => {
@@ -227,8 +315,24 @@ fn walk_interested(
             )?))
         }
         Flavour::Gate => {
-            let zones = gate_zone_walk(host, interest)?;
-            let vnics = if zones.iter().any(|(n, _)| interest(n)) {
+            let (rows, statuses) = gate_zone_walk(host)?;
+            if !keep_unreadable {
+                let refused = rows
+                    .iter()
+                    .find(|(n, z)| *z == dladm::ZoneProp::Unreadable && interest(n));
+                if let Some((link, _)) = refused {
+                    let status = statuses
+                        .iter()
+                        .find(|(n, _)| n == link)
+                        .map(|(_, s)| s.clone())
+                        .unwrap_or_else(|| "unknown status".to_string());
+                    return Err(ObserveError::ZoneUnreadable {
+                        link: link.clone(),
+                        status,
+                    });
+                }
+            }
+            let vnics = if rows.iter().any(|(n, _)| interest(n)) {
                 let out = host.dladm(&dladm::show_vnic_command(flavour))?;
                 let v = dladm::parse_show_vnic_output(&out, flavour)?;
                 // The first walk listed links of interest and the second none: dlmgmtd may
@@ -241,26 +345,36 @@ fn walk_interested(
             } else {
                 Vec::new()
             };
-            Ok(Observation::from_gate(zones, vnics))
+            Ok(Observation::from_gate_rows(rows, &statuses, vnics))
         }
     }
 }
 
-/// gate's `show-linkprop -c -o LINK,VALUE -p zone` walk. dladm goes on past a link whose zone it
-/// cannot read (linkprop.c `get_zone`: `getzonenamebyid` fails): it prints `?` in that row, warns
-/// "cannot get link property 'zone' for L: <status>", and exits 1 once the walk is done (dladm.c
-/// `print_linkprop`, `print_linkprop_cb`, `do_show_linkprop`'s `ls_retstatus`). The other rows
-/// are complete, so one such link does not fail the observation: a link `interest` names is
-/// refused ([`ObserveError::ZoneUnreadable`]; netzone acts on no link it cannot place), any
-/// other is left out. Any other failure is the run's error, as always.
+/// gate's `show-linkprop -c -o LINK,VALUE -p zone` walk: its rows, and dladm's status for each
+/// link whose zone it could not read. dladm goes on past such a link (linkprop.c `get_zone`:
+/// `getzonenamebyid` fails): it prints `?` in that row, warns "cannot get link property 'zone'
+/// for L: <status>", and exits 1 once the walk is done (dladm.c `print_linkprop`,
+/// `print_linkprop_cb`, `do_show_linkprop`'s `ls_retstatus`). The other rows are complete, so
+/// such a run is read, not failed; the caller decides what a `?` row means to it. Any other
+/// failure is the run's error, as always.
+#[allow(clippy::type_complexity)]
 fn gate_zone_walk(
     host: &Host,
-    interest: &dyn Fn(&LinkName) -> bool,
-) -> Result<Vec<(LinkName, Option<ZoneName>)>, ObserveError> {
+) -> Result<(Vec<(LinkName, dladm::ZoneProp)>, Vec<(LinkName, String)>), ObserveError> {
     let args = dladm::show_zone_prop_command();
     let out = host.run(crate::host::Tool::Dladm, &args)?;
     if out.status == Some(0) {
-        return Ok(dladm::parse_show_zone_prop_output(&out.stdout)?);
+        let rows = dladm::parse_show_zone_prop_output(&out.stdout)?
+            .into_iter()
+            .map(|(l, z)| {
+                let z = match z {
+                    Some(z) => dladm::ZoneProp::Zone(z),
+                    None => dladm::ZoneProp::Global,
+                };
+                (l, z)
+            })
+            .collect();
+        return Ok((rows, Vec::new()));
     }
     let warnings: Vec<&str> = out
         .stderr
@@ -276,29 +390,25 @@ fn gate_zone_walk(
         Ok(rows) if per_link && rows.iter().any(|(_, z)| *z == dladm::ZoneProp::Unreadable) => rows,
         _ => {
             return match Host::dladm_verdict(&args, out) {
-                Ok(_) => Ok(Vec::new()),
+                Ok(_) => Ok((Vec::new(), Vec::new())),
                 Err(e) => Err(e.into()),
             }
         }
     };
-    let mut zones = Vec::with_capacity(rows.len());
-    for (link, zone) in rows {
-        match zone {
-            dladm::ZoneProp::Global => zones.push((link, None)),
-            dladm::ZoneProp::Zone(z) => zones.push((link, Some(z))),
-            dladm::ZoneProp::Unreadable if interest(&link) => {
-                let status = warnings
-                    .iter()
-                    .find_map(|l| l.split_once(&format!("'zone' for {link}: ")).map(|x| x.1))
-                    .unwrap_or("unknown status")
-                    .trim()
-                    .to_string();
-                return Err(ObserveError::ZoneUnreadable { link, status });
-            }
-            dladm::ZoneProp::Unreadable => {}
-        }
-    }
-    Ok(zones)
+    let statuses = rows
+        .iter()
+        .filter(|(_, z)| *z == dladm::ZoneProp::Unreadable)
+        .map(|(link, _)| {
+            let status = warnings
+                .iter()
+                .find_map(|l| l.split_once(&format!("'zone' for {link}: ")).map(|x| x.1))
+                .unwrap_or("unknown status")
+                .trim()
+                .to_string();
+            (link.clone(), status)
+        })
+        .collect();
+    Ok((rows, statuses))
 }
 
 /// The VNICs over `over` (one process): on joyent with their zones, on gate without (as if in
@@ -344,5 +454,27 @@ mod tests {
         assert!(o
             .find(&LinkName::new("late0").unwrap(), None)
             .is_some_and(|l| l.vnic.is_some()));
+    }
+
+    /// A `?` row keeps its VNIC: the VNIC is never left over and taken for a global-zone link.
+    #[test]
+    fn gate_unreadable_rows_are_kept_apart_with_their_vnic() {
+        let rows = dladm::parse_show_zone_prop_rows("e1000g0:\nvnic7:?\nnet0:web1\n").unwrap();
+        let vnics = dladm::parse_show_vnic_output(
+            "vnic7:e1000g0:2\\:8\\:20\\:1\\:2\\:3:random:0\nnet0:e1000g0:2\\:8\\:20\\:1\\:2\\:4:random:0\n",
+            Flavour::Gate,
+        )
+        .unwrap();
+        let v7 = LinkName::new("vnic7").unwrap();
+        let o =
+            Observation::from_gate_rows(rows, &[(v7.clone(), "invalid argument".into())], vnics);
+        assert_eq!(o.links.len(), 2);
+        assert_eq!(o.named(&v7).count(), 0);
+        let u = o.unreadable_named(&v7).unwrap();
+        assert_eq!(u.status, "invalid argument");
+        assert_eq!(u.vnic.as_ref().map(|v| v.over.as_str()), Some("e1000g0"));
+        assert!(o
+            .unreadable_named(&LinkName::new("net0").unwrap())
+            .is_none());
     }
 }

@@ -51,7 +51,7 @@ pub struct ShowArgs {
     /// Only orphans; exit 1 if any exist.
     #[arg(long)]
     pub orphans: bool,
-    /// Only rows whose STATE is not ok (orphan, stuck, missing); exit 1 if any exist.
+    /// Only rows whose STATE is not ok (orphan, stuck, missing, unknown); exit 1 if any exist.
     #[arg(long, conflicts_with = "orphans")]
     pub problems: bool,
     /// Only this zone's links.
