@@ -273,7 +273,10 @@ fn observe_for_up(
     let full = want
         .iter()
         .any(|d| matches!(d.net.mac, Some(MacSpec::Fixed(_))));
-    if !full && j.links.is_empty() && (want.is_empty() || (flavour == Flavour::Joyent && !look)) {
+    if !full
+        && j.links.is_empty()
+        && (want.is_empty() || (flavour.dialect().link_home(&cfg.name).is_some() && !look))
+    {
         return Ok(Observation::default());
     }
     let zone = &cfg.name;
@@ -318,10 +321,7 @@ fn observe_flows(
     };
     let mut v = Vec::new();
     for (link, zone) in plan::flow_queries(cfg, flavour, obs, j)? {
-        let z = match flavour {
-            Flavour::Joyent => zone.as_ref(),
-            Flavour::Gate => None,
-        };
+        let z = flavour.dialect().zone_arg(zone.as_ref());
         let out = host
             .run_checked(Tool::Flowadm, &crate::netattr::show_flow_command(&link, z))
             .map_err(|e| oerr(e.into()))?;
@@ -375,7 +375,7 @@ fn all_journals(host: &Host) -> Vec<Journal> {
 /// the same `physical`) is reported with the zone that holds it.
 fn name_the_holder(host: &Host, flavour: Flavour, e: PlanError) -> ApplyError {
     if let PlanError::Conflict { zone, net, .. } = &e {
-        if flavour == Flavour::Gate {
+        if flavour.dialect().names_host_wide() {
             if let Some(holder) = conflicts::name_holders(net, zone, &all_journals(host)).first() {
                 return PlanError::NameInUseByZone {
                     zone: zone.clone(),
@@ -397,7 +397,7 @@ fn name_the_racer(host: &Host, flavour: Flavour, e: ApplyError) -> ApplyError {
             zone,
             net: Some(net),
             ..
-        } if flavour == Flavour::Gate && e.is_create_name_taken() => {
+        } if flavour.dialect().names_host_wide() && e.is_create_name_taken() => {
             match conflicts::name_holders(net, zone, &all_journals(host)).first() {
                 Some(holder) => PlanError::NameInUseByZone {
                     zone: zone.clone(),
@@ -469,7 +469,7 @@ fn up_locked(
         // joyent skips the observation on an empty journal; a temporary name already taken means
         // a leftover of this zone whose record was lost. The failed run undid its own work, so
         // look at the host and try once more: the plan removes the leftover first.
-        Err(e) if flavour == Flavour::Joyent && e.is_create_name_taken() => {
+        Err(e) if flavour.dialect().link_home(&cfg.name).is_some() && e.is_create_name_taken() => {
             up_attempt(host, flavour, cfg, opts, true)
         }
         other => other,
@@ -1018,11 +1018,8 @@ impl<'a> Run<'a> {
         Ok(vnics
             .iter()
             .find(|v| {
-                &v.link == name
-                    && match self.flavour {
-                        Flavour::Joyent => v.zone.as_ref() == Some(self.zone),
-                        Flavour::Gate => true,
-                    }
+                // gate's show-vnic has no zone field: every VNIC reads as the global zone's.
+                &v.link == name && v.zone == self.flavour.dialect().link_home(self.zone)
             })
             .and_then(|v| v.mac))
     }
@@ -1038,7 +1035,7 @@ impl<'a> Run<'a> {
             e.state = LinkState::Renaming;
         }
         self.save()?;
-        let z = (self.flavour == Flavour::Joyent).then_some(zone);
+        let z = self.flavour.dialect().zone_arg(Some(zone));
         if let Err(err) = self.host.dladm(&dladm::rename_link_command(z, from, to)) {
             // If the link is still under `from`, the rename did not happen, and a link called
             // `to` (e.g. "object already exists": an operator's link that zoneadmd lent to the
@@ -1073,10 +1070,14 @@ impl<'a> Run<'a> {
                 }
                 Ok(Done::Completed)
             }
-            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => Ok(match self.flavour {
-                Flavour::Joyent => Done::AlreadyGone,
-                Flavour::Gate => Done::LeftForHalt,
-            }),
+            // A link on loan cannot be named from the global zone where names are host-wide.
+            Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
+                Ok(if self.flavour.dialect().names_host_wide() {
+                    Done::LeftForHalt
+                } else {
+                    Done::AlreadyGone
+                })
+            }
             Err(e) => Err(self.step_err(None, e)),
         }
     }
@@ -1252,7 +1253,7 @@ fn run_delete(host: &Host, flavour: Flavour, step: &Step) -> Result<Deleted, Hos
     match host.dladm(&own.argv) {
         Ok(_) => return Ok(Deleted::Gone),
         Err(e) if e.dladm_kind() == Some(DladmErrorKind::NotFound) => {
-            return not_found(flavour == Flavour::Gate)
+            return not_found(flavour.dialect().names_host_wide())
         }
         Err(e) if e.dladm_kind() == Some(DladmErrorKind::LinkBusy) => {}
         Err(e) => return Err(e),

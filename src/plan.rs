@@ -200,10 +200,7 @@ impl Step {
 
     /// The exact dladm argv (after the program name). `flavour` decides whether `-z` is used.
     pub fn argv(&self, flavour: Flavour) -> Vec<String> {
-        let z = |zone: Option<&ZoneName>| match flavour {
-            Flavour::Joyent => zone.cloned(),
-            Flavour::Gate => None,
-        };
+        let z = |zone: Option<&ZoneName>| flavour.dialect().zone_arg(zone).cloned();
         match self {
             Step::Create { spec, .. } => dladm::create_vnic_command(spec),
             Step::Rename { zone, from, to, .. } => {
@@ -269,7 +266,7 @@ impl Step {
             }
             return v;
         };
-        let z = (flavour == Flavour::Joyent).then_some(zone);
+        let z = flavour.dialect().zone_arg(Some(zone));
         let mut last = name.clone();
         if let Some(t) = temp.as_ref().filter(|t| *t != name && z.is_some()) {
             v.push(Command::dladm(
@@ -718,10 +715,7 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
 /// from the net's addresses and `allowed-address`, DHCP and promiscuous settings); on gate
 /// none (zoneadmd sets protection and allowed-ips itself, see the module doc).
 pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
-    match flavour {
-        Flavour::Joyent => crate::netattr::smartos_props(net),
-        Flavour::Gate => Vec::new(),
-    }
+    flavour.dialect().vnic_props(net)
 }
 
 fn spec_for(
@@ -738,10 +732,7 @@ fn spec_for(
         vid: d.net.vlan,
         // joyent: SmartOS's 1500 unless configured, so a zone never inherits a jumbo MTU by
         // accident (statechange's DEFAULT_MTU comment).
-        mtu: match flavour {
-            Flavour::Joyent => Some(crate::globalnic::effective_mtu(d.net)),
-            Flavour::Gate => d.net.mtu,
-        },
+        mtu: flavour.dialect().create_mtu(d.net),
         props: vnic_props(d.net, flavour),
         zone: zone.cloned(),
         persistent: d.net.persistent(),
@@ -933,7 +924,7 @@ fn plan_links(
 ) -> Result<Plan, PlanError> {
     let zone = &cfg.name;
     let want = desired_nets(cfg)?;
-    if flavour == Flavour::Joyent {
+    if !flavour.dialect().persistent_links() {
         if let Some(d) = want.iter().find(|d| d.net.persistent()) {
             return Err(PlanError::PersistentOnJoyent {
                 zone: zone.clone(),
@@ -1235,10 +1226,7 @@ fn plan_links(
 /// `zone` (named with `-z`), on gate a link in the global zone (a link on loan cannot be named
 /// from the global zone).
 fn flow_reachable(flavour: Flavour, zone: &ZoneName, l: &ObservedLink) -> bool {
-    match flavour {
-        Flavour::Joyent => l.zone.as_ref() == Some(zone),
-        Flavour::Gate => l.zone.is_none(),
-    }
+    l.zone == flavour.dialect().link_home(zone)
 }
 
 /// The links whose flows [`plan_up_full`] needs, as (link, zone holding it): for each net with
@@ -1495,8 +1483,9 @@ pub fn plan_down(zone: &ZoneName, flavour: Flavour, obs: &Observation, journal: 
             }
         }
         for l in &found.ours {
-            let shadowed =
-                flavour == Flavour::Gate && l.zone.is_some() && obs.find(&l.name, None).is_some();
+            let shadowed = flavour.dialect().names_host_wide()
+                && l.zone.is_some()
+                && obs.find(&l.name, None).is_some();
             if shadowed {
                 plan.blocked.push((
                     l.name.clone(),
@@ -1544,10 +1533,7 @@ pub fn plan_undo(zone: &ZoneName, flavour: Flavour, created: &[JournalLink]) -> 
             plan.steps.push(Step::Delete {
                 net: Some(e.net.clone()),
                 name: name.clone(),
-                zone: match flavour {
-                    Flavour::Joyent => Some(e.zone.clone()),
-                    Flavour::Gate => None,
-                },
+                zone: flavour.dialect().link_home(&e.zone),
                 temp: Some(e.name.clone()),
                 persistent: e.persistent,
             });

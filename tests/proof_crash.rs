@@ -254,6 +254,25 @@ fn exhaustive(flavour: &str, threads: usize) {
             }
         }
     }
+    // `PROOF_CRASH_ONLY="recover crash before show-link #6"` (as a case is named in the
+    // report, without the flavour) runs only the matching cases, `PROOF_CRASH_REPEAT=N` each
+    // N times: for chasing a case that failed once.
+    if let Ok(only) = std::env::var("PROOF_CRASH_ONLY") {
+        cases.retain(|(phase, cmd, k, when, _)| {
+            format!("{} crash {when} {cmd} #{k}", phase.name()) == only
+        });
+        assert!(!cases.is_empty(), "PROOF_CRASH_ONLY={only:?} names no case");
+        let repeat: usize = std::env::var("PROOF_CRASH_REPEAT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        cases = cases
+            .iter()
+            .cloned()
+            .cycle()
+            .take(cases.len() * repeat.max(1))
+            .collect();
+    }
     let results = proof::parallel(cases.len(), threads, |i| {
         let (phase, cmd, k, when, _) = &cases[i];
         crash_case(flavour, *phase, cmd, *k, when)

@@ -506,6 +506,17 @@ pub fn error_message(stderr: &str) -> String {
     }
 }
 
+/// [`error_message`] of a dladm that exited with `code`: one that said nothing is reported with
+/// its exit status, the one thing left to tell a crash (`1`) from a usage error (`2`).
+pub fn failure_message(stderr: &str, code: i32) -> String {
+    let m = error_message(stderr);
+    if stderr.lines().all(|l| l.trim().is_empty()) {
+        format!("exited {code} with no message")
+    } else {
+        m
+    }
+}
+
 /// One link as `show-link -p -o LINK,CLASS,MTU,OVER` reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct LinkInfo {
@@ -805,6 +816,11 @@ gz0:e1000g0:2\\:8\\:20\\:11\\:22\\:33:factory, slot 1:0:--
             "vnic deletion failed: link busy"
         );
         assert_eq!(error_message(""), "failed with no message");
+        assert_eq!(failure_message("\n", 1), "exited 1 with no message");
+        assert_eq!(
+            failure_message("dladm: invalid link name 'x'\n", 1),
+            "invalid link name 'x'"
+        );
         assert_eq!(
             error_message("dladm: invalid link name 'x'\nusage: delete-vnic ...\n"),
             "invalid link name 'x'"

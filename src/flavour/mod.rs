@@ -7,13 +7,66 @@
 //! keyed by the boot ([`crate::journal::boot_key`]) and by the dladm binary (path, size, mtime): a cache written under
 //! another boot or for another dladm is ignored and rewritten. `/etc/svc/volatile` is a tmpfs on
 //! illumos, emptied at boot, so on a real host the key is a second line of defence.
+//!
+//! What differs between the two is decided by each flavour's [`Dialect`] ([`Joyent`] in
+//! `joyent.rs`, [`Gate`] in `gate.rs`), which the planner and the executor ask.
 
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
+use crate::dladm::LinkProp;
 use crate::dladm::{self, DladmErrorKind};
 use crate::host::{Host, HostError};
+use crate::mtu::Mtu;
+use crate::zonecfg::Net;
+use crate::zonename::ZoneName;
+
+mod gate;
+mod joyent;
+
+pub use gate::Gate;
+pub use joyent::Joyent;
+
+/// The decisions that differ between the two dladm dialects, one implementation each
+/// ([`Joyent`], [`Gate`]): the planner, the executor and the removal paths ask the dialect
+/// instead of matching on [`Flavour`]. [`Flavour::dialect`] gives a flavour's own.
+pub trait Dialect: Sync {
+    /// The flavour this dialect is.
+    fn flavour(&self) -> Flavour;
+
+    /// The zone a command run from the global zone names with `-z` for a link seen in `zone`:
+    /// joyent addresses links in a zone's name space; gate's dladm has no `-z`.
+    fn zone_arg<'a>(&self, zone: Option<&'a ZoneName>) -> Option<&'a ZoneName>;
+
+    /// The link properties `create-vnic -p` sets besides `mtu` and `zone`.
+    fn vnic_props(&self, net: &Net) -> Vec<LinkProp>;
+
+    /// The MTU `create-vnic -p` sets, if any.
+    fn create_mtu(&self, net: &Net) -> Option<Mtu>;
+
+    /// Where netzone's link for `zone` is once created and until the zone is ready: in the zone
+    /// (`Some`) or in the global zone (`None`).
+    fn link_home(&self, zone: &ZoneName) -> Option<ZoneName>;
+
+    /// Whether links may be persistent (created without `-t`).
+    fn persistent_links(&self) -> bool;
+
+    /// Whether link names are host-wide as the global zone sees them: a link on loan keeps its
+    /// name, cannot be named from the global zone, and is shadowed there by a global-zone link
+    /// of the same name (illumos bug 10001).
+    fn names_host_wide(&self) -> bool;
+}
+
+impl Flavour {
+    /// This flavour's [`Dialect`].
+    pub fn dialect(self) -> &'static dyn Dialect {
+        match self {
+            Flavour::Joyent => &Joyent,
+            Flavour::Gate => &Gate,
+        }
+    }
+}
 
 /// The two dladm dialects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -186,6 +239,40 @@ pub fn resolve(host: &Host, choice: Option<&str>) -> Result<Flavour, FlavourErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_flavour_has_its_dialect() {
+        let z = crate::zonename::ZoneName::new("web1").unwrap();
+        for f in [Flavour::Joyent, Flavour::Gate] {
+            assert_eq!(f.dialect().flavour(), f);
+        }
+        let (j, g) = (Flavour::Joyent.dialect(), Flavour::Gate.dialect());
+        // joyent names a zone's links with -z, in the zone's own name space.
+        assert_eq!(j.zone_arg(Some(&z)), Some(&z));
+        assert_eq!(g.zone_arg(Some(&z)), None);
+        assert_eq!(j.link_home(&z), Some(z.clone()));
+        assert_eq!(g.link_home(&z), None);
+        assert!(!j.persistent_links() && g.persistent_links());
+        assert!(!j.names_host_wide() && g.names_host_wide());
+        let mut net: crate::zonecfg::Net = crate::zonecfg::parse_str(
+            r#"<zone name="web1" zonepath="/zones/web1" brand="joyent" ip-type="exclusive">
+                 <network physical="net0" global-nic="e1000g0"/></zone>"#,
+            "t",
+        )
+        .unwrap()
+        .nets
+        .remove(0);
+        // joyent: SmartOS's 1500 and locked-down protection; gate: neither (zoneadmd's).
+        assert_eq!(
+            j.create_mtu(&net).map(|m| m.to_string()),
+            Some("1500".into())
+        );
+        assert_eq!(g.create_mtu(&net), None);
+        assert!(!j.vnic_props(&net).is_empty());
+        assert!(g.vnic_props(&net).is_empty());
+        net.mtu = Some(crate::mtu::Mtu::new(9000).unwrap());
+        assert_eq!(g.create_mtu(&net), net.mtu);
+    }
 
     #[test]
     fn parses_names() {

@@ -1,0 +1,50 @@
+//! illumos-joyent (SmartOS): a zone's links are created after ready under a temporary name
+//! with `zone=` and renamed inside the zone (`rename-link -z`); every dladm subcommand takes
+//! `-z` and `show-vnic` has a ZONE field (SmartOS `jcommon/statechange` `setup_net`).
+
+use super::{Dialect, Flavour};
+use crate::dladm::LinkProp;
+use crate::mtu::Mtu;
+use crate::zonecfg::Net;
+use crate::zonename::ZoneName;
+
+/// The illumos-joyent dialect ([`Flavour::Joyent`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Joyent;
+
+impl Dialect for Joyent {
+    fn flavour(&self) -> Flavour {
+        Flavour::Joyent
+    }
+
+    fn zone_arg<'a>(&self, zone: Option<&'a ZoneName>) -> Option<&'a ZoneName> {
+        zone
+    }
+
+    /// Everything SmartOS's `setup_net` sets, in the one `create-vnic` (`netattr`).
+    fn vnic_props(&self, net: &Net) -> Vec<LinkProp> {
+        crate::netattr::smartos_props(net)
+    }
+
+    /// SmartOS's 1500 unless configured, so a zone never inherits a jumbo MTU by accident
+    /// (statechange's DEFAULT_MTU comment).
+    fn create_mtu(&self, net: &Net) -> Option<Mtu> {
+        Some(crate::globalnic::effective_mtu(net))
+    }
+
+    /// In the zone: `create-vnic -p zone=Z` lends it at creation.
+    fn link_home(&self, zone: &ZoneName) -> Option<ZoneName> {
+        Some(zone.clone())
+    }
+
+    /// The `zone` property is temporary-only on this dladm, and a zone's link is named in the
+    /// zone's name space: persistent links need gate.
+    fn persistent_links(&self) -> bool {
+        false
+    }
+
+    /// Link names live in each zone's name space and `-z` addresses them there.
+    fn names_host_wide(&self) -> bool {
+        false
+    }
+}
