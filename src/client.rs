@@ -222,20 +222,33 @@ pub fn record(host: &Host, zone: &ZoneName) -> Result<Option<ClientRecord>, Clie
     })
 }
 
-fn read(p: &Path, zone: &ZoneName) -> Result<Option<ClientRecord>, JournalError> {
+/// Reads and decodes a mark file through the journal's safe open (no symlinks, regular files
+/// only, size cap); `None` when there is none.
+fn read_json<T: serde::de::DeserializeOwned>(p: &Path) -> Result<Option<T>, JournalError> {
     let Some(text) = journal::read_journal_file(p)? else {
         return Ok(None);
     };
-    let corrupt = |reason: String| JournalError::Corrupt {
+    serde_json::from_str(&text)
+        .map(Some)
+        .map_err(|e| corrupt(p, e.to_string()))
+}
+
+fn corrupt(p: &Path, reason: String) -> JournalError {
+    JournalError::Corrupt {
         path: p.to_path_buf(),
         reason,
+    }
+}
+
+fn read(p: &Path, zone: &ZoneName) -> Result<Option<ClientRecord>, JournalError> {
+    let Some(rec) = read_json::<ClientRecord>(p)? else {
+        return Ok(None);
     };
-    let rec: ClientRecord = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
     if rec.version != VERSION || &rec.zone != zone || check_name(&rec.client).is_err() {
-        return Err(corrupt(format!(
-            "version {} for zone '{}'",
-            rec.version, rec.zone
-        )));
+        return Err(corrupt(
+            p,
+            format!("version {} for zone '{}'", rec.version, rec.zone),
+        ));
     }
     Ok(Some(rec))
 }
@@ -316,24 +329,23 @@ pub fn link_marks(host: &Host, zone: &ZoneName) -> Result<Vec<LinkMark>, ClientE
 }
 
 fn read_links(p: &Path, zone: &ZoneName) -> Result<Vec<LinkMark>, JournalError> {
-    let Some(text) = journal::read_journal_file(p)? else {
+    let Some(f) = read_json::<LinkMarks>(p)? else {
         return Ok(Vec::new());
     };
-    let corrupt = |reason: String| JournalError::Corrupt {
-        path: p.to_path_buf(),
-        reason,
-    };
-    let f: LinkMarks = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
     let bad = f.version != VERSION
         || &f.zone != zone
         || f.links
             .iter()
             .any(|m| &m.zone != zone || check_name(&m.client).is_err());
     if bad {
-        return Err(corrupt(format!(
-            "version {} for zone '{}', or a mark for another zone or with an invalid client name",
-            f.version, f.zone
-        )));
+        return Err(corrupt(
+            p,
+            format!(
+                "version {} for zone '{}', or a mark for another zone or with an invalid client \
+                 name",
+                f.version, f.zone
+            ),
+        ));
     }
     Ok(f.links)
 }
