@@ -122,11 +122,17 @@ impl Host {
     /// A zone with `nets` nets named `<zone>0..` over e1000g0 (names unique host-wide, as gate
     /// needs).
     fn add_zone(&self, zone: &str, nets: usize) {
-        let zones = self.root.path().join("etc/zones");
-        std::fs::create_dir_all(&zones).unwrap();
         let body: String = (0..nets)
             .map(|i| format!("  <network physical=\"{zone}{i}\" global-nic=\"e1000g0\"/>\n"))
             .collect();
+        self.write_zone(zone, &body);
+    }
+
+    /// Writes `zone`'s configuration with `body` as its resources, and adds it to the index,
+    /// installed.
+    fn write_zone(&self, zone: &str, body: &str) {
+        let zones = self.root.path().join("etc/zones");
+        std::fs::create_dir_all(&zones).unwrap();
         std::fs::write(
             zones.join(format!("{zone}.xml")),
             format!("<?xml version=\"1.0\"?>\n<zone name=\"{zone}\" zonepath=\"/zones/{zone}\" brand=\"nzbench\" ip-type=\"exclusive\">\n{body}</zone>\n"),
@@ -171,8 +177,6 @@ impl Host {
     /// A zone as SmartOS's vmadm writes it: 4 nets over nic tags (`admin`, `external`), no
     /// `mac-addr` (written back), addresses in `ips`, one DHCP net and one with VLAN 42.
     fn add_smartos_zone(&self, zone: &str) {
-        let zones = self.root.path().join("etc/zones");
-        std::fs::create_dir_all(&zones).unwrap();
         let nets = [
             ("admin", "", "10.0.0.5/24"),
             ("external", " vlan-id=\"42\"", "192.168.9.5/24"),
@@ -186,17 +190,7 @@ impl Host {
                 format!("  <network physical=\"net{i}\" global-nic=\"{tag}\"{extra}><net-attr name=\"ips\" value=\"{ips}\"/><net-attr name=\"primary\" value=\"{}\"/></network>\n", i == 0)
             })
             .collect();
-        std::fs::write(
-            zones.join(format!("{zone}.xml")),
-            format!("<?xml version=\"1.0\"?>\n<zone name=\"{zone}\" zonepath=\"/zones/{zone}\" brand=\"nzbench\" ip-type=\"exclusive\">\n{body}</zone>\n"),
-        )
-        .unwrap();
-        let idx = zones.join("index");
-        let mut text =
-            std::fs::read_to_string(&idx).unwrap_or_else(|_| "global:installed:/\n".into());
-        let n = text.lines().count();
-        text += &format!("{zone}:installed:/zones/{zone}:00000000-0000-4000-8000-{n:012x}\n");
-        std::fs::write(idx, text).unwrap();
+        self.write_zone(zone, &body);
     }
 }
 

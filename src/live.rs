@@ -166,28 +166,12 @@ impl LiveView {
     /// links go to [`Observation::unreadable`] with dladm's status, and a zone's net that may be
     /// one of them is reported as not checkable rather than missing.
     pub fn read(host: &Host, flavour: Flavour) -> Result<LiveView, ObserveError> {
-        let args = show_props_command(flavour);
-        let out = host.run(crate::host::Tool::Dladm, &args)?;
-        let (props, statuses) = if out.status == Some(0) {
-            (parse_show_props_output(&out.stdout)?, Vec::new())
-        } else {
-            match parse_show_props_output(&out.stdout) {
-                Ok(props)
-                    if observe::only_zone_warnings(&out)
-                        && props.iter().any(|p| p.zone_unreadable) =>
-                {
-                    let statuses = observe::zone_statuses(
-                        &out.stderr,
-                        props.iter().filter(|p| p.zone_unreadable).map(|p| &p.name),
-                    );
-                    (props, statuses)
-                }
-                _ => {
-                    Host::dladm_verdict(&args, out)?;
-                    (Vec::new(), Vec::new())
-                }
-            }
-        };
+        let (props, statuses) = observe::linkprop_walk(
+            host,
+            &show_props_command(flavour),
+            parse_show_props_output,
+            |p| p.zone_unreadable.then_some(&p.name),
+        )?;
         let vnics = observe::observe_vnics(host, flavour)?;
         if props.is_empty() || vnics.is_empty() {
             observe::verify_dlmgmtd(host)?;

@@ -357,48 +357,49 @@ fn walk_interested(
 /// `print_linkprop_cb`, `do_show_linkprop`'s `ls_retstatus`). The other rows are complete, so
 /// such a run is read, not failed; the caller decides what a `?` row means to it. Any other
 /// failure is the run's error, as always.
-#[allow(clippy::type_complexity)]
 fn gate_zone_walk(
     host: &Host,
-) -> Result<(Vec<(LinkName, dladm::ZoneProp)>, Vec<(LinkName, String)>), ObserveError> {
-    let args = dladm::show_zone_prop_command();
-    let out = host.run(crate::host::Tool::Dladm, &args)?;
-    if out.status == Some(0) {
-        let rows = dladm::parse_show_zone_prop_output(&out.stdout)?
-            .into_iter()
-            .map(|(l, z)| {
-                let z = match z {
-                    Some(z) => dladm::ZoneProp::Zone(z),
-                    None => dladm::ZoneProp::Global,
-                };
-                (l, z)
-            })
-            .collect();
-        return Ok((rows, Vec::new()));
-    }
-    let per_link = only_zone_warnings(&out);
-    let rows = match dladm::parse_show_zone_prop_rows(&out.stdout) {
-        Ok(rows) if per_link && rows.iter().any(|(_, z)| *z == dladm::ZoneProp::Unreadable) => rows,
-        _ => {
-            return match Host::dladm_verdict(&args, out) {
-                Ok(_) => Ok((Vec::new(), Vec::new())),
-                Err(e) => Err(e.into()),
+) -> Result<(Vec<(LinkName, dladm::ZoneProp)>, ZoneStatuses), ObserveError> {
+    linkprop_walk(
+        host,
+        &dladm::show_zone_prop_command(),
+        dladm::parse_show_zone_prop_rows,
+        |(link, z)| (*z == dladm::ZoneProp::Unreadable).then_some(link),
+    )
+}
+
+/// dladm's status for each link whose zone it could not read, by link name.
+pub(crate) type ZoneStatuses = Vec<(LinkName, String)>;
+
+/// Runs a `show-linkprop` walk that reads `zone` and parses it with `parse`, reading past the
+/// links whose zone dladm could not read (`unreadable` picks out their rows): such a run exits 1
+/// with only per-link warnings (see [`gate_zone_walk`]) and its rows are complete. Returns the
+/// rows and dladm's status for each unreadable link; any other failure is the run's error.
+pub(crate) fn linkprop_walk<T>(
+    host: &Host,
+    args: &[String],
+    parse: impl Fn(&str) -> Result<Vec<T>, dladm::ParseError>,
+    unreadable: impl Fn(&T) -> Option<&LinkName>,
+) -> Result<(Vec<T>, ZoneStatuses), ObserveError> {
+    let out = host.run(crate::host::Tool::Dladm, args)?;
+    if out.status != Some(0) && only_zone_warnings(&out) {
+        if let Ok(rows) = parse(&out.stdout) {
+            if rows.iter().any(|r| unreadable(r).is_some()) {
+                let statuses = zone_statuses(&out.stderr, rows.iter().filter_map(&unreadable));
+                return Ok((rows, statuses));
             }
         }
-    };
-    let statuses = zone_statuses(
-        &out.stderr,
-        rows.iter()
-            .filter(|(_, z)| *z == dladm::ZoneProp::Unreadable)
-            .map(|(l, _)| l),
-    );
+    }
+    let stdout = Host::dladm_verdict(args, out)?;
+    let rows = parse(&stdout)?;
+    let statuses = zone_statuses("", rows.iter().filter_map(&unreadable));
     Ok((rows, statuses))
 }
 
 /// Whether a `show-linkprop` walk that exited non-zero failed only because some links' `zone`
 /// could not be read: exit 1 and nothing on stderr but dladm's per-link warnings (see
 /// [`gate_zone_walk`]). Such a walk's other rows are complete.
-pub(crate) fn only_zone_warnings(out: &crate::host::Output) -> bool {
+fn only_zone_warnings(out: &crate::host::Output) -> bool {
     let mut warnings = out
         .stderr
         .lines()
@@ -411,7 +412,7 @@ pub(crate) fn only_zone_warnings(out: &crate::host::Output) -> bool {
 
 /// dladm's status for each of `links` from its warnings "cannot get link property 'zone' for
 /// L: STATUS" on `stderr` ("unknown status" when it gave none).
-pub(crate) fn zone_statuses<'a>(
+fn zone_statuses<'a>(
     stderr: &str,
     links: impl Iterator<Item = &'a LinkName>,
 ) -> Vec<(LinkName, String)> {
