@@ -12,9 +12,11 @@
 //! Property (the strict oracle of issue 9): every link netzone did not create still exists as
 //! the same link (same datalink id, lower link, MAC, VID), is only ever in the global zone or
 //! in a zone whose configuration names it as a net *without* a `global-nic` (zoneadmd's own
-//! lending), and keeps its name, except when joyent's pre-halt shield renames a lent link
-//! whose name the global zone took (illumos bug 10001) so that the platform does not delete it
-//! at the zone's destruction; `recover` never renames one (it reports it as blocked). The one
+//! lending), and keeps its name. The one rename allowed is joyent's pre-halt shield
+//! (`shield_rename`): a lent link whose name the global zone took (illumos bug 10001), back in
+//! the global zone as `NAME_recN` while another global-zone link holds `NAME`, so that the
+//! platform does not delete it at the zone's destruction; `recover` never renames one (it
+//! reports it as blocked). The one
 //! kind of orphan netzone may remove (`gc`) is a link with a configured zone's exact temporary
 //! name over the NIC that zone configures for that net: netzone's by definition (identity.rs).
 //! `tests/proof_plan.rs` checks the same property over the pure planners, 1024 cases.
@@ -350,6 +352,22 @@ fn watch_new_operator_links(sim: &Sim, h: &HostSpec, watched: &mut Vec<Watched>)
     }
 }
 
+/// Whether `now`, a rename of the watched link `w`, is the pre-halt shield's (the one
+/// exemption of the oracle, besides zoneadmd's lending): joyent only, a lent link, back in the
+/// global zone under `NAME_recN` while another global-zone link holds `NAME`.
+fn shield_rename(flavour: &str, w: &Watched, now: &SimLink, links: &[SimLink]) -> bool {
+    let was = &w.link.name;
+    let suffix_ok = now
+        .name
+        .strip_prefix(was.as_str())
+        .and_then(|r| r.strip_prefix("_rec"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    let shadowed = links
+        .iter()
+        .any(|l| l.id != now.id && l.zone == "global" && &l.name == was);
+    flavour == "joyent" && now.zone == "global" && !w.lent_to.is_empty() && suffix_ok && shadowed
+}
+
 /// The property, checked after every operation.
 fn check_foreign(sim: &Sim, watched: &[Watched]) -> Result<(), String> {
     let links = sim.links();
@@ -381,11 +399,13 @@ fn check_foreign(sim: &Sim, watched: &[Watched]) -> Result<(), String> {
                 was.name, now.zone, w.lent_to
             ));
         }
-        // Renamed only on its way back to the global zone by joyent's pre-halt shield (illumos
-        // bug 10001: the platform would delete it at the zone's destruction otherwise); recover
-        // never renames it (it reports the link as blocked, see
+        // Renamed only by joyent's pre-halt shield, and only so that it comes back at all:
+        // zoneadmd lent it (its name is a `physical` of a zone), the global zone took its
+        // name meanwhile (illumos bug 10001: the platform would delete it at the zone's
+        // destruction otherwise), it is back in the global zone, and its new name is the
+        // documented `NAME_recN`. recover never renames it (it reports the link as blocked, see
         // `recover_never_renames_a_lent_link_whose_name_the_global_zone_took`).
-        if now.name != was.name && (now.zone != "global" || w.lent_to.is_empty()) {
+        if now.name != was.name && !shield_rename(&sim.flavour, w, now, &links) {
             return Err(format!(
                 "foreign link {} renamed to {}: {now:?}",
                 was.name, now.name
@@ -665,5 +685,114 @@ fn joyent_up_rerun_after_a_clashing_rename_crash_refuses_the_operators_link() {
             "{when}: {:?}",
             sim.journal("z0")
         );
+    }
+}
+
+/// The oracle's one rename exemption is exactly the shield's case: a lent link back in the
+/// global zone as `NAME_recN` while another global-zone link holds `NAME`, on joyent. Any other
+/// rename (no shadow, another suffix, still in a zone, gate, a link never lent) is a violation.
+#[test]
+fn the_shield_exemption_is_no_wider_than_the_shield() {
+    let link = |id: u64, name: &str, zone: &str| SimLink {
+        id,
+        name: name.into(),
+        zone: zone.into(),
+        class: "vnic".into(),
+        over: Some("e1000g0".into()),
+        mac: None,
+        vid: 0,
+        mtu: 1500,
+        props: vec![],
+    };
+    let lent = Watched {
+        link: link(1, "opz0x0", "z0"),
+        lent_to: vec!["z0".into()],
+        reserved: false,
+    };
+    let back = link(1, "opz0x0_rec0", "global");
+    let shadow = link(2, "opz0x0", "global");
+    let host = [back.clone(), shadow.clone()];
+    assert!(shield_rename("joyent", &lent, &back, &host));
+    // No shadow: nothing forced the rename.
+    assert!(!shield_rename(
+        "joyent",
+        &lent,
+        &back,
+        std::slice::from_ref(&back)
+    ));
+    // The shadow is in a zone, not the global zone.
+    let zoned = link(2, "opz0x0", "z1");
+    assert!(!shield_rename(
+        "joyent",
+        &lent,
+        &back,
+        &[back.clone(), zoned]
+    ));
+    // gate never shields.
+    assert!(!shield_rename("gate", &lent, &back, &host));
+    // Another name than NAME_recN.
+    for other in ["opz0x0_rec", "opz0x0_recx", "opz0x0x", "vnic9"] {
+        let now = link(1, other, "global");
+        assert!(
+            !shield_rename("joyent", &lent, &now, &[now.clone(), shadow.clone()]),
+            "{other}"
+        );
+    }
+    // Renamed but still in the zone.
+    let inside = link(1, "opz0x0_rec0", "z0");
+    assert!(!shield_rename(
+        "joyent",
+        &lent,
+        &inside,
+        &[inside.clone(), shadow.clone()]
+    ));
+    // A link zoneadmd never lent.
+    let never = Watched {
+        lent_to: vec![],
+        ..lent.clone()
+    };
+    assert!(!shield_rename("joyent", &never, &back, &host));
+}
+
+/// The shield's own case through the real binaries, checked by the oracle: joyent, a lent
+/// operator link whose name the global zone took, a plain halt. The link comes back to the
+/// global zone as `NAME_rec0` (the platform would have deleted it), every other link is as
+/// the operator left it; on gate the halt hands nothing back under another name.
+#[test]
+fn a_plain_halt_under_10001_passes_the_strict_oracle() {
+    for flavour in ["joyent", "gate"] {
+        let h = HostSpec {
+            flavour,
+            zones: vec![ZoneSpec {
+                name: "z0".into(),
+                nets: vec![("net0".into(), 0)],
+                operator_link: true,
+            }],
+            gz_links: vec![],
+            orphans: vec![],
+            alien_booted: false,
+        };
+        let (sim, mut watched) = build(&h);
+        let mut out = String::new();
+        for op in [Op::Boot(0), Op::Shadow(0), Op::Halt(0)] {
+            out += &run_op(&sim, &h, &op);
+            watch_new_operator_links(&sim, &h, &mut watched);
+            check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{flavour}: {e}\n{out}"));
+        }
+        let lent = &watched[0].link;
+        let now = sim.links().into_iter().find(|l| l.id == lent.id);
+        if flavour == "joyent" {
+            let now = now.unwrap_or_else(|| panic!("the lent link was lost: {out}"));
+            assert_eq!(
+                (now.zone.as_str(), now.name.as_str()),
+                ("global", format!("{}_rec0", lent.name).as_str()),
+                "{out}"
+            );
+        } else {
+            assert!(
+                now.is_none_or(|l| l.name == lent.name),
+                "gate renamed it: {out}"
+            );
+        }
     }
 }
