@@ -25,8 +25,10 @@ use crate::recover::RecoverError;
 use crate::show::{self, Inventory, Row, RowState, Source};
 use crate::zonename::ZoneName;
 
-/// One removal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One removal. Serialised with its variant as `action` (`delete`, `forget`) and its fields
+/// (`netzone gc --json`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "action", rename_all = "kebab-case")]
 pub enum GcAction {
     /// Delete a netzone link from the global zone. `zone` is the zone it belonged to, if known.
     Delete {
@@ -134,6 +136,16 @@ pub fn plan_for(
 pub struct GcReport {
     /// One line per removal (or, dry, per removal it would make, each followed by its argv).
     pub lines: Vec<String>,
+    /// Each removal made (or, dry, each it would make), in order: what [`GcReport::lines`]
+    /// says, typed.
+    pub actions: Vec<GcAction>,
+    /// Per zone, the removal plan run (or, dry, the one a run would run): each step with its
+    /// exact argv ([`Plan`]'s serialisation).
+    pub plans: Vec<Plan>,
+    /// The rows gc does not judge and leaves alone: a link whose zone dladm cannot read, or a
+    /// record whose link may be that one ([`RowState::Unknown`]); why is in
+    /// [`GcReport::warnings`] and in each row's source.
+    pub skipped: Vec<Row>,
     /// Removals that failed, one line each.
     pub failures: Vec<String>,
     /// Things that could not be read (shown, never fatal).
@@ -153,7 +165,13 @@ pub fn run(
         warnings: inv.warnings.clone(),
         ..GcReport::default()
     };
-    let actions = decide(&show::classify(&inv));
+    let rows = show::classify(&inv);
+    report.skipped = rows
+        .iter()
+        .filter(|r| r.state == RowState::Unknown)
+        .cloned()
+        .collect();
+    let actions = decide(&rows);
     let zones: BTreeSet<ZoneName> = actions.iter().filter_map(|a| a.zone().cloned()).collect();
     if dry_run {
         for z in &zones {
@@ -161,6 +179,7 @@ pub fn run(
             let plan = plan_for(z, flavour, &actions, j);
             for a in actions.iter().filter(|a| a.zone() == Some(z)) {
                 report.lines.push(a.describe(false));
+                report.actions.push(a.clone());
                 if let GcAction::Delete { name: n, .. } = a {
                     let step = plan
                         .steps
@@ -173,6 +192,7 @@ pub fn run(
                     }
                 }
             }
+            report.plans.push(plan);
         }
         return Ok(report);
     }
@@ -218,8 +238,10 @@ pub fn run(
                 let line = a.describe(true);
                 log(&line);
                 report.lines.push(line);
+                report.actions.push(a.clone());
             }
         }
+        report.plans.push(plan);
         if let Some(e) = err {
             report
                 .failures

@@ -143,6 +143,7 @@ fn main() -> ExitCode {
         Cmd::Plan(a) | Cmd::Up(a) | Cmd::Down(a) => a.json,
         Cmd::Show(a) => a.json,
         Cmd::Status(a) => a.json,
+        Cmd::Gc(a) => a.json,
         _ => false,
     };
     if !matches!(cli.cmd, Cmd::Check(_)) {

@@ -63,6 +63,9 @@ pub struct GcArgs {
     /// Print what would be removed.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the result as JSON (each zone's removal plan with argv arrays) instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Exit status of a usage error, as clap's own.
@@ -381,11 +384,15 @@ pub fn gc(g: &GlobalOpts, a: GcArgs) -> anyhow::Result<ExitCode> {
     for w in &r.warnings {
         eprintln!("netzone: warning: {w}");
     }
-    for l in &r.lines {
-        println!("{l}");
-    }
-    if r.lines.is_empty() && r.failures.is_empty() {
-        println!("no orphans");
+    if a.json {
+        println!("{}", crate::json::document(&GcDoc::new(&r, a.dry_run)));
+    } else {
+        for l in &r.lines {
+            println!("{l}");
+        }
+        if r.lines.is_empty() && r.failures.is_empty() {
+            println!("no orphans");
+        }
     }
     for f in &r.failures {
         eprintln!("netzone: gc: {f}");
@@ -395,4 +402,44 @@ pub fn gc(g: &GlobalOpts, a: GcArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `gc --json`: the removals made (dry: that would be made), each zone's removal plan with
+/// its argv, the rows left alone, and what went wrong (netzone.8, JSON OUTPUT).
+#[derive(serde::Serialize)]
+struct GcDoc<'a> {
+    dry_run: bool,
+    removals: Vec<GcRemoval<'a>>,
+    plans: &'a [netzone::plan::Plan],
+    skipped: &'a [showmod::Row],
+    warnings: &'a [String],
+    failures: &'a [String],
+}
+
+/// One removal: the action's typed fields and the sentence the text output prints for it.
+#[derive(serde::Serialize)]
+struct GcRemoval<'a> {
+    #[serde(flatten)]
+    action: &'a gcmod::GcAction,
+    message: String,
+}
+
+impl<'a> GcDoc<'a> {
+    fn new(r: &'a gcmod::GcReport, dry_run: bool) -> Self {
+        GcDoc {
+            dry_run,
+            removals: r
+                .actions
+                .iter()
+                .map(|action| GcRemoval {
+                    action,
+                    message: action.describe(!dry_run),
+                })
+                .collect(),
+            plans: &r.plans,
+            skipped: &r.skipped,
+            warnings: &r.warnings,
+            failures: &r.failures,
+        }
+    }
 }
