@@ -564,15 +564,17 @@ fn plan_after_halt(
         .flatten();
     let interest =
         |n: &LinkName| journal.find(n).is_some() || tempname::owned_index(n, zone).is_some();
+    let dialect = flavour.dialect();
     let obs = match quick {
-        Some(vnics) if flavour == Flavour::Joyent => Observation::from_joyent(vnics),
+        // Without a zone per VNIC (gate), two VNICs of one name of interest cannot be told
+        // apart (one is on loan): only the full walk can.
         Some(vnics)
-            if !vnics
-                .iter()
-                .enumerate()
-                .any(|(i, v)| interest(&v.link) && vnics[..i].iter().any(|w| w.link == v.link)) =>
+            if dialect.vnic_walk_names_zones()
+                || !vnics.iter().enumerate().any(|(i, v)| {
+                    interest(&v.link) && vnics[..i].iter().any(|w| w.link == v.link)
+                }) =>
         {
-            Observation::from_gate(Vec::new(), vnics)
+            dialect.observation(Vec::new(), &[], vnics)
         }
         _ => observe_zone(host, flavour, zone, journal)?,
     };

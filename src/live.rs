@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::dladm::observe::{self, Observation, ObserveError, ObservedLink};
+use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::{self, ParseError};
 use crate::flavour::Flavour;
 use crate::globalnic::{self, BrandFeatures, ResolveError};
@@ -179,8 +179,9 @@ impl LiveView {
         Ok(LiveView::from_parts(flavour, props, &statuses, vnics))
     }
 
-    /// Joins the two walks (pure): on joyent the VNIC walk names the zones itself; on gate the
-    /// property walk does, matched in walk order as [`Observation::from_gate`] does.
+    /// Joins the two walks (pure) as the flavour's dialect does
+    /// ([`crate::flavour::Dialect::observation`]): on joyent the VNIC walk names the zones
+    /// itself; on gate the property walk does, matched in walk order.
     /// `statuses`: dladm's status for each link whose zone it could not read.
     pub fn from_parts(
         flavour: Flavour,
@@ -188,53 +189,20 @@ impl LiveView {
         statuses: &[(LinkName, String)],
         vnics: Vec<dladm::VnicInfo>,
     ) -> LiveView {
-        let status_of = |name: &LinkName| {
-            statuses
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, s)| s.clone())
-                .unwrap_or_else(|| "unknown status".to_string())
-        };
-        let obs = match flavour {
-            Flavour::Joyent => {
-                let mut o = Observation::from_joyent(vnics);
-                // Links of other classes, for "not a VNIC" (and for a zone's missing link).
-                for p in &props {
-                    if p.zone_unreadable {
-                        // joyent's VNIC walk names the zone of a VNIC; anything else is unknown.
-                        if o.named(&p.name).next().is_none() {
-                            o.unreadable.push(observe::UnreadableLink {
-                                name: p.name.clone(),
-                                status: status_of(&p.name),
-                                vnic: None,
-                            });
-                        }
-                    } else if o.find(&p.name, p.zone.as_ref()).is_none() {
-                        o.links.push(ObservedLink {
-                            name: p.name.clone(),
-                            zone: p.zone.clone(),
-                            vnic: None,
-                        });
-                    }
-                }
-                o
-            }
-            Flavour::Gate => Observation::from_gate_rows(
-                props
-                    .iter()
-                    .map(|p| {
-                        let z = match (&p.zone, p.zone_unreadable) {
-                            (_, true) => dladm::ZoneProp::Unreadable,
-                            (Some(z), false) => dladm::ZoneProp::Zone(z.clone()),
-                            (None, false) => dladm::ZoneProp::Global,
-                        };
-                        (p.name.clone(), z)
-                    })
-                    .collect(),
-                statuses,
-                vnics,
-            ),
-        };
+        let zones = props
+            .iter()
+            .map(|p| {
+                let z = match (&p.zone, p.zone_unreadable) {
+                    (_, true) => dladm::ZoneProp::Unreadable,
+                    (Some(z), false) => dladm::ZoneProp::Zone(z.clone()),
+                    (None, false) => dladm::ZoneProp::Global,
+                };
+                (p.name.clone(), z)
+            })
+            .collect();
+        // The property walk also lists links of other classes, for "not a VNIC" (and for a
+        // zone's missing link).
+        let obs = flavour.dialect().observation(zones, statuses, vnics);
         LiveView { obs, props }
     }
 
@@ -574,6 +542,7 @@ pub fn differences(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dladm::observe::ObservedLink;
     use crate::testutil::{ln, zn};
 
     fn cfg(nets: &str) -> ZoneConfig {

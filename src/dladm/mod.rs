@@ -52,11 +52,12 @@ fn argv(parts: &[&str]) -> Vec<String> {
 /// `show-vnic -p -o <fields>`: a walk of every VNIC the global zone can see (its own and those on
 /// loan to zones).
 pub fn show_vnic_command(flavour: Flavour) -> Vec<String> {
-    let fields = match flavour {
-        Flavour::Joyent => JOYENT_VNIC_FIELDS,
-        Flavour::Gate => GATE_VNIC_FIELDS,
-    };
-    argv(&["show-vnic", "-p", "-o", fields])
+    argv(&[
+        "show-vnic",
+        "-p",
+        "-o",
+        flavour.dialect().show_vnic_fields(),
+    ])
 }
 
 /// `show-vnic -p -o <fields> -l OVER`: the VNICs over one lower link. The lower link is looked
@@ -330,12 +331,13 @@ fn parse_records<T>(
     Ok(res)
 }
 
-/// Parses `show-vnic -p -o` with [`JOYENT_VNIC_FIELDS`] or [`GATE_VNIC_FIELDS`] (per flavour).
+/// Parses `show-vnic -p -o` with the flavour's fields ([`JOYENT_VNIC_FIELDS`] or
+/// [`GATE_VNIC_FIELDS`], [`crate::flavour::Dialect::show_vnic_fields`]): the first five in
+/// that order, and `ZONE` wherever the flavour asks for it.
 pub fn parse_show_vnic_output(out: &str, flavour: Flavour) -> Result<Vec<VnicInfo>, ParseError> {
-    let want = match flavour {
-        Flavour::Joyent => 6,
-        Flavour::Gate => 5,
-    };
+    let fields = flavour.dialect().show_vnic_fields();
+    let want = fields.split(',').count();
+    let zone_at = fields.split(',').position(|f| f == "ZONE");
     parse_records(out, want, |f| {
         let link = LinkName::new(&f[0]).map_err(|e| e.to_string())?;
         let vid: u16 = f[4]
@@ -346,10 +348,9 @@ pub fn parse_show_vnic_output(out: &str, flavour: Flavour) -> Result<Vec<VnicInf
         } else {
             Some(VlanId::new(vid).map_err(|e| e.to_string())?)
         };
-        let zone = if want == 6 {
-            parse_zone_field(&f[5])?
-        } else {
-            None
+        let zone = match zone_at {
+            Some(i) => parse_zone_field(&f[i])?,
+            None => None,
         };
         Ok(VnicInfo {
             link,

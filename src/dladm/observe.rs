@@ -91,6 +91,48 @@ impl Observation {
         }
     }
 
+    /// From a joyent `show-vnic` walk joined with a `show-linkprop` walk that read `zone`
+    /// (`rows`, in walk order): the VNIC walk names each VNIC's zone; a row adds a link of
+    /// another class (`vnic: None`) where the VNIC walk has no link of that name in that zone,
+    /// and a row whose zone dladm could not read (`?`) goes to [`Observation::unreadable`]
+    /// (with its status from `statuses`) unless the VNIC walk named a link of that name.
+    pub fn from_joyent_rows(
+        vnics: Vec<VnicInfo>,
+        rows: Vec<(LinkName, dladm::ZoneProp)>,
+        statuses: &[(LinkName, String)],
+    ) -> Self {
+        let mut o = Self::from_joyent(vnics);
+        for (name, prop) in rows {
+            let zone = match prop {
+                dladm::ZoneProp::Unreadable => {
+                    if o.named(&name).next().is_none() {
+                        let status = statuses
+                            .iter()
+                            .find(|(n, _)| n == &name)
+                            .map(|(_, s)| s.clone())
+                            .unwrap_or_else(|| "unknown status".to_string());
+                        o.unreadable.push(UnreadableLink {
+                            name,
+                            status,
+                            vnic: None,
+                        });
+                    }
+                    continue;
+                }
+                dladm::ZoneProp::Global => None,
+                dladm::ZoneProp::Zone(z) => Some(z),
+            };
+            if o.find(&name, zone.as_ref()).is_none() {
+                o.links.push(ObservedLink {
+                    name,
+                    zone,
+                    vnic: None,
+                });
+            }
+        }
+        o
+    }
+
     /// From gate's `show-linkprop -p zone` walk (every link, with its zone) and `show-vnic` walk
     /// (details of VNICs, no zone). A VNIC name seen twice (one in the global zone, one on loan)
     /// is matched in walk order.
@@ -299,55 +341,69 @@ pub fn observe_interested(
     Ok(obs)
 }
 
-/// One walk. gate: a link whose zone dladm cannot read is refused when `interest` names it,
-/// unless `keep_unreadable` (then every such link is kept in [`Observation::unreadable`]).
+/// One walk, the dialect's own ([`crate::flavour::Dialect::walk`]). gate: a link whose zone
+/// dladm cannot read is refused when `interest` names it, unless `keep_unreadable` (then every
+/// such link is kept in [`Observation::unreadable`]).
 fn walk_interested(
     host: &Host,
     flavour: Flavour,
     interest: &dyn Fn(&LinkName) -> bool,
     keep_unreadable: bool,
 ) -> Result<Observation, ObserveError> {
-    match flavour {
-        Flavour::Joyent => {
-            let out = host.dladm(&dladm::show_vnic_command(flavour))?;
-            Ok(Observation::from_joyent(dladm::parse_show_vnic_output(
-                &out, flavour,
-            )?))
-        }
-        Flavour::Gate => {
-            let (rows, statuses) = gate_zone_walk(host)?;
-            if !keep_unreadable {
-                let refused = rows
-                    .iter()
-                    .find(|(n, z)| *z == dladm::ZoneProp::Unreadable && interest(n));
-                if let Some((link, _)) = refused {
-                    let status = statuses
-                        .iter()
-                        .find(|(n, _)| n == link)
-                        .map(|(_, s)| s.clone())
-                        .unwrap_or_else(|| "unknown status".to_string());
-                    return Err(ObserveError::ZoneUnreadable {
-                        link: link.clone(),
-                        status,
-                    });
-                }
-            }
-            let vnics = if rows.iter().any(|(n, _)| interest(n)) {
-                let out = host.dladm(&dladm::show_vnic_command(flavour))?;
-                let v = dladm::parse_show_vnic_output(&out, flavour)?;
-                // The first walk listed links of interest and the second none: dlmgmtd may
-                // have stopped in between (walks then print nothing and succeed). Without the
-                // details those links would read as "not a VNIC", i.e. not netzone's.
-                if v.is_empty() {
-                    verify_dlmgmtd(host)?;
-                }
-                v
-            } else {
-                Vec::new()
-            };
-            Ok(Observation::from_gate_rows(rows, &statuses, vnics))
+    flavour.dialect().walk(host, interest, keep_unreadable)
+}
+
+/// joyent's walk: one `show-vnic` walk whose ZONE field names each VNIC's zone.
+pub(crate) fn walk_vnics_with_zones(
+    host: &Host,
+    flavour: Flavour,
+) -> Result<Observation, ObserveError> {
+    let out = host.dladm(&dladm::show_vnic_command(flavour))?;
+    Ok(Observation::from_joyent(dladm::parse_show_vnic_output(
+        &out, flavour,
+    )?))
+}
+
+/// gate's walk: the `show-linkprop -p zone` walk, then the `show-vnic` walk only when the
+/// first lists a link `interest` cares about. A link whose zone dladm cannot read is refused
+/// when `interest` names it, unless `keep_unreadable`.
+pub(crate) fn walk_zones_then_vnics(
+    host: &Host,
+    flavour: Flavour,
+    interest: &dyn Fn(&LinkName) -> bool,
+    keep_unreadable: bool,
+) -> Result<Observation, ObserveError> {
+    let (rows, statuses) = gate_zone_walk(host)?;
+    if !keep_unreadable {
+        let refused = rows
+            .iter()
+            .find(|(n, z)| *z == dladm::ZoneProp::Unreadable && interest(n));
+        if let Some((link, _)) = refused {
+            let status = statuses
+                .iter()
+                .find(|(n, _)| n == link)
+                .map(|(_, s)| s.clone())
+                .unwrap_or_else(|| "unknown status".to_string());
+            return Err(ObserveError::ZoneUnreadable {
+                link: link.clone(),
+                status,
+            });
         }
     }
+    let vnics = if rows.iter().any(|(n, _)| interest(n)) {
+        let out = host.dladm(&dladm::show_vnic_command(flavour))?;
+        let v = dladm::parse_show_vnic_output(&out, flavour)?;
+        // The first walk listed links of interest and the second none: dlmgmtd may
+        // have stopped in between (walks then print nothing and succeed). Without the
+        // details those links would read as "not a VNIC", i.e. not netzone's.
+        if v.is_empty() {
+            verify_dlmgmtd(host)?;
+        }
+        v
+    } else {
+        Vec::new()
+    };
+    Ok(Observation::from_gate_rows(rows, &statuses, vnics))
 }
 
 /// gate's `show-linkprop -c -o LINK,VALUE -p zone` walk: its rows, and dladm's status for each

@@ -4,7 +4,10 @@
 //! cannot be named from the global zone, and names are host-wide.
 
 use super::{Dialect, Flavour};
-use crate::dladm::LinkProp;
+use crate::dladm::observe::{self, Observation, ObserveError};
+use crate::dladm::{self, LinkProp, VnicInfo, ZoneProp};
+use crate::host::Host;
+use crate::linkname::LinkName;
 use crate::mtu::Mtu;
 use crate::zonecfg::Net;
 use crate::zonename::ZoneName;
@@ -44,5 +47,33 @@ impl Dialect for Gate {
 
     fn names_host_wide(&self) -> bool {
         true
+    }
+
+    fn show_vnic_fields(&self) -> &'static str {
+        dladm::GATE_VNIC_FIELDS
+    }
+
+    /// The `show-linkprop -p zone` walk (every link with its zone), then `show-vnic` for the
+    /// VNIC details when a listed link is of `interest`: a boot whose names are all free
+    /// costs one process.
+    fn walk(
+        &self,
+        host: &Host,
+        interest: &dyn Fn(&LinkName) -> bool,
+        keep_unreadable: bool,
+    ) -> Result<Observation, ObserveError> {
+        observe::walk_zones_then_vnics(host, self.flavour(), interest, keep_unreadable)
+    }
+
+    /// The zone walk names the zones; VNICs are matched to its rows by name in walk order
+    /// (a name seen twice: one in the global zone, one on loan), and a VNIC it did not list
+    /// is the global zone's.
+    fn observation(
+        &self,
+        zones: Vec<(LinkName, ZoneProp)>,
+        statuses: &[(LinkName, String)],
+        vnics: Vec<VnicInfo>,
+    ) -> Observation {
+        Observation::from_gate_rows(zones, statuses, vnics)
     }
 }

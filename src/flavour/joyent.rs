@@ -3,7 +3,10 @@
 //! `-z` and `show-vnic` has a ZONE field (SmartOS `jcommon/statechange` `setup_net`).
 
 use super::{Dialect, Flavour};
-use crate::dladm::LinkProp;
+use crate::dladm::observe::{self, Observation, ObserveError};
+use crate::dladm::{self, LinkProp, VnicInfo, ZoneProp};
+use crate::host::Host;
+use crate::linkname::LinkName;
 use crate::mtu::Mtu;
 use crate::zonecfg::Net;
 use crate::zonename::ZoneName;
@@ -46,5 +49,31 @@ impl Dialect for Joyent {
     /// Link names live in each zone's name space and `-z` addresses them there.
     fn names_host_wide(&self) -> bool {
         false
+    }
+
+    fn show_vnic_fields(&self) -> &'static str {
+        dladm::JOYENT_VNIC_FIELDS
+    }
+
+    /// One `show-vnic` walk: its ZONE field names every VNIC's zone, so no `show-linkprop`
+    /// walk is needed. Only VNICs are seen (links of other classes are never netzone's).
+    fn walk(
+        &self,
+        host: &Host,
+        _interest: &dyn Fn(&LinkName) -> bool,
+        _keep_unreadable: bool,
+    ) -> Result<Observation, ObserveError> {
+        observe::walk_vnics_with_zones(host, self.flavour())
+    }
+
+    /// The VNIC walk names each VNIC's zone; `zones` adds the links of other classes and the
+    /// links whose zone dladm could not read that the VNIC walk did not name.
+    fn observation(
+        &self,
+        zones: Vec<(LinkName, ZoneProp)>,
+        statuses: &[(LinkName, String)],
+        vnics: Vec<VnicInfo>,
+    ) -> Observation {
+        Observation::from_joyent_rows(vnics, zones, statuses)
     }
 }

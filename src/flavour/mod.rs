@@ -15,9 +15,11 @@ use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
 
-use crate::dladm::LinkProp;
+use crate::dladm::observe::{Observation, ObserveError};
 use crate::dladm::{self, DladmErrorKind};
+use crate::dladm::{LinkProp, VnicInfo, ZoneProp};
 use crate::host::{Host, HostError};
+use crate::linkname::LinkName;
 use crate::mtu::Mtu;
 use crate::zonecfg::Net;
 use crate::zonename::ZoneName;
@@ -30,8 +32,10 @@ pub use joyent::Joyent;
 
 /// The decisions that differ between the two dladm dialects, one implementation each
 /// ([`Joyent`], [`Gate`]): the planner, the executor and the removal paths ask the dialect
-/// instead of matching on [`Flavour`]. [`Flavour::dialect`] gives a flavour's own.
-pub trait Dialect: Sync {
+/// instead of matching on [`Flavour`]. [`Flavour::dialect`] gives a flavour's own. How the
+/// two plan differently is [`crate::plan::Planner`], implemented in `plan/joyent.rs` and
+/// `plan/gate.rs`.
+pub trait Dialect: Sync + crate::plan::Planner {
     /// The flavour this dialect is.
     fn flavour(&self) -> Flavour;
 
@@ -56,6 +60,50 @@ pub trait Dialect: Sync {
     /// name, cannot be named from the global zone, and is shadowed there by a global-zone link
     /// of the same name (illumos bug 10001).
     fn names_host_wide(&self) -> bool;
+
+    // ---- Observation: how each dialect lists the host's links ([`crate::dladm::observe`]).
+    // The dladm argv builders and output parsers stay in [`crate::dladm`]; these say which of
+    // them a dialect uses and how their answers join, so another backend (libdladm) can answer
+    // the same questions without a process.
+
+    /// The fields netzone asks `show-vnic -p -o` for ([`dladm::JOYENT_VNIC_FIELDS`],
+    /// [`dladm::GATE_VNIC_FIELDS`]). illumos-joyent's `show-vnic` has a `ZONE` field (`--` for
+    /// the global zone; `usr/src/cmd/dladm/dladm.c` `print_vnic`); gate's has none and refuses
+    /// the name ("unknown output field").
+    fn show_vnic_fields(&self) -> &'static str;
+
+    /// Whether a `show-vnic` walk alone names the zone holding each VNIC (its fields include
+    /// `ZONE`). When it does not, a VNIC listed without a zone may be the global zone's or on
+    /// loan to any zone, and two VNICs of one name cannot be told apart without
+    /// `show-linkprop -p zone`.
+    fn vnic_walk_names_zones(&self) -> bool {
+        self.show_vnic_fields().split(',').any(|f| f == "ZONE")
+    }
+
+    /// One walk of every link the global zone sees, in as few dladm processes as the dialect
+    /// allows: joyent one `show-vnic` walk (its ZONE field names the zones); gate a
+    /// `show-linkprop -p zone` walk, then `show-vnic` only when a listed link is of
+    /// `interest`. A link whose zone dladm cannot read (gate prints `?`, linkprop.c
+    /// `get_zone`) fails the walk if `interest` names it, unless `keep_unreadable` (then it is
+    /// kept in [`Observation::unreadable`]). No dlmgmtd check: see
+    /// [`crate::dladm::observe::verify_dlmgmtd`].
+    fn walk(
+        &self,
+        host: &Host,
+        interest: &dyn Fn(&LinkName) -> bool,
+        keep_unreadable: bool,
+    ) -> Result<Observation, ObserveError>;
+
+    /// Joins what dladm printed into one [`Observation`] (pure): `vnics` from a `show-vnic`
+    /// walk (of the host, or `-l OVER`), `zones` the rows of a `show-linkprop` walk that read
+    /// `zone` (empty when none ran: then gate takes every VNIC for the global zone's, and
+    /// joyent needs none) and `statuses` dladm's status for each row it printed `?` for.
+    fn observation(
+        &self,
+        zones: Vec<(LinkName, ZoneProp)>,
+        statuses: &[(LinkName, String)],
+        vnics: Vec<VnicInfo>,
+    ) -> Observation;
 }
 
 impl Flavour {
@@ -272,6 +320,205 @@ mod tests {
         assert!(g.vnic_props(&net).is_empty());
         net.mtu = Some(crate::mtu::Mtu::new(9000).unwrap());
         assert_eq!(g.create_mtu(&net), net.mtu);
+    }
+
+    use crate::testutil::{ln, zn};
+
+    fn vnic(link: &str, mac: &str, zone: Option<&str>) -> VnicInfo {
+        VnicInfo {
+            link: ln(link),
+            over: "e1000g0".into(),
+            mac: mac.parse().ok(),
+            mac_type: "random".into(),
+            vid: None,
+            zone: zone.map(zn),
+        }
+    }
+
+    #[test]
+    fn show_vnic_fields_per_dialect() {
+        let (j, g) = (Flavour::Joyent.dialect(), Flavour::Gate.dialect());
+        assert_eq!(
+            j.show_vnic_fields(),
+            "LINK,OVER,MACADDRESS,MACADDRTYPE,VID,ZONE"
+        );
+        assert_eq!(g.show_vnic_fields(), "LINK,OVER,MACADDRESS,MACADDRTYPE,VID");
+        assert!(j.vnic_walk_names_zones());
+        assert!(!g.vnic_walk_names_zones());
+        // The parser reads what the builder asked for: six fields on joyent, five on gate.
+        let line = "net0:e1000g0:2\\:8\\:20\\:a\\:b\\:c:random:0:web1\n";
+        assert_eq!(
+            dladm::parse_show_vnic_output(line, Flavour::Joyent).unwrap()[0].zone,
+            Some(zn("web1"))
+        );
+        assert!(dladm::parse_show_vnic_output(line, Flavour::Gate).is_err());
+    }
+
+    #[test]
+    fn observation_joins_per_dialect() {
+        let (j, g) = (Flavour::Joyent.dialect(), Flavour::Gate.dialect());
+        let vnics = vec![
+            vnic("net0", "2:8:20:0:0:1", Some("web1")),
+            vnic("net0", "2:8:20:0:0:2", None),
+        ];
+        // The VNIC walk alone: joyent keeps each VNIC's zone; gate, without zone rows, takes
+        // every VNIC for the global zone's.
+        let o = j.observation(Vec::new(), &[], vnics.clone());
+        assert_eq!(o.links.len(), 2);
+        assert_eq!(o.links[0].zone, Some(zn("web1")));
+        assert_eq!(o.links[1].zone, None);
+        let o = g.observation(Vec::new(), &[], vnics.clone());
+        assert!(o.links.iter().all(|l| l.zone.is_none()), "{o:?}");
+
+        // With a zone walk. gate: its rows give the zones, matched to the VNICs in walk order.
+        let rows = vec![
+            (ln("e1000g0"), ZoneProp::Global),
+            (ln("net0"), ZoneProp::Zone(zn("web2"))),
+            (ln("net0"), ZoneProp::Global),
+            (ln("lost0"), ZoneProp::Unreadable),
+        ];
+        let statuses = [(ln("lost0"), "invalid argument".to_string())];
+        let o = g.observation(rows.clone(), &statuses, vnics.clone());
+        assert_eq!(o.links.len(), 3, "{o:?}");
+        assert!(o.links[0].vnic.is_none());
+        assert_eq!(o.links[1].zone, Some(zn("web2")));
+        assert_eq!(
+            o.links[1].vnic.as_ref().unwrap().mac.unwrap().to_string(),
+            "2:8:20:0:0:1"
+        );
+        assert_eq!(o.links[2].zone, None);
+        assert_eq!(o.unreadable.len(), 1);
+        assert_eq!(o.unreadable[0].status, "invalid argument");
+
+        // joyent: the VNIC walk's zones stand; rows add a link of another class once (not
+        // the VNICs it already has) and a `?` link the VNIC walk did not name.
+        let o = j.observation(rows, &statuses, vnics);
+        assert_eq!(o.links.len(), 4, "{o:?}");
+        assert!(o
+            .find(&ln("net0"), Some(&zn("web1")))
+            .unwrap()
+            .vnic
+            .is_some());
+        assert!(o
+            .find(&ln("net0"), Some(&zn("web2")))
+            .unwrap()
+            .vnic
+            .is_none());
+        assert!(o.find(&ln("e1000g0"), None).unwrap().vnic.is_none());
+        assert_eq!(o.unreadable.len(), 1);
+        assert_eq!(o.unreadable[0].name, ln("lost0"));
+        // A `?` row for a name the VNIC walk named is not unreadable on joyent.
+        let o = j.observation(
+            vec![(ln("net0"), ZoneProp::Unreadable)],
+            &[],
+            vec![vnic("net0", "2:8:20:0:0:1", Some("web1"))],
+        );
+        assert!(o.unreadable.is_empty());
+        assert_eq!(o.links.len(), 1);
+    }
+
+    /// A host whose dladm is a script that logs each run's argv to `log` and answers
+    /// `show-vnic` and `show-linkprop` with the given output and exit status.
+    fn fake_dladm(
+        dir: &Path,
+        vnic_out: &str,
+        prop_out: &str,
+        prop_stderr: &str,
+        prop_rc: u8,
+    ) -> Host {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join("dladm");
+        let log = dir.join("log");
+        std::fs::write(
+            &p,
+            format!(
+                "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$1\" in\n\
+                 show-vnic) printf '{vnic_out}';;\n\
+                 show-linkprop) printf '{prop_out}'; printf '{prop_stderr}' >&2; exit {prop_rc};;\n\
+                 *) echo \"dladm: $1: object not found\" >&2; exit 1;;\nesac\n",
+                log.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        Host::new(
+            crate::host::Tools {
+                dladm: p,
+                ..Default::default()
+            },
+            dir,
+        )
+    }
+
+    fn runs(dir: &Path) -> Vec<String> {
+        std::fs::read_to_string(dir.join("log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn walk_per_dialect() {
+        let vnic_j = "net0:e1000g0:2\\\\:8\\\\:20\\\\:0\\\\:0\\\\:1:random:0:web1\\n";
+        let vnic_g = "net0:e1000g0:2\\\\:8\\\\:20\\\\:0\\\\:0\\\\:1:random:0\\n";
+        let props = "e1000g0:\\nnet0:web1\\n";
+        let (j, g) = (Flavour::Joyent.dialect(), Flavour::Gate.dialect());
+        let all = |_: &LinkName| true;
+        let none = |_: &LinkName| false;
+
+        // joyent: one show-vnic walk with ZONE, whatever the interest.
+        let dir = tempfile::tempdir().unwrap();
+        let host = fake_dladm(dir.path(), vnic_j, props, "", 0);
+        let o = j.walk(&host, &none, false).unwrap();
+        assert_eq!(o.links.len(), 1);
+        assert_eq!(o.links[0].zone, Some(zn("web1")));
+        assert_eq!(
+            runs(dir.path()),
+            ["show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,VID,ZONE"]
+        );
+
+        // gate: the zone walk first; show-vnic only when a listed link is of interest.
+        let dir = tempfile::tempdir().unwrap();
+        let host = fake_dladm(dir.path(), vnic_g, props, "", 0);
+        let o = g.walk(&host, &none, false).unwrap();
+        assert_eq!(o.links.len(), 2);
+        assert!(o.links.iter().all(|l| l.vnic.is_none()));
+        assert_eq!(runs(dir.path()), ["show-linkprop -c -o LINK,VALUE -p zone"]);
+        let o = g.walk(&host, &all, false).unwrap();
+        let net0 = o.find(&ln("net0"), Some(&zn("web1"))).unwrap();
+        assert_eq!(net0.vnic.as_ref().unwrap().zone, Some(zn("web1")));
+        assert_eq!(runs(dir.path()).len(), 3);
+        assert_eq!(
+            runs(dir.path())[2],
+            "show-vnic -p -o LINK,OVER,MACADDRESS,MACADDRTYPE,VID"
+        );
+
+        // gate: a link whose zone dladm cannot read fails the walk when it is of interest,
+        // and is kept apart when asked to.
+        let dir = tempfile::tempdir().unwrap();
+        let host = fake_dladm(
+            dir.path(),
+            vnic_g,
+            "e1000g0:\\nnet0:?\\n",
+            "dladm: warning: cannot get link property '\\''zone'\\'' for net0: invalid argument\\n",
+            1,
+        );
+        let only_net0 = |n: &LinkName| n.as_str() == "net0";
+        match g.walk(&host, &only_net0, false) {
+            Err(ObserveError::ZoneUnreadable { link, status }) => {
+                assert_eq!(link, ln("net0"));
+                assert_eq!(status, "invalid argument");
+            }
+            other => panic!("{other:?}"),
+        }
+        let o = g.walk(&host, &only_net0, true).unwrap();
+        assert_eq!(o.unreadable.len(), 1);
+        assert!(o.unreadable[0].vnic.is_some());
+        assert_eq!(o.links.len(), 1);
+        // joyent never runs the zone walk, so the same host is no trouble to it.
+        let o = j.walk(&host, &only_net0, false);
+        assert!(o.is_err(), "five fields are not joyent's six: {o:?}");
     }
 
     #[test]
