@@ -502,3 +502,210 @@ fn recover_json_refusals_are_error_documents() {
     assert_eq!(z["final_state"], "installed");
     assert_eq!(sim.zone_state("web3"), "installed");
 }
+
+/// `check --json`: web1's VLAN id is out of range (a configuration problem), web3's global-nic
+/// is no link of the host (a host problem), web2 is valid, `nosuch` is not configured. Every
+/// problem is listed with its code, where it is, and the line stderr has; exit 1.
+#[test]
+fn check_json_lists_each_zones_problems_with_codes() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let mut bad = NetSpec::new("net0", "e1000g0");
+    bad.vlan = Some(4095);
+    sim.add_zone("web1", &[bad]);
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web3", &[NetSpec::new("net0", "nosuch0")]);
+    let r = sim
+        .netzone(&["check", "--json", "web1", "web2", "web3", "nosuch"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    let d = doc(&r);
+    assert_eq!(
+        (d["live"].as_bool(), d["valid"].as_bool()),
+        (Some(false), Some(false))
+    );
+    assert_eq!(d["host"], json!({"read": true, "error": null}), "{d}");
+    let zones = d["zones"].as_array().expect("zones");
+    let named: Vec<(&str, bool)> = zones
+        .iter()
+        .map(|z| (z["zone"].as_str().unwrap(), z["valid"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        named,
+        [
+            ("web1", false),
+            ("web2", true),
+            ("web3", false),
+            ("nosuch", false)
+        ]
+    );
+    assert_eq!(
+        zones[0]["problems"],
+        json!([{"code": "invalid-config", "source": "config", "net": "net0", "net_index": null,
+                "attribute": "vlan-id", "value": "4095", "reason": "VLAN id must be 1-4094",
+                "message": "zone 'web1': net 'net0': vlan-id '4095': VLAN id must be 1-4094"}])
+    );
+    assert_eq!(
+        zones[0]["host_checked"], false,
+        "invalid: not checked against the host"
+    );
+    assert_eq!(zones[1]["problems"], json!([]));
+    assert_eq!(zones[1]["host_checked"], true);
+    let p = &zones[2]["problems"][0];
+    assert_eq!(
+        (
+            p["source"].as_str(),
+            p["attribute"].as_str(),
+            p["value"].as_str()
+        ),
+        (Some("host"), Some("global-nic"), Some("nosuch0")),
+        "{d}"
+    );
+    assert_eq!(zones[3]["problems"][0]["code"], "not-found");
+    // Every problem's message is a line stderr has.
+    for z in zones {
+        for p in z["problems"].as_array().unwrap() {
+            let line = format!("netzone: {}\n", p["message"].as_str().unwrap());
+            assert!(r.stderr().contains(&line), "{line}: {}", r.stderr());
+        }
+    }
+
+    // -a, and --file; a valid zone alone exits 0.
+    let d = doc(&sim.netzone(&["check", "-a", "--json"]).fails());
+    assert_eq!(d["zones"].as_array().map(Vec::len), Some(3), "{d}");
+    let d = doc(&sim.netzone(&["check", "--json", "web2"]).ok());
+    assert_eq!(d["valid"], true);
+    let file = sim.root().join("etc/zones/web1.xml");
+    let d = doc(&sim
+        .netzone(&["check", "--json", "--file", file.to_str().unwrap()])
+        .fails());
+    assert_eq!(d["zones"][0]["zone"], "web1");
+    assert_eq!(d["zones"][0]["file"], file.to_str().unwrap());
+    assert_eq!(d["zones"][0]["problems"][0]["attribute"], "vlan-id");
+    assert_eq!(d["host"]["read"], false, "--file reads no host");
+
+    // dlmgmtd stopped: the configuration only, and the document says why.
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    let d = doc(&sim.netzone(&["check", "--json", "web2", "web3"]).ok());
+    assert_eq!(d["host"]["read"], false);
+    assert_eq!(d["host"]["error"]["code"], "dlmgmtd-down", "{d}");
+    assert_eq!(d["zones"][1]["valid"], true, "web3's NIC not checked: {d}");
+    assert_eq!(d["zones"][1]["host_checked"], false);
+}
+
+#[test]
+fn check_json_failures_are_error_documents() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    // An index that lists only the global zone.
+    assert_eq!(
+        error_code(sim.netzone(&["check", "-a", "--json"])),
+        "not-found"
+    );
+    let elsewhere = tempfile::tempdir().unwrap();
+    for args in [
+        &["check", "--json", "web1"][..],
+        &["check", "--live", "--json", "-a"],
+    ] {
+        let r = sim
+            .command(std::path::Path::new(env!("CARGO_BIN_EXE_netzone")), args)
+            .env("NETZONE_ROOT", elsewhere.path())
+            .output()
+            .unwrap();
+        let r = Run {
+            argv: args.join(" "),
+            out: r,
+        };
+        assert_eq!(error_code(r), "not-found", "{args:?}");
+    }
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    assert_eq!(
+        error_code(sim.netzone(&["check", "--live", "--json", "web1"])),
+        "dlmgmtd-down"
+    );
+}
+
+/// `check --live --json`: web1 runs (joyent) with net0 and net1; net0's MTU is then raised
+/// inside the zone and net2 added to its configuration. The differences are listed per net with
+/// the lines stderr has, and match the host; a halted zone and an unknown one are errors with
+/// their codes; exit 1. Put right, the zone is valid and the exit status 0.
+#[test]
+fn check_live_json_lists_differences_per_net() {
+    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
+    sim.add_zone(
+        "web1",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec::new("net1", "e1000g1"),
+        ],
+    );
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    let d = doc(&sim.netzone(&["check", "--live", "--json", "-a"]).ok());
+    assert_eq!(d["live"], true);
+    assert_eq!(d["valid"], true);
+    assert_eq!(
+        d["zones"],
+        json!([{"zone": "web1", "state": "running", "checked": true, "valid": true,
+                "differences": [], "errors": []}])
+    );
+
+    sim.dladm(&["set-linkprop", "-t", "-p", "mtu=9000", "e1000g0"])
+        .ok();
+    let out = sim
+        .command(
+            &sim.bin.join("sim-dladm"),
+            &["set-linkprop", "-t", "-p", "mtu=9000", "net0"],
+        )
+        .env("ILLUMOS_SIM_ZONE", "web1")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let xml = sim.zone_xml("web1").replace(
+        "</zone>",
+        "  <network physical=\"net2\" global-nic=\"e1000g0\"/>\n</zone>",
+    );
+    std::fs::write(sim.root().join("etc/zones/web1.xml"), xml).unwrap();
+
+    let r = sim
+        .netzone(&["check", "--live", "--json", "web1", "web2", "nosuch"])
+        .fails();
+    assert_eq!(r.code(), Some(1));
+    let d = doc(&r);
+    assert_eq!(d["valid"], false);
+    let z = &d["zones"][0];
+    assert_eq!(
+        (z["checked"].as_bool(), z["valid"].as_bool()),
+        (Some(true), Some(false))
+    );
+    let diffs: Vec<(&str, &str)> = z["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["net"].as_str().unwrap(), x["what"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        diffs,
+        [
+            ("net0", "mtu is 9000, configured 1500"),
+            ("net2", "no link 'net2' in the zone")
+        ],
+        "{d}"
+    );
+    let net0 = sim
+        .links()
+        .into_iter()
+        .find(|l| l.name == "net0" && l.zone == "web1")
+        .expect("web1's net0");
+    assert_eq!(net0.mtu, 9000, "the difference is the host's");
+    for x in z["differences"].as_array().unwrap() {
+        assert_eq!(x["zone"], "web1");
+        let line = format!("netzone: {}\n", x["message"].as_str().unwrap());
+        assert!(r.stderr().contains(&line), "{line}: {}", r.stderr());
+    }
+    assert_eq!(d["zones"][1]["state"], "installed");
+    assert_eq!(d["zones"][1]["checked"], false);
+    assert_eq!(d["zones"][1]["errors"][0]["code"], "zone-state");
+    assert_eq!(d["zones"][2]["state"], Value::Null);
+    assert_eq!(d["zones"][2]["errors"][0]["code"], "not-found");
+}

@@ -10,14 +10,17 @@
 //! only the configuration was checked. `--file` checks the configuration only.
 //!
 //! Every problem is printed, one line each; exit status 0 when all
-//! are valid, 1 otherwise (2 for usage, from clap).
+//! are valid, 1 otherwise (2 for usage, from clap). With `--json` the same verdicts are also
+//! printed as one document on stdout ([`CheckDoc`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use netzone::error::ErrorKind;
 use netzone::hostcheck::{self, AutoError, HostView};
 use netzone::validate;
-use netzone::zonecfg::{self, ConfigError, ZoneConfig};
+use netzone::zonecfg::error::NetRef;
+use netzone::zonecfg::{self, ConfigError, Problem, ZoneConfig};
 use netzone::zonename::ZoneName;
 
 use crate::GlobalOpts;
@@ -35,9 +38,116 @@ pub struct CheckArgs {
     /// (with -a: every ready or running zone).
     #[arg(long, conflicts_with = "file")]
     pub live: bool,
+    /// Also print the verdicts as JSON on stdout (the messages stay on stderr).
+    #[arg(long)]
+    pub json: bool,
     /// Zones to check (their files under ROOT/etc/zones).
     #[arg(value_name = "ZONE", required_unless_present_any = ["file", "all"])]
     pub zones: Vec<String>,
+}
+
+/// A code and a message, as the error document has them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ErrorOut {
+    /// [`ErrorKind::code`].
+    pub code: &'static str,
+    /// The message, as printed after `netzone: `.
+    pub message: String,
+}
+
+/// `check --json` (static): `{"version":1,"live":false,"valid":..,"host":{..},"zones":[..]}`.
+#[derive(serde::Serialize)]
+struct CheckDoc {
+    live: bool,
+    /// Every zone is valid (exit status 0).
+    valid: bool,
+    /// Whether the host's links were read for the host checks, and why not.
+    host: HostRead,
+    zones: Vec<ZoneCheck>,
+}
+
+#[derive(Default, serde::Serialize)]
+struct HostRead {
+    read: bool,
+    error: Option<ErrorOut>,
+}
+
+/// The verdict on one zone (or `--file`).
+#[derive(serde::Serialize)]
+struct ZoneCheck {
+    /// The zone as named, or as its file names it (`null` when unknown).
+    zone: Option<String>,
+    /// With `--file`: the file.
+    file: Option<PathBuf>,
+    valid: bool,
+    /// Checked against the host's links too.
+    host_checked: bool,
+    problems: Vec<ProblemOut>,
+    /// What could not be checked, said on stderr as well.
+    warnings: Vec<String>,
+}
+
+/// One problem: the error kind's code, where it is, and the line printed for it.
+#[derive(serde::Serialize)]
+struct ProblemOut {
+    code: &'static str,
+    /// `config`: the zone's configuration (and the other zones'); `host`: against the host's
+    /// links.
+    source: &'static str,
+    /// The net's `physical` name as written.
+    net: Option<String>,
+    /// The net's position (from 1), for a net without a `physical` name.
+    net_index: Option<usize>,
+    attribute: Option<String>,
+    value: Option<String>,
+    reason: String,
+    message: String,
+}
+
+impl ProblemOut {
+    fn of(p: &Problem, source: &'static str) -> Self {
+        let (net, net_index) = match &p.net {
+            Some(NetRef::Physical(n)) => (Some(n.clone()), None),
+            Some(NetRef::Index(i)) => (None, Some(*i)),
+            None => (None, None),
+        };
+        ProblemOut {
+            code: ErrorKind::InvalidConfig.code(),
+            source,
+            net,
+            net_index,
+            attribute: p.attribute.clone(),
+            value: p.value.clone(),
+            reason: p.reason.clone(),
+            message: p.to_string(),
+        }
+    }
+
+    /// A failure that is no configuration problem: the whole message, its kind's code.
+    fn whole(kind: ErrorKind, source: &'static str, message: String) -> Self {
+        ProblemOut {
+            code: kind.code(),
+            source,
+            net: None,
+            net_index: None,
+            attribute: None,
+            value: None,
+            reason: message.clone(),
+            message,
+        }
+    }
+
+    /// Every problem of `e`.
+    fn all(e: &ConfigError, source: &'static str) -> Vec<Self> {
+        match e.problems() {
+            [] => e
+                .lines()
+                .into_iter()
+                .map(|l| Self::whole(e.kind(), source, l))
+                .collect(),
+            ps => ps.iter().map(|p| Self::of(p, source)).collect(),
+        }
+    }
 }
 
 /// Prints every line of `e` with the program prefix.
@@ -52,6 +162,8 @@ struct HostOnce<'a> {
     g: &'a GlobalOpts,
     host: netzone::host::Host,
     view: Option<Option<HostView>>,
+    /// Why the read failed.
+    error: Option<ErrorOut>,
 }
 
 impl HostOnce<'_> {
@@ -63,11 +175,15 @@ impl HostOnce<'_> {
             self.view = Some(match res {
                 Ok(v) => Some(v),
                 Err(e) => {
-                    eprintln!(
-                        "netzone: cannot read the host's links ({}): checked the configuration \
-                         only",
+                    let message = format!(
+                        "cannot read the host's links ({}): checked the configuration only",
                         crate::ops::one_line(&e)
                     );
+                    eprintln!("netzone: {message}");
+                    self.error = Some(ErrorOut {
+                        code: crate::json::kind_of(&e).code(),
+                        message,
+                    });
                     None
                 }
             });
@@ -80,36 +196,56 @@ impl HostOnce<'_> {
     }
 }
 
-/// Prints the verdict on one zone; returns whether it is valid.
+/// Prints the verdict on one zone and returns it.
 fn verdict(
     g: &GlobalOpts,
+    zone: Option<String>,
     res: Result<ZoneConfig, ConfigError>,
     host: Option<(&mut HostOnce<'_>, &[ZoneConfig])>,
-) -> bool {
+) -> ZoneCheck {
+    let mut out = ZoneCheck {
+        zone,
+        file: None,
+        valid: false,
+        host_checked: false,
+        problems: Vec::new(),
+        warnings: Vec::new(),
+    };
     let cfg = match res {
         Ok(cfg) => cfg,
         Err(e) => {
             report(&e);
-            return false;
+            out.problems = ProblemOut::all(&e, "config");
+            if out.zone.is_none() {
+                out.zone = e.problems().first().map(|p| p.zone.clone());
+            }
+            return out;
         }
     };
+    out.zone = Some(cfg.name().to_string());
     if let Some((once, others)) = host {
         if let Some((h, view)) = once.get() {
+            out.host_checked = true;
             let cfg = match hostcheck::resolve_auto(h, &cfg) {
                 Ok(resolved) => resolved,
                 Err(AutoError::Problem(e)) => {
                     eprintln!("netzone: {e}");
-                    return false;
+                    out.problems
+                        .push(ProblemOut::whole(ErrorKind::InvalidConfig, "host", e));
+                    return out;
                 }
                 Err(AutoError::Unreadable(e)) => {
-                    eprintln!("netzone: {e}: global-nic 'auto' not checked against the host");
+                    let w = format!("{e}: global-nic 'auto' not checked against the host");
+                    eprintln!("netzone: {w}");
+                    out.warnings.push(w);
                     cfg.clone()
                 }
             };
             let problems = hostcheck::problems(&cfg, others, view);
             if !problems.is_empty() {
+                out.problems = problems.iter().map(|p| ProblemOut::of(p, "host")).collect();
                 report(&ConfigError::Invalid { problems });
-                return false;
+                return out;
             }
         }
     }
@@ -121,43 +257,54 @@ fn verdict(
             cfg.managed_nets().count()
         );
     }
-    true
+    out.valid = true;
+    out
+}
+
+/// Prints the document (with `--json`) and gives the exit status.
+fn finish(a: &CheckArgs, zones: Vec<ZoneCheck>, host: HostRead) -> ExitCode {
+    let valid = zones.iter().all(|z| z.valid);
+    if a.json {
+        let doc = CheckDoc {
+            live: false,
+            valid,
+            host,
+            zones,
+        };
+        println!("{}", crate::json::document(&doc));
+    }
+    ExitCode::from(if valid { 0 } else { 1 })
 }
 
 pub fn run(g: &GlobalOpts, a: CheckArgs) -> anyhow::Result<ExitCode> {
-    let mut ok = true;
     if let Some(file) = &a.file {
-        ok &= verdict(g, validate::check_file(&g.root, file), None);
-        return Ok(ExitCode::from(if ok { 0 } else { 1 }));
+        let mut v = verdict(g, None, validate::check_file(&g.root, file), None);
+        v.file = Some(file.clone());
+        return Ok(finish(&a, vec![v], HostRead::default()));
     }
     crate::require_index(g)?;
     if a.live {
-        return crate::live::run(g, &a.zones, a.all);
+        return crate::live::run(g, &a.zones, a.all, a.json);
     }
     let mut zones = a.zones.clone();
     if a.all {
-        match netzone::zoneindex::read(&g.root) {
-            Ok(entries) => {
-                let before = zones.len();
-                zones.extend(
-                    entries
-                        .into_iter()
-                        .map(|e| e.name)
-                        .filter(|n| n != "global"),
-                );
-                if zones.len() == before {
-                    eprintln!(
-                        "netzone: no zone is configured under {} (its index lists only the \
-                         global zone): nothing to check",
-                        g.root.display()
-                    );
-                    return Ok(ExitCode::from(1));
-                }
-            }
-            Err(e) => {
-                eprintln!("netzone: {e}");
-                ok = false;
-            }
+        let entries = netzone::zoneindex::read(&g.root)
+            .map_err(|e| crate::json::coded(e.kind(), e.to_string()))?;
+        zones.extend(
+            entries
+                .into_iter()
+                .map(|e| e.name)
+                .filter(|n| n != "global"),
+        );
+        if zones.is_empty() {
+            return Err(crate::json::coded(
+                ErrorKind::NotFound,
+                format!(
+                    "no zone is configured under {} (its index lists only the global zone): \
+                     nothing to check",
+                    g.root.display()
+                ),
+            ));
         }
     }
     // Every configured zone's valid configuration, read once for the host checks.
@@ -168,24 +315,37 @@ pub fn run(g: &GlobalOpts, a: CheckArgs) -> anyhow::Result<ExitCode> {
         g,
         host: crate::lifecycle::host(g),
         view: None,
+        error: None,
     };
+    let mut verdicts = Vec::new();
     for z in &zones {
         match ZoneName::new(z) {
-            Ok(name) => {
-                ok &= verdict(
-                    g,
-                    validate::check_zone(&g.root, &name),
-                    Some((&mut once, &configured)),
-                )
-            }
+            Ok(name) => verdicts.push(verdict(
+                g,
+                Some(z.clone()),
+                validate::check_zone(&g.root, &name),
+                Some((&mut once, &configured)),
+            )),
             Err(e) => {
-                eprintln!(
-                    "netzone: zone '{}': invalid zone name: {e}",
+                let message = format!(
+                    "zone '{}': invalid zone name: {e}",
                     zonecfg::error::printable(z)
                 );
-                ok = false;
+                eprintln!("netzone: {message}");
+                verdicts.push(ZoneCheck {
+                    zone: Some(z.clone()),
+                    file: None,
+                    valid: false,
+                    host_checked: false,
+                    problems: vec![ProblemOut::whole(e.kind(), "config", message)],
+                    warnings: Vec::new(),
+                });
             }
         }
     }
-    Ok(ExitCode::from(if ok { 0 } else { 1 }))
+    let host = HostRead {
+        read: matches!(once.view, Some(Some(_))),
+        error: once.error.take(),
+    };
+    Ok(finish(&a, verdicts, host))
 }

@@ -3,32 +3,108 @@
 //! (stderr, `netzone: zone 'Z': net 'N': mtu is 9000, configured 1500`); exit 0 when there is
 //! none, 1 otherwise. A named zone that is not ready or running is an error; `-a` checks the
 //! zones that are. The host is read once for all zones: `zoneadm list`, then two dladm walks.
+//! With `--json` the verdicts are also printed as one document on stdout ([`LiveDoc`]).
 
 use std::process::ExitCode;
 
-use netzone::live::{self, LiveView};
+use netzone::error::ErrorKind;
+use netzone::live::{self, Difference, LiveView};
 use netzone::zoneadm::{self, State};
 use netzone::zonecfg;
 use netzone::zonename::ZoneName;
 
+use crate::check::ErrorOut;
 use crate::GlobalOpts;
 
+/// `check --live --json`: `{"version":1,"live":true,"valid":..,"zones":[..]}`.
+#[derive(serde::Serialize)]
+struct LiveDoc<'a> {
+    live: bool,
+    /// No zone has a difference or an error (exit status 0).
+    valid: bool,
+    zones: &'a [LiveZone],
+}
+
+/// The verdict on one zone.
+#[derive(serde::Serialize)]
+struct LiveZone {
+    /// The zone as named.
+    zone: String,
+    /// Its state (`null`: not configured, or not a valid name).
+    state: Option<&'static str>,
+    /// Its links were compared (it is ready or running, and its configuration was read).
+    checked: bool,
+    valid: bool,
+    /// Each difference, with the line printed for it.
+    differences: Vec<DifferenceOut>,
+    /// Why it was not (fully) checked.
+    errors: Vec<ErrorOut>,
+}
+
+#[derive(serde::Serialize)]
+struct DifferenceOut {
+    #[serde(flatten)]
+    difference: Difference,
+    message: String,
+}
+
+impl LiveZone {
+    fn new(zone: &str, state: Option<State>) -> Self {
+        LiveZone {
+            zone: zone.to_string(),
+            state: state.map(zoneadm::state_name),
+            checked: false,
+            valid: false,
+            differences: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// Records and prints (stderr) an error.
+    fn error(&mut self, kind: ErrorKind, message: String) {
+        eprintln!("netzone: {message}");
+        self.errors.push(ErrorOut {
+            code: kind.code(),
+            message,
+        });
+    }
+}
+
+/// Prints the document (with `json`) and gives the exit status.
+fn finish(json: bool, zones: &[LiveZone]) -> ExitCode {
+    let valid = zones.iter().all(|z| z.valid);
+    if json {
+        let doc = LiveDoc {
+            live: true,
+            valid,
+            zones,
+        };
+        println!("{}", crate::json::document(&doc));
+    }
+    ExitCode::from(if valid { 0 } else { 1 })
+}
+
 /// Checks `names` (or, with `all`, every ready or running zone) live.
-pub fn run(g: &GlobalOpts, names: &[String], all: bool) -> anyhow::Result<ExitCode> {
+pub fn run(g: &GlobalOpts, names: &[String], all: bool, json: bool) -> anyhow::Result<ExitCode> {
     let host = crate::lifecycle::host(g);
     let list = zoneadm::list(&host)?;
     let live_state = |s: State| matches!(s, State::Ready | State::Running);
-    let mut ok = true;
-    let mut targets: Vec<ZoneName> = Vec::new();
+    let mut zones: Vec<LiveZone> = Vec::new();
+    // Indexes into `zones` of the zones to check, with their names.
+    let mut targets: Vec<(usize, ZoneName)> = Vec::new();
     if all {
-        targets.extend(
-            list.iter()
-                .filter(|z| z.name != "global" && live_state(z.state))
-                .filter_map(|z| ZoneName::new(&z.name).ok()),
-        );
+        for z in list
+            .iter()
+            .filter(|z| z.name != "global" && live_state(z.state))
+        {
+            if let Ok(n) = ZoneName::new(&z.name) {
+                targets.push((zones.len(), n));
+                zones.push(LiveZone::new(&z.name, Some(z.state)));
+            }
+        }
         if targets.is_empty() {
             eprintln!("netzone: no zone is ready or running: no links to check");
-            return Ok(ExitCode::SUCCESS);
+            return Ok(finish(json, &zones));
         }
     }
     // Every named zone's state first, so a typo or a halted zone is said before any dladm run.
@@ -36,48 +112,57 @@ pub fn run(g: &GlobalOpts, names: &[String], all: bool) -> anyhow::Result<ExitCo
         let name = match ZoneName::new(z) {
             Ok(n) => n,
             Err(e) => {
-                eprintln!(
-                    "netzone: zone '{}': invalid zone name: {e}",
-                    zonecfg::error::printable(z)
+                let mut rec = LiveZone::new(z, None);
+                rec.error(
+                    e.kind(),
+                    format!(
+                        "zone '{}': invalid zone name: {e}",
+                        zonecfg::error::printable(z)
+                    ),
                 );
-                ok = false;
+                zones.push(rec);
                 continue;
             }
         };
-        match list.iter().find(|e| e.name == name.as_str()) {
-            None => {
-                eprintln!("netzone: zone '{name}': no such zone configured");
-                ok = false;
-            }
-            Some(e) if live_state(e.state) => targets.push(name),
-            Some(e) => {
-                eprintln!(
-                    "netzone: zone '{name}': zone is {}, not ready or running: it has no links \
+        let entry = list.iter().find(|e| e.name == name.as_str());
+        let mut rec = LiveZone::new(z, entry.map(|e| e.state));
+        match entry {
+            None => rec.error(
+                ErrorKind::NotFound,
+                format!("zone '{name}': no such zone configured"),
+            ),
+            Some(e) if live_state(e.state) => targets.push((zones.len(), name)),
+            Some(e) => rec.error(
+                ErrorKind::ZoneState,
+                format!(
+                    "zone '{name}': zone is {}, not ready or running: it has no links \
                      to check (netzone check {name} checks its configuration)",
                     zoneadm::state_name(e.state)
-                );
-                ok = false;
-            }
+                ),
+            ),
         }
+        zones.push(rec);
     }
     if targets.is_empty() {
-        return Ok(ExitCode::from(1));
+        return Ok(finish(json, &zones));
     }
     let flavour = crate::ops::resolve_flavour(&host, g)?;
     let view = LiveView::read(&host, flavour)?;
-    for z in &targets {
+    for (i, z) in &targets {
+        let rec = &mut zones[*i];
         let cfg = match zonecfg::load(&g.root, z) {
             Ok(c) => c,
             Err(e) => {
                 for line in e.lines() {
-                    eprintln!("netzone: {line}");
+                    rec.error(e.kind(), line);
                 }
-                ok = false;
                 continue;
             }
         };
         match live::check_zone(&host, flavour, &cfg, &view) {
             Ok(diffs) if diffs.is_empty() => {
+                rec.checked = true;
+                rec.valid = true;
                 if g.verbose {
                     eprintln!(
                         "netzone: zone '{z}': {} links as configured",
@@ -86,16 +171,17 @@ pub fn run(g: &GlobalOpts, names: &[String], all: bool) -> anyhow::Result<ExitCo
                 }
             }
             Ok(diffs) => {
-                for d in &diffs {
+                rec.checked = true;
+                for d in diffs {
                     eprintln!("netzone: {d}");
+                    rec.differences.push(DifferenceOut {
+                        message: d.to_string(),
+                        difference: d,
+                    });
                 }
-                ok = false;
             }
-            Err(e) => {
-                eprintln!("netzone: {}", netzone::output::error_text(&e));
-                ok = false;
-            }
+            Err(e) => rec.error(e.kind(), netzone::output::error_text(&e)),
         }
     }
-    Ok(ExitCode::from(if ok { 0 } else { 1 }))
+    Ok(finish(json, &zones))
 }

@@ -145,6 +145,7 @@ fn main() -> ExitCode {
         Cmd::Status(a) => a.json,
         Cmd::Gc(a) => a.json,
         Cmd::Recover(a) => a.json,
+        Cmd::Check(a) => a.json,
         _ => false,
     };
     if !matches!(cli.cmd, Cmd::Check(_)) {
