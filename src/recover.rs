@@ -106,6 +106,10 @@ pub enum RecoverError {
         failures: Vec<String>,
         /// What was done before and after the failures.
         done: Vec<String>,
+        /// The same, typed: each step carried out and how it ended.
+        outcomes: Vec<(Step, Done)>,
+        /// The plan that was run (its blocked links among the failures).
+        plan: Box<Plan>,
     },
 }
 
@@ -152,6 +156,8 @@ pub struct ReclaimReport {
     pub plan: Plan,
     /// One line per step carried out, in order.
     pub done: Vec<String>,
+    /// The same, typed: each step carried out and how it ended, in order.
+    pub outcomes: Vec<(Step, Done)>,
 }
 
 const GATE_ON_LOAN: &str = "this dladm cannot name a link on loan to a zone from the global zone; \
@@ -205,6 +211,7 @@ pub fn reclaim(
     let mut report = ReclaimReport {
         plan: plan.clone(),
         done: Vec::new(),
+        outcomes: Vec::new(),
     };
     if dry_run || (plan.is_noop() && plan.blocked.is_empty()) {
         return Ok(report);
@@ -217,6 +224,7 @@ pub fn reclaim(
         }
         report.done.push(l);
     }
+    report.outcomes = executed.outcomes;
     let prefix = format!("zone '{zone}': ");
     let mut failures: Vec<String> = err
         .map(|e| {
@@ -238,6 +246,8 @@ pub fn reclaim(
             zone: zone.clone(),
             failures,
             done: report.done,
+            outcomes: report.outcomes,
+            plan: Box::new(report.plan),
         })
     }
 }
@@ -296,6 +306,8 @@ pub fn shield(
             zone: zone.clone(),
             failures: vec![e.to_string()],
             done,
+            outcomes: executed.outcomes,
+            plan: Box::new(plan),
         }),
     }
 }

@@ -261,3 +261,244 @@ fn gc_json_failures_are_error_documents() {
         "not-found"
     );
 }
+
+/// A zone stuck `down` (dlmgmtd stopped during its halt) holding netzone's net0 and the
+/// operator's data0.
+fn stranded(flavour: &str) -> Sim {
+    let sim = host(flavour);
+    sim.add_zone(
+        "web1",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec {
+                physical: "data0".into(),
+                ..Default::default()
+            },
+        ],
+    );
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    sim.zoneadm(&["-z", "web1", "halt"]).fails();
+    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+    assert_eq!(sim.zone_state("web1"), "down");
+    sim
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+/// joyent: `recover --dry-run --json` gives web1's plan (delete net0, return data0) as argv
+/// arrays and the halt it would run; `recover --json` runs exactly those, lists each link freed
+/// and how, and the halt; the host then has data0 in the global zone, no net0, web1 installed.
+#[test]
+fn recover_json_lists_links_freed_and_the_halt_and_its_dry_run_is_what_it_runs() {
+    let sim = stranded("joyent");
+    let mark = sim.log().len();
+    let dry = doc(&sim
+        .netzone(&["recover", "--dry-run", "--json", "web1"])
+        .ok());
+    assert!(ran(&sim, mark).is_empty(), "the dry run ran something");
+    assert_eq!(dry["dry_run"], true);
+    let zones = dry["zones"].as_array().expect("zones");
+    assert_eq!(zones.len(), 1, "{dry}");
+    let z = &zones[0];
+    assert_eq!(
+        (z["zone"].as_str(), z["state"].as_str()),
+        (Some("web1"), Some("down"))
+    );
+    assert_eq!(z["freed"], json!([]), "a dry run frees nothing");
+    assert_eq!(z["halted"], false);
+    assert_eq!(z["ok"], true);
+    let halt = strings(&["zoneadm", "-z", "web1", "halt"]);
+    assert_eq!(
+        z["halts"],
+        json!([{"argv": halt, "ran": false, "error": null}])
+    );
+    let mut want = planned(&z["plan"], None);
+    assert_eq!(
+        want,
+        vec![
+            strings(&["dladm", "delete-vnic", "-t", "-z", "web1", "net0"]),
+            strings(&[
+                "dladm",
+                "set-linkprop",
+                "-t",
+                "-z",
+                "web1",
+                "-p",
+                "zone=global",
+                "data0"
+            ]),
+        ],
+        "{dry}"
+    );
+    want.push(halt.clone());
+    assert_eq!(sim.zone_state("web1"), "down");
+
+    let mark = sim.log().len();
+    let real = doc(&sim.netzone(&["recover", "--json", "web1"]).ok());
+    assert_eq!(
+        ran(&sim, mark),
+        want,
+        "the real run differs from the dry run"
+    );
+    let z = &real["zones"][0];
+    assert_eq!(real["dry_run"], false);
+    assert_eq!(
+        z["freed"],
+        json!([
+            {"action": "delete", "net": "net0", "name": "net0", "zone": "web1", "temp": z["freed"][0]["temp"],
+             "persistent": false, "argv": want[0], "result": "completed",
+             "message": "deleted net0 (created by netzone: recorded in its journal)"},
+            {"action": "return", "zone": "web1", "name": "data0", "argv": want[1],
+             "result": "completed", "message": "returned data0 to the global zone (operator link)"},
+        ]),
+        "{real}"
+    );
+    assert_eq!(z["blocked"], json!([]));
+    assert_eq!(
+        z["halts"],
+        json!([{"argv": halt, "ran": true, "error": null}])
+    );
+    assert_eq!(z["halted"], true);
+    assert_eq!(z["final_state"], "installed");
+    assert_eq!(z["ok"], true);
+    assert_eq!(sim.zone_state("web1"), "installed");
+    let links = names(&sim);
+    assert!(
+        links.contains(&("data0".into(), "global".into())),
+        "{links:?}"
+    );
+    assert!(!links.iter().any(|(n, _)| n == "net0"), "{links:?}");
+}
+
+/// gate: the global zone cannot name a link on loan, so net0's delete reports "not found", the
+/// dlmgmtd check follows and the link is left for the halt: the dry run's `not-found` fallback
+/// is what runs, and the link's result says so.
+#[test]
+fn gate_recover_json_dry_run_fallback_is_what_runs() {
+    let sim = stranded("gate");
+    let dry = doc(&sim
+        .netzone(&["recover", "--dry-run", "--no-halt", "--json", "web1"])
+        .ok());
+    let z = &dry["zones"][0];
+    assert_eq!(z["halts"], json!([]), "--no-halt: {dry}");
+    let want = planned(&z["plan"], Some("not-found"));
+    assert!(
+        want.contains(&strings(&[
+            "dladm",
+            "show-link",
+            "-p",
+            "-o",
+            "LINK",
+            "nzprobe0"
+        ])),
+        "{dry}"
+    );
+    let mark = sim.log().len();
+    let real = doc(&sim
+        .netzone(&["recover", "--no-halt", "--json", "web1"])
+        .ok());
+    assert_eq!(
+        ran(&sim, mark),
+        want,
+        "the real run differs from the dry run"
+    );
+    let freed = real["zones"][0]["freed"].as_array().expect("freed").clone();
+    let results: Vec<(&str, &str)> = freed
+        .iter()
+        .map(|f| (f["name"].as_str().unwrap(), f["result"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        results,
+        [("net0", "left-for-halt"), ("data0", "left-for-halt")],
+        "{real}"
+    );
+    assert_eq!(real["zones"][0]["halted"], false);
+    assert_eq!(sim.zone_state("web1"), "down", "--no-halt");
+}
+
+/// illumos bug 10001 (joyent): the operator's data0, held by web1, cannot go back because the
+/// global zone has another data0. `recover --json` lists it as blocked with why, frees
+/// netzone's net0, does not halt, and exits 1 with the reason in the zone's error.
+#[test]
+fn recover_json_lists_a_blocked_link_with_why_and_exits_1() {
+    let sim = stranded("joyent");
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
+    let r = sim.netzone(&["recover", "--json", "web1"]).fails();
+    assert_eq!(r.code(), Some(1));
+    let d = doc(&r);
+    let z = &d["zones"][0];
+    assert_eq!(z["ok"], false);
+    assert_eq!(z["blocked"][0]["link"], "data0", "{d}\n{}", r.stderr());
+    assert!(
+        z["blocked"][0]["why"]
+            .as_str()
+            .unwrap()
+            .starts_with("the global zone already has a link named data0 (illumos bug 10001)"),
+        "{d}"
+    );
+    assert_eq!(z["plan"]["blocked"], z["blocked"]);
+    assert_eq!(z["freed"][0]["name"], "net0");
+    assert_eq!(z["error"]["code"], "command-failed");
+    assert!(
+        r.stderr().contains(&format!(
+            "netzone: {}",
+            z["error"]["message"].as_str().unwrap()
+        )),
+        "{}",
+        r.stderr()
+    );
+    assert_eq!(z["halts"], json!([]), "not halted");
+    assert_eq!(z["halted"], false);
+    assert_eq!(sim.zone_state("web1"), "down");
+    assert!(!names(&sim).iter().any(|(n, z)| n == "net0" && z == "web1"));
+}
+
+/// Refusals before anything changes, under `--json`: the error document with its code.
+#[test]
+fn recover_json_refusals_are_error_documents() {
+    let sim = stranded("joyent");
+    sim.add_zone("web3", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web3", "boot"]).ok();
+    let before = names(&sim);
+    assert_eq!(
+        error_code(sim.netzone(&["recover", "--json", "web1", "nosuch"])),
+        "not-found"
+    );
+    assert_eq!(
+        error_code(sim.netzone(&["recover", "--json", "web3"])),
+        "zone-state"
+    );
+    assert_eq!(
+        error_code(sim.netzone(&["recover", "--json", "bad/name"])),
+        "invalid-value"
+    );
+    assert_eq!(names(&sim), before, "nothing changed");
+    assert_eq!(sim.zone_state("web1"), "down");
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    assert_eq!(
+        error_code(sim.netzone(&["recover", "--json", "web1"])),
+        "dlmgmtd-down"
+    );
+    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+    // --all with no zone down: an empty list.
+    sim.netzone(&["recover", "web1"]).ok();
+    let d = doc(&sim.netzone(&["recover", "--all", "--json"]).ok());
+    assert_eq!(d["zones"], json!([]), "{d}");
+    // --force on a running zone: halted first; the record says so.
+    let d = doc(&sim.netzone(&["recover", "--force", "--json", "web3"]).ok());
+    let z = &d["zones"][0];
+    assert_eq!(
+        (z["state"].as_str(), z["halted_first"].as_bool()),
+        (Some("running"), Some(true)),
+        "{d}"
+    );
+    assert_eq!(z["halted"], true);
+    assert_eq!(z["final_state"], "installed");
+    assert_eq!(sim.zone_state("web3"), "installed");
+}

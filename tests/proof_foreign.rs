@@ -20,6 +20,9 @@
 //! kind of orphan netzone may remove (`gc`) is a link with a configured zone's exact temporary
 //! name over the NIC that zone configures for that net: netzone's by definition (identity.rs).
 //! `tests/proof_plan.rs` checks the same property over the pure planners, 1024 cases.
+//!
+//! 256 cases by default (`PROOF_FOREIGN_CASES=N` for more or fewer); a failing case is kept in
+//! `tests/proof_foreign.proptest-regressions` and replayed first by every later run.
 
 mod common;
 #[path = "common/proof.rs"]
@@ -420,9 +423,13 @@ fn config() -> ProptestConfig {
         cases: std::env::var("PROOF_FOREIGN_CASES")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(32),
+            .unwrap_or(256),
         max_shrink_iters: 16,
-        failure_persistence: None,
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::Direct(
+                "tests/proof_foreign.proptest-regressions",
+            ),
+        )),
         ..ProptestConfig::default()
     }
 }

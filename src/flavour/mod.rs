@@ -33,8 +33,10 @@ pub use joyent::Joyent;
 
 /// The decisions that differ between the two dladm dialects, one implementation each
 /// ([`Joyent`], [`Gate`]): the planner, the executor and the removal paths ask the dialect
-/// instead of matching on [`Flavour`]. [`Flavour::dialect`] gives a flavour's own.
-pub trait Dialect: Sync {
+/// instead of matching on [`Flavour`]. [`Flavour::dialect`] gives a flavour's own. How the
+/// two plan differently is [`crate::plan::Planner`], implemented in `plan/joyent.rs` and
+/// `plan/gate.rs`.
+pub trait Dialect: Sync + crate::plan::Planner {
     /// The flavour this dialect is.
     fn flavour(&self) -> Flavour;
 

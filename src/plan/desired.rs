@@ -4,7 +4,7 @@
 
 use crate::dladm::observe::ObservedLink;
 use crate::dladm::{LinkProp, VnicSpec};
-use crate::flavour::Flavour;
+use crate::flavour::{Dialect, Flavour};
 use crate::journal::{JournalLink, LinkState};
 use crate::linkname::LinkName;
 use crate::mac::MacSpec;
@@ -69,7 +69,7 @@ pub(super) fn spec_for(
     d: &Desired<'_>,
     name: LinkName,
     zone: Option<&ZoneName>,
-    flavour: Flavour,
+    dialect: &dyn Dialect,
     mac: Option<MacSpec>,
 ) -> VnicSpec {
     VnicSpec {
@@ -79,8 +79,8 @@ pub(super) fn spec_for(
         vid: d.net.vlan,
         // joyent: SmartOS's 1500 unless configured, so a zone never inherits a jumbo MTU by
         // accident (statechange's DEFAULT_MTU comment).
-        mtu: flavour.dialect().create_mtu(d.net),
-        props: vnic_props(d.net, flavour),
+        mtu: dialect.create_mtu(d.net),
+        props: dialect.vnic_props(d.net),
         zone: zone.cloned(),
         persistent: d.net.persistent(),
     }

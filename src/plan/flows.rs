@@ -114,10 +114,8 @@ pub fn plan_flows(
         let Some(mac) = l.vnic.as_ref().and_then(|v| v.mac) else {
             continue;
         };
-        let step_zone = match flavour {
-            Flavour::Joyent => Some(zone.clone()),
-            Flavour::Gate => None,
-        };
+        // Where the kept link is named: in the zone on joyent, in the global zone on gate.
+        let step_zone = flavour.dialect().link_home(&zone);
         let wanted: Vec<(String, u16)> = ports
             .iter()
             .map(|p| (crate::netattr::flow_name(MacSpec::Fixed(mac), net, *p), *p))

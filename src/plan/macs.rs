@@ -2,6 +2,7 @@
 //! address, or one drawn in dladm's random format), so that a journal record can identify the
 //! link by it (issue 9: ownership by identity).
 
+use crate::dladm::observe::Observation;
 use crate::mac::{Mac, MacSpec};
 use crate::zonecfg::Net;
 
@@ -44,6 +45,42 @@ pub fn choose_mac(
 /// How many MACs are drawn for one link before giving up, against the observed links at plan
 /// time and against dladm's "MAC address is already in use" at create time.
 pub const MAC_DRAWS: usize = 8;
+
+/// The MACs one plan chooses ([`choose_mac`]): a drawn one avoids the MACs of the live links
+/// and those already chosen for the plan's other nets.
+pub(super) struct MacPicker<'a> {
+    draw: &'a mut dyn FnMut() -> Mac,
+    live: Vec<Mac>,
+    chosen: Vec<Mac>,
+}
+
+impl<'a> MacPicker<'a> {
+    /// A picker that avoids the MACs of `obs`'s VNICs.
+    pub(super) fn new(obs: &Observation, draw: &'a mut dyn FnMut() -> Mac) -> Self {
+        let live = obs
+            .links
+            .iter()
+            .filter_map(|l| l.vnic.as_ref().and_then(|v| v.mac))
+            .collect();
+        MacPicker {
+            draw,
+            live,
+            chosen: Vec::new(),
+        }
+    }
+
+    /// The MAC for `net`, and whether it was drawn.
+    pub(super) fn pick(&mut self, net: &Net) -> (MacSpec, bool) {
+        let (live, chosen) = (&self.live, &self.chosen);
+        let (spec, drawn) = choose_mac(net, &mut *self.draw, &|m| {
+            live.contains(m) || chosen.contains(m)
+        });
+        if let Some(m) = spec.fixed() {
+            self.chosen.push(m);
+        }
+        (spec, drawn)
+    }
+}
 
 #[cfg(test)]
 mod tests {

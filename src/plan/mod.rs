@@ -58,7 +58,8 @@
 //!
 //! The module is split by job: [`Step`] and the commands it runs (`step.rs`), [`PlanError`]
 //! (`error.rs`), [`Plan`] (here), the nets netzone serves (`desired.rs`), the MACs it chooses
-//! (`macs.rs`), what the host shows of journal records (`records.rs`), `up` (`up.rs`), the
+//! (`macs.rs`), what the host shows of journal records (`records.rs`), `up` (`up.rs`) with
+//! each net's link planned by its flavour ([`Planner`]: `joyent.rs`, `gate.rs`), the
 //! `blocked_outgoing_ports` flows (`flows.rs`), removal (`down.rs`) and the links a zone
 //! holds that netzone did not make (`reclaim.rs`).
 
@@ -75,7 +76,10 @@ mod desired;
 mod down;
 mod error;
 mod flows;
+mod gate;
+mod joyent;
 mod macs;
+mod planner;
 mod reclaim;
 mod records;
 mod step;
@@ -89,9 +93,10 @@ pub use down::{plan_down, plan_undo, unreadable_reason};
 pub use error::{PlanError, TakenFlow};
 pub use flows::{flow_queries, plan_flows};
 pub use macs::{choose_mac, known_mac, MAC_DRAWS};
+pub use planner::Planner;
 pub use reclaim::{free_name, plan_reclaim, plan_reclaim_configured, plan_shield};
 pub use step::{Command, Step, When};
-pub use up::{plan_up, plan_up_full, plan_up_with};
+pub use up::{plan_up, plan_up_full, plan_up_with, NetOutcome, UpContext};
 
 /// Ordered steps plus the journal bookkeeping that needs no command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -119,7 +119,7 @@ pub fn plan_shield(
     journal: &Journal,
 ) -> Plan {
     let mut plan = Plan::new(zone, flavour);
-    if flavour != Flavour::Joyent {
+    if !flavour.dialect().shields_lent_links() {
         return plan;
     }
     let down = plan_down(zone, flavour, obs, journal);

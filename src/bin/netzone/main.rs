@@ -144,6 +144,7 @@ fn main() -> ExitCode {
         Cmd::Show(a) => a.json,
         Cmd::Status(a) => a.json,
         Cmd::Gc(a) => a.json,
+        Cmd::Recover(a) => a.json,
         _ => false,
     };
     if !matches!(cli.cmd, Cmd::Check(_)) {

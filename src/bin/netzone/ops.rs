@@ -7,9 +7,13 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use netzone::apply::Done;
+use netzone::error::ErrorKind;
 use netzone::flavour::{self, Flavour, FlavourError};
 use netzone::host::{Host, Tool};
+use netzone::linkname::LinkName;
 use netzone::output::OutputSpec;
+use netzone::plan::Step;
 use netzone::recover::{self, RecoverError};
 use netzone::zoneadm::{self, State};
 use netzone::zonename::ZoneName;
@@ -31,6 +35,10 @@ pub struct RecoverArgs {
     /// Print what would be done.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print the result as JSON (per zone: the links freed and blocked, the halt) instead of
+    /// text.
+    #[arg(long)]
+    pub json: bool,
     /// Zones to recover.
     #[arg(value_name = "ZONE")]
     pub zones: Vec<String>,
@@ -116,7 +124,7 @@ pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
     if a.all != a.zones.is_empty() {
         eprintln!(
             "netzone recover: name the zones to recover, or give --all, not both\n\
-             usage: netzone recover [--no-halt] [--force] [--dry-run] ZONE... | --all"
+             usage: netzone recover [--no-halt] [--force] [--dry-run] [--json] ZONE... | --all"
         );
         return Ok(ExitCode::from(USAGE));
     }
@@ -129,30 +137,29 @@ pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
     let zones = zoneadm::list(&host)?;
     let state_of = |z: &ZoneName| zones.iter().find(|e| e.name == z.as_str()).map(|e| e.state);
     // Check every named zone before touching any, so a typo changes nothing.
-    let mut bad = false;
+    let mut refusals: Vec<(ErrorKind, String)> = Vec::new();
     for z in &names {
         match state_of(z) {
-            None => {
-                eprintln!("netzone: zone '{z}': no such zone configured");
-                bad = true;
-            }
+            None => refusals.push((
+                ErrorKind::NotFound,
+                format!("zone '{z}': no such zone configured"),
+            )),
             Some(State::Down) => {}
-            Some(s) if a.force => {
-                let _ = s;
-            }
-            Some(s) => {
-                eprintln!(
-                    "netzone: zone '{z}': zone is {}, not down: refusing to take its links \
+            Some(_) if a.force => {}
+            Some(s) => refusals.push((
+                ErrorKind::ZoneState,
+                format!(
+                    "zone '{z}': zone is {}, not down: refusing to take its links \
                      (use --force to reclaim them anyway)",
                     zoneadm::state_name(s)
-                );
-                bad = true;
-            }
+                ),
+            )),
         }
     }
-    if bad {
-        eprintln!("netzone: nothing was changed");
-        return Ok(ExitCode::from(1));
+    if let Some((kind, _)) = refusals.first() {
+        let mut lines: Vec<String> = refusals.iter().map(|(_, m)| m.clone()).collect();
+        lines.push("nothing was changed".into());
+        return Err(crate::json::coded(*kind, lines.join("\nnetzone: ")));
     }
     let targets: Vec<ZoneName> = if a.all {
         zones
@@ -166,23 +173,182 @@ pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
     // dlmgmtd must answer before anything is changed: links cannot be moved without it.
     let flavour = resolve_flavour(&host, g)?;
     recover::observe_links(&host, flavour, None)?;
+    let out = Say { json: a.json };
     if targets.is_empty() {
-        println!("no zone is down: nothing to recover");
-        return Ok(ExitCode::SUCCESS);
+        out.say("no zone is down: nothing to recover");
     }
     let mut log = change_logger(g);
-    let mut failed = false;
+    let mut records = Vec::new();
     for z in &targets {
         let st = state_of(z).unwrap_or(State::Down);
-        if !recover_one(&host, flavour, z, st, &a, &mut log) {
-            failed = true;
+        let mut rec = ZoneRecovery::new(z, st);
+        recover_one(&host, flavour, st, &a, &out, &mut rec, &mut log);
+        records.push(rec);
+    }
+    if a.json {
+        let doc = RecoverDoc {
+            dry_run: a.dry_run,
+            zones: &records,
+        };
+        println!("{}", crate::json::document(&doc));
+    }
+    Ok(if records.iter().all(|r| r.ok) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Prints the text report's lines; says nothing under `--json`, whose document is built from
+/// the same facts ([`ZoneRecovery`]).
+struct Say {
+    json: bool,
+}
+
+impl Say {
+    fn say(&self, line: impl AsRef<str>) {
+        if !self.json {
+            println!("{}", line.as_ref());
         }
     }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+}
+
+/// `recover --json`: `{"version":1,"dry_run":..,"zones":[..]}`, one [`ZoneRecovery`] a zone.
+#[derive(serde::Serialize)]
+struct RecoverDoc<'a> {
+    dry_run: bool,
+    zones: &'a [ZoneRecovery],
+}
+
+/// What `recover` did with one zone (dry: would do), as the text report says it.
+#[derive(serde::Serialize)]
+struct ZoneRecovery {
+    /// The zone.
+    zone: ZoneName,
+    /// Its state when recover began.
+    state: &'static str,
+    /// `--force` on a running zone: halted first, its halt's teardown freeing the links.
+    halted_first: bool,
+    /// What the reclaim decided, in `plan --json`'s form (steps with argv and fallbacks,
+    /// blocked links, records dropped); `null` when no reclaim ran.
+    plan: Option<netzone::plan::Plan>,
+    /// Each step carried out, with how it ended.
+    freed: Vec<Freed>,
+    /// The links left as they are, with why.
+    blocked: Vec<Blocked>,
+    /// Why the reclaim could not finish (also on stderr).
+    error: Option<ErrorOut>,
+    /// Each `zoneadm halt` run (dry: that would run), in order.
+    halts: Vec<Halt>,
+    /// Whether a halt ran and succeeded.
+    halted: bool,
+    /// The zone's state after the last halt; `null` when none ran or the zone is no longer
+    /// configured.
+    final_state: Option<&'static str>,
+    /// False when anything failed (the exit status is then 1).
+    ok: bool,
+}
+
+impl ZoneRecovery {
+    fn new(zone: &ZoneName, st: State) -> Self {
+        ZoneRecovery {
+            zone: zone.clone(),
+            state: zoneadm::state_name(st),
+            halted_first: false,
+            plan: None,
+            freed: Vec::new(),
+            blocked: Vec::new(),
+            error: None,
+            halts: Vec::new(),
+            halted: false,
+            final_state: None,
+            ok: true,
+        }
+    }
+
+    /// Records and prints (stderr) a failure.
+    fn fail(&mut self, kind: ErrorKind, message: String) {
+        eprintln!("netzone: {message}");
+        if self.error.is_none() {
+            self.error = Some(ErrorOut {
+                code: kind.code(),
+                message,
+            });
+        }
+        self.ok = false;
+    }
+}
+
+/// One step a reclaim carried out: the step's typed fields, its argv, how it ended and the
+/// line the text report prints.
+#[derive(serde::Serialize)]
+struct Freed {
+    #[serde(flatten)]
+    step: Step,
+    argv: Vec<String>,
+    result: &'static str,
+    message: String,
+}
+
+#[derive(serde::Serialize)]
+struct Blocked {
+    link: LinkName,
+    why: String,
+}
+
+#[derive(serde::Serialize)]
+struct ErrorOut {
+    code: &'static str,
+    message: String,
+}
+
+/// One `zoneadm -z ZONE halt`: its argv (with `zoneadm`), whether it ran, its failure.
+#[derive(serde::Serialize)]
+struct Halt {
+    argv: Vec<String>,
+    ran: bool,
+    error: Option<String>,
+}
+
+fn halt_argv(z: &ZoneName) -> Vec<String> {
+    std::iter::once("zoneadm".to_string())
+        .chain(zoneadm::halt_command(z))
+        .collect()
+}
+
+fn freed(flavour: Flavour, outcomes: &[(Step, Done)], lines: &[String]) -> Vec<Freed> {
+    outcomes
+        .iter()
+        .zip(lines)
+        .map(|((step, done), line)| Freed {
+            argv: std::iter::once(step.program().to_string())
+                .chain(step.argv(flavour))
+                .collect(),
+            step: step.clone(),
+            result: match done {
+                Done::Completed => "completed",
+                Done::AlreadyGone => "already-gone",
+                Done::LeftForHalt => "left-for-halt",
+            },
+            message: line.clone(),
+        })
+        .collect()
+}
+
+/// Runs `argv` (a halt) and records it.
+fn run_halt(host: &Host, z: &ZoneName, rec: &mut ZoneRecovery) -> Result<(), String> {
+    let argv = zoneadm::halt_command(z);
+    let res = host
+        .run_checked(Tool::Zoneadm, &argv)
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    rec.halts.push(Halt {
+        argv: halt_argv(z),
+        ran: true,
+        error: res.as_ref().err().cloned(),
+    });
+    rec.halted = res.is_ok();
+    res
 }
 
 /// `--force` on a running zone. Its links are in use (IP plumbed): moving one out fails "link
@@ -193,70 +359,97 @@ pub fn recover(g: &GlobalOpts, a: RecoverArgs) -> anyhow::Result<ExitCode> {
 fn recover_running(
     host: &Host,
     flavour: Flavour,
-    z: &ZoneName,
     a: &RecoverArgs,
+    out: &Say,
+    rec: &mut ZoneRecovery,
     log: &mut dyn FnMut(&str),
-) -> bool {
-    let argv = zoneadm::halt_command(z);
+) {
+    let z = rec.zone.clone();
+    let argv = zoneadm::halt_command(&z);
     if a.no_halt {
-        eprintln!(
-            "netzone: zone '{z}': the zone is running and its links are in use; they can be \
-             freed only by halting it (drop --no-halt, or run zoneadm -z {z} halt)"
+        rec.fail(
+            ErrorKind::LinkBusy,
+            format!(
+                "zone '{z}': the zone is running and its links are in use; they can be \
+                 freed only by halting it (drop --no-halt, or run zoneadm -z {z} halt)"
+            ),
         );
-        return false;
+        return;
     }
-    println!("zone '{z}' is running: its links are in use, so it is halted first and its halt frees them");
+    rec.halted_first = true;
+    out.say(format!(
+        "zone '{z}' is running: its links are in use, so it is halted first and its halt frees them"
+    ));
     if a.dry_run {
-        println!("  would run: zoneadm {}", argv.join(" "));
-        return true;
+        out.say(format!("  would run: zoneadm {}", argv.join(" ")));
+        rec.halts.push(Halt {
+            argv: halt_argv(&z),
+            ran: false,
+            error: None,
+        });
+        return;
     }
-    println!("  halting: zoneadm {}", argv.join(" "));
-    let halted = host.run_checked(Tool::Zoneadm, &argv);
+    out.say(format!("  halting: zoneadm {}", argv.join(" ")));
+    let halted = run_halt(host, &z, rec);
     if halted.is_ok() {
         log(&format!("zone '{z}': halted by netzone recover"));
     }
     match zoneadm::list(host) {
         Ok(list) => match list.iter().find(|e| e.name == z.as_str()).map(|e| e.state) {
-            Some(State::Down) => recover_one(host, flavour, z, State::Down, a, log),
+            Some(State::Down) => recover_one(host, flavour, State::Down, a, out, rec, log),
             Some(s) => {
-                println!("zone '{z}' is now {}", zoneadm::state_name(s));
+                out.say(format!("zone '{z}' is now {}", zoneadm::state_name(s)));
+                rec.final_state = Some(zoneadm::state_name(s));
                 if let Err(e) = halted {
-                    eprintln!("netzone: zone '{z}': halt failed: {e}");
-                    return false;
+                    rec.fail(
+                        ErrorKind::CommandFailed,
+                        format!("zone '{z}': halt failed: {e}"),
+                    );
                 }
-                true
             }
-            None => {
-                println!("zone '{z}' is no longer configured");
-                true
-            }
+            None => out.say(format!("zone '{z}' is no longer configured")),
         },
-        Err(e) => {
-            eprintln!("netzone: zone '{z}': {e}");
-            false
-        }
+        Err(e) => rec.fail(e.kind(), format!("zone '{z}': {e}")),
     }
 }
 
-/// Recovers one zone; prints what happens. False if anything failed.
+/// Recovers one zone; prints what happens and records it in `rec` (`rec.ok` false if anything
+/// failed).
 fn recover_one(
     host: &Host,
     flavour: Flavour,
-    z: &ZoneName,
     st: State,
     a: &RecoverArgs,
+    out: &Say,
+    rec: &mut ZoneRecovery,
     log: &mut dyn FnMut(&str),
-) -> bool {
+) {
     if st == State::Running {
-        return recover_running(host, flavour, z, a, log);
+        return recover_running(host, flavour, a, out, rec, log);
     }
-    println!(
+    let z = rec.zone.clone();
+    out.say(format!(
         "zone '{z}' is {}: {} its links",
         zoneadm::state_name(st),
         if a.dry_run { "would free" } else { "freeing" }
-    );
-    let mut ok = true;
-    let res = recover::reclaim(host, flavour, z, a.dry_run, log);
+    ));
+    let res = recover::reclaim(host, flavour, &z, a.dry_run, log);
+    let plan = match &res {
+        Ok(r) => Some(&r.plan),
+        Err(RecoverError::Incomplete { plan, .. }) => Some(&**plan),
+        Err(_) => None,
+    };
+    if let Some(plan) = plan {
+        rec.blocked = plan
+            .blocked
+            .iter()
+            .map(|(link, why)| Blocked {
+                link: link.clone(),
+                why: why.clone(),
+            })
+            .collect();
+        rec.plan = Some(plan.clone());
+    }
     if let Ok(r) = &res {
         for n in &r.plan.not_ours {
             eprintln!("netzone: {n}");
@@ -265,28 +458,29 @@ fn recover_one(
     match res {
         Ok(r) if a.dry_run => {
             for line in recover::describe(&r.plan) {
-                println!("  {line}");
+                out.say(format!("  {line}"));
             }
             if r.plan.is_noop() && r.plan.blocked.is_empty() {
-                println!("  no link to free");
+                out.say("  no link to free");
             }
         }
         Ok(r) => {
             for line in &r.done {
-                println!("  {line}");
+                out.say(format!("  {line}"));
             }
             if r.done.is_empty() {
-                println!("  no link to free");
+                out.say("  no link to free");
             }
+            rec.freed = freed(flavour, &r.outcomes, &r.done);
         }
         Err(e) => {
-            if let RecoverError::Incomplete { done, .. } = &e {
+            if let RecoverError::Incomplete { done, outcomes, .. } = &e {
                 for line in done {
-                    println!("  {line}");
+                    out.say(format!("  {line}"));
                 }
+                rec.freed = freed(flavour, outcomes, done);
             }
-            eprintln!("netzone: {e}");
-            ok = false;
+            rec.fail(e.kind(), e.to_string());
         }
     }
     let halt = !a.no_halt
@@ -295,40 +489,51 @@ fn recover_one(
             State::Down | State::Ready | State::Running | State::ShuttingDown
         );
     if !halt {
-        return ok;
+        return;
     }
-    let argv = zoneadm::halt_command(z);
+    let argv = zoneadm::halt_command(&z);
     if a.dry_run {
-        println!("  would run: zoneadm {}", argv.join(" "));
-        return ok;
+        out.say(format!("  would run: zoneadm {}", argv.join(" ")));
+        rec.halts.push(Halt {
+            argv: halt_argv(&z),
+            ran: false,
+            error: None,
+        });
+        return;
     }
-    if !ok {
-        println!("  not halting zone '{z}': its links are not all free");
-        return false;
+    if !rec.ok {
+        out.say(format!(
+            "  not halting zone '{z}': its links are not all free"
+        ));
+        return;
     }
-    println!("  halting: zoneadm {}", argv.join(" "));
-    if let Err(e) = host.run_checked(Tool::Zoneadm, &argv) {
-        eprintln!("netzone: zone '{z}': halt failed: {e}");
-        ok = false;
-    } else {
-        log(&format!("zone '{z}': halted by netzone recover"));
+    out.say(format!("  halting: zoneadm {}", argv.join(" ")));
+    match run_halt(host, &z, rec) {
+        Err(e) => rec.fail(
+            ErrorKind::CommandFailed,
+            format!("zone '{z}': halt failed: {e}"),
+        ),
+        Ok(()) => log(&format!("zone '{z}': halted by netzone recover")),
     }
     match zoneadm::list(host) {
         Ok(list) => match list.iter().find(|e| e.name == z.as_str()) {
             Some(e) => {
-                println!("zone '{z}' is now {}", zoneadm::state_name(e.state));
+                out.say(format!(
+                    "zone '{z}' is now {}",
+                    zoneadm::state_name(e.state)
+                ));
+                rec.final_state = Some(zoneadm::state_name(e.state));
                 if e.state == State::Down {
-                    ok = false;
+                    rec.ok = false;
                 }
             }
-            None => println!("zone '{z}' is no longer configured"),
+            None => {
+                rec.final_state = None;
+                out.say(format!("zone '{z}' is no longer configured"));
+            }
         },
-        Err(e) => {
-            eprintln!("netzone: zone '{z}': {e}");
-            ok = false;
-        }
+        Err(e) => rec.fail(e.kind(), format!("zone '{z}': {e}")),
     }
-    ok
 }
 
 pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
