@@ -102,28 +102,21 @@ pub enum Action {
 /// Whether the call may act at all. Calls that cannot act need neither the flavour nor the
 /// configuration, so they spawn nothing and read nothing.
 pub fn may_act(phase: Phase, state: u32, cmd: u32) -> bool {
-    dispatch(Flavour::Joyent, phase, state, cmd) != Action::Nothing
-        || dispatch(Flavour::Gate, phase, state, cmd) != Action::Nothing
+    Flavour::ALL
+        .iter()
+        .any(|f| dispatch(*f, phase, state, cmd) != Action::Nothing)
 }
 
-/// The dispatch table (see the module doc).
+/// The dispatch table (see the module doc): the calls both flavours answer alike here, the
+/// others as the flavour's dialect says ([`crate::flavour::Dialect::hook_action`]).
 pub fn dispatch(flavour: Flavour, phase: Phase, state: u32, cmd: u32) -> Action {
     if state == STATE_SYSBOOT || !(2..=7).contains(&state) {
         return Action::Nothing;
     }
-    match (phase, cmd, flavour) {
-        (Phase::Pre, CMD_READY, Flavour::Joyent) => Action::Validate,
-        (Phase::Pre, CMD_READY, Flavour::Gate) => Action::Up,
-        (Phase::Post, CMD_READY, Flavour::Joyent) => Action::Up,
-        (Phase::Post, CMD_READY, Flavour::Gate) => Action::Lent,
-        (Phase::Pre, CMD_HALT, _) if state == STATE_DOWN => Action::Reclaim,
-        (Phase::Pre, CMD_HALT, Flavour::Joyent)
-            if state == STATE_READY || state == STATE_RUNNING =>
-        {
-            Action::Shield
-        }
-        (Phase::Post, CMD_HALT, _) => Action::Down,
-        _ => Action::Nothing,
+    match (phase, cmd) {
+        (Phase::Pre, CMD_HALT) if state == STATE_DOWN => Action::Reclaim,
+        (Phase::Post, CMD_HALT) => Action::Down,
+        _ => flavour.dialect().hook_action(phase, state, cmd),
     }
 }
 
@@ -748,8 +741,9 @@ pub fn execute_with(
         }
         Action::Up => {
             let o = crate::apply::up_zone_with(host, flavour, &args.zone, opts.persistent)?;
-            if flavour == Flavour::Gate {
-                // pre-ready: the links wait in the global zone until zoneadmd lends them.
+            if args.phase == Phase::Pre {
+                // pre-ready (gate): the links wait in the global zone until zoneadmd lends
+                // them.
                 crate::apply::mark_pending(host, &args.zone, true)?;
             }
             Some(o)

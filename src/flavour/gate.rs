@@ -6,6 +6,7 @@
 use super::{Dialect, Flavour};
 use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::{self, LinkProp, VnicInfo, ZoneProp};
+use crate::hook::{Action, Phase, CMD_READY};
 use crate::host::Host;
 use crate::linkname::LinkName;
 use crate::mtu::Mtu;
@@ -75,5 +76,18 @@ impl Dialect for Gate {
         vnics: Vec<VnicInfo>,
     ) -> Observation {
         Observation::from_gate_rows(zones, statuses, vnics)
+    }
+
+    /// OmniOS's brands create a zone's VNICs at pre-ready (pkg5 `src/brand/illumos/prestate`:
+    /// cmd 0, `config_network` of `shared/vnic.ksh`), before zoneadmd lends the links by name
+    /// (`vplat.c` `configure_exclusive_network_interfaces`): pre-ready creates, post-ready
+    /// marks the links lent. No shield: it renames a link inside the zone, and gate's dladm
+    /// has no `-z` to name one there.
+    fn hook_action(&self, phase: Phase, _state: u32, cmd: u32) -> Action {
+        match (phase, cmd) {
+            (Phase::Pre, CMD_READY) => Action::Up,
+            (Phase::Post, CMD_READY) => Action::Lent,
+            _ => Action::Nothing,
+        }
     }
 }

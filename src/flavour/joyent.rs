@@ -5,6 +5,7 @@
 use super::{Dialect, Flavour};
 use crate::dladm::observe::{self, Observation, ObserveError};
 use crate::dladm::{self, LinkProp, VnicInfo, ZoneProp};
+use crate::hook::{Action, Phase, CMD_HALT, CMD_READY, STATE_READY, STATE_RUNNING};
 use crate::host::Host;
 use crate::linkname::LinkName;
 use crate::mtu::Mtu;
@@ -75,5 +76,20 @@ impl Dialect for Joyent {
         vnics: Vec<VnicInfo>,
     ) -> Observation {
         Observation::from_joyent_rows(vnics, zones, statuses)
+    }
+
+    /// SmartOS's own hook sets the network up at post-ready (jcommon/statechange: `post`,
+    /// cmd 0, `setup_net`), once the zone exists and `zone=` can name it: pre-ready only
+    /// validates, post-ready creates. The pre-halt of a ready or running zone shields the
+    /// links zoneadmd lent it from illumos bug 10001 (`recover::shield`).
+    fn hook_action(&self, phase: Phase, state: u32, cmd: u32) -> Action {
+        match (phase, cmd) {
+            (Phase::Pre, CMD_READY) => Action::Validate,
+            (Phase::Post, CMD_READY) => Action::Up,
+            (Phase::Pre, CMD_HALT) if state == STATE_READY || state == STATE_RUNNING => {
+                Action::Shield
+            }
+            _ => Action::Nothing,
+        }
     }
 }

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use crate::dladm::observe::{Observation, ObserveError};
 use crate::dladm::{self, DladmErrorKind};
 use crate::dladm::{LinkProp, VnicInfo, ZoneProp};
+use crate::hook::{Action, Phase};
 use crate::host::{Host, HostError};
 use crate::linkname::LinkName;
 use crate::mtu::Mtu;
@@ -104,9 +105,20 @@ pub trait Dialect: Sync + crate::plan::Planner {
         statuses: &[(LinkName, String)],
         vnics: Vec<VnicInfo>,
     ) -> Observation;
+
+    // ---- The brand hook ([`crate::hook`]).
+
+    /// What the brand hook does on the calls where the dialects differ: a ready (`cmd` 0, pre
+    /// and post) and the pre-halt (`cmd` 4) of a ready or running zone; [`Action::Nothing`]
+    /// for any other call. [`crate::hook::dispatch`] answers the calls both answer alike (a
+    /// halt's reclaim and removal) and refuses the states no hook acts on before asking.
+    fn hook_action(&self, phase: Phase, state: u32, cmd: u32) -> Action;
 }
 
 impl Flavour {
+    /// Both flavours.
+    pub const ALL: [Flavour; 2] = [Flavour::Joyent, Flavour::Gate];
+
     /// This flavour's [`Dialect`].
     pub fn dialect(self) -> &'static dyn Dialect {
         match self {
@@ -519,6 +531,38 @@ mod tests {
         // joyent never runs the zone walk, so the same host is no trouble to it.
         let o = j.walk(&host, &only_net0, false);
         assert!(o.is_err(), "five fields are not joyent's six: {o:?}");
+    }
+
+    #[test]
+    fn hook_action_per_dialect() {
+        use crate::hook::{self, Action::*, Phase::*};
+        let (j, g) = (Flavour::Joyent.dialect(), Flavour::Gate.dialect());
+        // Ready: joyent validates first and creates after (statechange's post-ready);
+        // gate creates before (OmniOS's prestate) and marks the links lent after.
+        assert_eq!(j.hook_action(Pre, 2, hook::CMD_READY), Validate);
+        assert_eq!(j.hook_action(Post, 2, hook::CMD_READY), Up);
+        assert_eq!(g.hook_action(Pre, 2, hook::CMD_READY), Up);
+        assert_eq!(g.hook_action(Post, 2, hook::CMD_READY), Lent);
+        // Pre-halt: joyent shields a ready or running zone's lent links; gate cannot.
+        for state in [hook::STATE_READY, hook::STATE_RUNNING] {
+            assert_eq!(j.hook_action(Pre, state, hook::CMD_HALT), Shield);
+            assert_eq!(g.hook_action(Pre, state, hook::CMD_HALT), Nothing);
+        }
+        assert_eq!(j.hook_action(Pre, 5, hook::CMD_HALT), Nothing);
+        // The calls both answer alike are the table's, not the dialect's.
+        for d in [j, g] {
+            assert_eq!(d.hook_action(Post, 4, hook::CMD_HALT), Nothing);
+            assert_eq!(d.hook_action(Pre, 3, 1), Nothing);
+            assert_eq!(
+                hook::dispatch(d.flavour(), Pre, hook::STATE_DOWN, hook::CMD_HALT),
+                Reclaim
+            );
+            assert_eq!(hook::dispatch(d.flavour(), Post, 4, hook::CMD_HALT), Down);
+            assert_eq!(
+                hook::dispatch(d.flavour(), Pre, hook::STATE_SYSBOOT, hook::CMD_READY),
+                Nothing
+            );
+        }
     }
 
     #[test]
