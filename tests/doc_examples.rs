@@ -531,3 +531,34 @@ fn netzone_7_examples() {
         "{line}"
     );
 }
+
+/// Example 7: `check --json` of web1, whose VLAN id is out of range (the same zone as
+/// `check`'s message above).
+#[test]
+fn netzone_8_example_7_check_json() {
+    let mut h = Host::new(Sim::new("joyent", &["e1000g0"]));
+    let mut n = NetSpec::new("net0", "e1000g0");
+    n.vlan = Some(4095);
+    h.sim.add_zone("web1", &[n]);
+    let block = block_after(NETZONE_8, "Example 7: Checking a zone from a script");
+    h.transcript("netzone.8 Example 7", &block);
+}
+
+/// Example 8: `gc --dry-run --json` after web3's post-halt hook died before it cleared the
+/// journal: the record of a link the halt removed.
+#[test]
+fn netzone_8_example_8_gc_json() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.add_zone("web3", &[net("net0", "e1000g0", "2:8:20:1a:2b:3c")]);
+    sim.zoneadm(&["-z", "web3", "boot"]).ok();
+    sim.fault("show-vnic", "before", "crash", None);
+    sim.zoneadm(&["-z", "web3", "halt"]).fails();
+    assert_eq!(sim.zone_state("web3"), "installed");
+    let mut h = Host::new(sim);
+    let block = block_after(NETZONE_8, "Example 8: Collecting leftovers from a script");
+    h.transcript("netzone.8 Example 8", &block);
+    assert!(
+        h.sim.journal("web3").is_some(),
+        "the dry run changed nothing"
+    );
+}
