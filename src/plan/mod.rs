@@ -88,7 +88,7 @@ mod up;
 #[cfg(test)]
 mod fixtures;
 
-pub use desired::{desired_nets, matches, vnic_props, Desired};
+pub use desired::{desired_nets, matches, Desired};
 pub use down::{plan_down, plan_undo, unreadable_reason};
 pub use error::{PlanError, TakenFlow};
 pub use flows::{flow_queries, plan_flows};
