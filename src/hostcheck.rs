@@ -386,7 +386,7 @@ pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec
                     };
                     out.push(problem(zone, net, "physical", phys.as_str(), reason));
                 }
-                Some(holder) if view.flavour == Flavour::Gate => {
+                Some(holder) if view.flavour.dialect().names_host_wide() => {
                     out.push(problem(
                         zone,
                         net,
@@ -402,7 +402,7 @@ pub fn problems(cfg: &ZoneConfig, others: &[ZoneConfig], view: &HostView) -> Vec
                 Some(_) => {}
             }
         }
-        if view.flavour == Flavour::Gate {
+        if view.flavour.dialect().names_host_wide() {
             let mut pool: Vec<ZoneConfig> = rivals(cfg, others).cloned().collect();
             pool.push(cfg.clone());
             for (name, zones) in conflicts::shared_physicals(&pool) {

@@ -44,15 +44,11 @@ const PROPS_COMMON: &[&str] = &[
     "promisc-filtered",
 ];
 
-/// The joyent-only properties jcommon/statechange sets (gate's dladm does not know them).
-const PROPS_JOYENT: &[&str] = &["dynamic-methods", "allow-all-dhcp-cids"];
-
-/// The link properties the live check reads on `flavour`, `zone` first.
+/// The link properties the live check reads on `flavour`, `zone` first: those both dladms
+/// know, then the flavour's own ([`crate::flavour::Dialect::own_link_props`]).
 pub fn checked_props(flavour: Flavour) -> Vec<&'static str> {
     let mut v = PROPS_COMMON.to_vec();
-    if flavour == Flavour::Joyent {
-        v.extend_from_slice(PROPS_JOYENT);
-    }
+    v.extend_from_slice(flavour.dialect().own_link_props());
     v
 }
 
@@ -326,28 +322,13 @@ fn normalised(prop: &str, v: &[String]) -> Vec<String> {
 /// What the net's link should carry beyond its lower link, VLAN and MAC: the MTU (if one is
 /// due) and the value of every property of [`checked_props`] but `zone` and `mtu` (module doc).
 pub fn expected_props(net: &Net, flavour: Flavour) -> (Option<u32>, Vec<(String, Vec<String>)>) {
-    let mut want: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mtu = match flavour {
-        Flavour::Joyent => {
-            for p in crate::netattr::smartos_props(net) {
-                want.insert(p.name, p.values);
-            }
-            Some(globalnic::effective_mtu(net).get())
-        }
-        Flavour::Gate => {
-            if !net.allowed_address.is_empty() {
-                want.insert("protection".into(), vec!["ip-nospoof".into()]);
-                want.insert(
-                    "allowed-ips".into(),
-                    net.allowed_address
-                        .iter()
-                        .map(|a| a.addr().to_string())
-                        .collect(),
-                );
-            }
-            net.mtu.map(|m| m.get())
-        }
-    };
+    let dialect = flavour.dialect();
+    let mut want: BTreeMap<String, Vec<String>> = dialect
+        .carried_props(net)
+        .into_iter()
+        .map(|p| (p.name, p.values))
+        .collect();
+    let mtu = dialect.create_mtu(net).map(|m| m.get());
     let props = checked_props(flavour)
         .into_iter()
         .filter(|p| *p != "zone" && *p != "mtu")

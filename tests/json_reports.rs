@@ -709,3 +709,176 @@ fn check_live_json_lists_differences_per_net() {
     assert_eq!(d["zones"][2]["state"], Value::Null);
     assert_eq!(d["zones"][2]["errors"][0]["code"], "not-found");
 }
+
+/// The halt fails (an injected zoneadm failure): the zone's record has the halt run, its error,
+/// `halted` false and the failure's code; exit 1; the zone is still `down`, its links freed.
+/// `--force --no-halt` on a running zone is refused for that zone (link-busy).
+#[test]
+fn recover_json_records_a_failed_halt_and_a_busy_zone() {
+    let sim = stranded("joyent");
+    sim.fault("zoneadm-halt", "before", "fail", None);
+    let r = sim.netzone(&["recover", "--json", "web1"]).fails();
+    assert_eq!(r.code(), Some(1));
+    let d = doc(&r);
+    let z = &d["zones"][0];
+    assert_eq!(z["ok"], false);
+    assert_eq!(z["halted"], false);
+    assert_eq!(z["halts"][0]["ran"], true);
+    assert!(
+        z["halts"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("injected failure")),
+        "{d}"
+    );
+    assert_eq!(z["error"]["code"], "command-failed");
+    assert!(
+        z["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("zone 'web1': halt failed: "),
+        "{d}"
+    );
+    assert_eq!(z["freed"].as_array().map(Vec::len), Some(2), "{d}");
+    assert_eq!(z["final_state"], "down");
+    assert_eq!(sim.zone_state("web1"), "down");
+
+    sim.add_zone("web3", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web3", "boot"]).ok();
+    let r = sim
+        .netzone(&["recover", "--force", "--no-halt", "--json", "web3"])
+        .fails();
+    let d = doc(&r);
+    let z = &d["zones"][0];
+    assert_eq!(
+        (z["state"].as_str(), z["ok"].as_bool()),
+        (Some("running"), Some(false))
+    );
+    assert_eq!(z["error"]["code"], "link-busy", "{d}");
+    assert_eq!(z["plan"], Value::Null, "no reclaim ran");
+    assert_eq!(sim.zone_state("web3"), "running");
+}
+
+/// A removal that fails (an injected dladm failure): listed under failures, not under
+/// removals; the document is still printed, exit 1, and the orphan is still there.
+#[test]
+fn gc_json_lists_a_failed_removal_and_exits_1() {
+    let sim = host("joyent");
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    sim.zoneadm(&["-z", "web2", "ready"]).ok();
+    sim.fault("set-linkprop", "after", "crash", None);
+    sim.netzone(&["down", "web2"]).fails();
+    let orphan = names(&sim)
+        .into_iter()
+        .find(|(n, z)| is_temp(n) && z == "global")
+        .expect("web2's orphan")
+        .0;
+    sim.fault("delete-vnic", "before", "fail", None);
+    let r = sim.netzone(&["gc", "--json"]).fails();
+    assert_eq!(r.code(), Some(1));
+    let d = doc(&r);
+    assert_eq!(d["removals"], json!([]), "{d}");
+    let failures = d["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty(), "{d}");
+    for f in failures {
+        let line = format!("netzone: gc: {}", f.as_str().unwrap());
+        assert!(r.stderr().contains(&line), "{line}: {}", r.stderr());
+    }
+    assert!(names(&sim).iter().any(|(n, _)| n == &orphan));
+}
+
+/// `check --live --json` of a running zone whose configuration has become invalid, and of one
+/// whose journal cannot be read: each zone's errors carry the failure's code; exit 1.
+#[test]
+fn check_live_json_records_unreadable_configuration_and_journal() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
+    for z in ["web1", "web2"] {
+        sim.zoneadm(&["-z", z, "boot"]).ok();
+    }
+    let xml = sim
+        .zone_xml("web1")
+        .replace("physical=\"net0\"", "physical=\"net0\" vlan-id=\"4095\"");
+    std::fs::write(sim.root().join("etc/zones/web1.xml"), xml).unwrap();
+    std::fs::write(sim.journal_path("web2"), "{not json").unwrap();
+    let r = sim
+        .netzone(&["check", "--live", "--json", "web1", "web2"])
+        .fails();
+    let d = doc(&r);
+    assert_eq!(d["valid"], false);
+    let codes: Vec<(&str, bool, &str)> = d["zones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|z| {
+            (
+                z["zone"].as_str().unwrap(),
+                z["checked"].as_bool().unwrap(),
+                z["errors"][0]["code"].as_str().unwrap_or("none"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("web1", false, "invalid-config"),
+            ("web2", false, "corrupt")
+        ],
+        "{d}"
+    );
+    for z in d["zones"].as_array().unwrap() {
+        let line = format!("netzone: {}", z["errors"][0]["message"].as_str().unwrap());
+        assert!(r.stderr().contains(&line), "{line}: {}", r.stderr());
+    }
+}
+
+/// `global-nic="auto"`: with no route to the allowed-address, the problem the route table gives
+/// is a host problem; with no route program to ask, the zone is valid as configured and the
+/// document carries the warning stderr prints.
+#[test]
+fn check_json_auto_global_nic_problem_and_warning() {
+    let mut sim = Sim::new("joyent", &["e1000g0"]);
+    let mut n = NetSpec::new("net0", "auto");
+    n.allowed_address = Some("10.1.2.3/24".into());
+    sim.add_zone("web1", &[n]);
+    let r = sim.netzone(&["check", "--json", "web1"]).fails();
+    let d = doc(&r);
+    let p = &d["zones"][0]["problems"][0];
+    assert_eq!(
+        (p["code"].as_str(), p["source"].as_str()),
+        (Some("invalid-config"), Some("host")),
+        "{d}"
+    );
+    assert!(
+        p["message"]
+            .as_str()
+            .unwrap()
+            .contains("global-nic 'auto': no route to allowed-address '10.1.2.3'"),
+        "{d}"
+    );
+    assert!(
+        r.stderr()
+            .contains(&format!("netzone: {}\n", p["message"].as_str().unwrap())),
+        "{}",
+        r.stderr()
+    );
+    sim.env
+        .push(("NETZONE_ROUTE".into(), "/nonexistent/route".into()));
+    let r = sim.netzone(&["check", "--json", "web1"]).ok();
+    let d = doc(&r);
+    let z = &d["zones"][0];
+    assert_eq!(
+        (z["valid"].as_bool(), z["host_checked"].as_bool()),
+        (Some(true), Some(true))
+    );
+    let w = z["warnings"][0].as_str().expect("a warning");
+    assert!(
+        w.ends_with("global-nic 'auto' not checked against the host"),
+        "{d}"
+    );
+    assert!(
+        r.stderr().contains(&format!("netzone: {w}\n")),
+        "{}",
+        r.stderr()
+    );
+}

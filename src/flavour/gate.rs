@@ -90,4 +90,29 @@ impl Dialect for Gate {
             _ => Action::Nothing,
         }
     }
+
+    /// None: gate's libdladm knows only the common ones.
+    fn own_link_props(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// What zoneadmd sets when it lends a net with an `allowed-address`: `protection` =
+    /// `ip-nospoof` and `allowed-ips` = the addresses without their prefix length
+    /// (`vplat.c` `add_net_for_linkid`); nothing otherwise, and netzone sets none itself.
+    fn carried_props(&self, net: &Net) -> Vec<LinkProp> {
+        if net.allowed_address.is_empty() {
+            return Vec::new();
+        }
+        vec![
+            LinkProp::new("protection", &["ip-nospoof"]),
+            LinkProp {
+                name: "allowed-ips".into(),
+                values: net
+                    .allowed_address
+                    .iter()
+                    .map(|a| a.addr().to_string())
+                    .collect(),
+            },
+        ]
+    }
 }

@@ -92,4 +92,15 @@ impl Dialect for Joyent {
             _ => Action::Nothing,
         }
     }
+
+    /// `dynamic-methods` and `allow-all-dhcp-cids`: illumos-joyent additions to libdladm's
+    /// `prop_table` (`linkprop.c`), which jcommon/statechange's `setup_net` sets.
+    fn own_link_props(&self) -> &'static [&'static str] {
+        &["dynamic-methods", "allow-all-dhcp-cids"]
+    }
+
+    /// Everything `create-vnic -p` set ([`Dialect::vnic_props`]).
+    fn carried_props(&self, net: &Net) -> Vec<LinkProp> {
+        self.vnic_props(net)
+    }
 }

@@ -9,7 +9,9 @@
 //! illumos, emptied at boot, so on a real host the key is a second line of defence.
 //!
 //! What differs between the two is decided by each flavour's [`Dialect`] ([`Joyent`] in
-//! `joyent.rs`, [`Gate`] in `gate.rs`), which the planner and the executor ask.
+//! `joyent.rs`, [`Gate`] in `gate.rs`), which the planner, the executor, the observation
+//! (`dladm::observe`), the brand hook and the checks (`live`, `hostcheck`) ask instead of
+//! matching on [`Flavour`].
 
 use std::fmt;
 use std::path::Path;
@@ -113,6 +115,19 @@ pub trait Dialect: Sync + crate::plan::Planner {
     /// for any other call. [`crate::hook::dispatch`] answers the calls both answer alike (a
     /// halt's reclaim and removal) and refuses the states no hook acts on before asking.
     fn hook_action(&self, phase: Phase, state: u32, cmd: u32) -> Action;
+
+    // ---- What a link carries once its zone has it ([`crate::live`]).
+
+    /// The link properties only this dialect's dladm knows among those netzone's links carry,
+    /// besides those both know (`zone`, `mtu`, `protection`, `allowed-ips`,
+    /// `allowed-dhcp-cids`, `promisc-filtered`; libdladm `linkprop.c` `prop_table`). A
+    /// dladm asked for a property it does not know fails the whole `show-linkprop`.
+    fn own_link_props(&self) -> &'static [&'static str];
+
+    /// The properties (other than `zone` and `mtu`) a net's link carries once its zone is
+    /// ready: what `create-vnic -p` set ([`Dialect::vnic_props`]) and what zoneadmd set when
+    /// it lent the link. Each is one of `show-linkprop`'s names as the live check reads them.
+    fn carried_props(&self, net: &Net) -> Vec<LinkProp>;
 }
 
 impl Flavour {
@@ -563,6 +578,51 @@ mod tests {
                 Nothing
             );
         }
+    }
+
+    #[test]
+    fn link_props_per_dialect() {
+        let (j, g) = (Flavour::Joyent.dialect(), Flavour::Gate.dialect());
+        assert_eq!(
+            j.own_link_props(),
+            ["dynamic-methods", "allow-all-dhcp-cids"]
+        );
+        assert!(g.own_link_props().is_empty());
+        let mut net: crate::zonecfg::Net = crate::zonecfg::parse_str(
+            r#"<zone name="web1" zonepath="/zones/web1" brand="joyent" ip-type="exclusive">
+                 <network physical="net0" global-nic="e1000g0"
+                          allowed-address="10.0.0.5/24"/></zone>"#,
+            "t",
+        )
+        .unwrap()
+        .nets
+        .remove(0);
+        // gate: zoneadmd's two, the address without its prefix.
+        let p = g.carried_props(&net);
+        assert_eq!(
+            p.iter()
+                .map(|p| format!("{}={}", p.name, p.values.join(",")))
+                .collect::<Vec<_>>(),
+            ["protection=ip-nospoof", "allowed-ips=10.0.0.5"]
+        );
+        // joyent: what create-vnic -p set, SmartOS's protection among it.
+        assert_eq!(j.carried_props(&net), j.vnic_props(&net));
+        assert!(j.carried_props(&net).iter().any(|p| p.name == "protection"));
+        // Every property a dialect's links carry is one the live check reads there (else
+        // the check could never see it).
+        for d in [j, g] {
+            let read = crate::live::checked_props(d.flavour());
+            for p in d.carried_props(&net) {
+                assert!(
+                    read.contains(&p.name.as_str()),
+                    "{}: {}",
+                    d.flavour(),
+                    p.name
+                );
+            }
+        }
+        net.allowed_address.clear();
+        assert!(g.carried_props(&net).is_empty());
     }
 
     #[test]
