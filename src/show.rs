@@ -605,7 +605,6 @@ mod tests {
     use crate::tempname;
     use crate::testutil::{ln, zn};
     use crate::zonecfg::{IpType, Net};
-    use std::collections::BTreeMap;
     use std::path::PathBuf;
 
     fn zone(name: &str, state: State) -> Zone {
@@ -657,19 +656,7 @@ mod tests {
         j
     }
 
-    fn net(phys: &str, over: Option<&str>) -> Net {
-        Net {
-            physical: ln(phys),
-            address: None,
-            allowed_address: vec![],
-            defrouter: vec![],
-            global_nic: over.map(|o| GlobalNic::Link(ln(o))),
-            mac: None,
-            vlan: None,
-            mtu: None,
-            attrs: BTreeMap::new(),
-        }
-    }
+    use crate::testutil::net;
 
     fn cfg(name: &str, nets: Vec<Net>) -> ZoneConfig {
         ZoneConfig {

@@ -3,8 +3,8 @@
 //! journal record a plan writes for it.
 
 use crate::dladm::observe::ObservedLink;
-use crate::dladm::{LinkProp, VnicSpec};
-use crate::flavour::{Dialect, Flavour};
+use crate::dladm::VnicSpec;
+use crate::flavour::Dialect;
 use crate::journal::{JournalLink, LinkState};
 use crate::linkname::LinkName;
 use crate::mac::MacSpec;
@@ -55,14 +55,6 @@ pub fn desired_nets(cfg: &ZoneConfig) -> Result<Vec<Desired<'_>>, PlanError> {
         }
     }
     Ok(v)
-}
-
-/// The properties set at creation besides `mtu` and `zone=`: on joyent, what SmartOS's
-/// `setup_net` gives the link (`netattr::smartos_props`: locked-down protection, allowed-ips
-/// from the net's addresses and `allowed-address`, DHCP and promiscuous settings); on gate
-/// none (zoneadmd sets protection and allowed-ips itself, see the module doc).
-pub fn vnic_props(net: &Net, flavour: Flavour) -> Vec<LinkProp> {
-    flavour.dialect().vnic_props(net)
 }
 
 pub(super) fn spec_for(

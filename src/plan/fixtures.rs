@@ -14,7 +14,6 @@ pub(super) use crate::tempname;
 pub(super) use crate::testutil::{ln, zn};
 pub(super) use crate::vlan::VlanId;
 pub(super) use crate::zonecfg::{GlobalNic, IpType, Net, ZoneConfig};
-pub(super) use std::collections::BTreeMap;
 
 /// SmartOS's locked-down protection (netattr).
 pub(crate) const PROT: &str = "protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof";
@@ -22,19 +21,7 @@ pub(crate) const PROT: &str = "protection=mac-nospoof,ip-nospoof,restricted,dhcp
 pub(crate) const LOCKED: &str =
     "mtu=1500,protection=mac-nospoof,ip-nospoof,restricted,dhcp-nospoof";
 
-pub(crate) fn net(phys: &str, over: Option<&str>) -> Net {
-    Net {
-        physical: ln(phys),
-        address: None,
-        allowed_address: vec![],
-        defrouter: vec![],
-        global_nic: over.map(|o| GlobalNic::Link(ln(o))),
-        mac: None,
-        vlan: None,
-        mtu: None,
-        attrs: BTreeMap::new(),
-    }
-}
+pub(crate) use crate::testutil::net;
 
 pub(crate) fn cfg() -> ZoneConfig {
     let mut n1 = net("net1", Some("e1000g0"));

@@ -16,7 +16,8 @@
 //!   `configure_exclusive_network_interfaces`).
 //!
 //! On joyent every property SmartOS's `setup_net` sets goes in the create call
-//! ([`vnic_props`], `netattr`): the MTU (1500 unless configured), locked-down `protection`,
+//! ([`Dialect::vnic_props`](crate::flavour::Dialect::vnic_props), `netattr`): the MTU (1500
+//! unless configured), locked-down `protection`,
 //! `allowed-ips` from the net's addresses and `allowed-address` (each without its prefix
 //! length, which is the zone's netmask, not a range it may use), the DHCP and promiscuous
 //! settings; the link appears after ready and zoneadmd never sees it. On gate zoneadmd
@@ -88,7 +89,7 @@ mod up;
 #[cfg(test)]
 mod fixtures;
 
-pub use desired::{desired_nets, matches, vnic_props, Desired};
+pub use desired::{desired_nets, matches, Desired};
 pub use down::{plan_down, plan_undo, unreadable_reason};
 pub use error::{PlanError, TakenFlow};
 pub use flows::{flow_queries, plan_flows};
