@@ -5,9 +5,12 @@
 //! operator link configured as a plain `physical`), an `alien` zone of a brand without netzone
 //! hooks holding an operator link, operator VNICs in the global zone (some named like netzone's
 //! final names, some near-misses of netzone's temporary-name pattern, a SmartOS-style `tmp`
-//! name), and orphans carrying netzone's exact temporary-name pattern but no journal. Then
-//! boots, halts, `netzone up|down|recover|gc`, `recover --all` and dlmgmtd outages run in a
-//! random order.
+//! name; over both NICs, some on a VLAN), and orphans carrying netzone's exact temporary-name
+//! pattern but no journal. Then boots, halts, `netzone up|down|recover|gc`, `recover --all`,
+//! dlmgmtd outages, boots and halts whose hook is killed at a random dladm command (before or
+//! after its effect, leaving records behind), the operator shadowing a lent link's name
+//! (illumos bug 10001) and a delegated administrator renaming a zone's net to a pool name run
+//! in a random order.
 //!
 //! Property (the strict oracle of issue 9): every link netzone did not create still exists as
 //! the same link (same datalink id, lower link, MAC, VID), is only ever in the global zone or
@@ -34,6 +37,28 @@ use proptest::prelude::*;
 const ALIEN: &str = "alien";
 const ALIEN_BRAND: &str = "plain";
 const ALIEN_LINK: &str = "opal0";
+
+/// Where an operator VNIC of the pool is made: lower link and VLAN id (0: untagged), so that
+/// names like netzone's sit over the same and other NICs, tagged and not.
+fn gz_link_place(name: &str) -> (&'static str, u16) {
+    match name {
+        "net1" => ("e1000g0", 5),
+        "vnic7" => ("e1000g1", 0),
+        "tmp12340" => ("e1000g1", 7),
+        "nz12345_0" => ("e1000g1", 0),
+        _ => ("e1000g0", 0),
+    }
+}
+
+/// dladm subcommands a hook may be killed at (`illumos-sim fault add --action crash`).
+const CRASH_AT: &[&str] = &[
+    "create-vnic",
+    "rename-link",
+    "set-linkprop",
+    "delete-vnic",
+    "show-link",
+    "show-vnic",
+];
 
 /// Operator VNICs the global zone may hold.
 const GZ_POOL: &[&str] = &[
@@ -82,6 +107,18 @@ enum Op {
     /// While zone i holds its operator link, the operator creates another link of the same
     /// name in the global zone: handing the lent one back later collides (illumos bug 10001).
     Shadow(usize),
+    /// Zone i is booted (`boot`) or halted, and the hook is killed (SIGKILL from the sim) at
+    /// the nth run of a dladm subcommand, before or after its effect: records are left behind.
+    Killed {
+        zone: usize,
+        boot: bool,
+        at: &'static str,
+        nth: u32,
+        after: bool,
+    },
+    /// A delegated administrator inside zone i renames its first net to the name of a pool
+    /// link (`zlogin Z dladm rename-link`), which the global zone may hold.
+    DelegatedRename(usize, &'static str),
 }
 
 fn zone_spec(i: usize) -> impl Strategy<Value = ZoneSpec> {
@@ -146,8 +183,24 @@ fn op(nzones: usize) -> impl Strategy<Value = Op> {
         1 => z.clone().prop_map(Op::RecoverForce),
         1 => Just(Op::RecoverAll),
         1 => Just(Op::Gc),
-        2 => z.prop_map(Op::StuckHalt),
-        1 => nz.prop_map(Op::Shadow),
+        2 => z.clone().prop_map(Op::StuckHalt),
+        1 => nz.clone().prop_map(Op::Shadow),
+        2 => (
+            z.clone(),
+            any::<bool>(),
+            prop::sample::select(CRASH_AT),
+            1u32..=2,
+            any::<bool>()
+        )
+            .prop_map(|(zone, boot, at, nth, after)| Op::Killed {
+                zone,
+                boot,
+                at,
+                nth,
+                after
+            }),
+        1 => (nz, prop::sample::select(GZ_POOL))
+            .prop_map(|(i, to)| Op::DelegatedRename(i, to)),
     ]
 }
 
@@ -220,7 +273,14 @@ fn build(h: &HostSpec) -> (Sim, Vec<Watched>) {
         .ok();
     watch.push((ALIEN_LINK.into(), false));
     for n in &h.gz_links {
-        sim.dladm(&["create-vnic", "-l", "e1000g0", n]).ok();
+        let (nic, vid) = gz_link_place(n);
+        let vid = vid.to_string();
+        let mut argv = vec!["create-vnic", "-l", nic];
+        if vid != "0" {
+            argv.extend(["-v", vid.as_str()]);
+        }
+        argv.push(n);
+        sim.dladm(&argv).ok();
         watch.push((n.to_string(), false));
     }
     for n in &h.orphans {
@@ -283,6 +343,35 @@ fn run_op(sim: &Sim, h: &HostSpec, op: &Op) -> String {
             let r = sim.dladm(&["create-vnic", "-l", "e1000g0", &name]);
             return format!("{op:?} -> {:?} {}", r.code(), r.stderr());
         }
+        Op::Killed {
+            zone,
+            boot,
+            at,
+            nth,
+            after,
+        } => {
+            let when = if *after { "after" } else { "before" };
+            sim.fault(at, when, "crash", Some(*nth));
+            let what = if *boot { "boot" } else { "halt" };
+            let r = sim.zoneadm(&["-z", &zone_of(h, *zone), what]);
+            // A fault that did not fire is not left armed for later operations.
+            sim.illumos_sim(&["fault", "clear"]).ok();
+            r
+        }
+        Op::DelegatedRename(i, to) => {
+            let z = zone_of(h, *i);
+            let from = h.zones[*i].nets[0].0.clone();
+            let out = sim
+                .command(&sim.bin.join("sim-dladm"), &["rename-link", &from, to])
+                .env("ILLUMOS_SIM_ZONE", &z)
+                .output()
+                .unwrap();
+            return format!(
+                "{op:?} -> {:?} {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
         Op::StuckHalt(i) => {
             sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
             let r = sim.zoneadm(&["-z", &zone_of(h, *i), "halt"]);
@@ -300,8 +389,12 @@ fn run_op(sim: &Sim, h: &HostSpec, op: &Op) -> String {
 /// (`dlmgmt_db_fini`). netzone's pre-halt reclaim frees its zones' links first; the `alien`
 /// zone has no netzone hook, so on joyent halting it from `down` loses its lent link.
 fn platform_losses(sim: &Sim, h: &HostSpec, op: &Op) -> Vec<u64> {
-    let Op::Halt(i) = op else {
-        return Vec::new();
+    let i = match op {
+        Op::Halt(i) => i,
+        Op::Killed {
+            zone, boot: false, ..
+        } => zone,
+        _ => return Vec::new(),
     };
     let zone = zone_of(h, *i);
     if h.flavour != "joyent" || zone != ALIEN || sim.zone_state(&zone) != "down" {
@@ -801,5 +894,70 @@ fn a_plain_halt_under_10001_passes_the_strict_oracle() {
                 "gate renamed it: {out}"
             );
         }
+    }
+}
+
+/// The generator's kills are real: on both flavours, a hook killed at each dladm subcommand
+/// (before and after its effect) at boot or at halt fires, a kill at halt leaves netzone's
+/// records behind (a boot's failure is cleaned up by zoneadmd's own halt), and whatever runs
+/// next (halt, recover, gc, a boot) leaves every operator link as it was, among them links
+/// over the zone's NICs, one on a VLAN.
+#[test]
+fn hooks_killed_at_every_command_leave_foreign_links_alone() {
+    for flavour in ["joyent", "gate"] {
+        let mut left_records = 0;
+        let mut fired = 0;
+        for at in CRASH_AT {
+            for after in [false, true] {
+                for boot in [true, false] {
+                    let h = HostSpec {
+                        flavour,
+                        zones: vec![ZoneSpec {
+                            name: "z0".into(),
+                            nets: vec![("net0".into(), 0), ("net1".into(), 1)],
+                            operator_link: true,
+                        }],
+                        gz_links: vec!["vnic7", "tmp12340"],
+                        orphans: vec![],
+                        alien_booted: false,
+                    };
+                    let (sim, mut watched) = build(&h);
+                    let mut out = String::new();
+                    if !boot {
+                        out += &run_op(&sim, &h, &Op::Boot(0));
+                    }
+                    let when = if after { "after" } else { "before" };
+                    sim.fault(at, when, "crash", Some(1));
+                    out += &run_op(&sim, &h, &if boot { Op::Boot(0) } else { Op::Halt(0) });
+                    if proof::pending_faults(&sim).is_empty() {
+                        fired += 1;
+                        if !boot && sim.journal("z0").is_some() {
+                            left_records += 1;
+                        }
+                    }
+                    sim.illumos_sim(&["fault", "clear"]).ok();
+                    let what = format!("{flavour} {at} {when} boot={boot}");
+                    check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{what}: {e}\n{out}"));
+                    for op in [
+                        Op::Halt(0),
+                        Op::Recover(0),
+                        Op::Gc,
+                        Op::Boot(0),
+                        Op::Halt(0),
+                    ] {
+                        out += &run_op(&sim, &h, &op);
+                        watch_new_operator_links(&sim, &h, &mut watched);
+                        check_foreign(&sim, &watched)
+                            .unwrap_or_else(|e| panic!("{what}: {e}\n{out}"));
+                    }
+                    assert_eq!(sim.zone_state("z0"), "installed", "{what}: {out}");
+                }
+            }
+        }
+        assert!(fired >= 8, "{flavour}: only {fired} kills fired");
+        assert!(
+            left_records > 0,
+            "{flavour}: no kill at halt left a record behind"
+        );
     }
 }

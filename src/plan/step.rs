@@ -16,7 +16,8 @@ use crate::zonename::ZoneName;
 use super::{plan_shield, Plan};
 
 /// One dladm command of a plan. Serialised with its variant as `action` (`create`, `rename`,
-/// `delete`, `return-to-global`, `set-prop`); [`Plan`]'s serialisation adds each step's argv.
+/// `delete`, `return`, `rename-in-zone`, `set-prop`, `add-flow`, `remove-flow`); [`Plan`]'s
+/// serialisation adds each step's argv.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]
 pub enum Step {
