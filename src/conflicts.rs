@@ -212,7 +212,6 @@ pub fn shared_physicals(configs: &[ZoneConfig]) -> Vec<(LinkName, Vec<ZoneName>)
 mod tests {
     use super::*;
     use crate::dladm::observe::ObservedLink;
-    use crate::dladm::VnicInfo;
     use crate::journal::{JournalLink, LinkState};
     use crate::testutil::{ln, zn};
     use crate::zonecfg::{GlobalNic, Net};
@@ -243,18 +242,7 @@ mod tests {
     }
 
     fn vnic(name: &str, zone: Option<&str>, mac: &str) -> ObservedLink {
-        ObservedLink {
-            name: ln(name),
-            zone: zone.map(zn),
-            vnic: Some(VnicInfo {
-                link: ln(name),
-                over: "e1000g0".into(),
-                mac: mac.parse().ok(),
-                mac_type: "fixed".into(),
-                vid: None,
-                zone: zone.map(zn),
-            }),
-        }
+        crate::testutil::vnic(name, "e1000g0", mac, 0, zone)
     }
 
     fn record(zone: &str, net: &str, mac: &str) -> JournalLink {

@@ -493,18 +493,7 @@ mod tests {
     }
 
     fn vnic(name: &str, over: &str, mac: &str, zone: Option<&str>) -> ObservedLink {
-        ObservedLink {
-            name: ln(name),
-            zone: zone.map(zn),
-            vnic: Some(VnicInfo {
-                link: ln(name),
-                over: over.into(),
-                mac: mac.parse().ok(),
-                mac_type: "fixed".into(),
-                vid: None,
-                zone: zone.map(zn),
-            }),
-        }
+        crate::testutil::vnic(name, over, mac, 0, zone)
     }
 
     /// igb0 (1500), igb1 (9000), a VNIC `oper0` of the operator's over igb1 in the global zone,

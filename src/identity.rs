@@ -129,7 +129,6 @@ impl fmt::Display for NotOurs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dladm::VnicInfo;
     use crate::journal::LinkState;
     use crate::testutil::{ln, zn};
     use crate::vlan::VlanId;
@@ -151,18 +150,7 @@ mod tests {
     }
 
     fn link(name: &str, zone: Option<&str>, over: &str, vid: u16, mac: &str) -> ObservedLink {
-        ObservedLink {
-            name: ln(name),
-            zone: zone.map(zn),
-            vnic: Some(VnicInfo {
-                link: ln(name),
-                over: over.into(),
-                mac: mac.parse().ok(),
-                mac_type: "fixed".into(),
-                vid: VlanId::new(vid).ok(),
-                zone: zone.map(zn),
-            }),
-        }
+        crate::testutil::vnic(name, over, mac, vid, zone)
     }
 
     #[test]

@@ -316,24 +316,12 @@ pub fn shield(
 mod tests {
     use super::*;
     use crate::dladm::observe::ObservedLink;
-    use crate::dladm::VnicInfo;
     use crate::journal::{JournalLink, LinkState};
     use crate::tempname;
     use crate::testutil::{ln, zn};
 
     fn link(name: &str, zone: Option<&str>) -> ObservedLink {
-        ObservedLink {
-            name: ln(name),
-            zone: zone.map(zn),
-            vnic: Some(VnicInfo {
-                link: ln(name),
-                over: "e1000g0".into(),
-                mac: "2:8:20:1:2:3".parse().ok(),
-                mac_type: "random".into(),
-                vid: None,
-                zone: zone.map(zn),
-            }),
-        }
+        crate::testutil::vnic(name, "e1000g0", "2:8:20:1:2:3", 0, zone)
     }
 
     fn entry(zone: &str, net: &str, index: usize, state: LinkState) -> JournalLink {

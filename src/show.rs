@@ -600,7 +600,6 @@ pub fn render(spec: &output::OutputSpec, rows: &[Row]) -> String {
 mod tests {
     use super::*;
     use crate::dladm::observe::ObservedLink;
-    use crate::dladm::VnicInfo;
     use crate::journal::JournalLink;
     use crate::tempname;
     use crate::testutil::{ln, zn};
@@ -620,18 +619,7 @@ mod tests {
     }
 
     fn link(name: &str, zone: Option<&str>, vid: u16) -> ObservedLink {
-        ObservedLink {
-            name: ln(name),
-            zone: zone.map(zn),
-            vnic: Some(VnicInfo {
-                link: ln(name),
-                over: "e1000g0".into(),
-                mac: "2:8:20:1:2:3".parse().ok(),
-                mac_type: "random".into(),
-                vid: crate::vlan::VlanId::new(vid).ok(),
-                zone: zone.map(zn),
-            }),
-        }
+        crate::testutil::vnic(name, "e1000g0", "2:8:20:1:2:3", vid, zone)
     }
 
     fn entry(zone: &str, net: &str, index: usize) -> JournalLink {

@@ -27,3 +27,26 @@ pub fn net(phys: &str, over: Option<&str>) -> crate::zonecfg::Net {
         attrs: std::collections::BTreeMap::new(),
     }
 }
+
+/// A VNIC as a walk observes it: `name` over `over` with `mac` (none if it does not parse) and
+/// VLAN `vid` (0: untagged), in `zone` (`None`: the global zone).
+pub fn vnic(
+    name: &str,
+    over: &str,
+    mac: &str,
+    vid: u16,
+    zone: Option<&str>,
+) -> crate::dladm::observe::ObservedLink {
+    crate::dladm::observe::ObservedLink {
+        name: ln(name),
+        zone: zone.map(zn),
+        vnic: Some(crate::dladm::VnicInfo {
+            link: ln(name),
+            over: over.into(),
+            mac: mac.parse().ok(),
+            mac_type: "random".into(),
+            vid: crate::vlan::VlanId::new(vid).ok(),
+            zone: zone.map(zn),
+        }),
+    }
+}

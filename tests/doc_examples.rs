@@ -318,10 +318,7 @@ fn netzone_8_example_2_recover() {
         "data0",
     ])
     .ok();
-    let data0 = NetSpec {
-        physical: "data0".into(),
-        ..Default::default()
-    };
+    let data0 = NetSpec::operator("data0");
     sim.add_zone_with_brand(
         "web1",
         "joyent-minimal",

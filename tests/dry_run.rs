@@ -8,39 +8,15 @@
 
 mod common;
 
-use common::{NetSpec, Sim};
+use common::{stranded, NetSpec, Sim, DLMGMTD_PROBE};
 
-/// The dlmgmtd check a "not found" delete runs (`observe::dlmgmtd_probe_command`).
-const PROBE: &str = "show-link -p -o LINK nzprobe0";
-
-/// What a run changed the host with, from the sim's log past `mark`: every dladm run except
-/// the observation walks (`show-*`, but the dlmgmtd check counts), zonecfg's writes, flowadm.
+/// What a run changed the host with, from the sim's log past `mark` ([`common::host_changes`]
+/// but zoneadm's halts): dladm, zonecfg's writes, flowadm.
 fn ran(sim: &Sim, mark: usize) -> Vec<String> {
-    let log = sim.log();
-    let args = |l: &str| -> (String, String) {
-        let f: Vec<&str> = l.splitn(5, ' ').collect();
-        (
-            f.get(3).copied().unwrap_or("").to_string(),
-            f.get(4).copied().unwrap_or("").to_string(),
-        )
-    };
-    log.iter()
-        .enumerate()
-        .skip(mark)
-        .filter_map(|(i, l)| {
-            let (prog, rest) = args(l);
-            // The dlmgmtd check is a delete's fallback right after it; elsewhere it is part of
-            // an observation.
-            let after_delete = i > 0 && args(&log[i - 1]).1.starts_with("delete-vnic");
-            match prog.as_str() {
-                "sim-dladm" if !rest.starts_with("show-") || (rest == PROBE && after_delete) => {
-                    Some(format!("dladm {rest}"))
-                }
-                "sim-zonecfg" if rest.contains("commit") => Some(format!("zonecfg {rest}")),
-                "sim-flowadm" => Some(format!("flowadm {rest}")),
-                _ => None,
-            }
-        })
+    common::host_changes(sim, mark)
+        .into_iter()
+        .filter(|w| w[0] != "sim-zoneadm")
+        .map(|w| format!("{} {}", w[0].trim_start_matches("sim-"), w[1..].join(" ")))
         .collect()
 }
 
@@ -93,9 +69,7 @@ fn fixed(physical: &str, nic: &str, mac: &str) -> NetSpec {
 }
 
 fn host(flavour: &str) -> Sim {
-    let mut sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
-    sim.env.push(("NETZONE_FLAVOUR".into(), flavour.into()));
-    sim
+    Sim::told(flavour, &["e1000g0", "e1000g1"])
 }
 
 /// joyent: a ready zone's net reconfigured (a VLAN added): `netzone plan` shows the delete of
@@ -160,43 +134,13 @@ fn gate_plan_is_what_pre_ready_runs() {
     let out = same(
         &sim,
         &["plan", "web1"],
-        &|| {
-            sim.run(
-                &Sim::statechange_path(),
-                &["pre", "web1", "/zones/web1", "2", "0"],
-            )
-            .ok()
-        },
+        &|| sim.pre_ready("web1").ok(),
         None,
     );
     assert!(
         out.contains("dladm set-linkprop -t -p mtu=1400 net1\n"),
         "{out}"
     );
-}
-
-/// A zone stuck `down` (dlmgmtd stopped during its halt) holding netzone's net0 and the
-/// operator's data0.
-fn stranded(flavour: &str) -> Sim {
-    let sim = host(flavour);
-    sim.add_zone(
-        "web1",
-        &[
-            NetSpec::new("net0", "e1000g0"),
-            NetSpec {
-                physical: "data0".into(),
-                ..Default::default()
-            },
-        ],
-    );
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
-        .ok();
-    sim.zoneadm(&["-z", "web1", "boot"]).ok();
-    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
-    sim.zoneadm(&["-z", "web1", "halt"]).fails();
-    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
-    assert_eq!(sim.zone_state("web1"), "down");
-    sim
 }
 
 #[test]
@@ -227,7 +171,7 @@ fn gate_recover_dry_run_is_what_recover_runs_not_found_fallback_included() {
     );
     assert!(
         out.contains("    dladm delete-vnic -t net0\n")
-            && out.contains(&format!("      if not found: dladm {PROBE}\n")),
+            && out.contains(&format!("      if not found: dladm {DLMGMTD_PROBE}\n")),
         "{out}"
     );
 }

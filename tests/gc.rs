@@ -32,13 +32,7 @@ fn gc_removes_a_crashs_orphans_and_nothing_else() {
         .ok();
     sim.add_zone(
         "web1",
-        &[
-            NetSpec::new("net0", "e1000g0"),
-            NetSpec {
-                physical: "data0".into(),
-                ..Default::default()
-            },
-        ],
+        &[NetSpec::new("net0", "e1000g0"), NetSpec::operator("data0")],
     );
     sim.add_zone("web2", &[NetSpec::new("net0", "e1000g0")]);
     sim.add_zone("web3", &[NetSpec::new("net0", "e1000g1")]);
@@ -128,11 +122,7 @@ fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
     sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
     // What a gate pre-ready hook leaves when zoneadmd dies before lending the link: net0 in the
     // global zone, recorded in web1's journal, web1 still installed.
-    sim.run(
-        &Sim::statechange_path(),
-        &["pre", "web1", "/zones/web1", "2", "0"],
-    )
-    .ok();
+    sim.pre_ready("web1").ok();
     assert_eq!(sim.zone_state("web1"), "installed");
     // Marked pending by the pre-ready hook: while zoneadmd may still lend it, not an orphan.
     let show = sim
@@ -141,12 +131,8 @@ fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
         .stdout();
     assert_eq!(show, "net0:web1:netzone:ok\n");
     // zoneadmd died long ago: the mark is older than journal::PENDING_SECS.
-    let path = sim.journal_path("web1");
-    let mut j: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    assert!(j["pending"].is_u64(), "{j}");
-    j["pending"] = serde_json::json!(1);
-    std::fs::write(&path, j.to_string()).unwrap();
+    let was = sim.age_pending("web1");
+    assert!(was.is_u64(), "pending mark: {was}");
     let show = sim
         .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
         .ok()
@@ -176,23 +162,7 @@ fn gate_links_of_an_installed_zone_are_orphans_and_gc_removes_them() {
 /// orphan and gc removes it.
 #[test]
 fn gate_gc_skips_a_link_whose_zone_dladm_cannot_read_and_removes_the_rest() {
-    let sim = Sim::new("gate", &["e1000g0"]);
-    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
-    sim.add_zone("web2", &[NetSpec::new("net5", "e1000g0")]);
-    for z in ["web1", "web2"] {
-        sim.run(
-            &Sim::statechange_path(),
-            &["pre", z, &format!("/zones/{z}"), "2", "0"],
-        )
-        .ok();
-        // zoneadmd died long ago: the pending mark is older than journal::PENDING_SECS.
-        let path = sim.journal_path(z);
-        let mut j: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        j["pending"] = serde_json::json!(1);
-        std::fs::write(&path, j.to_string()).unwrap();
-    }
-    sim.illumos_sim(&["zone-unreadable", "net0", "on"]).ok();
+    let sim = common::unreadable_orphans();
     let show = sim
         .netzone(&["show", "-p", "-o", "link,zone,owner,state"])
         .ok()

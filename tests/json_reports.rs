@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{is_temp, NetSpec, Run, Sim};
+use common::{is_temp, stranded, NetSpec, Run, Sim};
 use serde_json::{json, Value};
 
 /// The one JSON document on stdout, whose first member is `"version":1`.
@@ -40,37 +40,20 @@ fn error_code(r: Run) -> String {
     d["error"]["code"].as_str().expect("a code").to_string()
 }
 
-/// The dlmgmtd check a "not found" delete runs (`observe::dlmgmtd_probe_command`).
-const PROBE: &str = "show-link -p -o LINK nzprobe0";
-
-/// The argv of every command that changed the host past `mark` in the sim's log (dladm but
-/// its observation walks, the dlmgmtd check after a delete, zoneadm halts), each starting with
-/// the program's name as the documents spell it (`dladm`, `zoneadm`).
+/// The argv of every command that changed the host past `mark` in the sim's log
+/// ([`common::host_changes`]: here dladm and zoneadm halts), each starting with the program's
+/// name as the documents spell it (`dladm`, `zoneadm`).
 fn ran(sim: &Sim, mark: usize) -> Vec<Vec<String>> {
-    let log = sim.log();
-    let split = |l: &str| -> Vec<String> {
-        l.split(' ')
-            .skip(3)
-            .map(|w| w.trim_matches('\'').to_string())
-            .collect()
-    };
-    let mut out = Vec::new();
-    for (i, l) in log.iter().enumerate().skip(mark) {
-        let mut argv = split(l);
-        let rest = argv[1..].join(" ");
-        let after_delete =
-            i > 0 && split(&log[i - 1]).get(1).map(String::as_str) == Some("delete-vnic");
-        let keep = match argv[0].as_str() {
-            "sim-dladm" => !rest.starts_with("show-") || (rest == PROBE && after_delete),
-            "sim-zoneadm" => rest.ends_with(" halt"),
-            _ => false,
-        };
-        if keep {
+    common::host_changes(sim, mark)
+        .into_iter()
+        .filter(|w| w[0] == "sim-dladm" || w[0] == "sim-zoneadm")
+        .map(|w| {
+            let mut argv: Vec<String> =
+                w.iter().map(|a| a.trim_matches('\'').to_string()).collect();
             argv[0] = argv[0].trim_start_matches("sim-").to_string();
-            out.push(argv);
-        }
-    }
-    out
+            argv
+        })
+        .collect()
 }
 
 /// The argv arrays of a plan document's steps, with the fallbacks whose `when` is `taken`.
@@ -101,9 +84,7 @@ fn names(sim: &Sim) -> Vec<(String, String)> {
 }
 
 fn host(flavour: &str) -> Sim {
-    let mut sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
-    sim.env.push(("NETZONE_FLAVOUR".into(), flavour.into()));
-    sim
+    Sim::told(flavour, &["e1000g0", "e1000g1"])
 }
 
 /// joyent: a `down` killed after handing web2's link back leaves it in the global zone under its
@@ -192,21 +173,7 @@ fn gc_json_lists_removals_and_its_dry_run_is_what_it_runs() {
 /// warning); the other orphan is removed.
 #[test]
 fn gc_json_lists_what_it_skips() {
-    let sim = Sim::new("gate", &["e1000g0"]);
-    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
-    sim.add_zone("web2", &[NetSpec::new("net5", "e1000g0")]);
-    for z in ["web1", "web2"] {
-        sim.run(
-            &Sim::statechange_path(),
-            &["pre", z, &format!("/zones/{z}"), "2", "0"],
-        )
-        .ok();
-        let path = sim.journal_path(z);
-        let mut j: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        j["pending"] = json!(1);
-        std::fs::write(&path, j.to_string()).unwrap();
-    }
-    sim.illumos_sim(&["zone-unreadable", "net0", "on"]).ok();
+    let sim = common::unreadable_orphans();
     let d = doc(&sim.netzone(&["gc", "--json"]).ok());
     let skipped = d["skipped"].as_array().expect("skipped");
     assert_eq!(skipped.len(), 2, "{d}");
@@ -260,30 +227,6 @@ fn gc_json_failures_are_error_documents() {
         }),
         "not-found"
     );
-}
-
-/// A zone stuck `down` (dlmgmtd stopped during its halt) holding netzone's net0 and the
-/// operator's data0.
-fn stranded(flavour: &str) -> Sim {
-    let sim = host(flavour);
-    sim.add_zone(
-        "web1",
-        &[
-            NetSpec::new("net0", "e1000g0"),
-            NetSpec {
-                physical: "data0".into(),
-                ..Default::default()
-            },
-        ],
-    );
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
-        .ok();
-    sim.zoneadm(&["-z", "web1", "boot"]).ok();
-    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
-    sim.zoneadm(&["-z", "web1", "halt"]).fails();
-    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
-    assert_eq!(sim.zone_state("web1"), "down");
-    sim
 }
 
 fn strings(v: &[&str]) -> Vec<String> {

@@ -164,10 +164,7 @@ fn operator_links_are_never_touched() {
         let sim = Sim::new(flavour, &["e1000g0"]);
         sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "oper0"])
             .ok();
-        let oper = NetSpec {
-            physical: "oper0".into(),
-            ..Default::default()
-        };
+        let oper = NetSpec::operator("oper0");
         sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0"), oper]);
         sim.zoneadm(&["-z", "web1", "boot"]).ok();
         let l = sim.vnics();
@@ -243,11 +240,7 @@ fn cli_up_down_are_idempotent_and_plan_prints_argv() {
     assert_eq!(sim.vnics(), vec![]);
     assert!(sim.journal("web1").is_none());
     // The brand's pre-ready hook creates them; zoneadm readies the zone and lends them.
-    sim.run(
-        &Sim::statechange_path(),
-        &["pre", "web1", "/zones/web1", "2", "0"],
-    )
-    .ok();
+    sim.pre_ready("web1").ok();
     assert_eq!(sim.vnics().len(), 3);
     sim.zoneadm(&["-z", "web1", "ready"]).ok();
     let r = sim.netzone(&["up", "web1"]).ok();
@@ -329,11 +322,7 @@ fn dead_dlmgmtd_never_makes_netzone_forget_its_links() {
     let sim = Sim::new("gate", &["e1000g0"]);
     sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
     // The pre-ready hook creates the links; the zone stays installed.
-    sim.run(
-        &Sim::statechange_path(),
-        &["pre", "web1", "/zones/web1", "2", "0"],
-    )
-    .ok();
+    sim.pre_ready("web1").ok();
     sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
     // The walk prints nothing when dlmgmtd is down; netzone notices instead of reading "no links".
     let r = sim.netzone(&["down", "web1"]).fails();

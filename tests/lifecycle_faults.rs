@@ -38,9 +38,7 @@ fn points(flavour: &str) -> Vec<(String, u32)> {
 /// A host whose flavour netzone is told (NETZONE_FLAVOUR), so that no flavour probe takes part
 /// in the run counts of the faults.
 fn host(flavour: &str) -> Sim {
-    let mut sim = Sim::new(flavour, &["e1000g0"]);
-    sim.env.push(("NETZONE_FLAVOUR".into(), flavour.into()));
-    sim
+    Sim::told(flavour, &["e1000g0"])
 }
 
 /// A host with zone web1 (brand without hooks), readied on joyent so `zone=` can take it (and
@@ -60,10 +58,7 @@ fn plain_host(flavour: &str) -> Sim {
 /// refuses a zone that is not ready or running, the brand's pre-ready hook call itself.
 fn create(sim: &Sim, flavour: &str) -> common::Run {
     if flavour == "gate" {
-        sim.run(
-            &Sim::statechange_path(),
-            &["pre", "web1", "/zones/web1", "2", "0"],
-        )
+        sim.pre_ready("web1")
     } else {
         sim.netzone(&["up", "web1"])
     }

@@ -297,8 +297,7 @@ fn a_mac_addr_in_use_elsewhere_is_refused_before_anything_is_created() {
 #[test]
 fn chosen_macs_are_recorded_and_saved_without_a_read_back() {
     for flavour in FLAVOURS {
-        let mut sim = Sim::new(flavour, &["e1000g0"]);
-        sim.env.push(("NETZONE_FLAVOUR".into(), flavour.into()));
+        let sim = Sim::told(flavour, &["e1000g0"]);
         sim.add_zone(
             "web1",
             &[
@@ -399,13 +398,7 @@ fn an_operator_link_zoneadmd_cannot_lend_at_ready() {
         let op = operator_vnic(&sim, "data0", "e1000g0");
         sim.add_zone(
             "web1",
-            &[
-                NetSpec::new("net0", "e1000g0"),
-                NetSpec {
-                    physical: "data0".into(),
-                    ..Default::default()
-                },
-            ],
+            &[NetSpec::new("net0", "e1000g0"), NetSpec::operator("data0")],
         );
         sim.illumos_sim(&["hold", "data0", "on"]).ok();
         let r = sim.zoneadm(&["-z", "web1", "boot"]);

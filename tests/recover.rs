@@ -4,14 +4,6 @@ mod common;
 
 use common::{is_temp, NetSpec, Sim};
 
-/// A net naming a link the operator created (no global-nic): netzone never creates or deletes it.
-fn operator(phys: &str) -> NetSpec {
-    NetSpec {
-        physical: phys.into(),
-        ..Default::default()
-    }
-}
-
 /// Boots each zone, stops dlmgmtd, halts them (each halt fails and leaves the zone `down`), and
 /// starts dlmgmtd again unless `keep_stopped`.
 fn strand(sim: &Sim, zones: &[&str], keep_stopped: bool) {
@@ -56,7 +48,11 @@ fn web1(sim: &Sim) {
     tagged.vlan = Some(42);
     sim.add_zone(
         "web1",
-        &[NetSpec::new("net0", "e1000g0"), tagged, operator("data0")],
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            tagged,
+            NetSpec::operator("data0"),
+        ],
     );
 }
 
@@ -387,7 +383,7 @@ fn gate_leaves_loaned_links_to_the_halt_and_refuses_a_10001_rename() {
         .ok();
     sim.add_zone(
         "web1",
-        &[NetSpec::new("net0", "e1000g0"), operator("data0")],
+        &[NetSpec::new("net0", "e1000g0"), NetSpec::operator("data0")],
     );
     strand(&sim, &["web1"], false);
     sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])

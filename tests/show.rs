@@ -17,13 +17,7 @@ fn host() -> Sim {
     sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0"), fixed]);
     sim.add_zone(
         "web2",
-        &[
-            NetSpec::new("net0", "e1000g0"),
-            NetSpec {
-                physical: "data0".into(),
-                ..Default::default()
-            },
-        ],
+        &[NetSpec::new("net0", "e1000g0"), NetSpec::operator("data0")],
     );
     sim.zoneadm(&["-z", "web1", "boot"]).ok();
     sim.zoneadm(&["-z", "web2", "boot"]).ok();

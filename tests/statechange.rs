@@ -250,8 +250,7 @@ fn a_chained_hook_or_dladm_that_leaves_a_background_process_does_not_hold_the_ho
 
 #[test]
 fn netzone_root_empty_means_unset_and_relative_is_refused() {
-    let mut sim = Sim::new("joyent", &["e1000g0"]);
-    sim.env.push(("NETZONE_FLAVOUR".into(), "joyent".into()));
+    let mut sim = Sim::told("joyent", &["e1000g0"]);
     sim.env
         .push(("NETZONE_ROOT".into(), "relative/root".into()));
     let r = sim

@@ -352,14 +352,9 @@ mod tests {
     use crate::testutil::{ln, zn};
 
     fn vnic(link: &str, mac: &str, zone: Option<&str>) -> VnicInfo {
-        VnicInfo {
-            link: ln(link),
-            over: "e1000g0".into(),
-            mac: mac.parse().ok(),
-            mac_type: "random".into(),
-            vid: None,
-            zone: zone.map(zn),
-        }
+        crate::testutil::vnic(link, "e1000g0", mac, 0, zone)
+            .vnic
+            .expect("a VNIC")
     }
 
     #[test]

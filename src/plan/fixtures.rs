@@ -4,7 +4,6 @@
 pub(super) use super::desired::entry_for;
 pub(super) use super::*;
 pub(super) use crate::dladm::observe::{Observation, ObservedLink};
-pub(super) use crate::dladm::VnicInfo;
 pub(super) use crate::flavour::Flavour;
 pub(super) use crate::journal::{Journal, JournalLink, LinkState};
 pub(super) use crate::linkname::LinkName;
@@ -39,25 +38,25 @@ pub(crate) fn cfg() -> ZoneConfig {
     }
 }
 
-pub(crate) fn vnic(
-    name: &str,
-    over: &str,
-    mac: &str,
-    vid: u16,
-    zone: Option<&str>,
-) -> ObservedLink {
-    ObservedLink {
-        name: ln(name),
-        zone: zone.map(zn),
-        vnic: Some(VnicInfo {
-            link: ln(name),
-            over: over.into(),
-            mac: mac.parse::<Mac>().ok(),
-            mac_type: "random".into(),
-            vid: VlanId::new(vid).ok(),
-            zone: zone.map(zn),
-        }),
-    }
+pub(crate) use crate::testutil::vnic;
+
+/// The links of [`cfg`]'s netzone nets as joyent made them in web1 (net1 tagged 42 with its
+/// fixed MAC), each with the MAC of its [`ready_records`] entry.
+pub(crate) fn ready_links() -> Vec<ObservedLink> {
+    vec![
+        vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
+        vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
+        vnic("net2", "e1000g1", "2:8:20:1:1:2", 0, Some("web1")),
+    ]
+}
+
+/// netzone's records of [`ready_links`], all active.
+pub(crate) fn ready_records() -> Vec<JournalLink> {
+    vec![
+        record(0, ln("net0"), LinkState::Active, "2:8:20:1:1:1"),
+        record(1, ln("net1"), LinkState::Active, "2:8:20:a:b:c"),
+        record(2, ln("net2"), LinkState::Active, "2:8:20:1:1:2"),
+    ]
 }
 
 pub(crate) fn lines(p: &Plan) -> Vec<String> {

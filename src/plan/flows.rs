@@ -239,18 +239,10 @@ mod tests {
             .insert("blocked_outgoing_ports".into(), "25,587".into());
         let obs = Observation {
             unreadable: Vec::new(),
-            links: vec![
-                vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
-                vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
-                vnic("net2", "e1000g1", "2:8:20:1:1:2", 0, Some("web1")),
-            ],
+            links: ready_links(),
         };
         let mut j = Journal::empty(&z);
-        j.links = vec![
-            record(0, ln("net0"), LinkState::Active, "2:8:20:1:1:1"),
-            record(1, ln("net1"), LinkState::Active, "2:8:20:a:b:c"),
-            record(2, ln("net2"), LinkState::Active, "2:8:20:1:1:2"),
-        ];
+        j.links = ready_records();
         assert_eq!(
             flow_queries(&c, Flavour::Joyent, &obs, &j).unwrap(),
             vec![(ln("net1"), Some(z.clone()))]

@@ -192,23 +192,20 @@ mod tests {
         let z = zn("web1");
         let obs = Observation {
             unreadable: Vec::new(),
-            links: vec![
-                vnic("net0", "e1000g0", "2:8:20:1:1:1", 0, Some("web1")),
-                vnic("net1", "e1000g0", "2:8:20:a:b:c", 42, Some("web1")),
-                vnic("net2", "e1000g1", "2:8:20:1:1:2", 0, Some("web1")),
-                vnic("oper0", "e1000g0", "2:8:20:1:1:3", 0, Some("web1")),
-                // Another zone's net0 does not matter on joyent.
-                vnic("net0", "e1000g0", "2:8:20:1:1:4", 0, Some("web2")),
-                // Nor does the operator's global-zone link of a net's name.
-                vnic("net2", "e1000g0", "2:8:20:1:1:5", 0, None),
-            ],
+            links: [
+                ready_links(),
+                vec![
+                    vnic("oper0", "e1000g0", "2:8:20:1:1:3", 0, Some("web1")),
+                    // Another zone's net0 does not matter on joyent.
+                    vnic("net0", "e1000g0", "2:8:20:1:1:4", 0, Some("web2")),
+                    // Nor does the operator's global-zone link of a net's name.
+                    vnic("net2", "e1000g0", "2:8:20:1:1:5", 0, None),
+                ],
+            ]
+            .concat(),
         };
         let mut j = Journal::empty(&z);
-        j.links = vec![
-            record(0, ln("net0"), LinkState::Active, "2:8:20:1:1:1"),
-            record(1, ln("net1"), LinkState::Active, "2:8:20:a:b:c"),
-            record(2, ln("net2"), LinkState::Active, "2:8:20:1:1:2"),
-        ];
+        j.links = ready_records();
         let p = up(&cfg(), Flavour::Joyent, &obs, &j).unwrap();
         assert!(p.is_noop(), "{p:?}");
         assert_eq!(p.satisfied.len(), 3);

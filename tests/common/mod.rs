@@ -142,6 +142,14 @@ impl NetSpec {
             ..Default::default()
         }
     }
+    /// A net netzone does not manage: a `physical` with no `global-nic` (the operator's link,
+    /// which zoneadmd lends at ready).
+    pub fn operator(physical: &str) -> Self {
+        NetSpec {
+            physical: physical.into(),
+            ..Default::default()
+        }
+    }
     pub fn xml(&self) -> String {
         let mut a = format!("<network physical=\"{}\"", self.physical);
         if let Some(g) = &self.global_nic {
@@ -207,6 +215,14 @@ impl Sim {
         ])
         .ok();
         sim.install_brand(BRAND, None);
+        sim
+    }
+
+    /// [`Sim::new`], with netzone told the flavour (`NETZONE_FLAVOUR`), so that it runs no
+    /// flavour probe.
+    pub fn told(flavour: &str, phys: &[&str]) -> Sim {
+        let mut sim = Sim::new(flavour, phys);
+        sim.env.push(("NETZONE_FLAVOUR".into(), flavour.into()));
         sim
     }
 
@@ -327,6 +343,20 @@ impl Sim {
     }
     pub fn statechange(&self, args: &[&str]) -> Run {
         self.run(&Self::statechange_path(), args)
+    }
+    /// The brand's pre-ready hook for `zone` (`netzone-statechange pre Z /zones/Z 2 0`), as
+    /// zoneadmd runs it, without readying the zone.
+    pub fn pre_ready(&self, zone: &str) -> Run {
+        self.statechange(&["pre", zone, &format!("/zones/{zone}"), "2", "0"])
+    }
+    /// Makes `zone`'s pending mark older than `journal::PENDING_SECS` (zoneadmd died long ago).
+    /// Returns the mark it replaced.
+    pub fn age_pending(&self, zone: &str) -> Value {
+        let path = self.journal_path(zone);
+        let mut j: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let was = std::mem::replace(&mut j["pending"], Value::from(1));
+        std::fs::write(&path, j.to_string()).unwrap();
+        was
     }
     pub fn zoneadm(&self, args: &[&str]) -> Run {
         self.run(&self.bin.join("sim-zoneadm"), args)
@@ -520,4 +550,68 @@ pub fn is_temp(name: &str) -> bool {
     netzone::linkname::LinkName::new(name)
         .map(|n| netzone::tempname::is_temp_name(&n))
         .unwrap_or(false)
+}
+
+/// The dlmgmtd check a "not found" delete runs (`observe::dlmgmtd_probe_command`), as the sim's
+/// log spells its arguments.
+pub const DLMGMTD_PROBE: &str = "show-link -p -o LINK nzprobe0";
+
+/// The commands that changed the host past `mark` in the sim's log: dladm but its observation
+/// walks (`show-*`; the dlmgmtd check right after a delete counts, as that delete's fallback),
+/// zonecfg's commits, flowadm, zoneadm halts. Each is the log line's words from the program on,
+/// as logged (`sim-dladm`, arguments in the log's quoting).
+pub fn host_changes(sim: &Sim, mark: usize) -> Vec<Vec<String>> {
+    let log = sim.log();
+    let words = |l: &str| -> Vec<String> { l.split(' ').skip(3).map(String::from).collect() };
+    let mut out = Vec::new();
+    for (i, l) in log.iter().enumerate().skip(mark) {
+        let w = words(l);
+        let Some(prog) = w.first() else { continue };
+        let rest = w[1..].join(" ");
+        let after_delete =
+            i > 0 && words(&log[i - 1]).get(1).map(String::as_str) == Some("delete-vnic");
+        let keep = match prog.as_str() {
+            "sim-dladm" => !rest.starts_with("show-") || (rest == DLMGMTD_PROBE && after_delete),
+            "sim-zonecfg" => rest.contains("commit"),
+            "sim-flowadm" => true,
+            "sim-zoneadm" => rest.ends_with(" halt"),
+            _ => false,
+        };
+        if keep {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// A zone stuck `down` (dlmgmtd stopped during its halt) holding netzone's net0 and the
+/// operator's data0, on a host with two NICs whose flavour netzone is told.
+pub fn stranded(flavour: &str) -> Sim {
+    let sim = Sim::told(flavour, &["e1000g0", "e1000g1"]);
+    sim.add_zone(
+        "web1",
+        &[NetSpec::new("net0", "e1000g0"), NetSpec::operator("data0")],
+    );
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
+        .ok();
+    sim.zoneadm(&["-z", "web1", "boot"]).ok();
+    sim.illumos_sim(&["dlmgmtd", "stop"]).ok();
+    sim.zoneadm(&["-z", "web1", "halt"]).fails();
+    sim.illumos_sim(&["dlmgmtd", "start"]).ok();
+    assert_eq!(sim.zone_state("web1"), "down");
+    sim
+}
+
+/// gate: web1's pre-ready hook left net0 in the global zone and web2's left net5, both long ago
+/// (orphans), and dladm cannot read net0's zone (`illumos-sim zone-unreadable`).
+pub fn unreadable_orphans() -> Sim {
+    let sim = Sim::new("gate", &["e1000g0"]);
+    sim.add_zone("web1", &[NetSpec::new("net0", "e1000g0")]);
+    sim.add_zone("web2", &[NetSpec::new("net5", "e1000g0")]);
+    for z in ["web1", "web2"] {
+        sim.pre_ready(z).ok();
+        sim.age_pending(z);
+    }
+    sim.illumos_sim(&["zone-unreadable", "net0", "on"]).ok();
+    sim
 }

@@ -44,10 +44,7 @@ pub fn three_nets_blocked() -> Vec<NetSpec> {
 
 /// A net netzone does not manage: a `physical` with no `global-nic`.
 pub fn operator_net(name: &str) -> NetSpec {
-    NetSpec {
-        physical: name.into(),
-        ..Default::default()
-    }
+    NetSpec::operator(name)
 }
 
 /// A host with two NICs, the operator's two VNICs, and [`ZONE`] configured with

@@ -335,6 +335,19 @@ fn freed(flavour: Flavour, outcomes: &[(Step, Done)], lines: &[String]) -> Vec<F
         .collect()
 }
 
+/// A dry run's halt: says the command it would run and records it as not run.
+fn would_halt(z: &ZoneName, out: &Say, rec: &mut ZoneRecovery) {
+    out.say(format!(
+        "  would run: zoneadm {}",
+        zoneadm::halt_command(z).join(" ")
+    ));
+    rec.halts.push(Halt {
+        argv: halt_argv(z),
+        ran: false,
+        error: None,
+    });
+}
+
 /// Runs `argv` (a halt) and records it.
 fn run_halt(host: &Host, z: &ZoneName, rec: &mut ZoneRecovery) -> Result<(), String> {
     let argv = zoneadm::halt_command(z);
@@ -381,12 +394,7 @@ fn recover_running(
         "zone '{z}' is running: its links are in use, so it is halted first and its halt frees them"
     ));
     if a.dry_run {
-        out.say(format!("  would run: zoneadm {}", argv.join(" ")));
-        rec.halts.push(Halt {
-            argv: halt_argv(&z),
-            ran: false,
-            error: None,
-        });
+        would_halt(&z, out, rec);
         return;
     }
     out.say(format!("  halting: zoneadm {}", argv.join(" ")));
@@ -493,12 +501,7 @@ fn recover_one(
     }
     let argv = zoneadm::halt_command(&z);
     if a.dry_run {
-        out.say(format!("  would run: zoneadm {}", argv.join(" ")));
-        rec.halts.push(Halt {
-            argv: halt_argv(&z),
-            ran: false,
-            error: None,
-        });
+        would_halt(&z, out, rec);
         return;
     }
     if !rec.ok {
