@@ -464,6 +464,43 @@ fn shield_rename(flavour: &str, w: &Watched, now: &SimLink, links: &[SimLink]) -
     flavour == "joyent" && now.zone == "global" && !w.lent_to.is_empty() && suffix_ok && shadowed
 }
 
+/// A host of one netzone zone `z0` with the given nets (physical, NIC index) and an operator
+/// link its configuration names, and the given operator links in the global zone.
+fn one_zone(
+    flavour: &'static str,
+    nets: &[(&str, usize)],
+    gz_links: Vec<&'static str>,
+) -> HostSpec {
+    HostSpec {
+        flavour,
+        zones: vec![ZoneSpec {
+            name: "z0".into(),
+            nets: nets.iter().map(|(n, i)| (n.to_string(), *i)).collect(),
+            operator_link: true,
+        }],
+        gz_links,
+        orphans: vec![],
+        alien_booted: false,
+    }
+}
+
+/// Runs `ops` in order, watching the operator's new links, and panics (with `what` and the
+/// output so far, kept in `out`) as soon as the property fails.
+fn run_checked(
+    sim: &Sim,
+    h: &HostSpec,
+    watched: &mut Vec<Watched>,
+    ops: &[Op],
+    out: &mut String,
+    what: &str,
+) {
+    for op in ops {
+        *out += &run_op(sim, h, op);
+        watch_new_operator_links(sim, h, watched);
+        check_foreign(sim, watched).unwrap_or_else(|e| panic!("{what}: {e}\n{out}"));
+    }
+}
+
 /// The property, checked after every operation.
 fn check_foreign(sim: &Sim, watched: &[Watched]) -> Result<(), String> {
     let links = sim.links();
@@ -556,17 +593,7 @@ proptest! {
 /// a zone is each reported.
 #[test]
 fn the_foreign_check_catches_violations() {
-    let h = HostSpec {
-        flavour: "joyent",
-        zones: vec![ZoneSpec {
-            name: "z0".into(),
-            nets: vec![("net0".into(), 0)],
-            operator_link: true,
-        }],
-        gz_links: vec!["vnic7", "net1"],
-        orphans: vec![],
-        alien_booted: false,
-    };
+    let h = one_zone("joyent", &[("net0", 0)], vec!["vnic7", "net1"]);
     let (sim, watched) = build(&h);
     check_foreign(&sim, &watched).unwrap();
     sim.zoneadm(&["-z", "z0", "boot"]).ok();
@@ -663,23 +690,17 @@ fn joyent_rename_clash_never_deletes_the_operators_link() {
 #[test]
 fn recover_never_renames_a_lent_link_whose_name_the_global_zone_took() {
     for flavour in ["joyent", "gate"] {
-        let h = HostSpec {
-            flavour,
-            zones: vec![ZoneSpec {
-                name: "z0".into(),
-                nets: vec![("net0".into(), 0)],
-                operator_link: true,
-            }],
-            gz_links: vec![],
-            orphans: vec![],
-            alien_booted: false,
-        };
+        let h = one_zone(flavour, &[("net0", 0)], vec![]);
         let (sim, mut watched) = build(&h);
-        for op in [Op::Boot(0), Op::Shadow(0), Op::StuckHalt(0)] {
-            run_op(&sim, &h, &op);
-            watch_new_operator_links(&sim, &h, &mut watched);
-            check_foreign(&sim, &watched).unwrap();
-        }
+        let mut out = String::new();
+        run_checked(
+            &sim,
+            &h,
+            &mut watched,
+            &[Op::Boot(0), Op::Shadow(0), Op::StuckHalt(0)],
+            &mut out,
+            flavour,
+        );
         assert_eq!(watched.len(), 3, "the shadow is watched: {watched:?}");
         assert_eq!(sim.zone_state("z0"), "down");
         let before = sim.links();
@@ -861,24 +882,17 @@ fn the_shield_exemption_is_no_wider_than_the_shield() {
 #[test]
 fn a_plain_halt_under_10001_passes_the_strict_oracle() {
     for flavour in ["joyent", "gate"] {
-        let h = HostSpec {
-            flavour,
-            zones: vec![ZoneSpec {
-                name: "z0".into(),
-                nets: vec![("net0".into(), 0)],
-                operator_link: true,
-            }],
-            gz_links: vec![],
-            orphans: vec![],
-            alien_booted: false,
-        };
+        let h = one_zone(flavour, &[("net0", 0)], vec![]);
         let (sim, mut watched) = build(&h);
         let mut out = String::new();
-        for op in [Op::Boot(0), Op::Shadow(0), Op::Halt(0)] {
-            out += &run_op(&sim, &h, &op);
-            watch_new_operator_links(&sim, &h, &mut watched);
-            check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{flavour}: {e}\n{out}"));
-        }
+        run_checked(
+            &sim,
+            &h,
+            &mut watched,
+            &[Op::Boot(0), Op::Shadow(0), Op::Halt(0)],
+            &mut out,
+            flavour,
+        );
         let lent = &watched[0].link;
         let now = sim.links().into_iter().find(|l| l.id == lent.id);
         if flavour == "joyent" {
@@ -910,17 +924,11 @@ fn hooks_killed_at_every_command_leave_foreign_links_alone() {
         for at in CRASH_AT {
             for after in [false, true] {
                 for boot in [true, false] {
-                    let h = HostSpec {
+                    let h = one_zone(
                         flavour,
-                        zones: vec![ZoneSpec {
-                            name: "z0".into(),
-                            nets: vec![("net0".into(), 0), ("net1".into(), 1)],
-                            operator_link: true,
-                        }],
-                        gz_links: vec!["vnic7", "tmp12340"],
-                        orphans: vec![],
-                        alien_booted: false,
-                    };
+                        &[("net0", 0), ("net1", 1)],
+                        vec!["vnic7", "tmp12340"],
+                    );
                     let (sim, mut watched) = build(&h);
                     let mut out = String::new();
                     if !boot {
@@ -938,18 +946,14 @@ fn hooks_killed_at_every_command_leave_foreign_links_alone() {
                     sim.illumos_sim(&["fault", "clear"]).ok();
                     let what = format!("{flavour} {at} {when} boot={boot}");
                     check_foreign(&sim, &watched).unwrap_or_else(|e| panic!("{what}: {e}\n{out}"));
-                    for op in [
+                    let then = [
                         Op::Halt(0),
                         Op::Recover(0),
                         Op::Gc,
                         Op::Boot(0),
                         Op::Halt(0),
-                    ] {
-                        out += &run_op(&sim, &h, &op);
-                        watch_new_operator_links(&sim, &h, &mut watched);
-                        check_foreign(&sim, &watched)
-                            .unwrap_or_else(|e| panic!("{what}: {e}\n{out}"));
-                    }
+                    ];
+                    run_checked(&sim, &h, &mut watched, &then, &mut out, &what);
                     assert_eq!(sim.zone_state("z0"), "installed", "{what}: {out}");
                 }
             }
