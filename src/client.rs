@@ -372,24 +372,27 @@ fn write_links(p: &Path, zone: &ZoneName, links: Vec<LinkMark>) -> Result<(), Jo
     journal::write_atomic(p, &bytes)
 }
 
+/// Each `ZONE.json` in `dir` with its zone; other names, and a directory that cannot be read,
+/// give nothing.
+fn zone_files(dir: &Path) -> impl Iterator<Item = (ZoneName, PathBuf)> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let stem = name.to_str()?.strip_suffix(".json")?;
+            Some((ZoneName::new(stem).ok()?, e.path()))
+        })
+}
+
 /// Every link mark under `state_dir`, sorted by zone; files that cannot be read are returned as
 /// warnings (one line each), never fatal.
 pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
     let mut marks = Vec::new();
     let mut warnings = Vec::new();
-    let entries = fs::read_dir(links_dir(state_dir))
-        .into_iter()
-        .flatten()
-        .flatten();
-    for e in entries {
-        let name = e.file_name();
-        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-            continue;
-        };
-        let Ok(zone) = ZoneName::new(stem) else {
-            continue;
-        };
-        match read_links(&e.path(), &zone) {
+    for (zone, path) in zone_files(&links_dir(state_dir)) {
+        match read_links(&path, &zone) {
             Ok(v) => marks.extend(v),
             Err(err) => warnings.push(format!("zone '{zone}': client link marks: {err}")),
         }
@@ -403,16 +406,8 @@ pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
 pub fn all(state_dir: &Path) -> (Vec<ClientRecord>, Vec<String>) {
     let mut recs = Vec::new();
     let mut warnings = Vec::new();
-    let entries = fs::read_dir(dir(state_dir)).into_iter().flatten().flatten();
-    for e in entries {
-        let name = e.file_name();
-        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-            continue;
-        };
-        let Ok(zone) = ZoneName::new(stem) else {
-            continue;
-        };
-        match read(&e.path(), &zone) {
+    for (zone, path) in zone_files(&dir(state_dir)) {
+        match read(&path, &zone) {
             Ok(Some(r)) => recs.push(r),
             Ok(None) => {}
             Err(err) => warnings.push(format!("zone '{zone}': client record: {err}")),
