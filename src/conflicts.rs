@@ -231,15 +231,7 @@ mod tests {
         }
     }
 
-    fn cfg(name: &str, nets: Vec<Net>) -> ZoneConfig {
-        ZoneConfig {
-            name: zn(name),
-            brand: "joyent".into(),
-            zonepath: format!("/zones/{name}").into(),
-            ip_type: IpType::Exclusive,
-            nets,
-        }
-    }
+    use crate::testutil::zone_config as cfg;
 
     fn vnic(name: &str, zone: Option<&str>, mac: &str) -> ObservedLink {
         crate::testutil::vnic(name, "e1000g0", mac, 0, zone)

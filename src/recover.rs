@@ -316,7 +316,7 @@ pub fn shield(
 mod tests {
     use super::*;
     use crate::dladm::observe::ObservedLink;
-    use crate::journal::{JournalLink, LinkState};
+    use crate::journal::LinkState;
     use crate::tempname;
     use crate::testutil::{ln, zn};
 
@@ -324,27 +324,7 @@ mod tests {
         crate::testutil::vnic(name, "e1000g0", "2:8:20:1:2:3", 0, zone)
     }
 
-    fn entry(zone: &str, net: &str, index: usize, state: LinkState) -> JournalLink {
-        JournalLink {
-            net: ln(net),
-            index,
-            name: tempname::temp_name(&zn(zone), index),
-            final_name: ln(net),
-            over: ln("e1000g0"),
-            vid: None,
-            mac: "2:8:20:1:2:3".parse().ok(),
-            zone: zn(zone),
-            state,
-            run: "1-1".into(),
-            persistent: false,
-        }
-    }
-
-    fn journal(zone: &str, links: Vec<JournalLink>) -> Journal {
-        let mut j = Journal::empty(&zn(zone));
-        j.links = links;
-        j
-    }
+    use crate::testutil::{journal, temp_entry as entry};
 
     fn lines(p: &Plan) -> Vec<String> {
         p.to_string().lines().map(String::from).collect()

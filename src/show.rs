@@ -625,7 +625,6 @@ mod tests {
     use crate::journal::JournalLink;
     use crate::tempname;
     use crate::testutil::{ln, zn};
-    use crate::zonecfg::{IpType, Net};
     use std::path::PathBuf;
 
     fn zone(name: &str, state: State) -> Zone {
@@ -644,39 +643,15 @@ mod tests {
         crate::testutil::vnic(name, "e1000g0", "2:8:20:1:2:3", vid, zone)
     }
 
-    fn entry(zone: &str, net: &str, index: usize) -> JournalLink {
-        JournalLink {
-            net: ln(net),
-            index,
-            name: tempname::temp_name(&zn(zone), index),
-            final_name: ln(net),
-            over: ln("e1000g0"),
-            vid: None,
-            mac: "2:8:20:1:2:3".parse().ok(),
-            zone: zn(zone),
-            state: LinkState::Active,
-            run: "1-1".into(),
-            persistent: false,
-        }
-    }
+    use crate::testutil::journal;
 
-    fn journal(zone: &str, links: Vec<JournalLink>) -> Journal {
-        let mut j = Journal::empty(&zn(zone));
-        j.links = links;
-        j
+    fn entry(zone: &str, net: &str, index: usize) -> JournalLink {
+        crate::testutil::temp_entry(zone, net, index, LinkState::Active)
     }
 
     use crate::testutil::net;
 
-    fn cfg(name: &str, nets: Vec<Net>) -> ZoneConfig {
-        ZoneConfig {
-            name: zn(name),
-            brand: "joyent".into(),
-            zonepath: format!("/zones/{name}").into(),
-            ip_type: IpType::Exclusive,
-            nets,
-        }
-    }
+    use crate::testutil::zone_config as cfg;
 
     fn summary(rows: &[Row]) -> Vec<String> {
         rows.iter()

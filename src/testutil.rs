@@ -50,3 +50,44 @@ pub fn vnic(
         }),
     }
 }
+
+/// netzone's record of net `net`'s link (its `index`-th) in `zone`, under its temporary name,
+/// over e1000g0 with MAC 2:8:20:1:2:3, in `state`.
+pub fn temp_entry(
+    zone: &str,
+    net: &str,
+    index: usize,
+    state: crate::journal::LinkState,
+) -> crate::journal::JournalLink {
+    crate::journal::JournalLink {
+        net: ln(net),
+        index,
+        name: crate::tempname::temp_name(&zn(zone), index),
+        final_name: ln(net),
+        over: ln("e1000g0"),
+        vid: None,
+        mac: "2:8:20:1:2:3".parse().ok(),
+        zone: zn(zone),
+        state,
+        run: "1-1".into(),
+        persistent: false,
+    }
+}
+
+/// `zone`'s journal holding `links`.
+pub fn journal(zone: &str, links: Vec<crate::journal::JournalLink>) -> crate::journal::Journal {
+    let mut j = crate::journal::Journal::empty(&zn(zone));
+    j.links = links;
+    j
+}
+
+/// An exclusive-IP joyent zone `name` at /zones/NAME with `nets`.
+pub fn zone_config(name: &str, nets: Vec<crate::zonecfg::Net>) -> crate::zonecfg::ZoneConfig {
+    crate::zonecfg::ZoneConfig {
+        name: zn(name),
+        brand: "joyent".into(),
+        zonepath: format!("/zones/{name}").into(),
+        ip_type: crate::zonecfg::IpType::Exclusive,
+        nets,
+    }
+}

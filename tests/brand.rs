@@ -5,6 +5,8 @@
 //! root with stand-in mount/umount programs, overlays and restores the brand.
 
 mod common;
+#[path = "common/smf_dtd.rs"]
+mod smf_dtd;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -221,17 +223,29 @@ fn the_derived_brand_opens_only_through_the_bases_platform_xml() {
     assert_eq!(sim.vnics(), vec![]);
 }
 
-#[test]
-fn jcommon_style_base_is_chained_with_chain() {
-    let sim = Sim::new("joyent", &["e1000g0"]);
-    let dir = base_brand(
-        &sim,
+/// A SmartOS-like base brand `jbase` whose one `statechange` script is both hooks (as
+/// jcommon's), called with the phase first; the script itself is the caller's to write.
+fn jbase(sim: &Sim) -> PathBuf {
+    base_brand(
+        sim,
         "jbase",
         "@B@/statechange pre %z %R",
         "@B@/statechange post %z %R",
         "",
-    );
-    logging_hook(&sim, &dir.join("statechange"), 0);
+    )
+}
+
+/// [`jbase`] with a `statechange` that logs its calls and exits 0.
+fn jcommon_base(sim: &Sim) -> PathBuf {
+    let dir = jbase(sim);
+    logging_hook(sim, &dir.join("statechange"), 0);
+    dir
+}
+
+#[test]
+fn jcommon_style_base_is_chained_with_chain() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let dir = jcommon_base(&sim);
     install(&sim, "jbase", "jbase-nz").ok();
     let cfg =
         std::fs::read_to_string(sim.root().join("usr/lib/brand/jbase-nz/config.xml")).unwrap();
@@ -339,13 +353,7 @@ exit 0
 #[test]
 fn a_base_that_makes_vnics_itself_finds_netzones_and_leaves_them() {
     let sim = Sim::new("joyent", &["e1000g0"]);
-    let dir = base_brand(
-        &sim,
-        "jbase",
-        "@B@/statechange pre %z %R",
-        "@B@/statechange post %z %R",
-        "",
-    );
+    let dir = jbase(&sim);
     vnic_making_statechange(&sim, &dir.join("statechange"));
     install(&sim, "jbase", "jbase-nz").ok();
     sim.add_zone_with_brand("z1", "jbase-nz", &[NetSpec::new("net0", "e1000g0")]);
@@ -588,309 +596,6 @@ fn config_prints_without_writing() {
 
 // ---- the SmartOS overlay ----
 
-/// One element's content model from illumos-gate `usr/src/cmd/svc/dtd/service_bundle.dtd.1`:
-/// a sequence of (alternatives, min, max) items, the required attributes and the enumerated
-/// ones.
-struct Model {
-    name: &'static str,
-    seq: &'static [(&'static [&'static str], u32, u32)],
-    text: bool,
-    required: &'static [&'static str],
-    allowed: &'static [&'static str],
-    enums: &'static [(&'static str, &'static [&'static str])],
-}
-
-const MANY: u32 = u32::MAX;
-const PROPS: &[&str] = &["propval", "property"];
-const TYPES: &[&str] = &[
-    "count",
-    "integer",
-    "opaque",
-    "host",
-    "hostname",
-    "net_address_v4",
-    "net_address_v6",
-    "time",
-    "astring",
-    "ustring",
-    "boolean",
-    "fmri",
-    "uri",
-];
-const GROUPINGS: &[&str] = &["require_all", "require_any", "exclude_all", "optional_all"];
-const RESTART_ON: &[&str] = &["error", "restart", "refresh", "none"];
-
-const SERVICE_BUNDLE_DTD: &[Model] = &[
-    Model {
-        name: "service_bundle",
-        seq: &[(&["service"], 0, MANY)],
-        text: false,
-        required: &["type", "name"],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "service",
-        seq: &[
-            (&["create_default_instance"], 0, 1),
-            (&["single_instance"], 0, 1),
-            (&["restarter"], 0, 1),
-            (&["dependency"], 0, MANY),
-            (&["dependent"], 0, MANY),
-            (&["method_context"], 0, 1),
-            (&["exec_method"], 0, MANY),
-            (&["property_group"], 0, MANY),
-            (&["instance"], 0, MANY),
-            (&["stability"], 0, 1),
-            (&["template"], 0, 1),
-        ],
-        text: false,
-        required: &["name", "version", "type"],
-        allowed: &[],
-        enums: &[("type", &["service", "restarter", "milestone"])],
-    },
-    Model {
-        name: "create_default_instance",
-        seq: &[],
-        text: false,
-        required: &["enabled"],
-        allowed: &[],
-        enums: &[("enabled", &["true", "false"])],
-    },
-    Model {
-        name: "single_instance",
-        seq: &[],
-        text: false,
-        required: &[],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "dependency",
-        seq: &[
-            (&["service_fmri"], 0, MANY),
-            (&["stability"], 0, 1),
-            (PROPS, 0, MANY),
-        ],
-        text: false,
-        required: &["name", "grouping", "restart_on", "type"],
-        allowed: &["delete"],
-        enums: &[("grouping", GROUPINGS), ("restart_on", RESTART_ON)],
-    },
-    Model {
-        name: "dependent",
-        seq: &[
-            (&["service_fmri"], 1, 1),
-            (&["stability"], 0, 1),
-            (PROPS, 0, MANY),
-        ],
-        text: false,
-        required: &["name", "grouping", "restart_on"],
-        allowed: &["delete", "override"],
-        enums: &[("grouping", GROUPINGS), ("restart_on", RESTART_ON)],
-    },
-    Model {
-        name: "service_fmri",
-        seq: &[],
-        text: false,
-        required: &["value"],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "exec_method",
-        seq: &[
-            (&["method_context"], 0, 1),
-            (&["stability"], 0, 1),
-            (PROPS, 0, MANY),
-        ],
-        text: false,
-        required: &["type", "name", "exec", "timeout_seconds"],
-        allowed: &["delete"],
-        enums: &[("type", &["method", "monitor"])],
-    },
-    Model {
-        name: "property_group",
-        seq: &[(&["stability"], 0, 1), (PROPS, 0, MANY)],
-        text: false,
-        required: &["name", "type"],
-        allowed: &["delete"],
-        enums: &[],
-    },
-    Model {
-        name: "propval",
-        seq: &[],
-        text: false,
-        required: &["name", "type", "value"],
-        allowed: &["override"],
-        enums: &[("type", TYPES)],
-    },
-    Model {
-        name: "stability",
-        seq: &[],
-        text: false,
-        required: &["value"],
-        allowed: &[],
-        enums: &[(
-            "value",
-            &[
-                "Standard", "Stable", "Evolving", "Unstable", "External", "Obsolete",
-            ],
-        )],
-    },
-    Model {
-        name: "template",
-        seq: &[
-            (&["common_name"], 1, 1),
-            (&["description"], 0, 1),
-            (&["documentation"], 0, 1),
-            (&["pg_pattern"], 0, MANY),
-        ],
-        text: false,
-        required: &[],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "common_name",
-        seq: &[(&["loctext"], 1, MANY)],
-        text: false,
-        required: &[],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "loctext",
-        seq: &[],
-        text: true,
-        required: &["xml:lang"],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "documentation",
-        seq: &[(&["doc_link", "manpage"], 0, MANY)],
-        text: false,
-        required: &[],
-        allowed: &[],
-        enums: &[],
-    },
-    Model {
-        name: "manpage",
-        seq: &[],
-        text: false,
-        required: &["title", "section"],
-        allowed: &["manpath"],
-        enums: &[],
-    },
-];
-
-#[derive(Debug)]
-struct Node {
-    name: String,
-    attrs: Vec<(String, String)>,
-    children: Vec<Node>,
-    text: String,
-}
-
-fn parse_tree(xml: &str) -> (Option<String>, Node) {
-    use quick_xml::events::Event;
-    let mut r = quick_xml::Reader::from_str(xml);
-    let mut stack: Vec<Node> = Vec::new();
-    let mut doctype = None;
-    let mut root = None;
-    let node = |e: &quick_xml::events::BytesStart<'_>| Node {
-        name: String::from_utf8_lossy(e.name().as_ref()).into_owned(),
-        attrs: e
-            .attributes()
-            .map(|a| {
-                let a = a.unwrap();
-                (
-                    String::from_utf8_lossy(a.key.as_ref()).into_owned(),
-                    a.unescape_value().unwrap().into_owned(),
-                )
-            })
-            .collect(),
-        children: Vec::new(),
-        text: String::new(),
-    };
-    loop {
-        match r.read_event().unwrap() {
-            Event::Eof => break,
-            Event::DocType(d) => doctype = Some(String::from_utf8_lossy(&d).trim().to_string()),
-            Event::Start(e) => stack.push(node(&e)),
-            Event::Empty(e) => {
-                let n = node(&e);
-                match stack.last_mut() {
-                    Some(p) => p.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::End(_) => {
-                let n = stack.pop().unwrap();
-                match stack.last_mut() {
-                    Some(p) => p.children.push(n),
-                    None => root = Some(n),
-                }
-            }
-            Event::Text(t) => {
-                if let Some(p) = stack.last_mut() {
-                    p.text.push_str(&t.unescape().unwrap());
-                }
-            }
-            _ => {}
-        }
-    }
-    (doctype, root.expect("a root element"))
-}
-
-/// Checks `n` and its descendants against [`SERVICE_BUNDLE_DTD`]; returns the violations.
-fn validate(n: &Node, errs: &mut Vec<String>) {
-    let Some(m) = SERVICE_BUNDLE_DTD.iter().find(|m| m.name == n.name) else {
-        errs.push(format!("<{}> is not an element this check knows", n.name));
-        return;
-    };
-    for r in m.required {
-        if !n.attrs.iter().any(|(k, _)| k == r) {
-            errs.push(format!("<{}> lacks required attribute {r}", n.name));
-        }
-    }
-    for (k, v) in &n.attrs {
-        if !m.required.contains(&k.as_str()) && !m.allowed.contains(&k.as_str()) {
-            errs.push(format!("<{}> has undeclared attribute {k}", n.name));
-        }
-        if let Some((_, vals)) = m.enums.iter().find(|(a, _)| a == k) {
-            if !vals.contains(&v.as_str()) {
-                errs.push(format!("<{}> {k}=\"{v}\" is not one of {vals:?}", n.name));
-            }
-        }
-    }
-    if !m.text && !n.text.trim().is_empty() {
-        errs.push(format!("<{}> holds text", n.name));
-    }
-    // Walk the sequence.
-    let mut i = 0;
-    for (alts, min, max) in m.seq {
-        let mut count = 0;
-        while i < n.children.len() && alts.contains(&n.children[i].name.as_str()) && count < *max {
-            count += 1;
-            i += 1;
-        }
-        if count < *min {
-            errs.push(format!("<{}> needs {min} of {alts:?}, has {count}", n.name));
-        }
-    }
-    if i < n.children.len() {
-        errs.push(format!(
-            "<{}>: <{}> is out of the DTD's order or not allowed here",
-            n.name, n.children[i].name
-        ));
-    }
-    for c in &n.children {
-        validate(c, errs);
-    }
-}
-
 #[test]
 fn the_validator_catches_what_it_checks() {
     // The checker itself must fail on each kind of violation.
@@ -918,9 +623,7 @@ fn the_validator_catches_what_it_checks() {
     ];
     for b in bad {
         assert_ne!(b, good);
-        let mut errs = Vec::new();
-        validate(&parse_tree(&b).1, &mut errs);
-        assert!(!errs.is_empty(), "not caught:\n{b}");
+        assert!(!smf_dtd::problems(&b).is_empty(), "not caught:\n{b}");
     }
 }
 
@@ -939,18 +642,6 @@ fn smf_files(sim: &Sim, dir: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
-fn jcommon_base(sim: &Sim) -> PathBuf {
-    let dir = base_brand(
-        sim,
-        "jbase",
-        "@B@/statechange pre %z %R",
-        "@B@/statechange post %z %R",
-        "",
-    );
-    logging_hook(sim, &dir.join("statechange"), 0);
-    dir
-}
-
 #[test]
 fn smf_manifest_is_valid_against_the_service_bundle_dtd() {
     let sim = Sim::new("joyent", &["e1000g0"]);
@@ -958,30 +649,35 @@ fn smf_manifest_is_valid_against_the_service_bundle_dtd() {
     let out = tempfile::tempdir().unwrap();
     let (manifest, _) = smf_files(&sim, out.path());
     let text = std::fs::read_to_string(&manifest).unwrap();
-    let (doctype, root) = parse_tree(&text);
     assert_eq!(
-        doctype.as_deref(),
+        smf_dtd::doctype(&text).as_deref(),
         Some("service_bundle SYSTEM \"/usr/share/lib/xml/dtd/service_bundle.dtd.1\"")
     );
+    let doc = smf_dtd::parse(&text);
+    let root = &doc.children[0];
     assert_eq!(root.name, "service_bundle");
-    let mut errs = Vec::new();
-    validate(&root, &mut errs);
+    let errs = smf_dtd::problems(&text);
     assert!(errs.is_empty(), "{errs:#?}\n{text}");
     // Zones wait for the overlay: the service is a dependent of system/zones, restarting it
     // never restarts zones.
     let svc = &root.children[0];
     let dep = svc.children.iter().find(|c| c.name == "dependent").unwrap();
-    assert_eq!(dep.children[0].attrs[0].1, "svc:/system/zones:default");
-    assert!(dep.attrs.contains(&("restart_on".into(), "none".into())));
+    assert_eq!(dep.children[0].attrs["value"], "svc:/system/zones:default");
+    assert_eq!(
+        dep.attrs.get("restart_on").map(String::as_str),
+        Some("none")
+    );
     let start = svc
         .children
         .iter()
-        .find(|c| c.name == "exec_method" && c.attrs.contains(&("name".into(), "start".into())))
+        .find(|c| {
+            c.name == "exec_method" && c.attrs.get("name").map(String::as_str) == Some("start")
+        })
         .unwrap();
-    assert!(start.attrs.contains(&(
-        "exec".into(),
-        "/opt/custom/smf/netzone-brand-jbase start".into()
-    )));
+    assert_eq!(
+        start.attrs.get("exec").map(String::as_str),
+        Some("/opt/custom/smf/netzone-brand-jbase start")
+    );
 }
 
 fn run_shell(prog: &str, args: &[&str]) -> Option<std::process::Output> {

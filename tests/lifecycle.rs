@@ -430,20 +430,8 @@ fn sigterm_during_down_lets_the_teardown_finish() {
         .env_remove("NETZONE_FLAVOUR")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    let mark = sim.log().len();
-    let child = cmd.spawn().unwrap();
-    // Signal once the teardown has started (its first dladm run is in the sim's log), whatever
-    // the machine's load.
-    let t = std::time::Instant::now();
-    while sim.log().len() == mark && t.elapsed() < std::time::Duration::from_secs(20) {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    // SAFETY: plain system call on our own child's pid.
-    assert_eq!(
-        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
-        0
-    );
-    let out = child.wait_with_output().unwrap();
+    // Signalled once the teardown has started.
+    let out = common::sigterm_once_started(&sim, &mut cmd);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{stderr}");
     assert!(

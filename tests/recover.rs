@@ -43,7 +43,12 @@ fn t(a: &str, b: &str, c: &str) -> (String, String, String) {
     (a.into(), b.into(), c.into())
 }
 
-fn web1(sim: &Sim) {
+/// A host with two NICs, the operator's data0 over e1000g0 in the global zone, and web1
+/// configured with net0, net1 (VLAN 42 over e1000g1) and data0.
+fn web1_host(flavour: &str) -> Sim {
+    let sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
+    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
+        .ok();
     let mut tagged = NetSpec::new("net1", "e1000g1");
     tagged.vlan = Some(42);
     sim.add_zone(
@@ -54,15 +59,31 @@ fn web1(sim: &Sim) {
             NetSpec::operator("data0"),
         ],
     );
+    sim
+}
+
+/// [`vnics`] while web1 of [`web1_host`] holds its links.
+fn web1_holding() -> Vec<(String, String, String)> {
+    vec![
+        t("data0", "web1", "e1000g0"),
+        t("net0", "web1", "e1000g0"),
+        t("net1", "web1", "e1000g1"),
+    ]
+}
+
+/// [`vnics`] once web1's data0 is back in the global zone, after the operator renamed the
+/// global zone's other data0 (over e1000g1) to data9, and netzone's links are gone.
+fn data0_back_beside_data9() -> Vec<(String, String, String)> {
+    vec![
+        t("data0", "global", "e1000g0"),
+        t("data9", "global", "e1000g1"),
+    ]
 }
 
 /// web1 stuck `down` holding the operator's data0, while the operator has created another data0
 /// in the global zone (IPD 3 namespaces allow it): handing web1's back would collide (10001).
 fn stuck_with_10001(flavour: &str) -> Sim {
-    let sim = Sim::new(flavour, &["e1000g0", "e1000g1"]);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
-        .ok();
-    web1(&sim);
+    let sim = web1_host(flavour);
     strand(&sim, &["web1"], false);
     sim.dladm(&["create-vnic", "-t", "-l", "e1000g1", "data0"])
         .ok();
@@ -71,19 +92,9 @@ fn stuck_with_10001(flavour: &str) -> Sim {
 
 #[test]
 fn down_zone_is_recovered_operator_link_returned_and_zone_boots_again() {
-    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
-        .ok();
-    web1(&sim);
+    let sim = web1_host("joyent");
     strand(&sim, &["web1"], false);
-    assert_eq!(
-        vnics(&sim),
-        vec![
-            t("data0", "web1", "e1000g0"),
-            t("net0", "web1", "e1000g0"),
-            t("net1", "web1", "e1000g1"),
-        ]
-    );
+    assert_eq!(vnics(&sim), web1_holding());
     let show = sim
         .netzone(&["show", "-p", "-o", "link,owner,state", "web1"])
         .ok();
@@ -124,14 +135,7 @@ fn down_zone_is_recovered_operator_link_returned_and_zone_boots_again() {
 
     sim.zoneadm(&["-z", "web1", "boot"]).ok();
     assert_eq!(sim.zone_state("web1"), "running");
-    assert_eq!(
-        vnics(&sim),
-        vec![
-            t("data0", "web1", "e1000g0"),
-            t("net0", "web1", "e1000g0"),
-            t("net1", "web1", "e1000g1"),
-        ]
-    );
+    assert_eq!(vnics(&sim), web1_holding());
 }
 
 /// joyent, illumos bug 10001: the global zone took the name of the operator's link web1 holds.
@@ -189,13 +193,7 @@ fn operator_link_whose_name_is_taken_in_the_global_zone_is_blocked_10001() {
         r.stdout()
     );
     assert_eq!(sim.zone_state("web1"), "installed");
-    assert_eq!(
-        vnics(&sim),
-        vec![
-            t("data0", "global", "e1000g0"),
-            t("data9", "global", "e1000g1"),
-        ]
-    );
+    assert_eq!(vnics(&sim), data0_back_beside_data9());
 }
 
 /// zoneadmd runs pre-halt with state 6 for a `down` zone: the hook frees the links it can and
@@ -211,21 +209,12 @@ fn halting_a_down_zone_reclaims_through_the_brand_hook_and_reports_10001() {
     sim.dladm(&["rename-link", "data0", "data9"]).ok();
     sim.zoneadm(&["-z", "web1", "halt"]).ok();
     assert_eq!(sim.zone_state("web1"), "installed");
-    assert_eq!(
-        vnics(&sim),
-        vec![
-            t("data0", "global", "e1000g0"),
-            t("data9", "global", "e1000g1"),
-        ]
-    );
+    assert_eq!(vnics(&sim), data0_back_beside_data9());
 }
 
 #[test]
 fn dlmgmtd_stopped_changes_nothing_and_says_why() {
-    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
-        .ok();
-    web1(&sim);
+    let sim = web1_host("joyent");
     strand(&sim, &["web1"], true);
     let before = sim.links();
     let journal = sim.journal("web1");
@@ -422,13 +411,7 @@ fn gate_leaves_loaned_links_to_the_halt_and_refuses_a_10001_rename() {
         r.stdout()
     );
     assert_eq!(sim.zone_state("web1"), "installed");
-    assert_eq!(
-        vnics(&sim),
-        vec![
-            t("data0", "global", "e1000g0"),
-            t("data9", "global", "e1000g1")
-        ]
-    );
+    assert_eq!(vnics(&sim), data0_back_beside_data9());
     assert!(sim.journal("web1").is_none());
 }
 
@@ -440,10 +423,7 @@ fn gate_leaves_loaned_links_to_the_halt_and_refuses_a_10001_rename() {
 /// the zone first, so the kernel hands it back under the new name and the operator keeps it.
 #[test]
 fn joyent_10001_at_a_plain_halt_keeps_the_operators_lent_link() {
-    let sim = Sim::new("joyent", &["e1000g0", "e1000g1"]);
-    sim.dladm(&["create-vnic", "-t", "-l", "e1000g0", "data0"])
-        .ok();
-    web1(&sim);
+    let sim = web1_host("joyent");
     sim.zoneadm(&["-z", "web1", "boot"]).ok();
     let lent = sim
         .links()

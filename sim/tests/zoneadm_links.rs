@@ -17,12 +17,79 @@ fn link_zone(s: &Sim, name: &str) -> Vec<String> {
         .collect()
 }
 
+/// A host of `flavour` with the links `phys`, the hook-logging brand `sparse`, and zone `zone`
+/// (exclusive-IP, installed) configured with the `physical` links `links`.
+fn sparse_zone(flavour: Flavour, phys: &[&str], zone: &str, links: &[&str]) -> Sim {
+    let s = Sim::new(flavour, phys);
+    s.brand("sparse", "");
+    s.zone(zone, "sparse", true, links, "installed");
+    s
+}
+
+/// A temporary VNIC `name` over the global zone's `over`, made in the global zone (as the
+/// operator's `dladm create-vnic -t`), `transient` as a joyent dladm marks one. Returns its id.
+fn gz_vnic(h: &mut netzone_sim::state::Host, name: &str, over: &str, transient: bool) -> u32 {
+    let over = h.lookup(GLOBAL, over).unwrap().id;
+    h.create_vnic(&VnicSpec {
+        name: name.into(),
+        over,
+        mac: MacRequest::Auto,
+        vid: 0,
+        temporary: true,
+        transient,
+        zone: GLOBAL.into(),
+    })
+    .unwrap()
+}
+
+/// Gives web1's net0 the attributes `attrs` (XML, before `physical=`) in its zonecfg.
+fn set_net0_attrs(s: &Sim, attrs: &str) {
+    let path = s.root.join("etc/zones/web1.xml");
+    let xml = std::fs::read_to_string(&path).unwrap().replace(
+        "<network physical=\"net0\"",
+        &format!("<network {attrs} physical=\"net0\""),
+    );
+    std::fs::write(path, xml).unwrap();
+}
+
+/// Readies web1, whose net0 has allowed-address 10.0.0.5/24: zoneadmd sets `protection` and
+/// `allowed-ips` on the link it lends; the halt clears both.
+fn ready_protects_net0_and_halt_clears_it(s: &Sim) {
+    let o = s.zoneadm(&["-z", "web1", "ready"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let l = s.host().lookup("web1", "net0").unwrap().clone();
+    assert_eq!(
+        l.props.get("protection").map(String::as_str),
+        Some("ip-nospoof")
+    );
+    assert_eq!(
+        l.props.get("allowed-ips").map(String::as_str),
+        Some("10.0.0.5")
+    );
+    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
+    let l = s.host().lookup(GLOBAL, "net0").unwrap().clone();
+    assert!(!l.props.contains_key("protection"));
+    assert!(!l.props.contains_key("allowed-ips"));
+}
+
+/// What illumos-joyent's zoneadm says when `zone`'s halt meets dlmgmtd down and link `id` is
+/// the first transient link it must delete (vplat.c: `remove_datalink_protect`'s messages
+/// carry no link id, and `delete_transient_vnics` stops at the first link it cannot look up).
+fn joyent_halt_without_dlmgmtd(zone: &str, id: u32) -> String {
+    format!(
+        "zoneadm: zone '{zone}': clear 'protection' link property: operation failed\n\
+         zoneadm: zone '{zone}': clear 'allowed-ips' link property: operation failed\n\
+         zoneadm: zone '{zone}': failed to delete network interface ({id})due to failure to get \
+         link info: operation failed\n\
+         zoneadm: zone '{zone}': unable to delete transient vnics in zone\n\
+         zoneadm: zone '{zone}': unable to destroy zone\n"
+    )
+}
+
 #[test]
 fn physical_links_are_assigned_at_ready_and_returned_at_halt() {
     for flavour in [Flavour::Joyent, Flavour::Gate] {
-        let s = Sim::new(flavour, &["net0", "e1000g0"]);
-        s.brand("sparse", "");
-        s.zone("web1", "sparse", true, &["net0", "e1000g0"], "installed");
+        let s = sparse_zone(flavour, &["net0", "e1000g0"], "web1", &["net0", "e1000g0"]);
         let o = s.zoneadm(&["-z", "web1", "boot"]);
         assert_eq!(code(&o), 0, "{flavour:?}: {}", stderr(&o));
         assert_eq!(link_zone(&s, "net0"), vec!["web1"]);
@@ -39,9 +106,7 @@ fn physical_links_are_assigned_at_ready_and_returned_at_halt() {
 
 #[test]
 fn missing_physical_link_fails_ready_in_gate_and_is_skipped_in_joyent() {
-    let s = Sim::new(Flavour::Gate, &["net0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0", "web1_0"], "installed");
+    let s = sparse_zone(Flavour::Gate, &["net0"], "web1", &["net0", "web1_0"]);
     let o = s.zoneadm(&["-z", "web1", "ready"]);
     assert_eq!(code(&o), 1);
     assert_eq!(
@@ -56,9 +121,7 @@ fn missing_physical_link_fails_ready_in_gate_and_is_skipped_in_joyent() {
     assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
     assert_eq!(s.state("web1"), "installed");
 
-    let s = Sim::new(Flavour::Joyent, &["net0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0", "web1_0"], "installed");
+    let s = sparse_zone(Flavour::Joyent, &["net0"], "web1", &["net0", "web1_0"]);
     let o = s.zoneadm(&["-z", "web1", "ready"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
@@ -73,9 +136,12 @@ fn missing_physical_link_fails_ready_in_gate_and_is_skipped_in_joyent() {
 /// illumos-gate vplat.c).
 #[test]
 fn a_held_link_warns_and_joyent_goes_on_while_gate_fails_the_ready() {
-    let s = Sim::new(Flavour::Joyent, &["net0", "e1000g0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0", "e1000g0"], "installed");
+    let s = sparse_zone(
+        Flavour::Joyent,
+        &["net0", "e1000g0"],
+        "web1",
+        &["net0", "e1000g0"],
+    );
     let held = std::process::Command::new(env!("CARGO_BIN_EXE_illumos-sim"))
         .args(["hold", "e1000g0", "on", "--root"])
         .arg(&s.root)
@@ -106,9 +172,12 @@ fn a_held_link_warns_and_joyent_goes_on_while_gate_fails_the_ready() {
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
     assert_eq!(link_zone(&s, "net0"), vec![GLOBAL]);
 
-    let g = Sim::new(Flavour::Gate, &["net0", "e1000g0"]);
-    g.brand("sparse", "");
-    g.zone("web1", "sparse", true, &["net0", "e1000g0"], "installed");
+    let g = sparse_zone(
+        Flavour::Gate,
+        &["net0", "e1000g0"],
+        "web1",
+        &["net0", "e1000g0"],
+    );
     g.with_host(|h| {
         let id = h.lookup(GLOBAL, "e1000g0").unwrap().id;
         h.link_mut(id).unwrap().plumbed = true;
@@ -139,9 +208,7 @@ fn shared_ip_zone_gets_no_links() {
 
 #[test]
 fn halt_with_dlmgmtd_stopped_leaves_zone_down_until_halted_again() {
-    let s = Sim::new(Flavour::Gate, &["net0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0"], "installed");
+    let s = sparse_zone(Flavour::Gate, &["net0"], "web1", &["net0"]);
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
     s.take_hooks();
     let id = s.host().links[0].id;
@@ -201,18 +268,7 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
     // The zone is ready; a transient VNIC created into it (what SmartOS's post-ready does).
     assert_eq!(code(&s.zoneadm(&["-z", "z1", "ready"])), 0);
     s.with_host(|h| {
-        let over = h.lookup(GLOBAL, "net0").unwrap().id;
-        let id = h
-            .create_vnic(&VnicSpec {
-                name: "tmp100".into(),
-                over,
-                mac: MacRequest::Auto,
-                vid: 0,
-                temporary: true,
-                transient: true,
-                zone: GLOBAL.into(),
-            })
-            .unwrap();
+        let id = gz_vnic(h, "tmp100", "net0", true);
         h.set_link_zone(id, "z1").unwrap();
         assert_eq!(h.link(id).unwrap().zone, "z1");
     });
@@ -223,17 +279,7 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
     // illumos-joyent vplat.c: remove_datalink_protect's messages carry no link id, and
     // delete_transient_vnics stops at the first link it cannot look up; no "datalink(s)
     // remain" (gate's unconfigure_exclusive_network_interfaces).
-    assert_eq!(
-        stderr(&o),
-        format!(
-            "zoneadm: zone 'z1': clear 'protection' link property: operation failed\n\
-             zoneadm: zone 'z1': clear 'allowed-ips' link property: operation failed\n\
-             zoneadm: zone 'z1': failed to delete network interface ({id})due to failure to get \
-             link info: operation failed\n\
-             zoneadm: zone 'z1': unable to delete transient vnics in zone\n\
-             zoneadm: zone 'z1': unable to destroy zone\n"
-        )
-    );
+    assert_eq!(stderr(&o), joyent_halt_without_dlmgmtd("z1", id));
     assert_eq!(s.state("z1"), "down");
     s.with_host(|h| h.dlmgmtd_online = true);
     let o = s.zoneadm(&["-z", "z1", "halt"]);
@@ -255,19 +301,7 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
 fn joyent_halt_after_dlmgmtd_outage_deletes_a_lent_vnic_it_never_handed_back() {
     let s = Sim::new(Flavour::Joyent, &["e1000g0"]);
     s.brand("sparse", "");
-    s.with_host(|h| {
-        let over = h.lookup(GLOBAL, "e1000g0").unwrap().id;
-        h.create_vnic(&VnicSpec {
-            name: "data0".into(),
-            over,
-            mac: MacRequest::Auto,
-            vid: 0,
-            temporary: true,
-            transient: false,
-            zone: GLOBAL.into(),
-        })
-        .unwrap();
-    });
+    s.with_host(|h| gz_vnic(h, "data0", "e1000g0", false));
     s.zone("web1", "sparse", true, &["data0"], "installed");
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
     let id = s.host().lookup("web1", "data0").unwrap().id;
@@ -275,17 +309,7 @@ fn joyent_halt_after_dlmgmtd_outage_deletes_a_lent_vnic_it_never_handed_back() {
     s.with_host(|h| h.dlmgmtd_online = false);
     let o = s.zoneadm(&["-z", "web1", "halt"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(
-        stderr(&o),
-        format!(
-            "zoneadm: zone 'web1': clear 'protection' link property: operation failed\n\
-             zoneadm: zone 'web1': clear 'allowed-ips' link property: operation failed\n\
-             zoneadm: zone 'web1': failed to delete network interface ({id})due to failure to \
-             get link info: operation failed\n\
-             zoneadm: zone 'web1': unable to delete transient vnics in zone\n\
-             zoneadm: zone 'web1': unable to destroy zone\n"
-        )
-    );
+    assert_eq!(stderr(&o), joyent_halt_without_dlmgmtd("web1", id));
     assert_eq!(s.take_hooks(), vec!["pre(4,4)"]);
     assert_eq!(s.state("web1"), "down");
     assert_eq!(link_zone(&s, "data0"), vec!["web1"]);
@@ -301,9 +325,7 @@ fn joyent_halt_after_dlmgmtd_outage_deletes_a_lent_vnic_it_never_handed_back() {
         "the VNIC left on loan went with the zone (dlmgmt_db_fini)"
     );
     // Gate retries zone=global instead: the same sequence gives the link back.
-    let g = Sim::new(Flavour::Gate, &["net0"]);
-    g.brand("sparse", "");
-    g.zone("web1", "sparse", true, &["net0"], "installed");
+    let g = sparse_zone(Flavour::Gate, &["net0"], "web1", &["net0"]);
     assert_eq!(code(&g.zoneadm(&["-z", "web1", "boot"])), 0);
     g.with_host(|h| h.dlmgmtd_online = false);
     assert_eq!(code(&g.zoneadm(&["-z", "web1", "halt"])), 1);
@@ -320,23 +342,10 @@ fn joyent_halt_after_dlmgmtd_outage_deletes_a_lent_vnic_it_never_handed_back() {
 fn issue_10001_name_collision_on_joyent_halt_loses_the_lent_vnic() {
     let s = Sim::new(Flavour::Joyent, &["e1000g0", "e1000g1"]);
     s.brand("sparse", "");
-    let vnic = |h: &mut netzone_sim::state::Host, name: &str, over: &str| {
-        let over = h.lookup(GLOBAL, over).unwrap().id;
-        h.create_vnic(&VnicSpec {
-            name: name.into(),
-            over,
-            mac: MacRequest::Auto,
-            vid: 0,
-            temporary: true,
-            transient: false,
-            zone: GLOBAL.into(),
-        })
-        .unwrap()
-    };
-    let lent = s.with_host(|h| vnic(h, "net0", "e1000g0"));
+    let lent = s.with_host(|h| gz_vnic(h, "net0", "e1000g0", false));
     s.zone("web1", "sparse", true, &["net0"], "installed");
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
-    let other = s.with_host(|h| vnic(h, "net0", "e1000g1"));
+    let other = s.with_host(|h| gz_vnic(h, "net0", "e1000g1", false));
     let o = s.zoneadm(&["-z", "web1", "halt"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert_eq!(stderr(&o), "");
@@ -350,9 +359,7 @@ fn issue_10001_name_collision_on_joyent_halt_loses_the_lent_vnic() {
 /// halted while dlmgmtd is down, stays `down`.
 #[test]
 fn joyent_zone_halt_notification_failure_is_fatal() {
-    let s = Sim::new(Flavour::Joyent, &["net0"]);
-    s.brand("sparse", "");
-    s.zone("z1", "sparse", true, &[], "installed");
+    let s = sparse_zone(Flavour::Joyent, &["net0"], "z1", &[]);
     assert_eq!(code(&s.zoneadm(&["-z", "z1", "boot"])), 0);
     s.with_host(|h| h.dlmgmtd_online = false);
     let o = s.zoneadm(&["-z", "z1", "halt"]);
@@ -363,9 +370,7 @@ fn joyent_zone_halt_notification_failure_is_fatal() {
          zoneadm: zone 'z1': unable to destroy zone\n"
     );
     assert_eq!(s.state("z1"), "down");
-    let g = Sim::new(Flavour::Gate, &["net0"]);
-    g.brand("sparse", "");
-    g.zone("z1", "sparse", true, &[], "installed");
+    let g = sparse_zone(Flavour::Gate, &["net0"], "z1", &[]);
     assert_eq!(code(&g.zoneadm(&["-z", "z1", "boot"])), 0);
     g.with_host(|h| h.dlmgmtd_online = false);
     let o = g.zoneadm(&["-z", "z1", "halt"]);
@@ -379,25 +384,11 @@ fn joyent_zone_halt_notification_failure_is_fatal() {
 
 #[test]
 fn issue_10001_name_collision_leaves_the_zone_down_in_gate() {
-    let s = Sim::new(Flavour::Gate, &["net0", "e1000g0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0"], "installed");
+    let s = sparse_zone(Flavour::Gate, &["net0", "e1000g0"], "web1", &["net0"]);
     assert_eq!(code(&s.zoneadm(&["-z", "web1", "boot"])), 0);
     let loaned = s.host().lookup("web1", "net0").unwrap().id;
     // A second link called net0 appears in the global zone while the first is on loan.
-    s.with_host(|h| {
-        let over = h.lookup(GLOBAL, "e1000g0").unwrap().id;
-        h.create_vnic(&VnicSpec {
-            name: "net0".into(),
-            over,
-            mac: MacRequest::Auto,
-            vid: 0,
-            temporary: true,
-            transient: false,
-            zone: GLOBAL.into(),
-        })
-        .unwrap();
-    });
+    s.with_host(|h| gz_vnic(h, "net0", "e1000g0", false));
     let o = s.zoneadm(&["-z", "web1", "halt"]);
     assert_eq!(code(&o), 1);
     assert_eq!(
@@ -422,31 +413,9 @@ fn issue_10001_name_collision_leaves_the_zone_down_in_gate() {
 
 #[test]
 fn gate_ready_sets_protection_from_allowed_address_and_halt_clears_it() {
-    let s = Sim::new(Flavour::Gate, &["net0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0"], "installed");
-    let xml = std::fs::read_to_string(s.root.join("etc/zones/web1.xml"))
-        .unwrap()
-        .replace(
-            "<network physical=\"net0\"",
-            "<network allowed-address=\"10.0.0.5/24\" defrouter=\"10.0.0.1\" physical=\"net0\"",
-        );
-    std::fs::write(s.root.join("etc/zones/web1.xml"), xml).unwrap();
-    let o = s.zoneadm(&["-z", "web1", "ready"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let l = s.host().lookup("web1", "net0").unwrap().clone();
-    assert_eq!(
-        l.props.get("protection").map(String::as_str),
-        Some("ip-nospoof")
-    );
-    assert_eq!(
-        l.props.get("allowed-ips").map(String::as_str),
-        Some("10.0.0.5")
-    );
-    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
-    let l = s.host().lookup(GLOBAL, "net0").unwrap().clone();
-    assert!(!l.props.contains_key("protection"));
-    assert!(!l.props.contains_key("allowed-ips"));
+    let s = sparse_zone(Flavour::Gate, &["net0"], "web1", &["net0"]);
+    set_net0_attrs(&s, "allowed-address=\"10.0.0.5/24\" defrouter=\"10.0.0.1\"");
+    ready_protects_net0_and_halt_clears_it(&s);
 
     // Protection already set on the link (say by a pre-ready hook): the ready fails.
     s.with_host(|h| {
@@ -472,29 +441,7 @@ fn gate_ready_sets_protection_from_allowed_address_and_halt_clears_it() {
 /// `configure_exclusive_network_interfaces` -> `add_net`, zssfred/illumos-joyent @6f1192a4).
 #[test]
 fn joyent_ready_protects_the_links_it_lent_with_allowed_address() {
-    let s = Sim::new(Flavour::Joyent, &["net0", "e1000g0"]);
-    s.brand("sparse", "");
-    s.zone("web1", "sparse", true, &["net0"], "installed");
-    let xml = std::fs::read_to_string(s.root.join("etc/zones/web1.xml"))
-        .unwrap()
-        .replace(
-            "<network physical=\"net0\"",
-            "<network allowed-address=\"10.0.0.5/24\" physical=\"net0\"",
-        );
-    std::fs::write(s.root.join("etc/zones/web1.xml"), xml).unwrap();
-    let o = s.zoneadm(&["-z", "web1", "ready"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let l = s.host().lookup("web1", "net0").unwrap().clone();
-    assert_eq!(
-        l.props.get("protection").map(String::as_str),
-        Some("ip-nospoof")
-    );
-    assert_eq!(
-        l.props.get("allowed-ips").map(String::as_str),
-        Some("10.0.0.5")
-    );
-    assert_eq!(code(&s.zoneadm(&["-z", "web1", "halt"])), 0);
-    let l = s.host().lookup(GLOBAL, "net0").unwrap().clone();
-    assert!(!l.props.contains_key("protection"));
-    assert!(!l.props.contains_key("allowed-ips"));
+    let s = sparse_zone(Flavour::Joyent, &["net0", "e1000g0"], "web1", &["net0"]);
+    set_net0_attrs(&s, "allowed-address=\"10.0.0.5/24\"");
+    ready_protects_net0_and_halt_clears_it(&s);
 }

@@ -615,3 +615,21 @@ pub fn unreadable_orphans() -> Sim {
     sim.illumos_sim(&["zone-unreadable", "net0", "on"]).ok();
     sim
 }
+
+/// Spawns `cmd` (its output piped), sends it SIGTERM once it has started changing the host (its
+/// first command is in the sim's log, whatever the machine's load; 20 s at the most), and
+/// returns its output.
+pub fn sigterm_once_started(sim: &Sim, cmd: &mut Command) -> Output {
+    let mark = sim.log().len();
+    let child = cmd.spawn().unwrap();
+    let t = std::time::Instant::now();
+    while sim.log().len() == mark && t.elapsed() < std::time::Duration::from_secs(20) {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // SAFETY: plain system call on our own child's pid.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) },
+        0
+    );
+    child.wait_with_output().unwrap()
+}
