@@ -210,3 +210,61 @@ fn gate_gc_dry_run_is_what_gc_runs() {
     );
     assert!(out.contains("would delete orphan net0"), "{out}");
 }
+
+/// `plan --json` carries the zonecfg write-back as the argv that then runs: a joyent zone whose
+/// `up` was killed at its write-back has its links (MACs drawn and recorded) and nothing saved;
+/// the next plan's JSON lists the recorded MACs and the one zonecfg command, and `up` runs
+/// exactly that command and nothing else.
+#[test]
+fn plan_json_carries_the_zonecfg_write_back_that_up_runs() {
+    let sim = host("joyent");
+    sim.install_plain_brand("plain");
+    sim.add_zone_with_brand(
+        "web1",
+        "plain",
+        &[
+            NetSpec::new("net0", "e1000g0"),
+            NetSpec::new("net1", "e1000g1"),
+        ],
+    );
+    sim.zoneadm(&["-z", "web1", "ready"]).ok();
+    sim.fault("zonecfg", "before", "crash", None);
+    sim.netzone(&["up", "web1"]).fails();
+    assert!(!sim.zone_xml("web1").contains("mac-addr"));
+    let mark = sim.log().len();
+    let json = sim.netzone(&["plan", "--json", "web1"]).ok().stdout();
+    assert_eq!(ran(&sim, mark), Vec::<String>::new(), "plan ran: {json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["steps"], serde_json::json!([]), "{json}");
+    let saved = v["save_macs"].as_array().unwrap();
+    assert_eq!(saved.len(), 2, "{json}");
+    for s in saved {
+        let mac = s["mac"].as_str().unwrap();
+        assert!(mac.starts_with("2:8:20:"), "{json}");
+        let vnics = sim.vnics();
+        assert!(
+            vnics
+                .iter()
+                .any(|l| l.name == s["net"] && l.mac.as_deref() == Some(mac)),
+            "{json}: {vnics:?}"
+        );
+    }
+    let argv: Vec<String> = v["zonecfg"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no write-back: {json}"))
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(argv[..3], ["zonecfg", "-z", "web1"], "{json}");
+    let mark = sim.log().len();
+    sim.netzone(&["up", "web1"]).ok();
+    // The sim's log quotes the script, the one argument with spaces.
+    let logged = format!("{} '{}'", argv[..3].join(" "), argv[3]);
+    assert_eq!(argv.len(), 4, "{json}");
+    assert_eq!(ran(&sim, mark), vec![logged], "{json}");
+    assert!(sim.zone_xml("web1").contains("mac-addr"));
+    // Once saved, nothing is left to write back.
+    let v: serde_json::Value =
+        serde_json::from_str(&sim.netzone(&["plan", "--json", "web1"]).ok().stdout()).unwrap();
+    assert!(v["zonecfg"].is_null(), "{v}");
+}

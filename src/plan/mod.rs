@@ -178,8 +178,11 @@ impl Plan {
 impl serde::Serialize for Plan {
     /// `{"zone", "flavour", "steps": [{"action", "net", ..., "argv": ["dladm", ...], "fallbacks": [{"when", "argv"}]}],
     /// "unchanged": [net...], "adopt": [journal entry...], "forget": [net...], "not_ours":
-    /// [{"zone", "net", "link", "in", "why"}], "blocked": [{"link", "why"}]}`: each step with
-    /// its typed fields and the exact command the executor runs.
+    /// [{"zone", "net", "link", "in", "why"}], "blocked": [{"link", "why"}], "save_macs":
+    /// [{"net", "mac"}], "zonecfg": argv | null, "flows_confirm": [flow...], "flows_forget":
+    /// [flow...]}`: each step with its typed fields and the exact command the executor runs,
+    /// then the MAC write-back's one zonecfg command (run after the steps) and the flow
+    /// records the run confirms or drops.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(serde::Serialize)]
         struct StepOut<'a> {
@@ -204,6 +207,15 @@ impl serde::Serialize for Plan {
             forget: &'a [LinkName],
             not_ours: &'a [NotOurs],
             blocked: Vec<Blocked<'a>>,
+            save_macs: Vec<SavedMac<'a>>,
+            zonecfg: Option<Vec<String>>,
+            flows_confirm: &'a [String],
+            flows_forget: &'a [String],
+        }
+        #[derive(serde::Serialize)]
+        struct SavedMac<'a> {
+            net: &'a LinkName,
+            mac: String,
         }
         #[derive(serde::Serialize)]
         struct Blocked<'a> {
@@ -246,6 +258,18 @@ impl serde::Serialize for Plan {
                 .iter()
                 .map(|(link, why)| Blocked { link, why })
                 .collect(),
+            save_macs: self
+                .save_macs
+                .iter()
+                .map(|(net, mac)| SavedMac {
+                    net,
+                    mac: mac.to_string(),
+                })
+                .collect(),
+            zonecfg: crate::zonecfg_write::mac_writeback_command(&self.zone, &self.save_macs)
+                .map(|a| std::iter::once("zonecfg".to_string()).chain(a).collect()),
+            flows_confirm: &self.flows_confirm,
+            flows_forget: &self.flows_forget,
         }
         .serialize(s)
     }
