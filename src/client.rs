@@ -445,10 +445,18 @@ fn write_links(p: &Path, zone: &ZoneName, links: Vec<LinkMark>) -> Result<(), Jo
     journal::write_atomic(p, &bytes)
 }
 
-/// The `.json` files of the directories `dirs`.
-fn json_files(dirs: [PathBuf; 2]) -> impl Iterator<Item = fs::DirEntry> {
-    dirs.into_iter()
-        .flat_map(|d| fs::read_dir(d).into_iter().flatten().flatten())
+/// Each `ZONE.json` in `dir` with its zone; other names, and a directory that cannot be read,
+/// give nothing.
+fn zone_files(dir: &Path) -> impl Iterator<Item = (ZoneName, PathBuf)> {
+    fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name();
+            let stem = name.to_str()?.strip_suffix(".json")?;
+            Some((ZoneName::new(stem).ok()?, e.path()))
+        })
 }
 
 /// Every link mark of `state_dir` (persistent and volatile), sorted by zone and net; files that
@@ -456,16 +464,10 @@ fn json_files(dirs: [PathBuf; 2]) -> impl Iterator<Item = fs::DirEntry> {
 pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
     let mut marks = Vec::new();
     let mut warnings = Vec::new();
-    let entries = json_files([persistent_links_dir(state_dir), links_dir(state_dir)]);
-    for e in entries {
-        let name = e.file_name();
-        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-            continue;
-        };
-        let Ok(zone) = ZoneName::new(stem) else {
-            continue;
-        };
-        match read_links(&e.path(), &zone) {
+    let files =
+        zone_files(&persistent_links_dir(state_dir)).chain(zone_files(&links_dir(state_dir)));
+    for (zone, path) in files {
+        match read_links(&path, &zone) {
             Ok(v) => marks.extend(v),
             Err(err) => warnings.push(format!("zone '{zone}': client link marks: {err}")),
         }
@@ -480,16 +482,9 @@ pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
 pub fn all(state_dir: &Path) -> (Vec<ClientRecord>, Vec<String>) {
     let mut recs = Vec::new();
     let mut warnings = Vec::new();
-    let entries = json_files([persistent_dir(state_dir), dir(state_dir)]);
-    for e in entries {
-        let name = e.file_name();
-        let Some(stem) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-            continue;
-        };
-        let Ok(zone) = ZoneName::new(stem) else {
-            continue;
-        };
-        match read(&e.path(), &zone) {
+    let files = zone_files(&persistent_dir(state_dir)).chain(zone_files(&dir(state_dir)));
+    for (zone, path) in files {
+        match read(&path, &zone) {
             Ok(Some(r)) => recs.push(r),
             Ok(None) => {}
             Err(err) => warnings.push(format!("zone '{zone}': client record: {err}")),

@@ -210,6 +210,28 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// Whether `show ZONE` lists `row`: the zone's own rows, and a link whose zone dladm cannot
+    /// read when its name is one `zone` may hold (a net of its configuration, a name its
+    /// journal records, or its temporary name), since it may be on loan to the zone. Other
+    /// unreadable links are listed only without a zone.
+    pub fn lists_for_zone(&self, row: &Row, zone: &ZoneName) -> bool {
+        if !row.zone_unknown() {
+            return row.zone.as_ref() == Some(zone);
+        }
+        let n = &row.link;
+        tempname::owned_index(n, zone).is_some()
+            || self
+                .configs
+                .iter()
+                .filter(|c| &c.name == zone)
+                .any(|c| c.nets.iter().any(|net| &net.physical == n))
+            || self
+                .journals
+                .iter()
+                .filter(|j| &j.zone == zone)
+                .any(|j| j.links.iter().any(|e| &e.name == n || &e.final_name == n))
+    }
+
     /// Whether a client has marked `zone` as its own.
     pub fn is_managed(&self, zone: &ZoneName) -> bool {
         self.managed.iter().any(|r| &r.zone == zone)
@@ -803,6 +825,54 @@ mod tests {
         assert_eq!(v[1]["zone"], "old1");
         let spec = output::OutputSpec::new(COLUMNS, true, Some("link,zone"), false).unwrap();
         assert_eq!(render(&spec, &rows[..1]), "net0:?\n");
+    }
+
+    /// `show ZONE` lists an unreadable link only when its name is one the zone may hold: a
+    /// net of its configuration (an operator link zoneadmd lends), a recorded name, or its
+    /// temporary name; never another zone's or an unrelated one.
+    #[test]
+    fn show_zone_lists_an_unreadable_link_only_under_a_name_the_zone_may_hold() {
+        let unreadable = |name: &str| crate::dladm::observe::UnreadableLink {
+            name: ln(name),
+            status: "invalid argument".into(),
+            vnic: None,
+        };
+        let web1 = zn("web1");
+        let tmp = crate::tempname::temp_name(&web1, 1).to_string();
+        let other_tmp = crate::tempname::temp_name(&zn("web2"), 0).to_string();
+        let inv = Inventory {
+            zones: vec![zone("web1", State::Running)],
+            obs: Observation {
+                links: vec![],
+                unreadable: ["op0", "net0", "vnic9", tmp.as_str(), other_tmp.as_str()]
+                    .map(unreadable)
+                    .into(),
+            },
+            journals: vec![journal("web1", vec![entry("web1", "net0", 0)])],
+            configs: vec![cfg("web1", vec![net("op0", None)])],
+            ..Inventory::default()
+        };
+        let listed: Vec<String> = classify(&inv)
+            .iter()
+            .filter(|r| inv.lists_for_zone(r, &web1))
+            .map(|r| format!("{}:{}", r.link, r.values()[1]))
+            .collect();
+        assert_eq!(
+            listed,
+            vec![
+                "net0:?".to_string(),
+                format!("{tmp}:?"),
+                "op0:?".into(),
+                "net0:web1".into(),
+                "op0:web1".into()
+            ]
+        );
+        let web2: Vec<String> = classify(&inv)
+            .iter()
+            .filter(|r| inv.lists_for_zone(r, &zn("web2")))
+            .map(|r| r.link.to_string())
+            .collect();
+        assert_eq!(web2, vec![other_tmp]);
     }
 
     #[test]

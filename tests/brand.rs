@@ -223,17 +223,29 @@ fn the_derived_brand_opens_only_through_the_bases_platform_xml() {
     assert_eq!(sim.vnics(), vec![]);
 }
 
-#[test]
-fn jcommon_style_base_is_chained_with_chain() {
-    let sim = Sim::new("joyent", &["e1000g0"]);
-    let dir = base_brand(
-        &sim,
+/// A SmartOS-like base brand `jbase` whose one `statechange` script is both hooks (as
+/// jcommon's), called with the phase first; the script itself is the caller's to write.
+fn jbase(sim: &Sim) -> PathBuf {
+    base_brand(
+        sim,
         "jbase",
         "@B@/statechange pre %z %R",
         "@B@/statechange post %z %R",
         "",
-    );
-    logging_hook(&sim, &dir.join("statechange"), 0);
+    )
+}
+
+/// [`jbase`] with a `statechange` that logs its calls and exits 0.
+fn jcommon_base(sim: &Sim) -> PathBuf {
+    let dir = jbase(sim);
+    logging_hook(sim, &dir.join("statechange"), 0);
+    dir
+}
+
+#[test]
+fn jcommon_style_base_is_chained_with_chain() {
+    let sim = Sim::new("joyent", &["e1000g0"]);
+    let dir = jcommon_base(&sim);
     install(&sim, "jbase", "jbase-nz").ok();
     let cfg =
         std::fs::read_to_string(sim.root().join("usr/lib/brand/jbase-nz/config.xml")).unwrap();
@@ -341,13 +353,7 @@ exit 0
 #[test]
 fn a_base_that_makes_vnics_itself_finds_netzones_and_leaves_them() {
     let sim = Sim::new("joyent", &["e1000g0"]);
-    let dir = base_brand(
-        &sim,
-        "jbase",
-        "@B@/statechange pre %z %R",
-        "@B@/statechange post %z %R",
-        "",
-    );
+    let dir = jbase(&sim);
     vnic_making_statechange(&sim, &dir.join("statechange"));
     install(&sim, "jbase", "jbase-nz").ok();
     sim.add_zone_with_brand("z1", "jbase-nz", &[NetSpec::new("net0", "e1000g0")]);
@@ -634,18 +640,6 @@ fn smf_files(sim: &Sim, dir: &Path) -> (PathBuf, PathBuf) {
         dir.join("netzone-brand-jbase.xml"),
         dir.join("netzone-brand-jbase"),
     )
-}
-
-fn jcommon_base(sim: &Sim) -> PathBuf {
-    let dir = base_brand(
-        sim,
-        "jbase",
-        "@B@/statechange pre %z %R",
-        "@B@/statechange post %z %R",
-        "",
-    );
-    logging_hook(sim, &dir.join("statechange"), 0);
-    dir
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 mod check_support;
 
-use check_support::{one_net, zone_xml, Root};
+use check_support::{one_net, zone_xml, Root, NET0_FIXED_MAC};
 
 /// Checks one zone whose XML is `xml`.
 fn check_one(xml: impl AsRef<[u8]>) -> check_support::Run {
@@ -817,13 +817,7 @@ fn same_mac_twice_in_one_zone() {
 #[test]
 fn same_mac_in_two_zones() {
     let r = Root::new();
-    r.add_zone(
-        "web1",
-        one_net(
-            "web1",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
+    r.add_zone("web1", one_net("web1", NET0_FIXED_MAC));
     r.add_zone(
         "web2",
         one_net(
@@ -845,13 +839,7 @@ fn same_mac_in_two_zones() {
 #[test]
 fn mac_conflict_reported_alongside_other_problems() {
     let r = Root::new();
-    r.add_zone(
-        "web2",
-        one_net(
-            "web2",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
+    r.add_zone("web2", one_net("web2", NET0_FIXED_MAC));
     r.add_zone(
         "web1",
         one_net(
@@ -871,22 +859,10 @@ fn mac_conflict_reported_alongside_other_problems() {
 fn zones_not_in_the_index_do_not_count_and_broken_zones_do_not_spread() {
     let r = Root::new();
     // A template file zonecfg keeps in /etc/zones, not a configured zone.
-    r.write_xml(
-        "SUNWdefault",
-        one_net(
-            "other",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
+    r.write_xml("SUNWdefault", one_net("other", NET0_FIXED_MAC));
     // A configured zone with a broken file of its own.
     r.add_zone("broken", "<zone");
-    r.add_zone(
-        "web1",
-        one_net(
-            "web1",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
+    r.add_zone("web1", one_net("web1", NET0_FIXED_MAC));
     r.check(&["web1"]).expect_ok();
     r.check(&["broken"])
         .expect_part(1, "netzone: zone 'broken': ");

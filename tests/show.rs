@@ -306,8 +306,8 @@ fn gate_survives_a_link_whose_zone_dladm_cannot_read() {
 
 /// gate, a link whose zone dladm cannot read: every output form shows it, with its zone unknown
 /// (`?` in the table and the parseable output, as dladm prints it; `null` in JSON) and OWNER
-/// and STATE `unknown`; `--problems` lists it and exits 1; `show ZONE` of a zone it is not known
-/// to belong to does not list it. Its VNIC details (OVER, MACADDRESS) are still shown.
+/// and STATE `unknown`; `--problems` lists it and exits 1; `show ZONE` lists it only when its
+/// name is one the zone may hold. Its VNIC details (OVER, MACADDRESS) are still shown.
 #[test]
 fn gate_show_lists_a_link_whose_zone_is_unreadable_as_unknown() {
     let sim = Sim::new("gate", &["e1000g0"]);
@@ -351,4 +351,17 @@ fn gate_show_lists_a_link_whose_zone_is_unreadable_as_unknown() {
         .netzone(&["show", "-p", "-o", "link,state", "web1"])
         .ok();
     assert_eq!(r.stdout(), "net0:ok\n");
+
+    // A link named like one of web1's nets whose zone dladm cannot read may be web1's:
+    // `show web1` lists it beside the record's row, never as web1's or the global zone's.
+    sim.illumos_sim(&["zone-unreadable", "net0", "on"]).ok();
+    let r = sim
+        .netzone(&["show", "-p", "-o", "link,zone,owner,state", "web1"])
+        .ok();
+    assert_eq!(
+        r.stdout(),
+        "net0:?:unknown:unknown\nnet0:web1:netzone:unknown\n",
+        "{}",
+        r.stderr()
+    );
 }

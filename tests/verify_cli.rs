@@ -5,7 +5,7 @@ mod check_support;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use check_support::{one_net, Root};
+use check_support::{one_net, Root, NET0_FIXED_MAC};
 
 /// An executable script standing in for a brand's existing verify_cfg. It records its
 /// arguments in `args.out` next to itself and exits with `status`.
@@ -71,13 +71,7 @@ fn malformed_and_missing_files_exit_1() {
 #[test]
 fn mac_used_by_another_zone_is_refused() {
     let r = Root::new();
-    r.add_zone(
-        "web2",
-        one_net(
-            "web2",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
+    r.add_zone("web2", one_net("web2", NET0_FIXED_MAC));
     let f = r.temp_file(
         "zonecfg.tmp",
         one_net(
@@ -94,10 +88,7 @@ fn mac_used_by_another_zone_is_refused() {
 #[test]
 fn the_zones_own_current_file_is_not_a_conflict() {
     let r = Root::new();
-    let xml = one_net(
-        "web1",
-        r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-    );
+    let xml = one_net("web1", NET0_FIXED_MAC);
     r.add_zone("web1", &xml);
     let f = r.temp_file("zonecfg.tmp", &xml);
     r.verify(&[f.to_str().unwrap()]).expect_ok();
@@ -108,20 +99,14 @@ fn renaming_a_zone_is_not_a_conflict_with_its_old_name() {
     // zonecfg -z old "set zonename=new": the file to verify has the new name and the old
     // zonepath; the old file still lists the same MAC.
     let r = Root::new();
-    let old = one_net(
-        "old",
-        r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-    );
+    let old = one_net("old", NET0_FIXED_MAC);
     r.add_zone("old", &old);
     let renamed = old.replace("name=\"old\"", "name=\"new\"");
     assert!(renamed.contains("zonepath=\"/zones/old\""));
     let f = r.temp_file("zonecfg.tmp", renamed);
     r.verify(&[f.to_str().unwrap()]).expect_ok();
     // A different zone with that MAC still conflicts.
-    let other = one_net(
-        "new",
-        r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-    );
+    let other = one_net("new", NET0_FIXED_MAC);
     let f = r.temp_file("zonecfg.tmp2", other);
     r.verify(&[f.to_str().unwrap()]).expect_part(
         1,
@@ -132,20 +117,8 @@ fn renaming_a_zone_is_not_a_conflict_with_its_old_name() {
 #[test]
 fn root_option_overrides_environment() {
     let r = Root::new();
-    r.add_zone(
-        "web2",
-        one_net(
-            "web2",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
-    let f = r.temp_file(
-        "z.xml",
-        one_net(
-            "web1",
-            r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#,
-        ),
-    );
+    r.add_zone("web2", one_net("web2", NET0_FIXED_MAC));
+    let f = r.temp_file("z.xml", one_net("web1", NET0_FIXED_MAC));
     let empty = tempfile::tempdir().unwrap();
     // NETZONE_ROOT (set by the helper) sees the conflict; -R pointing at an empty root does not.
     assert_eq!(r.verify(&[f.to_str().unwrap()]).code, 1);

@@ -72,6 +72,20 @@ fn ready_protects_net0_and_halt_clears_it(s: &Sim) {
     assert!(!l.props.contains_key("allowed-ips"));
 }
 
+/// What illumos-joyent's zoneadm says when `zone`'s halt meets dlmgmtd down and link `id` is
+/// the first transient link it must delete (vplat.c: `remove_datalink_protect`'s messages
+/// carry no link id, and `delete_transient_vnics` stops at the first link it cannot look up).
+fn joyent_halt_without_dlmgmtd(zone: &str, id: u32) -> String {
+    format!(
+        "zoneadm: zone '{zone}': clear 'protection' link property: operation failed\n\
+         zoneadm: zone '{zone}': clear 'allowed-ips' link property: operation failed\n\
+         zoneadm: zone '{zone}': failed to delete network interface ({id})due to failure to get \
+         link info: operation failed\n\
+         zoneadm: zone '{zone}': unable to delete transient vnics in zone\n\
+         zoneadm: zone '{zone}': unable to destroy zone\n"
+    )
+}
+
 #[test]
 fn physical_links_are_assigned_at_ready_and_returned_at_halt() {
     for flavour in [Flavour::Joyent, Flavour::Gate] {
@@ -265,17 +279,7 @@ fn transient_links_are_deleted_at_halt_and_block_it_while_dlmgmtd_is_down() {
     // illumos-joyent vplat.c: remove_datalink_protect's messages carry no link id, and
     // delete_transient_vnics stops at the first link it cannot look up; no "datalink(s)
     // remain" (gate's unconfigure_exclusive_network_interfaces).
-    assert_eq!(
-        stderr(&o),
-        format!(
-            "zoneadm: zone 'z1': clear 'protection' link property: operation failed\n\
-             zoneadm: zone 'z1': clear 'allowed-ips' link property: operation failed\n\
-             zoneadm: zone 'z1': failed to delete network interface ({id})due to failure to get \
-             link info: operation failed\n\
-             zoneadm: zone 'z1': unable to delete transient vnics in zone\n\
-             zoneadm: zone 'z1': unable to destroy zone\n"
-        )
-    );
+    assert_eq!(stderr(&o), joyent_halt_without_dlmgmtd("z1", id));
     assert_eq!(s.state("z1"), "down");
     s.with_host(|h| h.dlmgmtd_online = true);
     let o = s.zoneadm(&["-z", "z1", "halt"]);
@@ -305,17 +309,7 @@ fn joyent_halt_after_dlmgmtd_outage_deletes_a_lent_vnic_it_never_handed_back() {
     s.with_host(|h| h.dlmgmtd_online = false);
     let o = s.zoneadm(&["-z", "web1", "halt"]);
     assert_eq!(code(&o), 1);
-    assert_eq!(
-        stderr(&o),
-        format!(
-            "zoneadm: zone 'web1': clear 'protection' link property: operation failed\n\
-             zoneadm: zone 'web1': clear 'allowed-ips' link property: operation failed\n\
-             zoneadm: zone 'web1': failed to delete network interface ({id})due to failure to \
-             get link info: operation failed\n\
-             zoneadm: zone 'web1': unable to delete transient vnics in zone\n\
-             zoneadm: zone 'web1': unable to destroy zone\n"
-        )
-    );
+    assert_eq!(stderr(&o), joyent_halt_without_dlmgmtd("web1", id));
     assert_eq!(s.take_hooks(), vec!["pre(4,4)"]);
     assert_eq!(s.state("web1"), "down");
     assert_eq!(link_zone(&s, "data0"), vec!["web1"]);

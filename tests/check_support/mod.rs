@@ -82,6 +82,10 @@ pub fn one_net(name: &str, attrs: &str) -> String {
     zone_xml(name, "exclusive", &format!("  <network {attrs}/>"))
 }
 
+/// The `<network>` attributes of a net0 over igb0 with the fixed MAC 2:8:20:1:2:3 (for
+/// [`one_net`]): two zones with it conflict.
+pub const NET0_FIXED_MAC: &str = r#"physical="net0" global-nic="igb0" mac-addr="2:8:20:1:2:3""#;
+
 /// The physical links of every test host: the global NICs the tests and `xml/` examples name.
 pub const PHYS: &str = "igb0,igb1,igb2,e1000g0,ixgbe0,ixgbe1,aggr0";
 

@@ -562,7 +562,7 @@ pub fn show(g: &GlobalOpts, a: ShowArgs) -> anyhow::Result<ExitCode> {
     }
     let rows: Vec<_> = showmod::classify(&inv)
         .into_iter()
-        .filter(|r| zone.is_none() || r.zone == zone)
+        .filter(|r| zone.as_ref().is_none_or(|z| inv.lists_for_zone(r, z)))
         .filter(|r| !a.orphans || r.state == showmod::RowState::Orphan)
         .filter(|r| !a.problems || r.state != showmod::RowState::Ok)
         .collect();
