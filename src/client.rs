@@ -15,12 +15,26 @@
 //! and `up` with another MAC) is not covered by the mark. The zone's other links are judged as
 //! before: `gc` still reaps them when they are orphans.
 //!
-//! A zone mark is a small JSON file, `<state>/clients/<zone>.json` beside the journals
-//! (`<root>/etc/svc/volatile/netzone`); link marks are `<state>/clients/links/<zone>.json`.
-//! Both are written atomically under the zone's lock (the lock `gc` takes before it removes
-//! anything of the zone), and read as the journals are ([`journal`]'s safe open: no symbolic
-//! link followed, no blocking on a FIFO, regular files of bounded size only). Like the journals
-//! and the links they describe, they live in the volatile directory and are gone at reboot.
+//! Marks live where the records they cover live ([`journal`]), so that a mark lasts exactly as
+//! long as what it vouches for:
+//! - a mark on a temporary link is in the volatile directory beside the temporary records,
+//!   `<root>/etc/svc/volatile/netzone/clients/links/<zone>.json`, and is gone at reboot with
+//!   the link;
+//! - a mark on a persistent link ([`JournalLink::persistent`]) is beside the persistent
+//!   records, `<root>/etc/netzone/clients/links/<zone>.json` ([`journal::persistent_dir`]), so
+//!   after a reboot it still covers the link dlmgmtd brought back, and `gc` (run at boot, before
+//!   the zones autoboot) does not reap the link before the client is back;
+//! - a zone mark is the client's word that it manages the zone until it calls [`release`], so
+//!   it outlives a reboot too: `<root>/etc/netzone/clients/<zone>.json`. After a reboot it
+//!   covers what survived of the zone's links, which is its persistent links.
+//!
+//! (A state directory other than netzone's own keeps the persistent marks in
+//! `<state>/persistent/clients`, as [`journal::persistent_dir`] does its records.) Every read
+//! ([`record`], [`link_marks`], and [`all`]/[`all_links`] for `show` and `gc`) looks in both
+//! places, and [`release`]/[`release_link`] remove from both. Marks are written atomically
+//! under the zone's lock (the lock `gc` takes before it removes anything of the zone), and read
+//! as the journals are ([`journal`]'s safe open: no symbolic link followed, no blocking on a
+//! FIFO, regular files of bounded size only).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -142,12 +156,13 @@ impl ClientError {
     }
 }
 
-/// `<state>/clients`.
+/// `<state>/clients`: the volatile marks (on temporary links), gone at reboot.
 pub fn dir(state_dir: &Path) -> PathBuf {
     state_dir.join("clients")
 }
 
-/// `<state>/clients/<zone>.json`.
+/// `<state>/clients/<zone>.json`: where zone marks were kept before they outlived a reboot;
+/// still read and removed, no longer written ([`persistent_path`] is).
 pub fn path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
     dir(state_dir).join(format!("{zone}.json"))
 }
@@ -157,9 +172,43 @@ pub fn links_dir(state_dir: &Path) -> PathBuf {
     dir(state_dir).join("links")
 }
 
-/// `<state>/clients/links/<zone>.json`.
+/// `<state>/clients/links/<zone>.json`: the marks on temporary links.
 pub fn links_path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
     links_dir(state_dir).join(format!("{zone}.json"))
+}
+
+/// `<persistent>/clients` beside the persistent records ([`journal::persistent_dir`]:
+/// `<root>/etc/netzone/clients` for netzone's state directory): the marks that outlive a
+/// reboot. Not a `.json` name, so never read as a journal.
+pub fn persistent_dir(state_dir: &Path) -> PathBuf {
+    journal::persistent_dir(state_dir).join("clients")
+}
+
+/// `<persistent>/clients/<zone>.json`: the zone mark.
+pub fn persistent_path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
+    persistent_dir(state_dir).join(format!("{zone}.json"))
+}
+
+/// `<persistent>/clients/links`.
+pub fn persistent_links_dir(state_dir: &Path) -> PathBuf {
+    persistent_dir(state_dir).join("links")
+}
+
+/// `<persistent>/clients/links/<zone>.json`: the marks on persistent links.
+pub fn persistent_links_path(state_dir: &Path, zone: &ZoneName) -> PathBuf {
+    persistent_links_dir(state_dir).join(format!("{zone}.json"))
+}
+
+/// Removes `p`; a missing file is not an error.
+fn remove(p: &Path) -> Result<(), JournalError> {
+    match fs::remove_file(p) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(JournalError::Io {
+            path: p.to_path_buf(),
+            error,
+        }),
+    }
 }
 
 fn check_name(client: &str) -> Result<(), ClientNameError> {
@@ -176,8 +225,9 @@ fn check_name(client: &str) -> Result<(), ClientNameError> {
 }
 
 /// Marks `zone` as managed by `client`: from now on `show` lists its links as netzone's and
-/// `gc` leaves them, whatever `zoneadm` says of the zone. Idempotent; a second client's mark
-/// replaces the first's.
+/// `gc` leaves them, whatever `zoneadm` says of the zone, until [`release`], across reboots
+/// (the mark is kept beside the persistent records, [`persistent_path`]). Idempotent; a second
+/// client's mark replaces the first's.
 pub fn manage(host: &Host, zone: &ZoneName, client: &str) -> Result<ClientRecord, ClientError> {
     check_name(client)?;
     let state = host.state_dir();
@@ -193,7 +243,9 @@ pub fn manage(host: &Host, zone: &ZoneName, client: &str) -> Result<ClientRecord
     };
     let mut bytes = serde_json::to_vec_pretty(&rec).expect("a client record serialises");
     bytes.push(b'\n');
-    journal::write_atomic(&path(&state, zone), &bytes).map_err(err)?;
+    journal::write_atomic(&persistent_path(&state, zone), &bytes).map_err(err)?;
+    // One mark per zone: a volatile one an earlier netzone wrote goes.
+    remove(&path(&state, zone)).map_err(err)?;
     Ok(rec)
 }
 
@@ -206,20 +258,22 @@ pub fn release(host: &Host, zone: &ZoneName) -> Result<(), ClientError> {
         source,
     };
     let _lock = host.lock_zone(zone).map_err(err)?;
-    let p = path(&state, zone);
-    match fs::remove_file(&p) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(err(JournalError::Io { path: p, error })),
-    }
+    remove(&persistent_path(&state, zone)).map_err(err)?;
+    remove(&path(&state, zone)).map_err(err)
 }
 
-/// The mark on `zone`, if any.
+/// The mark on `zone`, if any (the persistent one, else a volatile one an earlier netzone
+/// wrote).
 pub fn record(host: &Host, zone: &ZoneName) -> Result<Option<ClientRecord>, ClientError> {
-    read(&path(&host.state_dir(), zone), zone).map_err(|source| ClientError::State {
+    let state = host.state_dir();
+    let err = |source| ClientError::State {
         zone: zone.clone(),
         source,
-    })
+    };
+    match read(&persistent_path(&state, zone), zone).map_err(err)? {
+        Some(r) => Ok(Some(r)),
+        None => read(&path(&state, zone), zone).map_err(err),
+    }
 }
 
 /// Reads and decodes a mark file through the journal's safe open (no symlinks, regular files
@@ -257,7 +311,10 @@ fn read(p: &Path, zone: &ZoneName) -> Result<Option<ClientRecord>, JournalError>
 /// `show` lists it as netzone's and `gc` leaves it, whatever `zoneadm` says of the zone, for as
 /// long as netzone's record describes the same link. Call it after `up` created the link;
 /// after `down`, [`release_link`] (a stale mark covers no later link, but stays on disk).
-/// Idempotent; a second client's mark on the same net replaces the first's.
+/// The mark is kept where netzone's record is: beside the persistent records for a persistent
+/// link ([`persistent_links_path`]; it outlives a reboot as the link does), in the volatile
+/// directory otherwise ([`links_path`]). Idempotent; a second client's mark on the same net
+/// replaces the first's.
 pub fn manage_link(
     host: &Host,
     zone: &ZoneName,
@@ -294,11 +351,24 @@ pub fn manage_link(
         vid: e.vid,
         mac,
     };
-    let p = links_path(&state, zone);
+    let (p, other) = if e.persistent {
+        (
+            persistent_links_path(&state, zone),
+            links_path(&state, zone),
+        )
+    } else {
+        (
+            links_path(&state, zone),
+            persistent_links_path(&state, zone),
+        )
+    };
     let mut marks = read_links(&p, zone).map_err(err)?;
     marks.retain(|m| &m.net != net);
     marks.push(mark.clone());
     write_links(&p, zone, marks).map_err(err)?;
+    // One mark per net: one left in the other place (the net's earlier link, of the other
+    // kind) goes.
+    remove_link_mark(&other, zone, net).map_err(err)?;
     Ok(mark)
 }
 
@@ -310,22 +380,32 @@ pub fn release_link(host: &Host, zone: &ZoneName, net: &LinkName) -> Result<(), 
         source,
     };
     let _lock = host.lock_zone(zone).map_err(err)?;
-    let p = links_path(&state, zone);
-    let mut marks = read_links(&p, zone).map_err(err)?;
+    remove_link_mark(&persistent_links_path(&state, zone), zone, net).map_err(err)?;
+    remove_link_mark(&links_path(&state, zone), zone, net).map_err(err)
+}
+
+/// Removes the mark on `net` from the marks file `p` of `zone`, if it holds one.
+fn remove_link_mark(p: &Path, zone: &ZoneName, net: &LinkName) -> Result<(), JournalError> {
+    let mut marks = read_links(p, zone)?;
     let before = marks.len();
     marks.retain(|m| &m.net != net);
     if marks.len() != before {
-        write_links(&p, zone, marks).map_err(err)?;
+        write_links(p, zone, marks)?;
     }
     Ok(())
 }
 
-/// The link marks of `zone`, in the order they were made.
+/// The link marks of `zone`: those on persistent links, then those on temporary links, each
+/// in the order they were made.
 pub fn link_marks(host: &Host, zone: &ZoneName) -> Result<Vec<LinkMark>, ClientError> {
-    read_links(&links_path(&host.state_dir(), zone), zone).map_err(|source| ClientError::State {
+    let state = host.state_dir();
+    let err = |source| ClientError::State {
         zone: zone.clone(),
         source,
-    })
+    };
+    let mut marks = read_links(&persistent_links_path(&state, zone), zone).map_err(err)?;
+    marks.extend(read_links(&links_path(&state, zone), zone).map_err(err)?);
+    Ok(marks)
 }
 
 fn read_links(p: &Path, zone: &ZoneName) -> Result<Vec<LinkMark>, JournalError> {
@@ -353,14 +433,7 @@ fn read_links(p: &Path, zone: &ZoneName) -> Result<Vec<LinkMark>, JournalError> 
 /// Writes `zone`'s link marks atomically; no marks left, no file.
 fn write_links(p: &Path, zone: &ZoneName, links: Vec<LinkMark>) -> Result<(), JournalError> {
     if links.is_empty() {
-        return match fs::remove_file(p) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(error) => Err(JournalError::Io {
-                path: p.to_path_buf(),
-                error,
-            }),
-        };
+        return remove(p);
     }
     let f = LinkMarks {
         version: VERSION,
@@ -386,12 +459,14 @@ fn zone_files(dir: &Path) -> impl Iterator<Item = (ZoneName, PathBuf)> {
         })
 }
 
-/// Every link mark under `state_dir`, sorted by zone; files that cannot be read are returned as
-/// warnings (one line each), never fatal.
+/// Every link mark of `state_dir` (persistent and volatile), sorted by zone and net; files that
+/// cannot be read are returned as warnings (one line each), never fatal.
 pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
     let mut marks = Vec::new();
     let mut warnings = Vec::new();
-    for (zone, path) in zone_files(&links_dir(state_dir)) {
+    let files =
+        zone_files(&persistent_links_dir(state_dir)).chain(zone_files(&links_dir(state_dir)));
+    for (zone, path) in files {
         match read_links(&path, &zone) {
             Ok(v) => marks.extend(v),
             Err(err) => warnings.push(format!("zone '{zone}': client link marks: {err}")),
@@ -401,19 +476,23 @@ pub fn all_links(state_dir: &Path) -> (Vec<LinkMark>, Vec<String>) {
     (marks, warnings)
 }
 
-/// Every mark under `state_dir`, sorted by zone; marks that cannot be read are returned as
-/// warnings (one line each), never fatal.
+/// Every zone mark of `state_dir` (persistent, and volatile ones an earlier netzone wrote), one
+/// per zone, sorted by zone; marks that cannot be read are returned as warnings (one line
+/// each), never fatal.
 pub fn all(state_dir: &Path) -> (Vec<ClientRecord>, Vec<String>) {
     let mut recs = Vec::new();
     let mut warnings = Vec::new();
-    for (zone, path) in zone_files(&dir(state_dir)) {
+    let files = zone_files(&persistent_dir(state_dir)).chain(zone_files(&dir(state_dir)));
+    for (zone, path) in files {
         match read(&path, &zone) {
             Ok(Some(r)) => recs.push(r),
             Ok(None) => {}
             Err(err) => warnings.push(format!("zone '{zone}': client record: {err}")),
         }
     }
+    // Stable: for a zone with both, the persistent mark (read first) is the one kept.
     recs.sort_by(|a, b| a.zone.cmp(&b.zone));
+    recs.dedup_by(|a, b| a.zone == b.zone);
     (recs, warnings)
 }
 
@@ -613,5 +692,103 @@ mod tests {
         )
         .unwrap();
         assert!(record(&h, &z).is_err());
+    }
+    /// A corrupt mark beside the persistent records is the same typed error, and the same
+    /// warning in `show`'s walk, as a corrupt mark in the volatile directory.
+    #[test]
+    fn a_corrupt_persistent_mark_is_the_same_error_as_a_volatile_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = Host::new(Tools::default(), dir.path());
+        let z = zn("agent1");
+        let (state, etc) = (h.state_dir(), dir.path().join("etc/netzone/clients"));
+        assert_eq!(persistent_dir(&state), etc);
+        let places = [
+            (path(&state, &z), links_path(&state, &z)),
+            (etc.join("agent1.json"), etc.join("links/agent1.json")),
+        ];
+        for (zone_mark, link_mark) in places {
+            for p in [&zone_mark, &link_mark] {
+                fs::create_dir_all(p.parent().unwrap()).unwrap();
+                fs::write(p, "{nope").unwrap();
+            }
+            let corrupt_at = |e: &ClientError, at: &Path| {
+                assert_eq!(e.kind(), crate::error::ErrorKind::Corrupt, "{e}");
+                assert!(
+                    matches!(e, ClientError::State {
+                        source: JournalError::Corrupt { path, .. }, ..
+                    } if path == at),
+                    "{e:?}"
+                );
+            };
+            corrupt_at(&record(&h, &z).unwrap_err(), &zone_mark);
+            corrupt_at(&link_marks(&h, &z).unwrap_err(), &link_mark);
+            corrupt_at(
+                &release_link(&h, &z, &crate::testutil::ln("agent1n0")).unwrap_err(),
+                &link_mark,
+            );
+            let ((recs, w1), (marks, w2)) = (all(&state), all_links(&state));
+            assert!(recs.is_empty() && marks.is_empty());
+            assert_eq!((w1.len(), w2.len()), (1, 1), "{w1:?} {w2:?}");
+            assert!(w1[0].contains(zone_mark.to_str().unwrap()), "{w1:?}");
+            assert!(w2[0].contains(link_mark.to_str().unwrap()), "{w2:?}");
+            // release takes a corrupt zone mark away; the link marks file is the operator's to
+            // look at.
+            release(&h, &z).unwrap();
+            assert!(!zone_mark.exists());
+            fs::remove_file(&link_mark).unwrap();
+        }
+    }
+
+    /// A link mark is kept where netzone's record of the link is; the zone mark beside the
+    /// persistent records; each read and released from both places.
+    #[test]
+    fn marks_live_where_their_records_live() {
+        let dir = tempfile::tempdir().unwrap();
+        let h = Host::new(Tools::default(), dir.path());
+        let z = zn("agent1");
+        let state = h.state_dir();
+        let (n0, n1) = (
+            crate::testutil::ln("agent1n0"),
+            crate::testutil::ln("agent1n1"),
+        );
+        let mut j = Journal::empty(&z);
+        j.links.push(recorded("agent1n0", Some("2:8:20:0:0:1")));
+        j.links.push(recorded("agent1n1", Some("2:8:20:0:0:2")));
+        j.links[0].persistent = true;
+        j.save(&state).unwrap();
+        let m0 = manage_link(&h, &z, &n0, "a").unwrap();
+        let m1 = manage_link(&h, &z, &n1, "a").unwrap();
+        let in_file = |p: PathBuf| read_links(&p, &z).unwrap();
+        assert_eq!(in_file(persistent_links_path(&state, &z)), vec![m0.clone()]);
+        assert_eq!(in_file(links_path(&state, &z)), vec![m1.clone()]);
+        assert_eq!(link_marks(&h, &z).unwrap(), [m0.clone(), m1.clone()]);
+        assert_eq!(all_links(&state).0, [m0.clone(), m1.clone()]);
+        // The net's link made again temporary: its mark moves with the record.
+        j.links[0].persistent = false;
+        j.save(&state).unwrap();
+        manage_link(&h, &z, &n0, "a").unwrap();
+        assert!(!persistent_links_path(&state, &z).exists());
+        assert_eq!(in_file(links_path(&state, &z)).len(), 2);
+        release_link(&h, &z, &n0).unwrap();
+        release_link(&h, &z, &n1).unwrap();
+        assert!(!links_path(&state, &z).exists());
+        // Zone marks: written beside the persistent records, replacing a volatile one an
+        // earlier netzone wrote; one per zone in the walk; released from both places.
+        let old = ClientRecord {
+            version: VERSION,
+            zone: z.clone(),
+            client: "old".into(),
+        };
+        journal::write_atomic(&path(&state, &z), &serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(record(&h, &z).unwrap(), Some(old.clone()));
+        let r = manage(&h, &z, "new").unwrap();
+        assert!(persistent_path(&state, &z).is_file());
+        assert!(!path(&state, &z).exists());
+        journal::write_atomic(&path(&state, &z), &serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(record(&h, &z).unwrap(), Some(r.clone()));
+        assert_eq!(all(&state).0, [r]);
+        release(&h, &z).unwrap();
+        assert!(!persistent_path(&state, &z).exists() && !path(&state, &z).exists());
+        assert_eq!(record(&h, &z).unwrap(), None);
     }
 }

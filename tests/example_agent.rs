@@ -100,7 +100,7 @@ fn gc_leaves_the_agents_links_alone() {
         "the link survived gc"
     );
     // Without the client's mark the same link is an orphan, which is what the mark prevents.
-    std::fs::remove_file(root.join("etc/svc/volatile/netzone/clients/agent1.json")).unwrap();
+    std::fs::remove_file(root.join("etc/netzone/clients/agent1.json")).unwrap();
     let dry = show(&["gc", "--dry-run"]);
     assert!(dry.contains("agent1n0"), "{dry}");
 }

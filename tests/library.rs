@@ -306,3 +306,95 @@ fn a_clients_link_is_owned_by_identity_and_gc_reaps_the_rest() {
     assert!(out.contains("agent1n0"), "{out}");
     assert!(!sim.links().iter().any(|l| l.name.starts_with("agent1")));
 }
+
+/// A client's marks outlive a host reboot exactly as what they cover does: a mark on a
+/// persistent link, and a zone mark, are kept beside the persistent records, so `gc` (run at
+/// boot, before the zones autoboot) leaves the persistent links dlmgmtd brought back until the
+/// client releases them; a mark on a temporary link goes with the link.
+#[test]
+fn a_clients_marks_on_persistent_links_survive_a_reboot() {
+    use netzone::client;
+    use netzone::journal::Journal;
+    use netzone::linkname::LinkName;
+    use netzone::zonename::ZoneName;
+    let sim = Sim::new("gate", &["e1000g0"]);
+    let h = host(&sim);
+    let f = Flavour::Gate;
+    let persistent = |n: &str| NetSpec::new(n).over("e1000g0").attr("persistent", "true");
+    let (z1, z2) = (
+        ZoneName::new("agent1").unwrap(),
+        ZoneName::new("agent2").unwrap(),
+    );
+    let (n0, t0) = (
+        LinkName::new("agent1n0").unwrap(),
+        LinkName::new("agent1t0").unwrap(),
+    );
+    // agent1: a persistent and a temporary link, each marked by the client; agent2: a
+    // persistent link, the zone marked. zoneadm knows neither zone.
+    let one = ZoneSpec::new("agent1")
+        .net(persistent("agent1n0"))
+        .net(NetSpec::new("agent1t0").over("e1000g0"))
+        .build()
+        .unwrap();
+    let two = ZoneSpec::new("agent2")
+        .net(persistent("agent2p0"))
+        .build()
+        .unwrap();
+    apply::up(&h, f, &one).unwrap();
+    apply::up(&h, f, &two).unwrap();
+    let m0 = client::manage_link(&h, &z1, &n0, "test-agent").unwrap();
+    client::manage_link(&h, &z1, &t0, "test-agent").unwrap();
+    client::manage(&h, &z2, "test-agent").unwrap();
+    // The persistent link's mark and the zone mark are beside the persistent records.
+    let etc = sim.root().join("etc/netzone/clients");
+    assert!(etc.join("links/agent1.json").is_file());
+    assert!(etc.join("agent2.json").is_file());
+
+    sim.reboot();
+    let names = || -> Vec<String> {
+        let mut v: Vec<String> = sim.links().into_iter().map(|l| l.name).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(), ["agent1n0", "agent2p0", "e1000g0"], "after boot");
+    // The temporary link's mark went with it; the others are still there.
+    assert_eq!(client::link_marks(&h, &z1).unwrap(), vec![m0]);
+    assert!(client::record(&h, &z2).unwrap().is_some());
+    // gc at boot leaves both persistent links and their records; show lists them as netzone's.
+    let out = sim.netzone(&["gc"]).ok().stdout();
+    assert!(
+        !out.contains("agent1n0") && !out.contains("agent2p0"),
+        "{out}"
+    );
+    assert_eq!(names(), ["agent1n0", "agent2p0", "e1000g0"], "after gc");
+    for z in [&z1, &z2] {
+        let j = Journal::load(&h.state_dir(), z).unwrap();
+        assert!(j.links.iter().all(|e| e.persistent), "{j:?}");
+        assert_eq!(j.links.len(), 1, "{j:?}");
+    }
+    let shown = |z: &str| {
+        sim.netzone(&["show", z, "-p", "-o", "link,owner,state"])
+            .ok()
+            .stdout()
+    };
+    assert_eq!(shown("agent1"), "agent1n0:netzone:ok\n");
+    assert_eq!(shown("agent2"), "agent2p0:netzone:ok\n");
+    let orphans = sim.netzone(&["show", "--orphans"]);
+    assert_eq!(orphans.code(), Some(0), "{}", orphans.stdout());
+    // Released, they are orphans again and gc reaps them, records and all.
+    client::release_link(&h, &z1, &n0).unwrap();
+    client::release(&h, &z2).unwrap();
+    assert!(client::link_marks(&h, &z1).unwrap().is_empty());
+    assert_eq!(client::record(&h, &z2).unwrap(), None);
+    let out = sim.netzone(&["gc"]).ok().stdout();
+    assert!(
+        out.contains("agent1n0") && out.contains("agent2p0"),
+        "{out}"
+    );
+    assert_eq!(names(), ["e1000g0"]);
+    for z in [&z1, &z2] {
+        assert!(Journal::load(&h.state_dir(), z).unwrap().links.is_empty());
+    }
+    assert!(!etc.join("links/agent1.json").exists());
+    assert!(!etc.join("agent2.json").exists());
+}
