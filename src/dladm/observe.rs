@@ -106,11 +106,7 @@ impl Observation {
             let zone = match prop {
                 dladm::ZoneProp::Unreadable => {
                     if o.named(&name).next().is_none() {
-                        let status = statuses
-                            .iter()
-                            .find(|(n, _)| n == &name)
-                            .map(|(_, s)| s.clone())
-                            .unwrap_or_else(|| "unknown status".to_string());
+                        let status = status_of(statuses, &name);
                         o.unreadable.push(UnreadableLink {
                             name,
                             status,
@@ -176,11 +172,7 @@ impl Observation {
                 dladm::ZoneProp::Global => None,
                 dladm::ZoneProp::Zone(z) => Some(z),
                 dladm::ZoneProp::Unreadable => {
-                    let status = statuses
-                        .iter()
-                        .find(|(n, _)| n == &name)
-                        .map(|(_, s)| s.clone())
-                        .unwrap_or_else(|| "unknown status".to_string());
+                    let status = status_of(statuses, &name);
                     unreadable.push(UnreadableLink {
                         name,
                         status,
@@ -379,11 +371,7 @@ pub(crate) fn walk_zones_then_vnics(
             .iter()
             .find(|(n, z)| *z == dladm::ZoneProp::Unreadable && interest(n));
         if let Some((link, _)) = refused {
-            let status = statuses
-                .iter()
-                .find(|(n, _)| n == link)
-                .map(|(_, s)| s.clone())
-                .unwrap_or_else(|| "unknown status".to_string());
+            let status = status_of(&statuses, link);
             return Err(ObserveError::ZoneUnreadable {
                 link: link.clone(),
                 status,
@@ -464,6 +452,16 @@ fn only_zone_warnings(out: &crate::host::Output) -> bool {
     out.status == Some(1)
         && warnings.peek().is_some()
         && warnings.all(|l| l.contains("cannot get link property 'zone' for "))
+}
+
+/// dladm's status for `link` among `statuses` ([`zone_statuses`]); "unknown status" when it
+/// printed none for it.
+fn status_of(statuses: &[(LinkName, String)], link: &LinkName) -> String {
+    statuses
+        .iter()
+        .find(|(n, _)| n == link)
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| "unknown status".to_string())
 }
 
 /// dladm's status for each of `links` from its warnings "cannot get link property 'zone' for
