@@ -229,17 +229,14 @@ impl serde::Serialize for Plan {
                 .steps
                 .iter()
                 .map(|step| {
-                    let mut argv = vec![step.program().to_string()];
-                    argv.extend(step.argv(self.flavour));
+                    let argv = step.line(self.flavour);
                     let fallbacks = step
                         .commands(self.flavour)
                         .into_iter()
                         .filter(|c| c.when != When::Always)
                         .map(|c| FallbackOut {
                             when: c.when,
-                            argv: std::iter::once(c.program.to_string())
-                                .chain(c.argv)
-                                .collect(),
+                            argv: c.line(),
                         })
                         .collect();
                     StepOut {

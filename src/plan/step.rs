@@ -177,6 +177,13 @@ impl Step {
         }
     }
 
+    /// The step's own command line, program first ([`Command::line`] of its first command).
+    pub fn line(&self, flavour: Flavour) -> Vec<String> {
+        std::iter::once(self.program().to_string())
+            .chain(self.argv(flavour))
+            .collect()
+    }
+
     /// Every command the executor may run for this step, in order: the step's own command
     /// ([`When::Always`], the same as [`Step::argv`]), then its fallbacks with the condition
     /// that runs them. Only a delete has fallbacks:
@@ -331,6 +338,13 @@ impl Command {
             program: "dladm",
             argv,
         }
+    }
+
+    /// The whole command line: the program, then its arguments (what `--json` prints).
+    pub fn line(self) -> Vec<String> {
+        std::iter::once(self.program.to_string())
+            .chain(self.argv)
+            .collect()
     }
 }
 

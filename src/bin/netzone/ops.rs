@@ -321,9 +321,7 @@ fn freed(flavour: Flavour, outcomes: &[(Step, Done)], lines: &[String]) -> Vec<F
         .iter()
         .zip(lines)
         .map(|((step, done), line)| Freed {
-            argv: std::iter::once(step.program().to_string())
-                .chain(step.argv(flavour))
-                .collect(),
+            argv: step.line(flavour),
             step: step.clone(),
             result: match done {
                 Done::Completed => "completed",
